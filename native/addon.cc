@@ -1,0 +1,10 @@
+// Export table only: each concern registers its functions from its own file.
+#include <napi.h>
+#include "common.h"
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  RegisterInfo(env, exports);
+  return exports;
+}
+
+NODE_API_MODULE(pneumo_torch, Init)

@@ -1,0 +1,29 @@
+// Prints the include or library directories of the libtorch to build against, for binding.gyp.
+// LIBTORCH (an official archive, or the torch/ folder of a pip install) wins over the system package,
+// as in the Rust tch crate; otherwise Debian's libtorch-dev layout is used.
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+
+function systemLayout() {
+  const multiarch = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib'];
+  const libdir = multiarch.find((d) => fs.existsSync(path.join(d, 'libtorch_cpu.so'))) ?? '/usr/lib/x86_64-linux-gnu';
+  return { include: ['/usr/include', '/usr/include/torch/csrc/api/include'], lib: libdir };
+}
+
+function customLayout(root) {
+  return { include: [path.join(root, 'include'), path.join(root, 'include/torch/csrc/api/include')], lib: path.join(root, 'lib') };
+}
+
+const root = process.env.LIBTORCH;
+const layout = root ? customLayout(root) : systemLayout();
+const what = process.argv[2];
+if (what === 'include') process.stdout.write(layout.include.join(' '));
+else if (what === 'lib') process.stdout.write(layout.lib);
+else if (what === 'cuda') {
+  const hasCuda = fs.existsSync(path.join(layout.lib, 'libtorch_cuda.so'));
+  process.stdout.write(hasCuda ? '-ltorch_cuda' : '');
+} else {
+  process.stderr.write('usage: find-libtorch.cjs include|lib|cuda\n');
+  process.exit(2);
+}

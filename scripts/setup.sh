@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# One-step set-up on Debian 12 (root, Node 20 and npm present). Installs only what is missing:
+# libtorch (the engine), OpenBLAS (without it Debian's libtorch falls back to the slow reference BLAS),
+# PyTorch, torchvision and pydicom for the parity tests and benchmarks, fonts for plot text; then
+# `npm ci`, which compiles the native addon with node-gyp, and the TypeScript build.
+# With LIBTORCH=/path/to/libtorch set, the addon builds against that directory instead.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(build-essential python3 libopenblas0-pthread python3-torch python3-torchvision python3-pydicom python3-pil python3-numpy fonts-dejavu-core)
+[ -n "${LIBTORCH:-}" ] || packages+=(libtorch-dev)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# Dependencies' install scripts stay blocked (see allowScripts in package.json): sharp ships a prebuilt
+# binary and needs none. The project's own install script (node-gyp rebuild) runs with npm ci.
+npm ci --no-audit --no-fund
+test -f build/Release/pneumo_torch.node || { echo 'setup: the native addon was not built' >&2; exit 1; }
+npm run build --silent
+echo "setup: done ($(node bin/pneumo.js info --json))"

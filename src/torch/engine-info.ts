@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+import { native } from './native.js';
+
+export interface EngineInfo {
+  libtorch: string;
+  version: string;
+  threads: number;
+  blas: string;
+  mkldnn: boolean;
+  cuda: string;
+}
+
+// Debian's libtorch reports BLAS_INFO=generic at build time; the library actually used is whatever
+// libblas.so.3 resolves to at run time, so read it from the process's own memory map.
+function loadedBlas(): string {
+  try {
+    const maps = readFileSync('/proc/self/maps', 'utf8');
+    const libs = new Set(
+      maps
+        .split('\n')
+        .map((line) => line.split(/\s+/)[5] ?? '')
+        .filter((p) => /blas|mkl_rt/i.test(p)),
+    );
+    if (libs.size === 0) return 'none loaded';
+    const list = [...libs].join(', ');
+    if (/openblas/i.test(list)) return `OpenBLAS (${list})`;
+    if (/mkl/i.test(list)) return `MKL (${list})`;
+    return `reference BLAS, slow: install libopenblas0-pthread (${list})`;
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function engineInfo(): EngineInfo {
+  const info = native.info();
+  return {
+    libtorch: process.env.LIBTORCH ?? 'system (libtorch-dev)',
+    version: info.torchVersion,
+    threads: info.threads,
+    blas: loadedBlas(),
+    mkldnn: info.mkldnn,
+    cuda: info.cudaAvailable ? `available, ${info.cudaDevices} device(s)` : 'not available',
+  };
+}

@@ -1,0 +1,52 @@
+// The only module that loads the compiled addon; everything else imports the typed surface from here.
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import os from 'node:os';
+
+export interface NativeInfo {
+  torchVersion: string;
+  threads: number;
+  interopThreads: number;
+  cudaAvailable: boolean;
+  cudaDevices: number;
+  mkldnn: boolean;
+  parallelInfo: string;
+  config: string;
+}
+
+export interface NativeAddon {
+  info(): NativeInfo;
+  setNumThreads(n: number): void;
+}
+
+function findProjectRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json'))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error('pneumo: cannot find the project root above ' + fileURLToPath(import.meta.url));
+    dir = parent;
+  }
+  return dir;
+}
+
+function loadAddon(): NativeAddon {
+  const root = findProjectRoot();
+  const file = path.join(root, 'build', 'Release', 'pneumo_torch.node');
+  if (!existsSync(file)) {
+    throw new Error(
+      `pneumo: the native engine is not built (${file} is missing).\n` +
+        'Possible solutions:\n' +
+        '- run `bash scripts/setup.sh` (installs libtorch-dev and builds the addon)\n' +
+        '- or, with libtorch already present, run `npx node-gyp rebuild` (set LIBTORCH=/path/to/libtorch for a custom build)',
+    );
+  }
+  const require = createRequire(import.meta.url);
+  return require(file) as NativeAddon;
+}
+
+export const native: NativeAddon = loadAddon();
+
+// libtorch's OpenMP pool can start with a single thread here; use every core unless told otherwise.
+native.setNumThreads(Number(process.env.PNEUMO_THREADS) || os.availableParallelism());
