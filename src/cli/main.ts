@@ -2,12 +2,16 @@
 // dependencies (the engine, sharp, vega) lazily inside its action, so `--help` stays instant.
 import { Command } from 'commander';
 import { infoCommand } from './info.js';
+import { benchCommand } from './bench.js';
 
 const program = new Command('pneumo')
   .description('Pneumothorax detection and segmentation on chest X-rays (SIIM-ACR format).')
   .showHelpAfterError('(run with --help for usage)')
   .version('0.1.0');
 
-for (const make of [infoCommand]) program.addCommand(make());
+for (const make of [
+  infoCommand,
+  benchCommand,
+]) program.addCommand(make());
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,34 @@
+import { Command } from 'commander';
+import { runAction, UsageError } from './run-action.js';
+
+// Each benchmark lives in bench/<name>.ts and exports `run(options)`, resolving to the object that is
+// printed as one JSON line. The names are listed here so that --help can show them.
+const BENCHMARKS: Record<string, string> = {};
+
+export function registerBenchmark(name: string, description: string): void {
+  BENCHMARKS[name] = description;
+}
+
+registerBenchmark('engine', 'conv net training steps, TypeScript vs PyTorch (issue: tensor engine)');
+registerBenchmark('data', 'DICOM decode + resize throughput and RLE codec speed vs pydicom/Pillow');
+registerBenchmark('train', 'U-Net and classifier training steps and peak memory vs PyTorch');
+registerBenchmark('predict', 'end-to-end two-stage prediction latency and throughput vs PyTorch');
+
+export function benchCommand(): Command {
+  return new Command('bench')
+    .description('Run a benchmark and print one JSON line: ' + Object.keys(BENCHMARKS).join(', '))
+    .argument('<name>', 'which benchmark')
+    .option('--quick', 'fewer repetitions (for smoke tests)')
+    .option('--out <file>', 'also write the JSON to this file')
+    .addHelpText('after', '\n' + Object.entries(BENCHMARKS).map(([n, d]) => `  ${n.padEnd(8)} ${d}`).join('\n'))
+    .action(
+      runAction(async (name: string, opts: { quick?: boolean; out?: string }) => {
+        if (!(name in BENCHMARKS)) throw new UsageError(`unknown benchmark \`${name}\`, supported: ${Object.keys(BENCHMARKS).join(', ')}`);
+        const mod = (await import(`../../bench/${name}.js`)) as { run(o: { quick: boolean }): Promise<object> };
+        const result = await mod.run({ quick: Boolean(opts.quick) });
+        const line = JSON.stringify(result);
+        process.stdout.write(line + '\n');
+        if (opts.out) (await import('node:fs')).writeFileSync(opts.out, line + '\n');
+      }),
+    );
+}
