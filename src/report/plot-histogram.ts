@@ -53,6 +53,7 @@ export function histogram(options: HistogramOptions): PlotSpec {
       type: 'quantitative',
       bin: { binned: true, ...(step !== undefined ? { step } : {}) },
       title: options.valueTitle,
+      ...(options.bins?.extent ? { scale: { domain: options.bins.extent, nice: false } } : {}),
       ...(options.valueFormat ? { axis: { format: options.valueFormat } } : {}),
     },
     x2: { field: 'binEnd' },
