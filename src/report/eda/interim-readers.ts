@@ -1,7 +1,7 @@
 // INTERIM: stand-ins for the dataset index (src/data/dataset.ts, src/data/labels.ts, branch `labels`)
 // and the DICOM header reader (src/data/dicom/, branch `dicom`) until those land on main. Same names
 // and shapes as theirs, reduced to what the EDA uses; this file is deleted when they land.
-import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { HeaderRecord } from './header-facts.js';
 
@@ -55,15 +55,16 @@ export async function readLabelCsv(file: string): Promise<{ rows: InterimLabelRo
   return { rows, malformed };
 }
 
-const HEAD_BYTES = 64 * 1024;
+const HEAD_BYTES = 16 * 1024;
+let parser: typeof import('dicom-parser') | undefined;
 
-/** Header only: reads the first 64 KiB and parses up to the pixel data, the whole file if the header is longer. */
+/** Header only: reads the first 16 KiB and parses up to the pixel data, the whole file if the header is longer. */
 export async function readDicomHeader(file: string): Promise<HeaderRecord> {
-  const dicomParser = (await import('dicom-parser')).default;
+  const dicomParser = (parser ??= (await import('dicom-parser')).default);
   const handle = await open(file, 'r');
   let bytes: Uint8Array;
   try {
-    const { size } = await stat(file);
+    const { size } = await handle.stat();
     const head = Buffer.alloc(Math.min(size, HEAD_BYTES));
     await handle.read(head, 0, head.length, 0);
     bytes = head;
