@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { runAction, UsageError } from './run-action.js';
-import type { Progress } from './progress.js';
+import type { ProgressReporter } from './progress.js';
 
 interface EdaOptions {
   data?: string;
@@ -42,20 +42,18 @@ Examples:
         const { runEda } = await import('../report/eda/run-eda.js');
         const { writeEdaReport } = await import('../report/eda/eda-report.js');
         const { edaSummaryLines } = await import('../report/eda/summary.js');
-        const { startProgress } = await import('./progress.js');
+        const { progressReporter } = await import('./progress.js');
 
-        let progress: Progress | undefined;
-        let starting: Promise<Progress> | undefined;
+        let progress: ProgressReporter | undefined;
         const result = await runEda({
           dataDir: opts.data,
           labelsFile: opts.labels,
           concurrency,
           onHeaderProgress: (done, total) => {
-            if (!starting) starting = startProgress('reading DICOM headers', total).then((p) => (progress = p));
-            progress?.update(done, total);
+            progress ??= progressReporter('reading DICOM headers', total);
+            progress.update(done);
           },
         });
-        if (starting) (await starting).update(result.headers?.files ?? 0);
         progress?.stop();
         const outputs = await writeEdaReport(result, opts.out);
 

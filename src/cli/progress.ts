@@ -1,44 +1,30 @@
-// Progress for long loops, on stderr: a cli-progress bar on a terminal, otherwise a plain line every
-// few seconds (logs and CI get a heartbeat, not a screenful of carriage returns).
-import type { SingleBar } from 'cli-progress';
+// Progress for long commands, on stderr so stdout stays machine-readable: a cli-progress bar when
+// stderr is a terminal, otherwise a plain line at most every few seconds (logs, CI).
+import cliProgress from 'cli-progress';
 
-export interface Progress {
-  update(done: number, total?: number): void;
+export interface ProgressReporter {
+  update(done: number): void;
   stop(): void;
 }
 
-export async function startProgress(label: string, total: number, intervalSeconds = 5): Promise<Progress> {
+export function progressReporter(label: string, total: number, intervalMs = 5000): ProgressReporter {
   if (process.stderr.isTTY) {
-    const { SingleBar, Presets } = await import('cli-progress');
-    const bar: SingleBar = new SingleBar(
-      { format: `${label} [{bar}] {value}/{total} {percentage}% | {duration_formatted} elapsed, eta {eta_formatted}`, stream: process.stderr, hideCursor: true, etaBuffer: 200 },
-      Presets.shades_classic,
+    const bar = new cliProgress.SingleBar(
+      { stream: process.stderr, format: `${label} [{bar}] {value}/{total} {percentage}% | eta {eta_formatted}`, hideCursor: true },
+      cliProgress.Presets.shades_classic,
     );
     bar.start(total, 0);
-    return {
-      update: (done, newTotal) => {
-        if (newTotal !== undefined && newTotal !== bar.getTotal()) bar.setTotal(newTotal);
-        bar.update(done);
-      },
-      stop: () => bar.stop(),
-    };
+    return { update: (done) => bar.update(done), stop: () => bar.stop() };
   }
-  const started = Date.now();
-  let last = started;
-  let current = 0;
-  let size = total;
-  const line = () => process.stderr.write(`${label}: ${current}/${size} (${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
+  let last = Date.now();
   return {
-    update: (done, newTotal) => {
-      current = done;
-      if (newTotal !== undefined) size = newTotal;
-      if (Date.now() - last >= intervalSeconds * 1000) {
-        last = Date.now();
-        line();
+    update(done) {
+      const now = Date.now();
+      if (now - last >= intervalMs || done === total) {
+        last = now;
+        process.stderr.write(`${label}: ${done}/${total}\n`);
       }
     },
-    stop: () => {
-      if (Date.now() - started >= intervalSeconds * 1000) line();
-    },
+    stop() {},
   };
 }
