@@ -78,7 +78,8 @@ export function heatMap(options: HeatMapOptions): PlotSpec {
   return {
     ...frameProperties(options, { width, height: Math.round(width * aspect) }),
     data: { values: cells },
-    mark: { type: 'rect' },
+    // Thousands of cells: per-cell screen-reader labels would make the SVG megabytes long.
+    mark: { type: 'rect', aria: false },
     encoding: {
       x: { field: 'x', type: 'quantitative', title: options.xTitle, scale: { domain: [x0, x1], nice: false, zero: false } },
       x2: { field: 'x2' },
