@@ -10,7 +10,8 @@ export class RleError extends Error {
   override name = 'RleError';
   constructor(
     readonly imageId: string,
-    reason: string,
+    /** What is wrong, without the image id (for callers that name the image their own way). */
+    readonly reason: string,
   ) {
     super(`${imageId || 'RLE'}: ${reason}`);
   }
