@@ -110,3 +110,24 @@ test('the interval overlap equals the overlap of the decoded masks on random mul
     assert.deepEqual(rleOverlap(truthRows, predictedRows, width, height), reference, `trial ${trial}`);
   }
 });
+
+test('a shifted, partly wrong prediction of the sample scores what an independent NumPy scorer gives', () => {
+  // Built as test/evaluate/siim-score-reference.py builds it (and scores it in NumPy): each positive
+  // shifted by 37*(line) pixels plus a second row holding its first 20 runs; odd-line negatives get a
+  // false 500-pixel run. NumPy gave 0.385241.
+  const lines = readFileSync(SIIM_SAMPLE_CSV, 'utf8')
+    .replace(/^\uFEFF/, '')
+    .split('\n');
+  const out = ['ImageId,EncodedPixels'];
+  lines.forEach((line, i) => {
+    const [id, encoded] = line.split(',');
+    const numbers = encoded.trim().split(' ');
+    if (numbers[0] !== '-1') {
+      out.push(`${id},${[String(Number(numbers[0]) + 37 * (i + 1)), ...numbers.slice(1)].join(' ')}`);
+      out.push(`${id},${numbers.slice(0, 40).join(' ')}`);
+    } else out.push(`${id},${i % 2 ? '1000 500' : '-1'}`);
+  });
+  const result = siimScore(parseLabelCsv(readFileSync(SIIM_SAMPLE_CSV, 'utf8')), parseLabelCsv(out.join('\n')));
+  assert.equal(result.summary.images, 10);
+  assert.equal(result.score!.toFixed(6), '0.385241');
+});
