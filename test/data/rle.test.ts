@@ -207,3 +207,24 @@ test('decode(encode(m)) == m for random masks, including full masks and runs on 
   assert.equal(encodeRle(full), `0 ${SIIM_SIZE * SIIM_SIZE}`);
   assert.deepEqual(decodeRle(encodeRle(full)).data, full.data);
 });
+
+test('encoding treats any non-zero byte as mask, whatever the buffer alignment', () => {
+  const rng = new Rng(77);
+  for (const [width, height] of [
+    [8, 5],
+    [12, 1],
+    [7, 6],
+    [1, 9],
+  ]) {
+    const binary = emptyMask(width, height);
+    binary.data.forEach((_, i) => (binary.data[i] = rng.bool(0.4) ? 1 : 0));
+    const expected = encodeRle(binary);
+    // Values 1..255 for "on", in a buffer that starts at an odd offset.
+    const backing = new Uint8Array(width * height + 3);
+    const shifted: Mask = { width, height, data: backing.subarray(3) };
+    binary.data.forEach((v, i) => (shifted.data[i] = v ? 1 + rng.int(255) : 0));
+    assert.equal(encodeRle(shifted), expected, `${width}x${height} odd offset`);
+    const bytes255: Mask = { width, height, data: binary.data.map((v) => v * 255) };
+    assert.equal(encodeRle(bytes255), expected, `${width}x${height} 255`);
+  }
+});
