@@ -147,12 +147,12 @@ export function parseLabelCsv(text: string, source = 'labels', options: LabelRea
   };
   const seen = new Map<string, DuplicateLabelRows>();
   let firstContentLine = true;
-  lines.forEach((text, index) => {
+  lines.forEach((content, index) => {
     const line = index + 1;
-    if (text.trim() === '') return;
-    const fields = splitCsvLine(text);
+    if (content.trim() === '') return;
+    const fields = splitCsvLine(content);
     if (!Array.isArray(fields)) {
-      const guessedId = text.split(',')[0].trim().replace(/^"/, '') || null;
+      const guessedId = content.split(',')[0].trim().replace(/^"/, '') || null;
       table.malformed.push(new LabelRowError(source, line, guessedId, fields.error));
       firstContentLine = false;
       return;
