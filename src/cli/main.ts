@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { infoCommand } from './info.js';
 import { benchCommand } from './bench.js';
+import { scoreCommand } from './score.js';
 import { edaCommand } from './eda.js';
 
 const program = new Command('pneumo')
@@ -13,6 +14,7 @@ const program = new Command('pneumo')
 for (const make of [
   infoCommand,
   benchCommand,
+  scoreCommand,
   edaCommand,
 ]) program.addCommand(make());
 
