@@ -10,7 +10,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { readHeaders } from '../src/report/eda/read-headers.js';
-import { findDicomFiles, readDicomHeader } from '../src/report/eda/interim-readers.js';
+import { findDicomFiles } from '../src/data/dataset.js';
+import { readDicomHeader } from '../src/report/eda/interim-readers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..', '..');

@@ -153,7 +153,7 @@ export async function writeEdaReport(result: EdaResult, outDir: string): Promise
 
   // Problems.
   const badFiles = headers?.unreadable ?? [];
-  if (problems > 0 || (headers && headers.duplicateImageIds.length > 0)) {
+  if (problems > 0 || (headers && headers.duplicateImageIds.length + headers.fileNameMismatches.length > 0)) {
     report.section('Problems');
     if (badFiles.length > 0) {
       const { shown, more } = clip(badFiles);
@@ -163,6 +163,12 @@ export async function writeEdaReport(result: EdaResult, outDir: string): Promise
     if (result.labelProblems.length > 0) {
       const { shown, more } = clip(result.labelProblems);
       report.table({ caption: `Label rows left out (${result.labelProblems.length})`, columns: ['line', 'image', 'reason'], rows: shown.map((p) => [p.line, p.imageId, p.reason]) });
+      if (more) report.paragraph(`... and ${more} more (all listed in eda.json).`);
+    }
+    if (headers && headers.fileNameMismatches.length > 0) {
+      const { shown, more } = clip(headers.fileNameMismatches);
+      report.note('These files are not named after their SOP Instance UID: training and evaluation find images by file name and will not match them to their labels.', 'warning');
+      report.table({ caption: `Files named other than their ImageId (${headers.fileNameMismatches.length})`, columns: ['file', 'ImageId in the header'], rows: shown.map((f) => [relativeTo ? path.relative(relativeTo, f.path) : f.path, f.imageId]) });
       if (more) report.paragraph(`... and ${more} more (all listed in eda.json).`);
     }
     if (headers && headers.duplicateImageIds.length > 0) {

@@ -1,6 +1,7 @@
 // Header facts for the EDA: who the patients are (sex, age), how the images were taken (view,
 // modality, body part, size, photometric interpretation, transfer syntax), each split by class where
 // that matters, plus the join between DICOM files and label rows. Pure: records in, tables out.
+import { imageIdOfFile } from '../../data/dataset.js';
 import type { ImageLabel } from './label-facts.js';
 import { countBy, MISSING, ratio, summarize, type Summary } from './stats.js';
 
@@ -70,6 +71,11 @@ export interface HeaderFacts {
   files: number;
   readable: number;
   unreadable: UnreadableFile[];
+  /**
+   * Files named other than their SOP Instance UID. The dataset index (training, evaluation) joins labels
+   * by file name, so these images would be missed there although the EDA, joining by UID, counts them.
+   */
+  fileNameMismatches: { path: string; imageId: string }[];
   /** One SOP Instance UID in several files: only the first file counts. */
   duplicateImageIds: { imageId: string; paths: string[] }[];
   sex: Record<string, number>;
@@ -197,6 +203,7 @@ export function computeHeaderFacts(
     files: entries.length + unreadable.length,
     readable: entries.length,
     unreadable: [...unreadable],
+    fileNameMismatches: entries.filter((e) => imageIdOfFile(e.path) !== e.header.imageId).map((e) => ({ path: e.path, imageId: e.header.imageId })),
     duplicateImageIds: [...firstPath].filter(([, p]) => p.length > 1).map(([imageId, paths]) => ({ imageId, paths })),
     sex: countBy(headers, (h) => h.patientSex),
     sexByClass: byClass(unique, (u) => u.header.patientSex, (u) => u.cls),

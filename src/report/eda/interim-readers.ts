@@ -1,59 +1,7 @@
-// INTERIM: stand-ins for the dataset index (src/data/dataset.ts, src/data/labels.ts, branch `labels`)
-// and the DICOM header reader (src/data/dicom/, branch `dicom`) until those land on main. Same names
-// and shapes as theirs, reduced to what the EDA uses; this file is deleted when they land.
-import { open, readdir, readFile } from 'node:fs/promises';
-import path from 'node:path';
+// INTERIM: a stand-in for the DICOM header reader (readDicomHeader in src/data/dicom/, branch `dicom`)
+// until it lands on main. Same name and shape, reduced to what the EDA uses; deleted when it lands.
+import { open, readFile } from 'node:fs/promises';
 import type { HeaderRecord } from './header-facts.js';
-
-export const LABEL_FILE_NAMES = ['train-rle.csv', 'stage_2_train.csv'] as const;
-const DICOM_EXTENSION = /\.(dcm|dicom)$/i;
-
-export class DatasetError extends Error {
-  override name = 'DatasetError';
-}
-
-export async function findLabelFile(root: string): Promise<string> {
-  const names = await readdir(root).catch(() => {
-    throw new DatasetError(`${root}: no such dataset folder`);
-  });
-  const found = LABEL_FILE_NAMES.filter((n) => names.includes(n));
-  if (found.length === 1) return path.join(root, found[0]);
-  if (found.length > 1) throw new DatasetError(`${root}: both ${found.join(' and ')} are present; choose one with --labels`);
-  throw new DatasetError(`${root}: no label file (${LABEL_FILE_NAMES.join(' or ')}); name one with --labels`);
-}
-
-export async function findDicomFiles(root: string): Promise<string[]> {
-  const entries = await readdir(root, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((e) => e.isFile() && DICOM_EXTENSION.test(e.name))
-    .map((e) => path.join(e.parentPath, e.name))
-    .sort();
-}
-
-export interface InterimLabelRow {
-  line: number;
-  imageId: string;
-  encodedPixels: string;
-}
-
-export async function readLabelCsv(file: string): Promise<{ rows: InterimLabelRow[]; malformed: { line: number; imageId: string | null; reason: string }[] }> {
-  const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
-    throw new DatasetError(`${file}: cannot read the label file: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
-  });
-  const rows: InterimLabelRow[] = [];
-  const malformed: { line: number; imageId: string | null; reason: string }[] = [];
-  text
-    .replace(/^\uFEFF/, '')
-    .split(/\r\n|\n|\r/)
-    .forEach((raw, index) => {
-      if (raw.trim() === '') return;
-      const fields = raw.split(',').map((f) => f.trim());
-      if (fields[0].toLowerCase() === 'imageid') return;
-      if (fields.length !== 2 || fields[0] === '') malformed.push({ line: index + 1, imageId: fields[0] || null, reason: `expected 2 fields (ImageId, EncodedPixels), found ${fields.length}` });
-      else rows.push({ line: index + 1, imageId: fields[0], encodedPixels: fields[1] });
-    });
-  return { rows, malformed };
-}
 
 const HEAD_BYTES = 16 * 1024;
 let parser: typeof import('dicom-parser') | undefined;

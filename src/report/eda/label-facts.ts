@@ -1,8 +1,7 @@
 // Label facts for the EDA, computed from the rows of a SIIM label CSV alone: how many rows and images,
 // repeated rows, the class balance, how many separate mask rows a positive image has, how large masks
 // are and where on the image they fall. Pure: rows in, numbers out.
-import { emptyMask } from '../../data/image.js';
-import { decodeRleInto, isEmptyRle, RleError, SIIM_SIZE } from '../../data/rle.js';
+import { isEmptyRle, RleError, rleIntervals, SIIM_SIZE } from '../../data/rle.js';
 import { ratio, summarize, type Summary } from './stats.js';
 
 export interface LabelRecord {
@@ -122,25 +121,27 @@ export function computeLabelFacts(
     images.set(imageId, label);
     if (!label.positive) continue;
 
-    // Rows are OR-ed into one mask one by one, so that each bad row is reported on its own. A bad row
-    // leaves the mask unknown (its size cannot be trusted), but the image stays positive.
-    const mask = emptyMask(size.width, size.height);
-    let decodable = true;
-    for (const encoded of maskEncodings) {
-      try {
-        decodeRleInto(mask, encoded, imageId);
-      } catch (err) {
-        if (!(err instanceof RleError)) throw err;
-        badRows.push({ imageId, reason: err.message });
-        decodable = false;
+    // The mask stays as merged column-major intervals (OR-ed rows, no pixel buffer): thousands of
+    // positive images cost milliseconds. A bad row is reported on its own; it leaves the mask size
+    // unknown, but the image stays positive.
+    let intervals: number[];
+    try {
+      intervals = rleIntervals(maskEncodings, size.width, size.height, imageId);
+    } catch (err) {
+      if (!(err instanceof RleError)) throw err;
+      for (const encoded of maskEncodings) {
+        try {
+          rleIntervals([encoded], size.width, size.height, imageId);
+        } catch (rowErr) {
+          if (!(rowErr instanceof RleError)) throw rowErr;
+          badRows.push({ imageId, reason: rowErr.message });
+        }
       }
-    }
-    if (!decodable) {
       label.maskPixels = label.maskShare = null;
       continue;
     }
     cellSeen.fill(0);
-    const scan = scanMask(mask.data, size, gridSize, cellSeen);
+    const scan = intervalGeometry(intervals, size, gridSize, cellSeen);
     label.maskPixels = scan.area;
     label.maskShare = scan.area / (size.width * size.height);
     label.maskBox = scan.box;
@@ -180,31 +181,33 @@ export function computeLabelFacts(
   return { facts, images };
 }
 
-/** Area, bounding box, and the map cells the mask touches (marked 1 in `cells`). */
-function scanMask(data: Uint8Array, size: ImageSize, gridSize: number, cells: Uint8Array) {
+/**
+ * Area, bounding box, and the map cells touched (marked 1 in `cells`) of a mask given as merged
+ * column-major intervals [start, end). Each interval is cut at column ends into vertical segments.
+ */
+export function intervalGeometry(intervals: readonly number[], size: ImageSize, gridSize: number, cells: Uint8Array) {
   const { width, height } = size;
   let area = 0;
   let top = height;
   let left = width;
   let bottom = -1;
   let right = -1;
-  // Masks are mostly empty: skip zero words four bytes at a time where the buffer allows it.
-  const words = data.byteOffset % 4 === 0 ? new Uint32Array(data.buffer, data.byteOffset, data.length >> 2) : new Uint32Array(0);
-  const visit = (i: number) => {
-    if (data[i] === 0) return;
-    area++;
-    const row = Math.floor(i / width);
-    const column = i - row * width;
-    if (row < top) top = row;
-    if (row > bottom) bottom = row;
-    if (column < left) left = column;
-    if (column > right) right = column;
-    cells[Math.floor((row * gridSize) / height) * gridSize + Math.floor((column * gridSize) / width)] = 1;
-  };
-  for (let w = 0; w < words.length; w++) {
-    if (words[w] === 0) continue;
-    for (let i = w * 4; i < w * 4 + 4; i++) visit(i);
+  for (let i = 0; i < intervals.length; i += 2) {
+    const end = intervals[i + 1];
+    area += end - intervals[i];
+    for (let k = intervals[i]; k < end; ) {
+      const column = Math.floor(k / height);
+      const firstRow = k - column * height;
+      const lastRow = Math.min(height, firstRow + (end - k)) - 1;
+      if (firstRow < top) top = firstRow;
+      if (lastRow > bottom) bottom = lastRow;
+      if (column < left) left = column;
+      if (column > right) right = column;
+      const cellColumn = Math.floor((column * gridSize) / width);
+      const lastCellRow = Math.floor((lastRow * gridSize) / height);
+      for (let cr = Math.floor((firstRow * gridSize) / height); cr <= lastCellRow; cr++) cells[cr * gridSize + cellColumn] = 1;
+      k += lastRow - firstRow + 1;
+    }
   }
-  for (let i = words.length * 4; i < data.length; i++) visit(i);
   return { area, box: area === 0 ? null : { top, left, bottom, right } };
 }

@@ -4,7 +4,9 @@
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { computeHeaderFacts, type HeaderEntry, type HeaderFacts } from './header-facts.js';
-import { findDicomFiles, findLabelFile, readDicomHeader, readLabelCsv } from './interim-readers.js';
+import { findDicomFiles, findLabelFile } from '../../data/dataset.js';
+import { readLabelCsv } from '../../data/labels.js';
+import { readDicomHeader } from './interim-readers.js';
 import { computeLabelFacts } from './label-facts.js';
 import type { EdaResult, LabelProblem } from './eda-result.js';
 import { readHeaders } from './read-headers.js';

@@ -26,7 +26,7 @@ export function edaSummaryLines(result: EdaResult): string[] {
     if (h.age.all) lines.push(`age      median ${h.age.all.median}, ${h.age.all.min}-${h.age.all.max}; ${h.age.implausible.length} over 110, ${h.age.missing} missing`);
     for (const a of h.age.absences) lines.push(`         ${a}`);
     lines.push(`sizes    ${top(h.imageSize)}; photometric ${top(h.photometricInterpretation)}`);
-    lines.push(`join     ${h.imagesWithoutLabel.length} images with no label, ${h.labelsWithoutImage.length} labels with no image`);
+    lines.push(`join     ${h.imagesWithoutLabel.length} images with no label, ${h.labelsWithoutImage.length} labels with no image, ${h.fileNameMismatches.length} files not named after their ImageId`);
   }
   if (result.labelProblems.length > 0) lines.push(`problems ${result.labelProblems.length} label rows left out (listed in the report)`);
   return lines;

@@ -19,7 +19,7 @@ const ENTRIES = [
   header('p2', 45, 'F', 'AP'),
   header('p3', 413, 'M', 'PA'), // SIIM has ages like this
   header('n1', 3, 'F', 'AP'),
-  header('n2', 5, 'M', 'AP'),
+  { ...header('n2', 5, 'M', 'AP'), path: '/data/renamed.dcm' },
   header('n3', 66, 'F', 'PA', { rows: 512, columns: 640, photometricInterpretation: 'MONOCHROME1', pixelSpacing: null }),
   header('n4', null, null, null, { modality: null }),
   header('extra', 30, 'F', 'PA'),
@@ -67,6 +67,7 @@ test('acquisition tables, the join with the labels, duplicate files and unreadab
   assert.equal(h.readable, 9);
   assert.deepEqual(h.unreadable, UNREADABLE);
   assert.deepEqual(h.duplicateImageIds, [{ imageId: 'n1', paths: ['/data/n1.dcm', '/data/copy/n1.dcm'] }]);
+  assert.deepEqual(h.fileNameMismatches, [{ path: '/data/renamed.dcm', imageId: 'n2' }]);
   assert.deepEqual(h.modality, { CR: 7, '(missing)': 1 });
   assert.deepEqual(h.imageSize, { '1024x1024': 7, '640x512': 1 });
   assert.deepEqual(h.photometricInterpretation, { MONOCHROME2: 7, MONOCHROME1: 1 });

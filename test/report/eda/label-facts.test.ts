@@ -1,8 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { computeLabelFacts } from '../../../src/report/eda/label-facts.js';
-import { readLabelCsv } from '../../../src/report/eda/interim-readers.js';
+import { computeLabelFacts, intervalGeometry } from '../../../src/report/eda/label-facts.js';
+import { decodeRleRows, encodeRle, rleIntervals } from '../../../src/data/rle.js';
+import { emptyMask } from '../../../src/data/image.js';
+import { Rng } from '../../../src/data/random.js';
+import { readLabelCsv } from '../../../src/data/labels.js';
 import { SIIM_SAMPLE } from '../../fixture-paths.js';
 
 // 4x4 images; SIIM RLE numbers pixels column by column, so k = column * 4 + row.
@@ -87,4 +90,35 @@ test('SIIM sample: mask areas and extents match the fixture README', async () =>
   }
   assert.equal(facts.maskPixels?.median, 5232);
   assert.equal(facts.maskLocation.images, 5);
+});
+
+test('intervalGeometry agrees with a pixel-by-pixel scan of the decoded mask', () => {
+  const rng = new Rng(11);
+  for (let trial = 0; trial < 40; trial++) {
+    const width = 8 + rng.int(40);
+    const height = 8 + rng.int(40);
+    const gridSize = 1 + rng.int(9);
+    // Two overlapping random blobs written as two rows, so that the OR of rows is exercised.
+    const rows = [0, 1].map(() => {
+      const m = emptyMask(width, height);
+      const r0 = rng.int(height), c0 = rng.int(width);
+      for (let r = r0; r < Math.min(height, r0 + 1 + rng.int(height)); r++)
+        for (let c = c0; c < Math.min(width, c0 + 1 + rng.int(width)); c++) if (rng.bool(0.8)) m.data[r * width + c] = 1;
+      return encodeRle(m);
+    });
+    const mask = decodeRleRows(rows, width, height);
+    let area = 0, top = height, left = width, bottom = -1, right = -1;
+    const expectedCells = new Uint8Array(gridSize * gridSize);
+    for (let r = 0; r < height; r++)
+      for (let c = 0; c < width; c++) {
+        if (!mask.data[r * width + c]) continue;
+        area++;
+        top = Math.min(top, r); bottom = Math.max(bottom, r); left = Math.min(left, c); right = Math.max(right, c);
+        expectedCells[Math.floor((r * gridSize) / height) * gridSize + Math.floor((c * gridSize) / width)] = 1;
+      }
+    const cells = new Uint8Array(gridSize * gridSize);
+    const got = intervalGeometry(rleIntervals(rows, width, height), { width, height }, gridSize, cells);
+    assert.deepEqual(got, { area, box: area ? { top, left, bottom, right } : null }, `trial ${trial}`);
+    assert.deepEqual(cells, expectedCells, `trial ${trial}`);
+  }
 });
