@@ -58,6 +58,11 @@ function classBars(rows: readonly ClassCount[], title: string, categoryTitle: st
   });
 }
 
+/** Indented JSON with arrays of plain numbers on one line (the 4,096-cell mask map stays 64 lines, not 4,096). */
+export function readableJson(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(/\[\s*(-?[\d.e+-]+(?:,\s*-?[\d.e+-]+)*)\s*\]/g, (_, items: string) => `[${items.split(/,\s*/).join(', ')}]`);
+}
+
 function clip<T>(items: readonly T[]): { shown: T[]; more: number } {
   return { shown: items.slice(0, LIST_LIMIT), more: Math.max(0, items.length - LIST_LIMIT) };
 }
@@ -71,7 +76,7 @@ export async function writeEdaReport(result: EdaResult, outDir: string): Promise
 
   // Machine-readable outputs first: they are what other tools read.
   const json = path.join(outDir, 'eda.json');
-  await writeFile(json, JSON.stringify(edaJson(result), null, 2) + '\n');
+  await writeFile(json, readableJson(edaJson(result)) + '\n');
   const csv = path.join(outDir, 'metadata.csv');
   const relativeTo = result.dataDir;
   const entries = relativeTo ? result.headerEntries.map((e) => ({ ...e, path: path.relative(relativeTo, e.path) })) : result.headerEntries;
