@@ -3,6 +3,7 @@
 export { DicomError, type DicomErrorKind } from './errors.js';
 export { type DicomMeta, parsePatientAge } from './meta.js';
 export { type StoredPixels } from './pixels.js';
+export { looksLikeDicom } from './parse.js';
 export { transferSyntaxName, supportedTransferSyntaxes, type TransferSyntax } from './transfer-syntax.js';
 export {
   readDicomHeader,

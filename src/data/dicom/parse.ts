@@ -68,6 +68,11 @@ function isTruncationMessage(text: string): boolean {
   return /overread|beyond|end of (buffer|file)|eof|outside the bounds|out of range/i.test(text);
 }
 
+/** True when the bytes start like a DICOM file: a Part 10 preamble or a bare data set. */
+export function looksLikeDicom(bytes: Uint8Array): boolean {
+  return hasPreamble(bytes) || bareDataSetSyntax(bytes) !== null;
+}
+
 /** Parses `bytes` (the whole file, or a prefix of it when `untilPixelData` is set and the caller retries on failure). */
 export function parseDicomBytes(bytes: Uint8Array, file: string, options: ParseOptions = {}): ParsedDicom {
   const hasFileMeta = hasPreamble(bytes);
