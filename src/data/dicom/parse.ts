@@ -65,7 +65,7 @@ function inflate(file: string) {
 }
 
 function isTruncationMessage(text: string): boolean {
-  return /overread|beyond|end of (buffer|file)|eof|outside the bounds|out of range/i.test(text);
+  return /overrun|overread|beyond|end of (buffer|file)|eof|outside the bounds|out of range/i.test(text);
 }
 
 /** True when the bytes start like a DICOM file: a Part 10 preamble or a bare data set. */
