@@ -37,7 +37,7 @@ async function decodeRaster(bytes: Uint8Array, file: string): Promise<GrayImage>
     const { data, info } = await input
       .removeAlpha()
       .toColourspace(sixteen ? 'grey16' : 'b-w')
-      .raw()
+      .raw(sixteen ? { depth: 'ushort' } : {})
       .toBuffer({ resolveWithObject: true });
     const count = info.width * info.height;
     if (info.channels !== 1 || data.length < count * (sixteen ? 2 : 1)) {
@@ -93,6 +93,7 @@ export function toGray8(image: GrayImage): Uint8Array {
 export async function writeGrayPng(image: GrayImage, file: string): Promise<void> {
   const { default: sharp } = await import('sharp');
   await sharp(toGray8(image), { raw: { width: image.width, height: image.height, channels: 1 } })
+    .toColourspace('b-w')
     .png()
     .toFile(file);
 }
