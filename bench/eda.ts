@@ -3,31 +3,18 @@
 // files in the same run. The files are hard links to the SIIM sample under fresh names, so both sides
 // read from a warm page cache: this measures parsing and system calls, not the disk.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { copyFile, link, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { readHeaders } from '../src/report/eda/read-headers.js';
 import { findDicomFiles } from '../src/data/dataset.js';
-import { readDicomHeader } from '../src/report/eda/interim-readers.js';
-
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repo = path.resolve(here, '..', '..');
-
-/** `shared/fixtures/siim-sample` beside the repository or beside one of its ancestors (worktrees sit deeper). */
-function sampleDir(): string {
-  for (let dir = path.dirname(repo); ; dir = path.dirname(dir)) {
-    const candidate = path.join(dir, 'shared', 'fixtures', 'siim-sample');
-    if (existsSync(candidate)) return candidate;
-    if (path.dirname(dir) === dir) throw new Error('bench eda: shared/fixtures/siim-sample not found');
-  }
-}
+import { readDicomHeader } from '../src/data/dicom/index.js';
+import { PROJECT_ROOT, SIIM_SAMPLE } from '../test/fixture-path.js';
 
 export async function run({ quick }: { quick: boolean }): Promise<object> {
   const files = quick ? 1200 : 12000;
-  const sample = sampleDir();
+  const sample = SIIM_SAMPLE;
   const sources = (await readdir(sample)).filter((n) => n.endsWith('.dcm')).map((n) => path.join(sample, n));
   const dir = await mkdtemp(path.join(tmpdir(), 'pneumo-bench-eda-'));
   try {
@@ -48,7 +35,7 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
 
     const list = path.join(dir, 'files.txt');
     await writeFile(list, found.join('\n'));
-    const py = spawnSync('/usr/bin/python3', [path.join(repo, 'bench', 'eda-headers.py'), list], { encoding: 'utf8' });
+    const py = spawnSync('/usr/bin/python3', [path.join(PROJECT_ROOT, 'bench', 'eda-headers.py'), list], { encoding: 'utf8' });
     if (py.status !== 0) throw new Error(`bench eda: the pydicom reference failed: ${py.stderr.trim().split('\n').at(-1)}`);
     const python = JSON.parse(py.stdout) as { files: number; seconds: number };
     return {

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SIIM_SAMPLE } from '../fixture-paths.js';
+import { SIIM_SAMPLE } from '../fixture-path.js';
 
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/pneumo.js');
 const pneumo = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });

@@ -224,7 +224,7 @@ function writeHeaderSections(report: HtmlReport, h: HeaderFacts, plots: HeaderPl
   report.table({ caption: 'Body part examined', ...countsTable(h.bodyPart, 'body part') });
   report.table({ caption: 'Image size (columns x rows)', ...countsTable(h.imageSize, 'size') });
   report.table({ caption: 'Photometric interpretation', ...countsTable(h.photometricInterpretation, 'photometric interpretation') });
-  report.table({ caption: 'Transfer syntax', ...countsTable(h.transferSyntax, 'transfer syntax UID') });
+  report.table({ caption: 'Transfer syntax', ...countsTable(h.transferSyntax, 'transfer syntax') });
   report.table({ caption: 'Pixel spacing (mm, row x column)', ...countsTable(h.pixelSpacing, 'pixel spacing') });
 
   report.section('Labels and images');

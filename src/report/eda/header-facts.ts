@@ -18,6 +18,8 @@ export interface HeaderRecord {
   pixelSpacing: [number, number] | null;
   photometricInterpretation: string;
   transferSyntaxUid: string;
+  /** Its name, e.g. "JPEG Baseline (Process 1)", when the reader knows it. */
+  transferSyntaxName?: string;
 }
 
 /** A header record and the file it came from. */
@@ -214,7 +216,7 @@ export function computeHeaderFacts(
     bodyPart: countBy(headers, (h) => h.bodyPartExamined),
     imageSize: countBy(headers, (h) => `${h.columns}x${h.rows}`),
     photometricInterpretation: countBy(headers, (h) => h.photometricInterpretation || null),
-    transferSyntax: countBy(headers, (h) => h.transferSyntaxUid || null),
+    transferSyntax: countBy(headers, (h) => (h.transferSyntaxName && h.transferSyntaxName !== h.transferSyntaxUid ? `${h.transferSyntaxName} (${h.transferSyntaxUid})` : h.transferSyntaxUid || null)),
     pixelSpacing: countBy(headers, (h) => (h.pixelSpacing ? h.pixelSpacing.map((s) => String(Number(s.toPrecision(6)))).join(' x ') : null)),
     imagesWithoutLabel: labels ? unique.filter((u) => !labels.has(u.header.imageId)).map((u) => u.header.imageId) : [],
     labelsWithoutImage: labels ? [...labels.keys()].filter((id) => !firstPath.has(id)) : [],

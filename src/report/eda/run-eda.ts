@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { computeHeaderFacts, type HeaderEntry, type HeaderFacts } from './header-facts.js';
 import { findDicomFiles, findLabelFile } from '../../data/dataset.js';
 import { readLabelCsv } from '../../data/labels.js';
-import { readDicomHeader } from './interim-readers.js';
+import { readDicomHeader } from '../../data/dicom/index.js';
 import { computeLabelFacts } from './label-facts.js';
 import type { EdaResult, LabelProblem } from './eda-result.js';
 import { readHeaders } from './read-headers.js';

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runEda } from '../../../src/report/eda/run-eda.js';
 import { writeEdaReport } from '../../../src/report/eda/eda-report.js';
-import { SIIM_SAMPLE } from '../../fixture-paths.js';
+import { SIIM_SAMPLE } from '../../fixture-path.js';
 
 const PREFIX = '1.2.276.0.7230010.3.1.4.8323329.';
 // From the fixture README: suffix -> label, sex, age, view.
@@ -45,7 +45,7 @@ test('SIIM sample: eda.json, metadata.csv, plots and report hold the README fact
     assert.deepEqual(h.sex, { F: 6, M: 4 });
     assert.deepEqual(h.sexByClass.map((r: { value: string; negative: number; positive: number }) => [r.value, r.negative, r.positive]), [['F', 3, 3], ['M', 2, 2]]);
     assert.deepEqual(h.viewByClass.map((r: { value: string; negative: number; positive: number }) => [r.value, r.negative, r.positive]), [['AP', 4, 1], ['PA', 1, 4]]);
-    assert.deepEqual([h.modality, h.bodyPart, h.imageSize, h.photometricInterpretation, h.transferSyntax], [{ CR: 10 }, { CHEST: 10 }, { '1024x1024': 10 }, { MONOCHROME2: 10 }, { '1.2.840.10008.1.2.4.50': 10 }]);
+    assert.deepEqual([h.modality, h.bodyPart, h.imageSize, h.photometricInterpretation, h.transferSyntax], [{ CR: 10 }, { CHEST: 10 }, { '1024x1024': 10 }, { MONOCHROME2: 10 }, { 'JPEG Baseline (Process 1) (1.2.840.10008.1.2.4.50)': 10 }]);
     assert.deepEqual([h.age.positive.min, h.age.positive.max, h.age.negative.min, h.age.negative.max, h.age.implausible.length, h.age.missing], [16, 69, 10, 68, 0, 0]);
     assert.ok(h.age.absences.includes('no positive case under 16 (1 negative case under it)'), h.age.absences.join('; '));
     assert.deepEqual([h.imagesWithoutLabel, h.labelsWithoutImage, json.labelProblems], [[], [], []]);

@@ -6,7 +6,7 @@ import { decodeRleRows, encodeRle, rleIntervals } from '../../../src/data/rle.js
 import { emptyMask } from '../../../src/data/image.js';
 import { Rng } from '../../../src/data/random.js';
 import { readLabelCsv } from '../../../src/data/labels.js';
-import { SIIM_SAMPLE } from '../../fixture-paths.js';
+import { SIIM_SAMPLE } from '../../fixture-path.js';
 
 // 4x4 images; SIIM RLE numbers pixels column by column, so k = column * 4 + row.
 const ROWS = [
