@@ -20,13 +20,22 @@ export class ImageReadError extends Error {
 export async function readImage(path: string): Promise<GrayImage> {
   let decoded: { data: Buffer; info: sharp.OutputInfo };
   try {
-    decoded = await sharp(path).greyscale().raw().toBuffer({ resolveWithObject: true });
+    // Raw pixels as stored; converting to grey in libvips costs more than the decode itself.
+    decoded = await sharp(path).raw().toBuffer({ resolveWithObject: true });
   } catch (err) {
     throw new ImageReadError(path, (err as Error).message);
   }
   const { data, info } = decoded;
   const { width, height, channels } = info;
   const pixels = new Float32Array(width * height);
-  for (let i = 0; i < pixels.length; i++) pixels[i] = data[i * channels] / 255;
+  if (channels < 3) {
+    for (let i = 0; i < pixels.length; i++) pixels[i] = data[i * channels] / 255;
+  } else {
+    // Colour input: Rec. 601 luma, as libvips' grey conversion.
+    for (let i = 0; i < pixels.length; i++) {
+      const o = i * channels;
+      pixels[i] = (0.299 * data[o] + 0.587 * data[o + 1] + 0.114 * data[o + 2]) / 255;
+    }
+  }
   return { width, height, pixels };
 }

@@ -30,11 +30,24 @@ export function brightnessContrast(sample: Sample, p: BrightnessContrastParams):
   return { image: { ...sample.image, pixels }, mask: sample.mask };
 }
 
-/** out = clip(v)^gamma; gamma < 1 brightens the dark parts, > 1 darkens them. */
+const GAMMA_STEPS = 4096;
+
+/**
+ * out = clip(v)^gamma; gamma < 1 brightens the dark parts, > 1 darkens them. Math.pow per pixel costs
+ * more than all other augmentations together, so the curve is tabulated at 4097 points and
+ * interpolated linearly (error below 3e-4 near 0 for gamma 0.8, far below 8-bit quantisation).
+ */
 export function adjustGamma(sample: Sample, gamma: number): Sample {
+  const table = new Float32Array(GAMMA_STEPS + 2);
+  for (let k = 0; k <= GAMMA_STEPS; k++) table[k] = Math.pow(k / GAMMA_STEPS, gamma);
+  table[GAMMA_STEPS + 1] = 1;
   const src = sample.image.pixels;
   const pixels = new Float32Array(src.length);
-  for (let i = 0; i < src.length; i++) pixels[i] = Math.pow(clip01(src[i]), gamma);
+  for (let i = 0; i < src.length; i++) {
+    const t = clip01(src[i]) * GAMMA_STEPS;
+    const k = t | 0;
+    pixels[i] = table[k] + (table[k + 1] - table[k]) * (t - k);
+  }
   return { image: { ...sample.image, pixels }, mask: sample.mask };
 }
 

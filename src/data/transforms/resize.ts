@@ -96,6 +96,9 @@ export function resizePlane(
     out.set(src);
     return out;
   }
+  if (method === 'area' && width % outWidth === 0 && height % outHeight === 0) {
+    return boxShrink(src, width, height, width / outWidth, height / outHeight, out);
+  }
   const wx = axisWeights(width, outWidth, method);
   const wy = axisWeights(height, outHeight, method);
   // Row pass: height x outWidth.
@@ -118,6 +121,28 @@ export function resizePlane(
       const srcRow = wy.index[t] * outWidth;
       for (let x = 0; x < outWidth; x++) out[dstRow + x] += w * rows[srcRow + x];
     }
+  }
+  return out;
+}
+
+/** Area resize by whole factors (1024 -> 256, 512): the mean of each block, without the weight tables. */
+function boxShrink(src: Float32Array, width: number, height: number, fx: number, fy: number, out: Float32Array): Float32Array {
+  const outWidth = width / fx;
+  const outHeight = height / fy;
+  const scale = 1 / (fx * fy);
+  const row = new Float32Array(outWidth);
+  for (let y = 0; y < outHeight; y++) {
+    row.fill(0);
+    for (let dy = 0; dy < fy; dy++) {
+      let i = (y * fy + dy) * width;
+      for (let x = 0; x < outWidth; x++) {
+        let acc = 0;
+        for (let dx = 0; dx < fx; dx++) acc += src[i++];
+        row[x] += acc;
+      }
+    }
+    const o = y * outWidth;
+    for (let x = 0; x < outWidth; x++) out[o + x] = row[x] * scale;
   }
   return out;
 }

@@ -15,6 +15,18 @@ test('area downscale by an integer factor is the block mean', () => {
   }
 });
 
+test('area downscale by different whole factors per axis', () => {
+  const img = imageOf(8, 6, (x, y) => (x * 3 + y * 7) / 100);
+  const out = resizeImage(img, 2, 3, 'area');
+  for (let by = 0; by < 3; by++) {
+    for (let bx = 0; bx < 2; bx++) {
+      let sum = 0;
+      for (let y = by * 2; y < by * 2 + 2; y++) for (let x = bx * 4; x < bx * 4 + 4; x++) sum += img.pixels[y * 8 + x];
+      assert.ok(Math.abs(out.pixels[by * 2 + bx] - sum / 8) < 1e-6);
+    }
+  }
+});
+
 test('area downscale by a fractional factor weighs the straddling pixel by its overlap', () => {
   // 3 -> 2: each output covers 1.5 source pixels; the middle one is split in half.
   const out = resizePlane(Float32Array.of(0.3, 0.6, 0.9), 3, 1, 2, 1, 'area');
