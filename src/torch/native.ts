@@ -16,9 +16,39 @@ export interface NativeInfo {
   config: string;
 }
 
+/** The addon's handle on one at::Tensor. Only src/torch/tensor.ts holds these. */
+export interface NativeTensor {
+  dispose(): void;
+  isDisposed(): boolean;
+  shape(): number[];
+  dtype(): number;
+  device(): string;
+  toBuffer(): ArrayBuffer;
+  item(): number | boolean;
+  requiresGrad(): boolean;
+  setRequiresGrad(on: boolean): void;
+  grad(): NativeTensor | null;
+  zeroGrad(): void;
+  backward(gradient?: NativeTensor, retainGraph?: boolean): void;
+  detach(): NativeTensor;
+  sameStorage(other: NativeTensor): boolean;
+  copyFrom(source: NativeTensor): void;
+}
+
+/** A value the dispatcher accepts for one schema argument. */
+export type NativeArg = NativeTensor | number | boolean | string | null | undefined | NativeArg[];
+export type NativeResult = NativeTensor | number | boolean | null | NativeResult[];
+
 export interface NativeAddon {
   info(): NativeInfo;
   setNumThreads(n: number): void;
+  fromBuffer(data: ArrayBufferView, dtype: number, shape: number[]): NativeTensor;
+  liveTensors(): number;
+  setGradEnabled(on: boolean): boolean;
+  manualSeed(seed: number): void;
+  findOp(name: string, overload: string): number;
+  opSchema(handle: number): string;
+  callOp(handle: number, args: NativeArg[]): NativeResult;
 }
 
 function findProjectRoot(): string {
