@@ -9,19 +9,11 @@ import { Rng } from './random.js';
 import { buildAugmentation, type AugmentConfig, type Compose } from './transforms/compose.js';
 import { resizeMask, resizePlane, type ResizeMethod } from './transforms/resize.js';
 import { normalizeInto, type Normalization } from './transforms/normalize.js';
+import type { DatasetItem } from './dataset.js';
 import { cacheFile, hashRows, readCacheEntry, writeCacheEntry, type CachedEntry } from './loader-cache.js';
 
-/**
- * One image of a dataset as the loader needs it; structurally a subset of the dataset index's
- * `DatasetItem`, so those can be passed as they are.
- */
-export interface LoaderItem {
-  imageId: string;
-  path: string;
-  label: number | boolean;
-  /** The SIIM RLE rows of this image (OR-ed); none or `-1` for an empty mask. */
-  rleRows: readonly string[];
-}
+/** What the loader needs of a dataset item; a `DatasetItem` from the dataset index passes as it is. */
+export type LoaderItem = Pick<DatasetItem, 'imageId' | 'path' | 'label' | 'rleRows'>;
 
 export interface PipelineConfig {
   width: number;
@@ -129,7 +121,7 @@ async function buildBatch(task: BatchTask, config: PipelineConfig, augmentation:
       normalizeInto(pixels, images, slot * plane, config.normalize);
       const offset = slot * plane;
       for (let i = 0; i < plane; i++) masks[offset + i] = mask[i];
-      labels[slot] = typeof item.label === 'boolean' ? Number(item.label) : item.label > 0 ? 1 : 0;
+      labels[slot] = item.label;
       ok[slot] = 1;
     } catch (err) {
       failures.push({ imageId: item.imageId, path: item.path, reason: err instanceof Error ? err.message : String(err) });

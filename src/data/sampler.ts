@@ -4,11 +4,7 @@
 // class in reshuffled passes so that every item of a class is seen about equally often. Per-item
 // weights oversample hard examples (weight 3 = three times as often). Deterministic by (seed, epoch).
 import { Rng } from './random.js';
-
-export interface SamplerItem {
-  imageId: string;
-  label: number | boolean;
-}
+import type { Labelled } from './split.js';
 
 /** A linear change of the positive fraction from `start` (epoch 0) to `end` (epoch `epochs - 1`), then held. */
 export interface FractionSchedule {
@@ -64,10 +60,6 @@ export function parsePositiveFraction(text: string, totalEpochs = 1): PositiveFr
   return { start: numbers[0], end: numbers[1], epochs };
 }
 
-function isPositive(item: SamplerItem): boolean {
-  return typeof item.label === 'boolean' ? item.label : item.label > 0;
-}
-
 /** Each index floor(w) times, plus once more with probability frac(w). */
 function weightedPool(indices: readonly number[], weights: ArrayLike<number> | undefined, rng: Rng): number[] {
   if (!weights) return [...indices];
@@ -92,7 +84,7 @@ function drawPasses(pool: readonly number[], count: number, rng: Rng): number[] 
 }
 
 /** The item indices of one epoch, in order (an index repeats when its item is oversampled). */
-export function sampleEpoch(items: readonly SamplerItem[], epoch: number, seed: number, options: SamplingOptions = {}): number[] {
+export function sampleEpoch(items: readonly Labelled[], epoch: number, seed: number, options: SamplingOptions = {}): number[] {
   const { weights, positiveFraction } = options;
   if (weights) {
     if (weights.length !== items.length) throw new SamplerError(`${weights.length} weights for ${items.length} items`);
@@ -108,8 +100,8 @@ export function sampleEpoch(items: readonly SamplerItem[], epoch: number, seed: 
   }
   const fraction = positiveFractionAt(positiveFraction, epoch);
   checkFraction(fraction, `positive fraction at epoch ${epoch}`);
-  const positives = weightedPool(all.filter((i) => isPositive(items[i])), weights, rng);
-  const negatives = weightedPool(all.filter((i) => !isPositive(items[i])), weights, rng);
+  const positives = weightedPool(all.filter((i) => items[i].label === 1), weights, rng);
+  const negatives = weightedPool(all.filter((i) => items[i].label !== 1), weights, rng);
   let totalWeight = items.length;
   if (weights) {
     totalWeight = 0;
@@ -123,7 +115,7 @@ export function sampleEpoch(items: readonly SamplerItem[], epoch: number, seed: 
 }
 
 /** Weight `factor` for the listed image ids and 1 for the others; ids that match no item are returned, not dropped. */
-export function hardExampleWeights(items: readonly SamplerItem[], hardIds: readonly string[], factor: number): { weights: Float64Array; unmatched: string[] } {
+export function hardExampleWeights(items: readonly Labelled[], hardIds: readonly string[], factor: number): { weights: Float64Array; unmatched: string[] } {
   if (!(factor >= 0) || !Number.isFinite(factor)) throw new SamplerError(`oversample factor must be a finite number >= 0, received ${factor}`);
   const hard = new Set(hardIds);
   const weights = new Float64Array(items.length);

@@ -41,7 +41,7 @@ before(async () => {
       }
     } else rows.push('-1');
     masks.set(imageId, mask);
-    items.push({ imageId, path: file, label: k % 2, rleRows: rows });
+    items.push({ imageId, path: file, label: k % 2 === 1 ? 1 : 0, rleRows: rows });
   }
 });
 
@@ -111,7 +111,7 @@ test('the cache fills on the first epoch, serves the second, and notices a chang
 test('a corrupt or missing file is skipped and reported with its id and reason; the rest arrive', async () => {
   const bad = path.join(dir, 'corrupt.png');
   writeFileSync(bad, Buffer.from('\x89PNG\r\n\x1a\nthis is not a png at all'));
-  const broken = [...items, { imageId: 'bad.1', path: bad, label: 0, rleRows: ['-1'] }, { imageId: 'gone.2', path: path.join(dir, 'gone.png'), label: 1, rleRows: ['1 2'] }];
+  const broken: LoaderItem[] = [...items, { imageId: 'bad.1', path: bad, label: 0, rleRows: ['-1'] }, { imageId: 'gone.2', path: path.join(dir, 'gone.png'), label: 1, rleRows: ['1 2'] }];
   const loader = await BatchLoader.open(broken, { size: OUT, batchSize: 4, workers: 2, normalize: norm, cacheDir: path.join(dir, 'cache2') });
   try {
     const batches = await collect(loader, 0);

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Labelled } from '../../src/data/split.js';
 import { hardExampleWeights, parsePositiveFraction, positiveFractionAt, sampleEpoch } from '../../src/data/sampler.js';
 
 // 100 items, 20 positive (ids p0..p19), 80 negative (n0..n79).
-const items = Array.from({ length: 100 }, (_, i) => (i < 20 ? { imageId: `p${i}`, label: 1 } : { imageId: `n${i - 20}`, label: 0 }));
+const items = Array.from({ length: 100 }, (_, i): Labelled => (i < 20 ? { imageId: `p${i}`, label: 1 } : { imageId: `n${i - 20}`, label: 0 }));
 const positivesIn = (order: number[]) => order.filter((i) => items[i].label === 1).length;
 
 test('plain epochs visit every item exactly once, in an order fixed by (seed, epoch)', () => {
