@@ -3,7 +3,7 @@
 // by (seed, epoch, position in the epoch), so the result does not depend on which worker ran it, then
 // normalisation straight into the batch tensors. A bad item is skipped and reported, never fatal.
 import { stat } from 'node:fs/promises';
-import { readImage } from './image-source.js';
+import type { GrayImage } from './image.js';
 import { decodeRleRows } from './rle.js';
 import { Rng } from './random.js';
 import { buildAugmentation, type AugmentConfig, type Compose } from './transforms/compose.js';
@@ -25,7 +25,11 @@ export interface PipelineConfig {
   resize: ResizeMethod;
   /** Items of one batch decoded at once inside a worker, so file reading overlaps the transforms. */
   itemConcurrency: number;
+  /** URL of the module whose `readImage(path)` decodes files (image-source.ts unless given). */
+  readerModule: string;
 }
+
+type ReadImage = (path: string) => Promise<GrayImage>;
 
 export interface BatchTask {
   epoch: number;
@@ -61,12 +65,13 @@ interface Counters {
   cacheWriteFailures: number;
 }
 
-export function createBatchBuilder(config: PipelineConfig): (task: BatchTask) => Promise<BatchResult> {
+export async function createBatchBuilder(config: PipelineConfig): Promise<(task: BatchTask) => Promise<BatchResult>> {
   const augmentation = config.augment ? buildAugmentation(config.augment) : null;
-  return (task) => buildBatch(task, config, augmentation);
+  const { readImage } = (await import(config.readerModule)) as { readImage: ReadImage };
+  return (task) => buildBatch(task, config, augmentation, readImage);
 }
 
-async function loadResized(item: LoaderItem, config: PipelineConfig, counters: Counters): Promise<CachedEntry> {
+async function loadResized(item: LoaderItem, config: PipelineConfig, counters: Counters, readImage: ReadImage): Promise<CachedEntry> {
   const { width, height } = config;
   let cache: { file: string; key: string } | null = null;
   if (config.cacheDir) {
@@ -96,7 +101,7 @@ async function loadResized(item: LoaderItem, config: PipelineConfig, counters: C
   return entry;
 }
 
-async function buildBatch(task: BatchTask, config: PipelineConfig, augmentation: Compose | null): Promise<BatchResult> {
+async function buildBatch(task: BatchTask, config: PipelineConfig, augmentation: Compose | null, readImage: ReadImage): Promise<BatchResult> {
   const { width, height } = config;
   const plane = width * height;
   const count = task.entries.length;
@@ -110,7 +115,7 @@ async function buildBatch(task: BatchTask, config: PipelineConfig, augmentation:
   const loadOne = async (slot: number): Promise<void> => {
     const { position, item } = task.entries[slot];
     try {
-      const entry = await loadResized(item, config, counters);
+      const entry = await loadResized(item, config, counters, readImage);
       let pixels = entry.pixels;
       let mask = entry.mask;
       if (augmentation) {

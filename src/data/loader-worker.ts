@@ -3,7 +3,7 @@ import { workerData } from 'node:worker_threads';
 import { serveTasks } from './worker-pool.js';
 import { createBatchBuilder, type BatchResult, type BatchTask, type PipelineConfig } from './loader-batch.js';
 
-const build = createBatchBuilder(workerData as PipelineConfig);
+const build = await createBatchBuilder(workerData as PipelineConfig);
 
 serveTasks<BatchTask, BatchResult>(async (task) => {
   const result = await build(task);

@@ -5,7 +5,7 @@
 // `stats.failures` and in the batch that would have held them.
 import { availableParallelism } from 'node:os';
 import { mkdir } from 'node:fs/promises';
-import { WorkerPool, PoolClosedError } from './worker-pool.js';
+import { WorkerPool, PoolClosedError, TaskTimeoutError, WorkerCrashedError } from './worker-pool.js';
 import { sampleEpoch, type SamplingOptions } from './sampler.js';
 import { parseAugmentConfig, type AugmentConfig } from './transforms/compose.js';
 import { checkNormalization, IMAGENET_GRAY, type Normalization } from './transforms/normalize.js';
@@ -51,8 +51,13 @@ export interface LoaderOptions {
   /** Drop the epoch's last, smaller batch (batch norm dislikes tiny batches). */
   dropLast?: boolean;
   resize?: ResizeMethod;
-  /** A batch taking longer is abandoned and its items reported as failed; 0 = no limit. */
+  /**
+   * A batch taking longer (a file that hangs its decoder) is abandoned and its items retried one by
+   * one, each with the same limit, so only the culprit is lost; 0 = no limit. Default 120 s.
+   */
   taskTimeoutMs?: number;
+  /** URL of a module exporting `readImage(path): Promise<GrayImage>`, loaded in the workers; default: image-source.ts. */
+  readerModule?: string;
   /** Items of one batch in flight at once inside a worker. */
   itemConcurrency?: number;
 }
@@ -127,16 +132,27 @@ export class BatchLoader {
       cacheDir: options.cacheDir ?? null,
       resize: options.resize ?? 'area',
       itemConcurrency: options.itemConcurrency ?? 2,
+      readerModule: options.readerModule ?? new URL('./image-source.js', import.meta.url).href,
     };
     if (config.cacheDir) await mkdir(config.cacheDir, { recursive: true });
     // Loading the image reader here keeps its native libraries (sharp) loaded in the main thread, so
     // that a worker exiting cannot unload them under the others (sharp#2263).
-    await import('./image-source.js');
+    try {
+      await import(config.readerModule);
+    } catch (err) {
+      throw new LoaderError(`the image reader ${config.readerModule} cannot be loaded: ${(err as Error).message.split('\n')[0]}`);
+    }
     const pool = new WorkerPool<BatchTask, BatchResult>(new URL('./loader-worker.js', import.meta.url), {
       size: workers,
       workerData: config,
-      taskTimeoutMs: options.taskTimeoutMs ?? 0,
+      taskTimeoutMs: options.taskTimeoutMs ?? 120_000,
     });
+    try {
+      await pool.whenReady();
+    } catch (err) {
+      await pool.close();
+      throw new LoaderError(`the loader's workers could not start: ${(err as Error).message}`);
+    }
     return new BatchLoader(items, options, pool, size, workers);
   }
 
@@ -181,14 +197,11 @@ export class BatchLoader {
   async runBatch(epoch: number, index: number, order: readonly number[]): Promise<BatchResult> {
     const start = index * this.batchSize;
     const entries = order.slice(start, start + this.batchSize).map((i, k) => ({ position: start + k, item: this.items[i] }));
-    let result: BatchResult;
-    try {
-      result = await this.pool.run({ epoch, index, entries });
-    } catch (err) {
-      if (err instanceof PoolClosedError) throw new LoaderClosedError();
-      const reason = `the batch's worker failed: ${(err as Error).message}`;
-      const empty = new Float32Array(0);
-      result = { epoch, index, n: 0, ids: [], positions: [], images: empty, masks: empty, labels: empty, cacheHits: 0, cacheMisses: 0, cacheWriteFailures: 0, failures: entries.map(({ item }) => ({ imageId: item.imageId, path: item.path, reason })) };
+    let result = await this.runTask({ epoch, index, entries });
+    if (result instanceof Error) {
+      // A worker died or hung on this batch: retry its items one by one, so that only the culprit is lost.
+      const parts = entries.length > 1 ? await Promise.all(entries.map((e) => this.runTask({ epoch, index, entries: [e] }))) : [result];
+      result = mergeResults(epoch, index, parts.map((part, k) => (part instanceof Error ? failedResult(epoch, index, [entries[k]], part) : part)));
     }
     const s = this.stat;
     s.batches++;
@@ -199,6 +212,52 @@ export class BatchLoader {
     s.failures.push(...result.failures);
     return result;
   }
+
+  /** The task's result; a crash or timeout as a value (it is retried); anything else that stops the pool is thrown. */
+  private async runTask(task: BatchTask): Promise<BatchResult | Error> {
+    try {
+      return await this.pool.run(task);
+    } catch (err) {
+      if (err instanceof PoolClosedError) throw new LoaderClosedError();
+      if (this.pool.broken) throw new LoaderError(`the loader's workers cannot run: ${(err as Error).message}`);
+      if (err instanceof WorkerCrashedError || err instanceof TaskTimeoutError) return err;
+      return failedResult(task.epoch, task.index, task.entries, err as Error);
+    }
+  }
+}
+
+function failedResult(epoch: number, index: number, entries: BatchTask['entries'], err: Error): BatchResult {
+  const reason = `the worker failed on it: ${err.message}`;
+  const empty = new Float32Array(0);
+  const failures = entries.map(({ item }) => ({ imageId: item.imageId, path: item.path, reason }));
+  return { epoch, index, n: 0, ids: [], positions: [], images: empty, masks: empty, labels: empty, cacheHits: 0, cacheMisses: 0, cacheWriteFailures: 0, failures };
+}
+
+function mergeResults(epoch: number, index: number, parts: BatchResult[]): BatchResult {
+  const concat = (arrays: Float32Array[]) => {
+    const out = new Float32Array(arrays.reduce((s, a) => s + a.length, 0));
+    let o = 0;
+    for (const a of arrays) {
+      out.set(a, o);
+      o += a.length;
+    }
+    return out;
+  };
+  const sum = (f: (r: BatchResult) => number) => parts.reduce((s, r) => s + f(r), 0);
+  return {
+    epoch,
+    index,
+    n: sum((r) => r.n),
+    ids: parts.flatMap((r) => r.ids),
+    positions: parts.flatMap((r) => r.positions),
+    images: concat(parts.map((r) => r.images)),
+    masks: concat(parts.map((r) => r.masks)),
+    labels: concat(parts.map((r) => r.labels)),
+    failures: parts.flatMap((r) => r.failures),
+    cacheHits: sum((r) => r.cacheHits),
+    cacheMisses: sum((r) => r.cacheMisses),
+    cacheWriteFailures: sum((r) => r.cacheWriteFailures),
+  };
 }
 
 /** The batches of one epoch, in order, requested `prefetch` batches ahead of the consumer. */

@@ -128,6 +128,34 @@ test('a corrupt or missing file is skipped and reported with its id and reason; 
   }
 });
 
+test('a file that kills or hangs its worker costs only itself: the batch is retried item by item', async () => {
+  const culprits: LoaderItem[] = [
+    { imageId: 'crash.1', path: path.join(dir, 'crash.png'), label: 0, rleRows: ['-1'] },
+    { imageId: 'hang.2', path: path.join(dir, 'hang.png'), label: 0, rleRows: ['-1'] },
+  ];
+  const loader = await BatchLoader.open([...items, ...culprits], {
+    size: OUT,
+    batchSize: 3,
+    workers: 2,
+    normalize: norm,
+    taskTimeoutMs: 1000,
+    readerModule: new URL('./loader-test-reader.js', import.meta.url).href,
+  });
+  try {
+    const batches = await collect(loader, 0);
+    assert.deepEqual(batches.flatMap((b) => b.ids).sort(), items.map((i) => i.imageId).sort());
+    for (const b of batches) assert.equal(b.images.length, b.n * OUT * OUT);
+    const failures = loader.stats.failures;
+    assert.deepEqual(failures.map((f) => f.imageId).sort(), ['crash.1', 'hang.2']);
+    assert.match(failures.find((f) => f.imageId === 'crash.1')!.reason, /exited with code 9/);
+    assert.match(failures.find((f) => f.imageId === 'hang.2')!.reason, /longer than 1000 ms/);
+    assert.equal(loader.liveWorkers, 2);
+  } finally {
+    await loader.close();
+  }
+  assert.equal(loader.liveWorkers, 0);
+});
+
 test('augmented batches depend on (seed, epoch, position), not on the number of workers', async () => {
   const run = async (workers: number, seed: number) => {
     const loader = await BatchLoader.open(items, { size: OUT, batchSize: 2, workers, seed, augment: { hflip: { p: 0.5 }, shiftScaleRotate: { p: 0.8 }, gamma: { p: 0.5 } }, normalize: norm });
@@ -145,6 +173,13 @@ test('augmented batches depend on (seed, epoch, position), not on the number of 
   const other = await run(1, 6);
   assert.notDeepEqual(other.map((b) => b.images), one.map((b) => b.images));
   for (const b of one) for (const v of b.masks) assert.ok(v === 0 || v === 1);
+});
+
+test('a reader module that cannot load is a clear error at open, not a hang', async () => {
+  await assert.rejects(
+    BatchLoader.open(items, { size: OUT, batchSize: 2, workers: 1, readerModule: new URL('./no-such-reader.js', import.meta.url).href }),
+    /the image reader .*no-such-reader\.js cannot be loaded: .*Cannot find module/,
+  );
 });
 
 test('stopping early and closing ends every worker; a closed loader refuses with a clear error', async () => {
