@@ -7,6 +7,12 @@ import { scoreCommand } from './score.js';
 import { dicomCommand } from './dicom.js';
 import { edaCommand } from './eda.js';
 
+// `pneumo ... | head` closes the pipe early; that is the reader's choice, not a failure.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 const program = new Command('pneumo')
   .description('Pneumothorax detection and segmentation on chest X-rays (SIIM-ACR format).')
   .showHelpAfterError('(run with --help for usage)')
