@@ -54,6 +54,8 @@ export function loadEncoderWeights(encoder: Encoder, source: ReadonlyMap<string,
     else renamed.set(name, value);
   }
   return torch.scope(() => {
+    // Checkpoints from before PyTorch 0.4.1 have no batch counters; PyTorch starts them at 0 too.
+    for (const key of ownKeys) if (key.endsWith('.num_batches_tracked') && !renamed.has(key)) renamed.set(key, torch.zeros([], { dtype: 'int64' }));
     let firstConv: PretrainedReport['firstConv'] = 'as-is';
     const fileConv = renamed.get(encoder.firstConvKey);
     const modelConv = own.get(encoder.firstConvKey);

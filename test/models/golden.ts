@@ -31,3 +31,23 @@ export async function readGolden(dir: string, file: string): Promise<Map<string,
 export function disposeAll(tensors: Map<string, torch.Tensor>): void {
   for (const t of tensors.values()) t.dispose();
 }
+
+const SAFETENSORS_DTYPE: Partial<Record<torch.DType, string>> = { float32: 'F32', int64: 'I64', float64: 'F64' };
+
+/** A small safetensors writer for tests (the layout of scripts/torch_to_safetensors.py). */
+export function safetensorsBytes(tensors: ReadonlyMap<string, torch.Tensor>): Buffer {
+  const header: Record<string, unknown> = {};
+  const blobs: Buffer[] = [];
+  let offset = 0;
+  for (const [name, t] of tensors) {
+    const data = t.data();
+    const raw = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    header[name] = { dtype: SAFETENSORS_DTYPE[t.dtype], shape: t.shape, data_offsets: [offset, offset + raw.length] };
+    blobs.push(raw);
+    offset += raw.length;
+  }
+  const json = Buffer.from(JSON.stringify(header));
+  const length = Buffer.alloc(8);
+  length.writeBigUInt64LE(BigInt(json.length));
+  return Buffer.concat([length, json, ...blobs]);
+}
