@@ -25,7 +25,10 @@ export class Classifier extends EncoderModel<ClassifierConfig> {
   constructor(config: ClassifierConfig, encoder: Encoder) {
     super(config, encoder);
     const features = encoder.headChannels * (config.pooling === 'avgmax' ? 2 : 1);
-    this.head = this.registerModule('head', new nn.Sequential(new nn.Dropout(config.dropout), new nn.Linear(features, 1)));
+    this.head = this.registerModule(
+      'head',
+      new nn.Sequential(new nn.Dropout(config.dropout), new nn.Linear(features, 1)),
+    );
     initHead(this.head);
   }
 
@@ -34,7 +37,8 @@ export class Classifier extends EncoderModel<ClassifierConfig> {
     return torch.scope(() => {
       const map = this.encoder.forwardHead(x);
       const avg = torch.flatten(torch.adaptiveAvgPool2d(map, 1), 1);
-      const pooled = this.config.pooling === 'avgmax' ? torch.cat([avg, torch.flatten(torch.adaptiveMaxPool2d(map, 1), 1)], 1) : avg;
+      const pooled =
+        this.config.pooling === 'avgmax' ? torch.cat([avg, torch.flatten(torch.adaptiveMaxPool2d(map, 1), 1)], 1) : avg;
       return torch.reshape(this.head.forward(pooled), [x.shape[0]]);
     });
   }

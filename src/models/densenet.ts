@@ -19,10 +19,16 @@ class DenseLayer extends nn.Module {
     super();
     this.norm1 = this.registerModule('norm1', new nn.BatchNorm2d(inputFeatures));
     this.registerModule('relu1', new nn.ReLU());
-    this.conv1 = this.registerModule('conv1', new nn.Conv2d(inputFeatures, bottleneckSize * growthRate, 1, { bias: false }));
+    this.conv1 = this.registerModule(
+      'conv1',
+      new nn.Conv2d(inputFeatures, bottleneckSize * growthRate, 1, { bias: false }),
+    );
     this.norm2 = this.registerModule('norm2', new nn.BatchNorm2d(bottleneckSize * growthRate));
     this.registerModule('relu2', new nn.ReLU());
-    this.conv2 = this.registerModule('conv2', new nn.Conv2d(bottleneckSize * growthRate, growthRate, 3, { padding: 1, bias: false }));
+    this.conv2 = this.registerModule(
+      'conv2',
+      new nn.Conv2d(bottleneckSize * growthRate, growthRate, 3, { padding: 1, bias: false }),
+    );
   }
 
   /** The new `growthRate` channels computed from all earlier maps of the block. */
@@ -44,7 +50,12 @@ class DenseBlock extends nn.Layer {
   ) {
     super();
     for (let i = 0; i < numLayers; i++) {
-      this.layers.push(this.registerModule(`denselayer${i + 1}`, new DenseLayer(inputFeatures + i * growthRate, growthRate, bottleneckSize)));
+      this.layers.push(
+        this.registerModule(
+          `denselayer${i + 1}`,
+          new DenseLayer(inputFeatures + i * growthRate, growthRate, bottleneckSize),
+        ),
+      );
     }
   }
 
@@ -141,7 +152,9 @@ export class DenseNet extends Encoder {
     this.features.add('norm5', new nn.BatchNorm2d(features));
     this.outChannels.push(features);
     this.headChannels = features;
-    this.classifier = options.withClassifier ? this.registerModule('classifier', new nn.Linear(features, options.numClasses ?? 1000)) : null;
+    this.classifier = options.withClassifier
+      ? this.registerModule('classifier', new nn.Linear(features, options.numClasses ?? 1000))
+      : null;
     initFamily(this, { conv: 'kaiming-fan-in', zeroConvBias: false, linear: 'default-zero-bias' });
   }
 
@@ -185,7 +198,10 @@ export class DenseNet extends Encoder {
 
   /** torchvision's old checkpoints name `denselayerN.norm.1.weight` what is now `norm1.weight`. */
   override remapKey(key: string): string {
-    return key.replace(/^(.*denselayer\d+\.(?:norm|relu|conv))\.((?:[12])\.(?:weight|bias|running_mean|running_var))$/, (_, a: string, b: string) => a + b);
+    return key.replace(
+      /^(.*denselayer\d+\.(?:norm|relu|conv))\.((?:[12])\.(?:weight|bias|running_mean|running_var))$/,
+      (_, a: string, b: string) => a + b,
+    );
   }
 }
 

@@ -10,9 +10,19 @@ import { countChain, countMacs, type Counted, type FeatureShape } from './flops.
 import { initFamily } from './init.js';
 
 /** torchvision's Conv2dNormActivation: Sequential(conv without bias, bn[, SiLU]), "same" padding. */
-function convNormActivation(inC: number, outC: number, kernel: number, o: { stride?: number; groups?: number; activation?: boolean } = {}) {
+function convNormActivation(
+  inC: number,
+  outC: number,
+  kernel: number,
+  o: { stride?: number; groups?: number; activation?: boolean } = {},
+) {
   const layers: nn.Layer[] = [
-    new nn.Conv2d(inC, outC, kernel, { stride: o.stride ?? 1, padding: (kernel - 1) >> 1, groups: o.groups ?? 1, bias: false }),
+    new nn.Conv2d(inC, outC, kernel, {
+      stride: o.stride ?? 1,
+      padding: (kernel - 1) >> 1,
+      groups: o.groups ?? 1,
+      bias: false,
+    }),
     new nn.BatchNorm2d(outC),
   ];
   if (o.activation ?? true) layers.push(new nn.SiLU());
@@ -98,7 +108,14 @@ const B0: StageConfig[] = [
   [6, 5, 1, 80, 112, 3],
   [6, 5, 2, 112, 192, 4],
   [6, 3, 1, 192, 320, 1],
-].map(([expandRatio, kernel, stride, inputChannels, outChannels, numLayers]) => ({ expandRatio, kernel, stride, inputChannels, outChannels, numLayers }));
+].map(([expandRatio, kernel, stride, inputChannels, outChannels, numLayers]) => ({
+  expandRatio,
+  kernel,
+  stride,
+  inputChannels,
+  outChannels,
+  numLayers,
+}));
 
 /** Indices into `features` whose outputs are the maps at strides 2, 4, 8, 16, 32. */
 const FEATURE_INDICES = [0, 2, 3, 5, 7];
@@ -145,7 +162,13 @@ export class EfficientNet extends Encoder {
     this.registerModule('avgpool', new nn.AdaptiveAvgPool2d(1));
     this.classifier =
       options.withClassifier && !options.featuresOnly
-        ? this.registerModule('classifier', new nn.Sequential(new nn.Dropout(options.dropout ?? 0.2), new nn.Linear(4 * last, options.numClasses ?? 1000)))
+        ? this.registerModule(
+            'classifier',
+            new nn.Sequential(
+              new nn.Dropout(options.dropout ?? 0.2),
+              new nn.Linear(4 * last, options.numClasses ?? 1000),
+            ),
+          )
         : null;
     initFamily(this, { conv: 'kaiming-fan-out', zeroConvBias: true, linear: 'uniform-fan-out' });
   }

@@ -5,11 +5,17 @@ import { densenetEncoders } from './densenet.js';
 import { vggEncoders } from './vgg.js';
 import { efficientnetEncoders } from './efficientnet.js';
 
-export const ENCODERS: Readonly<EncoderTable> = { ...resnetEncoders, ...densenetEncoders, ...vggEncoders, ...efficientnetEncoders };
+export const ENCODERS: Readonly<EncoderTable> = {
+  ...resnetEncoders,
+  ...densenetEncoders,
+  ...vggEncoders,
+  ...efficientnetEncoders,
+};
 
 export function getEncoderSpec(name: string): EncoderSpec {
   const spec = Object.hasOwn(ENCODERS, name) ? ENCODERS[name] : undefined;
-  if (!spec) throw new Error(`Wrong encoder name \`${name}\`, supported encoders: [${Object.keys(ENCODERS).join(', ')}]`);
+  if (!spec)
+    throw new Error(`Wrong encoder name \`${name}\`, supported encoders: [${Object.keys(ENCODERS).join(', ')}]`);
   return spec;
 }
 

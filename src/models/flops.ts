@@ -15,14 +15,22 @@ export interface CountsMacs {
   macs(input: FeatureShape): Counted;
 }
 
-const pairOf = (v: number | readonly [number, number]): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
+const pairOf = (v: number | readonly [number, number]): [number, number] =>
+  typeof v === 'number' ? [v, v] : [v[0], v[1]];
 
 function hasMacs(m: unknown): m is CountsMacs {
   return typeof (m as Partial<CountsMacs>).macs === 'function';
 }
 
 /** Output size of a convolution or pooling window along one dimension, as PyTorch computes it. */
-export function windowOutput(size: number, kernel: number, stride: number, padding: number, dilation = 1, ceil = false): number {
+export function windowOutput(
+  size: number,
+  kernel: number,
+  stride: number,
+  padding: number,
+  dilation = 1,
+  ceil = false,
+): number {
   const span = size + 2 * padding - dilation * (kernel - 1) - 1;
   let out = (ceil ? Math.ceil(span / stride) : Math.floor(span / stride)) + 1;
   // PyTorch's rule: with ceil mode the last window must start inside the input or left padding.
@@ -43,7 +51,8 @@ function conv(layer: nn.Conv2d, [c, h, w]: FeatureShape): Counted {
 }
 
 function convTranspose(layer: nn.ConvTranspose2d, [c, h, w]: FeatureShape): Counted {
-  if (c !== layer.inChannels) throw new Error(`MAC count: transposed conv expects ${layer.inChannels} channels, got ${c}`);
+  if (c !== layer.inChannels)
+    throw new Error(`MAC count: transposed conv expects ${layer.inChannels} channels, got ${c}`);
   const [kh, kw] = pairOf(layer.kernelSize);
   const [sh, sw] = pairOf(layer.options.stride);
   const [ph, pw] = pairOf(layer.options.padding);
@@ -55,7 +64,13 @@ function convTranspose(layer: nn.ConvTranspose2d, [c, h, w]: FeatureShape): Coun
   return { macs, shape: [layer.outChannels, oh, ow] };
 }
 
-function pool(kernel: number | [number, number], stride: number | [number, number], padding: number | [number, number], ceil: boolean, [c, h, w]: FeatureShape): Counted {
+function pool(
+  kernel: number | [number, number],
+  stride: number | [number, number],
+  padding: number | [number, number],
+  ceil: boolean,
+  [c, h, w]: FeatureShape,
+): Counted {
   const [kh, kw] = pairOf(kernel);
   const [sh, sw] = pairOf(stride);
   const [ph, pw] = pairOf(padding);
@@ -69,7 +84,8 @@ export function countMacs(layer: nn.Module, input: FeatureShape): Counted {
   if (layer instanceof nn.ConvTranspose2d) return convTranspose(layer, input);
   if (layer instanceof nn.Linear) {
     const features = input[0] * input[1] * input[2];
-    if (features !== layer.inFeatures) throw new Error(`MAC count: linear expects ${layer.inFeatures} features, got ${features}`);
+    if (features !== layer.inFeatures)
+      throw new Error(`MAC count: linear expects ${layer.inFeatures} features, got ${features}`);
     return { macs: layer.inFeatures * layer.outFeatures, shape: [layer.outFeatures, 1, 1] };
   }
   if (layer instanceof nn.MaxPool2d) return pool(layer.kernelSize, layer.stride, layer.padding, layer.ceilMode, input);
@@ -80,7 +96,18 @@ export function countMacs(layer: nn.Module, input: FeatureShape): Counted {
   }
   if (layer instanceof nn.Sequential) return countChain(layer.layers, input);
   if (layer instanceof nn.Flatten) return { macs: 0, shape: [input[0] * input[1] * input[2], 1, 1] };
-  const shapePreserving = [nn.BatchNorm2d, nn.GroupNorm, nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.SiLU, nn.Sigmoid, nn.Tanh, nn.Identity, nn.Dropout];
+  const shapePreserving = [
+    nn.BatchNorm2d,
+    nn.GroupNorm,
+    nn.ReLU,
+    nn.ReLU6,
+    nn.LeakyReLU,
+    nn.SiLU,
+    nn.Sigmoid,
+    nn.Tanh,
+    nn.Identity,
+    nn.Dropout,
+  ];
   if (shapePreserving.some((kind) => layer instanceof kind)) return { macs: 0, shape: input };
   throw new Error(`MAC count: no rule for ${layer.constructor.name}`);
 }

@@ -40,7 +40,11 @@ export async function loadPretrained(model: Encoder | EncoderModel<unknown>, fil
 }
 
 /** The synchronous core of loadPretrained, for weights already in memory (not consumed). */
-export function loadEncoderWeights(encoder: Encoder, source: ReadonlyMap<string, Tensor>, label = 'weights'): PretrainedReport {
+export function loadEncoderWeights(
+  encoder: Encoder,
+  source: ReadonlyMap<string, Tensor>,
+  label = 'weights',
+): PretrainedReport {
   const own = encoder.stateDict();
   const ownKeys = [...own.keys()];
   const absentPrefixes = encoder.classifierPrefixes.filter((prefix) => !ownKeys.some((k) => k.startsWith(prefix)));
@@ -55,7 +59,9 @@ export function loadEncoderWeights(encoder: Encoder, source: ReadonlyMap<string,
   }
   return torch.scope(() => {
     // Checkpoints from before PyTorch 0.4.1 have no batch counters; PyTorch starts them at 0 too.
-    for (const key of ownKeys) if (key.endsWith('.num_batches_tracked') && !renamed.has(key)) renamed.set(key, torch.zeros([], { dtype: 'int64' }));
+    for (const key of ownKeys)
+      if (key.endsWith('.num_batches_tracked') && !renamed.has(key))
+        renamed.set(key, torch.zeros([], { dtype: 'int64' }));
     let firstConv: PretrainedReport['firstConv'] = 'as-is';
     const fileConv = renamed.get(encoder.firstConvKey);
     const modelConv = own.get(encoder.firstConvKey);

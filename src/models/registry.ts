@@ -8,7 +8,8 @@ import { Classifier, type ClassifierConfig } from './classifier.js';
 export type ModelConfig = UnetConfig | ClassifierConfig;
 export type Model = Unet | Classifier;
 /** Everything a caller may override; options of the other task are refused. */
-export type ModelOptions = Partial<Omit<UnetConfig, 'name' | 'task' | 'encoder'>> & Partial<Omit<ClassifierConfig, 'name' | 'task' | 'encoder'>>;
+export type ModelOptions = Partial<Omit<UnetConfig, 'name' | 'task' | 'encoder'>> &
+  Partial<Omit<ClassifierConfig, 'name' | 'task' | 'encoder'>>;
 
 export interface RegistryEntry {
   name: string;
@@ -38,13 +39,26 @@ const CLASSIFIER_DEFAULTS = { inChannels: 1, pooling: 'avg', dropout: 0.2 } as c
 
 function unet(encoder: string, params: number, overrides: Partial<UnetConfig> = {}): RegistryEntry {
   const name = `unet-${encoder}`;
-  const defaults: UnetConfig = { name, task: 'segmentation', encoder, ...UNET_DEFAULTS, decoderChannels: [...UNET_DEFAULTS.decoderChannels], ...overrides };
+  const defaults: UnetConfig = {
+    name,
+    task: 'segmentation',
+    encoder,
+    ...UNET_DEFAULTS,
+    decoderChannels: [...UNET_DEFAULTS.decoderChannels],
+    ...overrides,
+  };
   return { name, task: 'segmentation', encoder, params, defaults };
 }
 
 function classifier(encoder: string, params: number): RegistryEntry {
   const name = `classifier-${encoder}`;
-  return { name, task: 'classification', encoder, params, defaults: { name, task: 'classification', encoder, ...CLASSIFIER_DEFAULTS } };
+  return {
+    name,
+    task: 'classification',
+    encoder,
+    params,
+    defaults: { name, task: 'classification', encoder, ...CLASSIFIER_DEFAULTS },
+  };
 }
 
 const SEGMENTERS: RegistryEntry[] = [
@@ -71,15 +85,26 @@ const CLASSIFIERS: RegistryEntry[] = [
   classifier('resnet18-w16', 700_657),
 ];
 
-export const MODELS: Readonly<Record<string, RegistryEntry>> = Object.fromEntries([...SEGMENTERS, ...CLASSIFIERS].map((e) => [e.name, e]));
+export const MODELS: Readonly<Record<string, RegistryEntry>> = Object.fromEntries(
+  [...SEGMENTERS, ...CLASSIFIERS].map((e) => [e.name, e]),
+);
 
 export function getModelEntry(name: string): RegistryEntry {
   const entry = Object.hasOwn(MODELS, name) ? MODELS[name] : undefined;
-  if (!entry) throw new ModelConfigError(`Wrong model name \`${name}\`, supported: [${Object.keys(MODELS).join(', ')}]`);
+  if (!entry)
+    throw new ModelConfigError(`Wrong model name \`${name}\`, supported: [${Object.keys(MODELS).join(', ')}]`);
   return entry;
 }
 
-const SEGMENTATION_KEYS = ['decoderChannels', 'batchNorm', 'upsampling', 'attention', 'auxHead', 'auxDropout', 'padMode'];
+const SEGMENTATION_KEYS = [
+  'decoderChannels',
+  'batchNorm',
+  'upsampling',
+  'attention',
+  'auxHead',
+  'auxDropout',
+  'padMode',
+];
 const CLASSIFICATION_KEYS = ['pooling', 'dropout'];
 
 /** The full config of `name` with `options` applied, checked. */
@@ -88,7 +113,9 @@ export function resolveConfig(name: string, options: ModelOptions = {}): ModelCo
   const allowed = new Set(['inChannels', ...(entry.task === 'segmentation' ? SEGMENTATION_KEYS : CLASSIFICATION_KEYS)]);
   for (const [key, value] of Object.entries(options)) {
     if (value !== undefined && !allowed.has(key))
-      throw new ModelConfigError(`${name}: option \`${key}\` does not apply to a ${entry.task} model (options: ${[...allowed].join(', ')})`);
+      throw new ModelConfigError(
+        `${name}: option \`${key}\` does not apply to a ${entry.task} model (options: ${[...allowed].join(', ')})`,
+      );
   }
   const defined = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
   const config = { ...structuredClone(entry.defaults), ...defined } as ModelConfig;
@@ -106,7 +133,8 @@ function checkConfig(c: ModelConfig): void {
   if (c.task === 'segmentation') {
     if (!Array.isArray(c.decoderChannels) || c.decoderChannels.length !== 5 || !c.decoderChannels.every(positiveInt))
       bad('decoderChannels', '5 positive integers (deepest block first)', c.decoderChannels);
-    if (c.upsampling !== 'nearest' && c.upsampling !== 'transposed') bad('upsampling', '"nearest" or "transposed"', c.upsampling);
+    if (c.upsampling !== 'nearest' && c.upsampling !== 'transposed')
+      bad('upsampling', '"nearest" or "transposed"', c.upsampling);
     if (c.attention !== null && c.attention !== 'scse') bad('attention', 'null or "scse"', c.attention);
     if (typeof c.batchNorm !== 'boolean') bad('batchNorm', 'a boolean', c.batchNorm);
     if (typeof c.auxHead !== 'boolean') bad('auxHead', 'a boolean', c.auxHead);
@@ -127,20 +155,24 @@ export function createModel(name: string, options: ModelOptions = {}): Model {
 export function createModelFromConfig(config: ModelConfig): Model {
   const entry = getModelEntry(config.name);
   if (config.task !== entry.task || config.encoder !== entry.encoder)
-    throw new ModelConfigError(`${config.name}: config says ${config.task} with encoder ${config.encoder}, the registry ${entry.task} with ${entry.encoder}`);
+    throw new ModelConfigError(
+      `${config.name}: config says ${config.task} with encoder ${config.encoder}, the registry ${entry.task} with ${entry.encoder}`,
+    );
   const { name, task: _task, encoder: _encoder, ...options } = config;
   return createModel(name, options);
 }
 
 export function createSegmenter(name: string, options: ModelOptions = {}): Unet {
   const model = createModel(name, options);
-  if (!(model instanceof Unet)) throw new ModelConfigError(`${name} is a classification model; segmenters: ${namesOf('segmentation').join(', ')}`);
+  if (!(model instanceof Unet))
+    throw new ModelConfigError(`${name} is a classification model; segmenters: ${namesOf('segmentation').join(', ')}`);
   return model;
 }
 
 export function createClassifier(name: string, options: ModelOptions = {}): Classifier {
   const model = createModel(name, options);
-  if (!(model instanceof Classifier)) throw new ModelConfigError(`${name} is a segmentation model; classifiers: ${namesOf('classification').join(', ')}`);
+  if (!(model instanceof Classifier))
+    throw new ModelConfigError(`${name} is a segmentation model; classifiers: ${namesOf('classification').join(', ')}`);
   return model;
 }
 
@@ -151,8 +183,10 @@ function namesOf(task: ModelConfig['task']): string[] {
 }
 
 function buildModel(config: ModelConfig): Model {
-  if (!Object.hasOwn(ENCODERS, config.encoder)) throw new ModelConfigError(`${config.name}: unknown encoder ${config.encoder}`);
-  if (config.task === 'segmentation') return new Unet(config, createEncoder(config.encoder, { inChannels: config.inChannels, featuresOnly: true }));
+  if (!Object.hasOwn(ENCODERS, config.encoder))
+    throw new ModelConfigError(`${config.name}: unknown encoder ${config.encoder}`);
+  if (config.task === 'segmentation')
+    return new Unet(config, createEncoder(config.encoder, { inChannels: config.inChannels, featuresOnly: true }));
   return new Classifier(config, createEncoder(config.encoder, { inChannels: config.inChannels }));
 }
 

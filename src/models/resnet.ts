@@ -10,7 +10,8 @@ import { initFamily } from './init.js';
 
 const conv3x3 = (inPlanes: number, outPlanes: number, stride = 1) =>
   new nn.Conv2d(inPlanes, outPlanes, 3, { stride, padding: 1, bias: false });
-const conv1x1 = (inPlanes: number, outPlanes: number, stride = 1) => new nn.Conv2d(inPlanes, outPlanes, 1, { stride, bias: false });
+const conv1x1 = (inPlanes: number, outPlanes: number, stride = 1) =>
+  new nn.Conv2d(inPlanes, outPlanes, 1, { stride, bias: false });
 
 class BasicBlock extends nn.Layer {
   static readonly expansion = 1;
@@ -108,7 +109,10 @@ export class ResNet extends Encoder {
     const width = options.width ?? 64;
     const block: Block = options.block === 'basic' ? BasicBlock : Bottleneck;
     this.inChannels = options.inChannels ?? 1;
-    this.conv1 = this.registerModule('conv1', new nn.Conv2d(this.inChannels, width, 7, { stride: 2, padding: 3, bias: false }));
+    this.conv1 = this.registerModule(
+      'conv1',
+      new nn.Conv2d(this.inChannels, width, 7, { stride: 2, padding: 3, bias: false }),
+    );
     this.bn1 = this.registerModule('bn1', new nn.BatchNorm2d(width));
     this.registerModule('relu', this.relu);
     this.registerModule('maxpool', this.maxpool);
@@ -120,7 +124,10 @@ export class ResNet extends Encoder {
       for (let b = 0; b < count; b++) {
         const needsDownsample = b === 0 && (stride !== 1 || inPlanes !== planes * block.expansion);
         const downsample = needsDownsample
-          ? new nn.Sequential(conv1x1(inPlanes, planes * block.expansion, stride), new nn.BatchNorm2d(planes * block.expansion))
+          ? new nn.Sequential(
+              conv1x1(inPlanes, planes * block.expansion, stride),
+              new nn.BatchNorm2d(planes * block.expansion),
+            )
           : null;
         blocks.push(new block(inPlanes, planes, b === 0 ? stride : 1, downsample));
         inPlanes = planes * block.expansion;
@@ -128,7 +135,9 @@ export class ResNet extends Encoder {
       return this.registerModule(`layer${i + 1}`, new nn.Sequential(...blocks));
     });
     this.registerModule('avgpool', this.avgpool);
-    this.fc = options.withClassifier ? this.registerModule('fc', new nn.Linear(inPlanes, options.numClasses ?? 1000)) : null;
+    this.fc = options.withClassifier
+      ? this.registerModule('fc', new nn.Linear(inPlanes, options.numClasses ?? 1000))
+      : null;
     this.outChannels = [width, ...[0, 1, 2, 3].map((i) => width * 2 ** i * block.expansion)];
     this.headChannels = inPlanes;
     initFamily(this, { conv: 'kaiming-fan-out', zeroConvBias: false, linear: 'default' });
@@ -168,8 +177,10 @@ export class ResNet extends Encoder {
   }
 }
 
-const resnet = (name: string, layers: ResNetOptions['layers'], block: ResNetOptions['block'], width = 64) => (options: EncoderOptions = {}) =>
-  new ResNet(name, { ...options, layers, block, width });
+const resnet =
+  (name: string, layers: ResNetOptions['layers'], block: ResNetOptions['block'], width = 64) =>
+  (options: EncoderOptions = {}) =>
+    new ResNet(name, { ...options, layers, block, width });
 
 export const resnetEncoders: EncoderTable = {
   resnet18: {

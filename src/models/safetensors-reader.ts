@@ -27,12 +27,16 @@ interface HeaderEntry {
 }
 
 /** Every tensor of a .safetensors file (owned by the caller: dispose them) and its metadata. */
-export async function readSafetensors(file: string): Promise<{ tensors: Map<string, torch.Tensor>; metadata: Record<string, string> }> {
+export async function readSafetensors(
+  file: string,
+): Promise<{ tensors: Map<string, torch.Tensor>; metadata: Record<string, string> }> {
   let bytes: Buffer;
   try {
     bytes = await readFile(file);
   } catch (err) {
-    throw new SafetensorsError(`${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new SafetensorsError(
+      `${file}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
   }
   const fail = (reason: string): never => {
     throw new SafetensorsError(`${file}: not a valid safetensors file (${reason})`);
@@ -59,7 +63,8 @@ export async function readSafetensors(file: string): Promise<{ tensors: Map<stri
       const count = (entry.shape ?? []).reduce((a, b) => a * b, 1);
       if (!(Number.isInteger(begin) && Number.isInteger(end) && begin <= end && dataStart + end <= bytes.length))
         fail(`tensor ${name}: data offsets [${begin}, ${end}] outside the file`);
-      if (end - begin !== count * kind.bytes) fail(`tensor ${name}: ${end - begin} bytes for shape [${entry.shape.join(', ')}] of ${entry.dtype}`);
+      if (end - begin !== count * kind.bytes)
+        fail(`tensor ${name}: ${end - begin} bytes for shape [${entry.shape.join(', ')}] of ${entry.dtype}`);
       // A copy into a fresh buffer: the element views need alignment the file does not promise.
       const copy = new ArrayBuffer(end - begin);
       new Uint8Array(copy).set(bytes.subarray(dataStart + begin, dataStart + end));

@@ -13,7 +13,13 @@ export class Scse extends nn.Layer {
     const squeezed = Math.max(1, Math.floor(channels / reduction));
     this.cSE = this.registerModule(
       'cSE',
-      new nn.Sequential(new nn.AdaptiveAvgPool2d(1), new nn.Conv2d(channels, squeezed, 1), new nn.ReLU(), new nn.Conv2d(squeezed, channels, 1), new nn.Sigmoid()),
+      new nn.Sequential(
+        new nn.AdaptiveAvgPool2d(1),
+        new nn.Conv2d(channels, squeezed, 1),
+        new nn.ReLU(),
+        new nn.Conv2d(squeezed, channels, 1),
+        new nn.Sigmoid(),
+      ),
     );
     this.sSE = this.registerModule('sSE', new nn.Sequential(new nn.Conv2d(channels, 1, 1), new nn.Sigmoid()));
   }

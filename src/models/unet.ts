@@ -61,9 +61,15 @@ class DecoderBlock extends nn.Module {
   ) {
     super();
     this.upsample =
-      config.upsampling === 'transposed' ? this.registerModule('upsample', new nn.ConvTranspose2d(inChannels, inChannels, 2, { stride: 2 })) : null;
+      config.upsampling === 'transposed'
+        ? this.registerModule('upsample', new nn.ConvTranspose2d(inChannels, inChannels, 2, { stride: 2 }))
+        : null;
     this.conv1 = this.registerModule('conv1', convBnRelu(inChannels + skipChannels, outChannels, config.batchNorm));
-    this.attention1 = this.registerModule('attention1', new Attention(config.attention, inChannels + skipChannels));
+    // Attention on the concatenation only where there is one (smp builds an unused one in the last block).
+    this.attention1 = this.registerModule(
+      'attention1',
+      new Attention(skipChannels > 0 ? config.attention : null, inChannels + skipChannels),
+    );
     this.conv2 = this.registerModule('conv2', convBnRelu(outChannels, outChannels, config.batchNorm));
     this.attention2 = this.registerModule('attention2', new Attention(config.attention, outChannels));
   }
@@ -98,7 +104,9 @@ class UnetDecoder extends nn.Module {
     this.registerModule('center', new nn.Identity());
     this.blocks = this.registerModule(
       'blocks',
-      new nn.ModuleList(config.decoderChannels.map((out, i) => new DecoderBlock(inChannels[i], skipChannels[i], out, config))),
+      new nn.ModuleList(
+        config.decoderChannels.map((out, i) => new DecoderBlock(inChannels[i], skipChannels[i], out, config)),
+      ),
     );
   }
 
@@ -128,7 +136,8 @@ export class Unet extends EncoderModel<UnetConfig> {
 
   constructor(config: UnetConfig, encoder: Encoder) {
     super(config, encoder);
-    if (config.decoderChannels.length !== 5) throw new Error(`U-Net: decoderChannels needs 5 values (one per block), got ${config.decoderChannels.length}`);
+    if (config.decoderChannels.length !== 5)
+      throw new Error(`U-Net: decoderChannels needs 5 values (one per block), got ${config.decoderChannels.length}`);
     this.decoder = this.registerModule('decoder', new UnetDecoder(encoder.outChannels, config));
     this.segmentationHead = this.registerModule(
       'segmentation_head',
@@ -138,7 +147,12 @@ export class Unet extends EncoderModel<UnetConfig> {
     this.classificationHead = config.auxHead
       ? this.registerModule(
           'classification_head',
-          new nn.Sequential(new nn.AdaptiveAvgPool2d(1), new nn.Flatten(), new nn.Dropout(config.auxDropout), new nn.Linear(deepest, 1)),
+          new nn.Sequential(
+            new nn.AdaptiveAvgPool2d(1),
+            new nn.Flatten(),
+            new nn.Dropout(config.auxDropout),
+            new nn.Linear(deepest, 1),
+          ),
         )
       : null;
     initDecoder(this.decoder);
@@ -152,9 +166,12 @@ export class Unet extends EncoderModel<UnetConfig> {
       const padding = paddingTo(h, w, UNET_STRIDE);
       const padded = padding ? padImage(x, padding, this.config.padMode) : x;
       const features = this.encoder.forwardFeatures(padded);
-      const label = this.classificationHead ? torch.reshape(this.classificationHead.forward(features[4]), [n]) : undefined;
+      const label = this.classificationHead
+        ? torch.reshape(this.classificationHead.forward(features[4]), [n])
+        : undefined;
       let mask = this.segmentationHead.forward(this.decoder.forward(features));
-      if (padding) mask = torch.slice(torch.slice(mask, 2, padding.top, padding.top + h), 3, padding.left, padding.left + w);
+      if (padding)
+        mask = torch.slice(torch.slice(mask, 2, padding.top, padding.top + h), 3, padding.left, padding.left + w);
       return label ? { mask, label } : { mask };
     });
   }

@@ -103,11 +103,30 @@ export class Vgg extends Encoder {
   }
 }
 
-const vgg = (name: string, config: Config, batchNorm: boolean) => (options: EncoderOptions = {}) => new Vgg(name, { ...options, config, batchNorm });
+const vgg =
+  (name: string, config: Config, batchNorm: boolean) =>
+  (options: EncoderOptions = {}) =>
+    new Vgg(name, { ...options, config, batchNorm });
 
 export const vggEncoders: EncoderTable = {
-  vgg16: { create: vgg('vgg16', CONFIGS.vgg16, false), outChannels: [64, 128, 256, 512, 512], torchvision: { constructor: 'vgg16', weights: 'IMAGENET1K_V1' } },
-  vgg16_bn: { create: vgg('vgg16_bn', CONFIGS.vgg16, true), outChannels: [64, 128, 256, 512, 512], torchvision: { constructor: 'vgg16_bn', weights: 'IMAGENET1K_V1' } },
-  vgg19: { create: vgg('vgg19', CONFIGS.vgg19, false), outChannels: [64, 128, 256, 512, 512], torchvision: { constructor: 'vgg19', weights: 'IMAGENET1K_V1' } },
-  vgg19_bn: { create: vgg('vgg19_bn', CONFIGS.vgg19, true), outChannels: [64, 128, 256, 512, 512], torchvision: { constructor: 'vgg19_bn', weights: 'IMAGENET1K_V1' } },
+  vgg16: {
+    create: vgg('vgg16', CONFIGS.vgg16, false),
+    outChannels: [64, 128, 256, 512, 512],
+    torchvision: { constructor: 'vgg16', weights: 'IMAGENET1K_V1' },
+  },
+  vgg16_bn: {
+    create: vgg('vgg16_bn', CONFIGS.vgg16, true),
+    outChannels: [64, 128, 256, 512, 512],
+    torchvision: { constructor: 'vgg16_bn', weights: 'IMAGENET1K_V1' },
+  },
+  vgg19: {
+    create: vgg('vgg19', CONFIGS.vgg19, false),
+    outChannels: [64, 128, 256, 512, 512],
+    torchvision: { constructor: 'vgg19', weights: 'IMAGENET1K_V1' },
+  },
+  vgg19_bn: {
+    create: vgg('vgg19_bn', CONFIGS.vgg19, true),
+    outChannels: [64, 128, 256, 512, 512],
+    torchvision: { constructor: 'vgg19_bn', weights: 'IMAGENET1K_V1' },
+  },
 };

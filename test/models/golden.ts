@@ -18,7 +18,9 @@ export function runGolden(mode: 'structure' | 'parity'): { dir: string; cleanup:
   const result = spawnSync(PYTHON, [SCRIPT, mode, dir], { encoding: 'utf8' });
   if (result.status !== 0) {
     rmSync(dir, { recursive: true, force: true });
-    throw new Error(`${PYTHON} ${SCRIPT} ${mode} failed (needs python3-torch and python3-torchvision): ${result.error?.message ?? result.stderr}`);
+    throw new Error(
+      `${PYTHON} ${SCRIPT} ${mode} failed (needs python3-torch and python3-torchvision): ${result.error?.message ?? result.stderr}`,
+    );
   }
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }

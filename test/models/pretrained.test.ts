@@ -31,7 +31,12 @@ test('a 3-channel first conv becomes the channel sum for 1 channel, and cycles s
   });
 });
 
-function saveEncoderFile(name: string, encoder: nn.Module, extra: Map<string, torch.Tensor> = new Map(), drop: string[] = []): string {
+function saveEncoderFile(
+  name: string,
+  encoder: nn.Module,
+  extra: Map<string, torch.Tensor> = new Map(),
+  drop: string[] = [],
+): string {
   const file = path.join(dir, name);
   const entries = new Map([...encoder.stateDict(), ...extra]);
   for (const key of drop) entries.delete(key);
@@ -72,12 +77,18 @@ test('missing, unexpected and mis-shaped keys fail with a StateDictError naming 
       assert.ok(err instanceof nn.StateDictError);
       assert.deepEqual(err.missing, ['layer1.0.bn1.bias']);
       assert.deepEqual(err.unexpected, ['layer9.weight']);
-      assert.match(err.message, /broken\.safetensors do not fit resnet18-w16: .*missing keys \(1\): layer1\.0\.bn1\.bias.*unexpected keys \(1\): layer9\.weight/);
+      assert.match(
+        err.message,
+        /broken\.safetensors do not fit resnet18-w16: .*missing keys \(1\): layer1\.0\.bn1\.bias.*unexpected keys \(1\): layer9\.weight/,
+      );
       return true;
     });
     await assert.rejects(loadPretrained(target, wideFile), (err: Error) => {
       assert.ok(err instanceof nn.StateDictError);
-      assert.ok(err.misshaped.some((k) => k.startsWith('bn1.weight (model [16], file [64])')), err.message);
+      assert.ok(
+        err.misshaped.some((k) => k.startsWith('bn1.weight (model [16], file [64])')),
+        err.message,
+      );
       return true;
     });
   } finally {
@@ -100,7 +111,10 @@ test('unreadable and corrupt files fail with a one-line SafetensorsError naming 
       [garbage, /garbage\.safetensors: not a valid safetensors file \(header is not JSON/],
     ];
     for (const [file, message] of cases) {
-      await assert.rejects(loadPretrained(encoder, file), (err: Error) => err instanceof SafetensorsError && message.test(err.message) && !err.message.includes('\n'));
+      await assert.rejects(
+        loadPretrained(encoder, file),
+        (err: Error) => err instanceof SafetensorsError && message.test(err.message) && !err.message.includes('\n'),
+      );
     }
   } finally {
     encoder.dispose();
@@ -111,8 +125,14 @@ test('DenseNet: legacy `norm.1`-style keys of old torchvision checkpoints load u
   const source = createEncoder('densenet121', { inChannels: 3, withClassifier: true });
   const target = createEncoder('densenet121', { inChannels: 3 });
   try {
-    assert.equal(target.remapKey('features.denseblock2.denselayer11.norm.2.running_var'), 'features.denseblock2.denselayer11.norm2.running_var');
-    assert.equal(target.remapKey('features.denseblock1.denselayer1.conv.1.weight'), 'features.denseblock1.denselayer1.conv1.weight');
+    assert.equal(
+      target.remapKey('features.denseblock2.denselayer11.norm.2.running_var'),
+      'features.denseblock2.denselayer11.norm2.running_var',
+    );
+    assert.equal(
+      target.remapKey('features.denseblock1.denselayer1.conv.1.weight'),
+      'features.denseblock1.denselayer1.conv1.weight',
+    );
     assert.equal(target.remapKey('features.transition1.norm.weight'), 'features.transition1.norm.weight');
     // Checkpoints of that age have no num_batches_tracked; PyTorch starts those counters at 0.
     const legacy = new Map(

@@ -40,7 +40,11 @@ for (const [arch, ours] of Object.entries(OURS)) {
     const encoder = createEncoder(ours, { inChannels: 3, withClassifier: true });
     try {
       const expected = reference[arch];
-      const actual = [...encoder.stateDict()].map(([k, t]) => [k, t.shape, t.dtype === 'float32' ? 'float32' : t.dtype]);
+      const actual = [...encoder.stateDict()].map(([k, t]) => [
+        k,
+        t.shape,
+        t.dtype === 'float32' ? 'float32' : t.dtype,
+      ]);
       assert.deepEqual(actual, expected.keys);
       assert.equal(encoder.parameterCount(), expected.params);
       assert.equal(encoder.macs([3, 64, 64]).macs, expected.macs64);
