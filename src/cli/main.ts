@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { infoCommand } from './info.js';
 import { benchCommand } from './bench.js';
 import { scoreCommand } from './score.js';
+import { dicomCommand } from './dicom.js';
 import { modelsCommand } from './models.js';
 
 const program = new Command('pneumo')
@@ -15,6 +16,7 @@ for (const make of [
   infoCommand,
   benchCommand,
   scoreCommand,
+  dicomCommand,
   modelsCommand,
 ]) program.addCommand(make());
 
