@@ -1,6 +1,7 @@
 // The base tester: every registry entry builds with its recorded parameter count, rebuilds from its
 // JSON config, and runs forward and backward with gradients reaching every parameter: U-Nets at
-// 64x64, classifiers (the same encoders again) at 32x32 to keep the suite lean.
+// 64x64 batch 1, classifiers (the same encoders again) at 32x32 batch 2 (train-mode batch norm needs
+// two values per channel at their 1x1 last map), to keep the suite lean.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as torch from '../../src/torch/index.js';
@@ -45,7 +46,7 @@ for (const [name, entry] of Object.entries(MODELS)) {
       rebuilt.dispose();
       model.train();
       torch.scope(() => {
-        const x = torch.randn([2, 1, size, size]);
+        const x = torch.randn([entry.task === 'segmentation' ? 1 : 2, 1, size, size]);
         const loss = lossOf(model, x);
         assert.ok(Number.isFinite(loss.item()));
         loss.backward();
