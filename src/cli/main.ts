@@ -6,6 +6,7 @@ import { benchCommand } from './bench.js';
 import { scoreCommand } from './score.js';
 import { dicomCommand } from './dicom.js';
 import { edaCommand } from './eda.js';
+import { modelsCommand } from './models.js';
 
 // `pneumo ... | head` closes the pipe early; that is the reader's choice, not a failure.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -24,6 +25,7 @@ for (const make of [
   scoreCommand,
   dicomCommand,
   edaCommand,
+  modelsCommand,
 ]) program.addCommand(make());
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Writes a PyTorch state dict as .safetensors without the `safetensors` package.
+
+The format is an 8-byte little-endian header length, a JSON header naming each tensor's dtype, shape
+and byte range, then the raw little-endian bytes. Usage:
+
+  python3 scripts/torch_to_safetensors.py --torchvision resnet34 --weights IMAGENET1K_V1 resnet34.safetensors
+  python3 scripts/torch_to_safetensors.py --state-dict model.pth model.safetensors
+
+Also imported by test/models/golden/torchvision_golden.py.
+"""
+import argparse
+import json
+import struct
+import sys
+
+import torch
+
+DTYPES = {
+    torch.float32: "F32",
+    torch.float64: "F64",
+    torch.float16: "F16",
+    torch.bfloat16: "BF16",
+    torch.int64: "I64",
+    torch.int32: "I32",
+    torch.uint8: "U8",
+    torch.bool: "BOOL",
+}
+
+
+def save_safetensors(tensors, path, metadata=None):
+    header = {}
+    blobs = []
+    offset = 0
+    for name, tensor in tensors.items():
+        t = tensor.detach().cpu().contiguous()
+        if t.dtype not in DTYPES:
+            raise ValueError(f"{name}: dtype {t.dtype} has no safetensors code")
+        # bfloat16 has no NumPy type: write its raw 16-bit patterns.
+        raw = (t.view(torch.int16) if t.dtype == torch.bfloat16 else t).numpy().tobytes()
+        header[name] = {"dtype": DTYPES[t.dtype], "shape": list(t.shape), "data_offsets": [offset, offset + len(raw)]}
+        blobs.append(raw)
+        offset += len(raw)
+    if metadata:
+        header["__metadata__"] = {str(k): str(v) for k, v in metadata.items()}
+    encoded = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    encoded += b" " * (-len(encoded) % 8)  # the format pads the header to 8 bytes
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(encoded)))
+        f.write(encoded)
+        for raw in blobs:
+            f.write(raw)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--torchvision", metavar="ARCH", help="a torchvision.models constructor, e.g. resnet34, densenet121, efficientnet_b0")
+    source.add_argument("--state-dict", metavar="FILE", help="a file saved with torch.save(model.state_dict(), FILE)")
+    parser.add_argument("--weights", default="DEFAULT", help="torchvision weights enum name (default: DEFAULT)")
+    parser.add_argument("out", help="the .safetensors file to write")
+    args = parser.parse_args()
+    if args.torchvision:
+        import torchvision
+
+        model = getattr(torchvision.models, args.torchvision)(weights=args.weights)
+        state = model.state_dict()
+        metadata = {"source": f"torchvision.models.{args.torchvision}(weights={args.weights!r})"}
+    else:
+        state = torch.load(args.state_dict, map_location="cpu")
+        if "state_dict" in state and isinstance(state["state_dict"], dict):
+            state = state["state_dict"]
+        metadata = {"source": args.state_dict}
+    save_safetensors(state, args.out, metadata)
+    print(f"wrote {len(state)} tensors to {args.out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
