@@ -158,10 +158,10 @@ function writeAll(fd: number, bytes: Uint8Array): void {
   while (done < bytes.byteLength) done += writeSync(fd, bytes, done, bytes.byteLength - done);
 }
 
-function withFile<T>(file: string, flags: string, fn: (fd: number) => T): T {
+function withFile<T>(file: string, fn: (fd: number) => T): T {
   let fd: number;
   try {
-    fd = openSync(file, flags);
+    fd = openSync(file, 'r');
   } catch (err) {
     throw new SafetensorsError(file, `cannot open (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
@@ -174,7 +174,7 @@ function withFile<T>(file: string, flags: string, fn: (fd: number) => T): T {
 
 /** The tensor names, dtypes, shapes and metadata of a file, without reading its data. */
 export function readSafetensorsHeader(file: string): SafetensorsHeader {
-  return withFile(file, 'r', (fd) => parseHeader(fd, file));
+  return withFile(file, (fd) => parseHeader(fd, file));
 }
 
 /** Every tensor of a file (CPU, owned by the current scope) and its `__metadata__`. */
@@ -182,7 +182,7 @@ export function loadSafetensorsWithMetadata(file: string): {
   tensors: Map<string, Tensor>;
   metadata: Record<string, string>;
 } {
-  return withFile(file, 'r', (fd) => {
+  return withFile(file, (fd) => {
     const header = parseHeader(fd, file);
     const tensors = new Map<string, Tensor>();
     try {
@@ -221,17 +221,19 @@ export function saveSafetensors(
     ([nameA, a], [nameB, b]) =>
       WRITE_RANK[b.dtype] - WRITE_RANK[a.dtype] || (nameA < nameB ? -1 : nameA > nameB ? 1 : 0),
   );
-  const header: Record<string, unknown> = {};
-  if (metadata && Object.keys(metadata).length > 0) header.__metadata__ = metadata;
+  // Built by hand so that keys stay in data order (a JS object would move integer-like names first).
+  const fields: string[] = [];
+  if (metadata && Object.keys(metadata).length > 0) fields.push(`"__metadata__":${JSON.stringify(metadata)}`);
   let offset = 0;
   for (const [name, t] of entries) {
     if (name === '' || name === '__metadata__')
       throw new SafetensorsError(file, `invalid tensor name ${JSON.stringify(name)}`);
     const bytes = t.numel * BYTES_PER_ELEMENT[t.dtype];
-    header[name] = { dtype: NAME_OF_DTYPE[t.dtype], shape: t.shape, data_offsets: [offset, offset + bytes] };
+    const entry = { dtype: NAME_OF_DTYPE[t.dtype], shape: t.shape, data_offsets: [offset, offset + bytes] };
+    fields.push(`${JSON.stringify(name)}:${JSON.stringify(entry)}`);
     offset += bytes;
   }
-  let json = Buffer.from(JSON.stringify(header), 'utf8');
+  let json = Buffer.from(`{${fields.join(',')}}`, 'utf8');
   const padding = (8 - (json.length % 8)) % 8;
   if (padding > 0) json = Buffer.concat([json, Buffer.alloc(padding, 0x20)]);
   const length = Buffer.alloc(8);
@@ -239,7 +241,8 @@ export function saveSafetensors(
 
   const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    withFile(temporary, 'w', (fd) => {
+    const fd = openSync(temporary, 'w');
+    try {
       writeAll(fd, length);
       writeAll(fd, json);
       for (const [, t] of entries) {
@@ -247,12 +250,12 @@ export function saveSafetensors(
         writeAll(fd, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
       }
       fsyncSync(fd);
-    });
+    } finally {
+      closeSync(fd);
+    }
     renameSync(temporary, file);
   } catch (err) {
     rmSync(temporary, { force: true });
-    const reason =
-      err instanceof SafetensorsError ? err.reason : ((err as NodeJS.ErrnoException).code ?? (err as Error).message);
-    throw new SafetensorsError(file, `cannot write (${reason})`);
+    throw new SafetensorsError(file, `cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
 }
