@@ -15,3 +15,4 @@ export {
   type SafetensorsEntry,
   type SafetensorsHeader,
 } from './safetensors.js';
+export { emptyCache, cpuCacheInfo, type CpuCacheInfo } from './memory.js';
