@@ -1,12 +1,15 @@
-"""The PyTorch side of `pneumo bench engine`: training steps of torchvision's resnet18 on random data.
+"""The PyTorch side of `pneumo bench engine`: training steps of torchvision's resnet18 on one random batch.
 
-Usage: engine_torch.py '{"threads": 2, "batch": 8, "size": 224, "steps": 10, "warmup": 3}'
-Prints one JSON object: median and all per-step wall times in ms, median CPU time (all threads), torch version, threads, parameter count.
+Usage: engine_torch.py '{"threads": 2, "batch": 8, "size": 224}'
+Prints one JSON line when ready (torch version, threads, parameter count), then for every line "step"
+read from standard input runs one training step and prints its wall time and CPU time (all threads)
+in ms and its minor page faults; "quit" ends it. The TypeScript side alternates its own steps with
+these, so that both sides see the same machine load and never run at the same time.
 Same work as bench/engine.ts: zero_grad(set_to_none), forward, BCE-with-logits loss, backward,
-SGD(momentum 0.9, weight decay 1e-4) step, on one fixed random batch.
+SGD(momentum 0.9, weight decay 1e-4) step.
 """
 import json
-import statistics
+import resource
 import sys
 import time
 
@@ -21,16 +24,22 @@ model.train()
 opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=1e-4)
 x = torch.randn(cfg['batch'], 3, cfg['size'], cfg['size'])
 y = (torch.rand(cfg['batch'], 1) > 0.5).float()
-times, cpu_times = [], []
-for i in range(cfg['warmup'] + cfg['steps']):
-    start, cpu_start = time.perf_counter(), time.process_time()
+
+
+def step():
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    start, cpu = time.perf_counter(), time.process_time()
     opt.zero_grad(set_to_none=True)
     loss = torch.nn.functional.binary_cross_entropy_with_logits(model(x), y)
     loss.backward()
     opt.step()
-    elapsed, cpu = (time.perf_counter() - start) * 1000, (time.process_time() - cpu_start) * 1000
-    if i >= cfg['warmup']:
-        times.append(elapsed)
-        cpu_times.append(cpu)
-print(json.dumps(dict(median_ms=statistics.median(times), times_ms=times, cpu_median_ms=statistics.median(cpu_times), torch_version=torch.__version__,
-                      threads=torch.get_num_threads(), parameters=sum(p.numel() for p in model.parameters()))))
+    return dict(ms=(time.perf_counter() - start) * 1000, cpu_ms=(time.process_time() - cpu) * 1000,
+                faults=resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults)
+
+
+print(json.dumps(dict(torch_version=torch.__version__, threads=torch.get_num_threads(),
+                      parameters=sum(p.numel() for p in model.parameters()))), flush=True)
+for line in sys.stdin:
+    if line.strip() != 'step':
+        break
+    print(json.dumps(step()), flush=True)
