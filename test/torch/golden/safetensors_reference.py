@@ -58,11 +58,10 @@ def sample():
     }
 
 
-def write(path):
-    tensors = sample()
-    metadata = {'format': 'pt', 'note': 'written by hand'}
+def save(path, tensors, metadata):
+    """Writes tensors (name -> torch tensor) and string metadata in the reference writer's layout."""
     order = sorted(tensors.items(), key=lambda kv: (-ENUM_ORDER.index(NAME_OF[kv[1].dtype]), kv[0]))
-    header, offset, blobs = {'__metadata__': metadata}, 0, []
+    header, offset, blobs = ({'__metadata__': metadata} if metadata else {}), 0, []
     for name, t in order:
         data = raw_bytes(t)
         header[name] = {'dtype': NAME_OF[t.dtype], 'shape': list(t.shape), 'data_offsets': [offset, offset + len(data)]}
@@ -75,6 +74,12 @@ def write(path):
         f.write(text)
         for blob in blobs:
             f.write(blob)
+
+
+def write(path):
+    tensors = sample()
+    metadata = {'format': 'pt', 'note': 'written by hand'}
+    save(path, tensors, metadata)
     print(json.dumps(describe(tensors, metadata)))
 
 
