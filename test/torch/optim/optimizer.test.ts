@@ -119,6 +119,7 @@ for (const [name, ref] of Object.entries(golden.results)) {
 
 test('state saved mid-run and loaded into a fresh optimizer continues the identical trajectory', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'pneumo-optim-'));
+  const live = torch.liveTensors();
   try {
     for (const name of ['sgd_momentum_dampening_wd', 'adam_wd_amsgrad', 'adam_groups']) {
       const ref = golden.results[name];
@@ -142,6 +143,7 @@ test('state saved mid-run and loaded into a fresh optimizer continues the identi
       for (const o of [straightOpt, resumedOpt]) o.dispose();
       for (const f of [straight, resumed]) f.dispose();
     }
+    assert.equal(torch.liveTensors(), live, 'saving and loading leave no tensor behind');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
