@@ -4,6 +4,14 @@ import { Command } from 'commander';
 import { infoCommand } from './info.js';
 import { benchCommand } from './bench.js';
 import { scoreCommand } from './score.js';
+import { dicomCommand } from './dicom.js';
+import { edaCommand } from './eda.js';
+
+// `pneumo ... | head` closes the pipe early; that is the reader's choice, not a failure.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 
 const program = new Command('pneumo')
   .description('Pneumothorax detection and segmentation on chest X-rays (SIIM-ACR format).')
@@ -14,6 +22,8 @@ for (const make of [
   infoCommand,
   benchCommand,
   scoreCommand,
+  dicomCommand,
+  edaCommand,
 ]) program.addCommand(make());
 
 await program.parseAsync(process.argv);
