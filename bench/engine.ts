@@ -6,12 +6,11 @@
 // most 1.05), with CPU-time medians and page faults per step as diagnostics.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as torch from '../src/torch/index.js';
 import { optim, type Tensor } from '../src/torch/index.js';
 import { engineInfo } from '../src/torch/engine-info.js';
+import { PROJECT_ROOT } from '../src/project-paths.js';
 import { ResNet18Like } from './resnet18-like.js';
 
 const PYTHON = process.env.PNEUMO_PYTHON ?? '/usr/bin/python3';
@@ -32,12 +31,6 @@ function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-function repoRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
-  return dir;
 }
 
 /** Ours: zero grads, forward, BCE-with-logits, backward, SGD step, the step's tensors in a scope. */
@@ -90,7 +83,7 @@ class PytorchSide {
   info = { torch_version: '', threads: 0, parameters: 0 };
 
   static async start(s: Settings): Promise<PytorchSide> {
-    const script = path.join(repoRoot(), 'bench', 'engine_torch.py');
+    const script = path.join(PROJECT_ROOT, 'bench', 'engine_torch.py');
     const child = spawn(PYTHON, [script, JSON.stringify(s)], { stdio: ['pipe', 'pipe', 'inherit'] });
     const failed = new Promise<never>((_, reject) => {
       child.on('error', (err) => reject(new Error(`cannot run ${PYTHON}: ${err.message}`)));

@@ -4,22 +4,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PROJECT_ROOT } from '../../src/project-paths.js';
 import * as torch from '../../src/torch/index.js';
 import { ResNet18Like } from '../../bench/resnet18-like.js';
 import { PYTHON } from '../torch/golden/python.js';
 import { assertClose } from '../torch/helpers.js';
 
-// dist/test/bench/x.test.js -> <repo>/test/bench/resnet18_reference.py
-const SCRIPT = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  '..',
-  'test',
-  'bench',
-  'resnet18_reference.py',
-);
+const SCRIPT = path.join(PROJECT_ROOT, 'test', 'bench', 'resnet18_reference.py');
 
 test("the benchmark's ResNet-18 is torchvision's: its weights load by name and give the same outputs", () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'pneumo-resnet18-'));

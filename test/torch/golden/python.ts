@@ -1,23 +1,12 @@
 // Runs a committed reference script under test/torch/golden with Debian's Python (torch 1.13, NumPy),
 // which the set-up installs; the `python3` on PATH may be another one without them.
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PROJECT_ROOT } from '../../../src/project-paths.js';
 
 export const PYTHON = process.env.PNEUMO_PYTHON ?? '/usr/bin/python3';
 
-function repoRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, 'package.json'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('cannot find the repository root');
-    dir = parent;
-  }
-  return dir;
-}
-
-export const GOLDEN_DIR = path.join(repoRoot(), 'test', 'torch', 'golden');
+export const GOLDEN_DIR = path.join(PROJECT_ROOT, 'test', 'torch', 'golden');
 
 /** Runs golden/<script> with the arguments and returns its standard output. */
 export function runGolden(script: string, ...args: string[]): string {
