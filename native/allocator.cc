@@ -44,7 +44,7 @@ size_t CacheLimit() {
 
 class BlockCache {
  public:
-  // A cached block holding at least `size` bytes and not more than 1/8 above it, or nullptr.
+  // A cached block of at least `size` bytes and not more than 1/8 above it, or nullptr.
   void* Take(size_t size) {
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = free_.lower_bound(size);
@@ -118,11 +118,14 @@ void Release(void* data) {
 struct CachingAllocator final : public c10::Allocator {
   c10::DataPtr allocate(size_t nbytes) const override {
     if (nbytes == 0) return {nullptr, nullptr, &Release, c10::Device(c10::DeviceType::CPU)};
-    void* block = nullptr;
     if (nbytes < kCachedFrom) {
-      block = AllocateAligned(nbytes);
-    } else if ((block = cache.Take(nbytes)) == nullptr) {
-      size_t capacity = (nbytes + kGranule - 1) / kGranule * kGranule;
+      void* block = AllocateAligned(nbytes);
+      return {block, block, &Release, c10::Device(c10::DeviceType::CPU)};
+    }
+    // Blocks are looked up by their rounded size, so that a request finds the block its own size made.
+    size_t capacity = (nbytes + kGranule - 1) / kGranule * kGranule;
+    void* block = cache.Take(capacity);
+    if (block == nullptr) {
       block = AllocateAligned(capacity);
       static_cast<Header*>(block)[-1].capacity = capacity;
     }

@@ -35,6 +35,23 @@ test('freed large blocks are reused for the next request of their size, and empt
   assert.equal(torch.cpuCacheInfo().cachedBytes, 0);
 });
 
+test('a repeated step settles: no new misses and a constant cache after the first', () => {
+  torch.emptyCache();
+  // Sizes that are not multiples of the 64 KiB granule (rounded up, and found again by their rounding).
+  const step = () =>
+    torch.scope(() => {
+      for (const bytes of [140_000, 200_000, 1_000_004, 3_333_332]) torch.ones([bytes / 4]).mul(2);
+    });
+  step();
+  const settled = torch.cpuCacheInfo();
+  for (let i = 0; i < 5; i++) step();
+  const after = torch.cpuCacheInfo();
+  assert.equal(after.misses, settled.misses);
+  assert.equal(after.cachedBytes, settled.cachedBytes);
+  assert.equal(after.hits, settled.hits + 5 * 8);
+  torch.emptyCache();
+});
+
 test('PNEUMO_CPU_CACHE_MB=0 turns the cache off', () => {
   const index = fileURLToPath(new URL('../../src/torch/index.js', import.meta.url));
   const script = `const t = await import(${JSON.stringify(index)}); t.ones([1 << 20]).dispose(); console.log(JSON.stringify(t.cpuCacheInfo()));`;
