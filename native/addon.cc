@@ -4,6 +4,7 @@
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   InstallAllocator();
+  RegisterAllocator(env, exports);
   RegisterInfo(env, exports);
   RegisterTensor(env, exports);
   RegisterDispatch(env, exports);

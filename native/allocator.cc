@@ -4,36 +4,160 @@
 // scoped steps grew by the size of its tensors every iteration (measured: 8 KiB tensors, +23 KiB
 // resident per step). Plain malloc of a fixed overhead, aligned by hand, returns the same-size block
 // to the next identical request, as Python's process sees with the default allocator.
+//
+// Large blocks (activations, gradients) are kept for reuse instead of being returned to glibc. glibc
+// serves them with mmap and gives them back with munmap, so every training step faulted its whole
+// working set in again: ResNet-18 at 224x224, batch 8, took 35,000 page faults and ~70 ms of kernel
+// time per step in this process (17,000 in Python's, whose malloc thresholds happen to settle higher).
+// A training loop asks for the same sizes every step, so a freed block is handed to the next request
+// of its size (or up to 1/8 smaller), like PyTorch's CUDA caching allocator. The cache holds at most a
+// quarter of physical memory (PNEUMO_CPU_CACHE_MB overrides; 0 turns it off), is emptied when malloc
+// fails, and on request (emptyCache).
 #include <c10/core/Allocator.h>
 #include <c10/core/CPUAllocator.h>
+#include <unistd.h>
 #include <cstdint>
 #include <cstdlib>
+#include <iterator>
+#include <map>
+#include <mutex>
 #include <new>
 #include "common.h"
 
 namespace {
 
-constexpr size_t kAlignment = 64;  // what libtorch's vectorised kernels and oneDNN expect
+constexpr size_t kAlignment = 64;          // what libtorch's vectorised kernels and oneDNN expect
+constexpr size_t kCachedFrom = 128 << 10;  // glibc's default mmap threshold: below it the heap reuses well
+constexpr size_t kGranule = 64 << 10;      // cached block sizes are multiples of this
 
-void Release(void* data) {
-  if (data != nullptr) std::free(static_cast<void**>(data)[-1]);
+// Sits just below every aligned block.
+struct Header {
+  void* raw;        // what malloc returned
+  size_t capacity;  // usable bytes of a cacheable block; 0 for a small one
+};
+
+size_t CacheLimit() {
+  if (const char* mb = std::getenv("PNEUMO_CPU_CACHE_MB")) return static_cast<size_t>(std::strtoull(mb, nullptr, 10)) << 20;
+  long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  return pages > 0 && page > 0 ? static_cast<size_t>(pages) * static_cast<size_t>(page) / 4 : size_t{1} << 30;
 }
 
-struct HandAlignedAllocator final : public c10::Allocator {
+class BlockCache {
+ public:
+  // A cached block of at least `size` bytes and not more than 1/8 above it, or nullptr.
+  void* Take(size_t size) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = free_.lower_bound(size);
+    if (it == free_.end() || it->first > size + size / 8) {
+      misses_++;
+      return nullptr;
+    }
+    // Of the blocks of that size, the one freed last: it is the likeliest to be in the CPU caches.
+    it = std::prev(free_.upper_bound(it->first));
+    void* block = it->second;
+    cached_ -= it->first;
+    free_.erase(it);
+    hits_++;
+    return block;
+  }
+
+  // Keeps a freed block unless the cache is full.
+  bool Put(void* block, size_t capacity) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (cached_ + capacity > limit_) return false;
+    free_.emplace(capacity, block);
+    cached_ += capacity;
+    return true;
+  }
+
+  void Clear() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (auto& [capacity, block] : free_) std::free(static_cast<Header*>(block)[-1].raw);
+    free_.clear();
+    cached_ = 0;
+  }
+
+  void Stats(size_t* cached, size_t* limit, uint64_t* hits, uint64_t* misses) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    *cached = cached_;
+    *limit = limit_;
+    *hits = hits_;
+    *misses = misses_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::multimap<size_t, void*> free_;
+  size_t cached_ = 0;
+  size_t limit_ = CacheLimit();
+  uint64_t hits_ = 0, misses_ = 0;
+};
+
+// Never destroyed: libtorch frees static tensors after this file's statics would be gone.
+BlockCache& cache = *new BlockCache();
+
+void* AllocateAligned(size_t capacity) {
+  void* raw = std::malloc(capacity + kAlignment + sizeof(Header));
+  if (raw == nullptr) {
+    cache.Clear();
+    raw = std::malloc(capacity + kAlignment + sizeof(Header));
+    if (raw == nullptr) throw std::bad_alloc();
+  }
+  auto base = reinterpret_cast<uintptr_t>(raw) + sizeof(Header);
+  auto* aligned = reinterpret_cast<void*>((base + kAlignment - 1) & ~(uintptr_t)(kAlignment - 1));
+  static_cast<Header*>(aligned)[-1] = Header{raw, 0};
+  return aligned;
+}
+
+void Release(void* data) {
+  if (data == nullptr) return;
+  const Header& header = static_cast<Header*>(data)[-1];
+  if (header.capacity == 0 || !cache.Put(data, header.capacity)) std::free(header.raw);
+}
+
+struct CachingAllocator final : public c10::Allocator {
   c10::DataPtr allocate(size_t nbytes) const override {
     if (nbytes == 0) return {nullptr, nullptr, &Release, c10::Device(c10::DeviceType::CPU)};
-    void* raw = std::malloc(nbytes + kAlignment + sizeof(void*));
-    if (raw == nullptr) throw std::bad_alloc();
-    auto base = reinterpret_cast<uintptr_t>(raw) + sizeof(void*);
-    auto aligned = reinterpret_cast<void*>((base + kAlignment - 1) & ~(uintptr_t)(kAlignment - 1));
-    static_cast<void**>(aligned)[-1] = raw;
-    return {aligned, aligned, &Release, c10::Device(c10::DeviceType::CPU)};
+    if (nbytes < kCachedFrom) {
+      void* block = AllocateAligned(nbytes);
+      return {block, block, &Release, c10::Device(c10::DeviceType::CPU)};
+    }
+    // Blocks are looked up by their rounded size, so that a request finds the block its own size made.
+    size_t capacity = (nbytes + kGranule - 1) / kGranule * kGranule;
+    void* block = cache.Take(capacity);
+    if (block == nullptr) {
+      block = AllocateAligned(capacity);
+      static_cast<Header*>(block)[-1].capacity = capacity;
+    }
+    return {block, block, &Release, c10::Device(c10::DeviceType::CPU)};
   }
   c10::DeleterFnPtr raw_deleter() const override { return &Release; }
 };
 
-HandAlignedAllocator allocator;
+CachingAllocator allocator;
+
+Napi::Value EmptyCache(const Napi::CallbackInfo& info) {
+  cache.Clear();
+  return info.Env().Undefined();
+}
+
+Napi::Value CacheInfo(const Napi::CallbackInfo& info) {
+  size_t cached, limit;
+  uint64_t hits, misses;
+  cache.Stats(&cached, &limit, &hits, &misses);
+  Napi::Object out = Napi::Object::New(info.Env());
+  out.Set("cachedBytes", static_cast<double>(cached));
+  out.Set("limitBytes", static_cast<double>(limit));
+  out.Set("hits", static_cast<double>(hits));
+  out.Set("misses", static_cast<double>(misses));
+  return out;
+}
 
 }  // namespace
 
 void InstallAllocator() { c10::SetCPUAllocator(&allocator, /*priority=*/10); }
+
+void RegisterAllocator(Napi::Env env, Napi::Object exports) {
+  exports.Set("emptyCache", Napi::Function::New(env, EmptyCache));
+  exports.Set("cpuCacheInfo", Napi::Function::New(env, CacheInfo));
+}

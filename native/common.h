@@ -20,6 +20,7 @@ auto Guard(const Napi::CallbackInfo& info, F&& body) -> decltype(body()) {
 }
 
 void InstallAllocator();
+void RegisterAllocator(Napi::Env env, Napi::Object exports);
 void RegisterInfo(Napi::Env env, Napi::Object exports);
 void RegisterTensor(Napi::Env env, Napi::Object exports);
 void RegisterDispatch(Napi::Env env, Napi::Object exports);

@@ -5,3 +5,14 @@ export { noGrad, enableGrad, setNumThreads } from './grad-mode.js';
 export type { DType } from './dtype.js';
 export * from './ops/index.js';
 export * as nn from './nn/index.js';
+export * as optim from './optim/index.js';
+export {
+  saveSafetensors,
+  loadSafetensors,
+  loadSafetensorsWithMetadata,
+  readSafetensorsHeader,
+  SafetensorsError,
+  type SafetensorsEntry,
+  type SafetensorsHeader,
+} from './safetensors.js';
+export { emptyCache, cpuCacheInfo, type CpuCacheInfo } from './memory.js';

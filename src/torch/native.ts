@@ -49,6 +49,16 @@ export interface NativeAddon {
   findOp(name: string, overload: string): number;
   opSchema(handle: number): string;
   callOp(handle: number, args: NativeArg[]): NativeResult;
+  emptyCache(): void;
+  cpuCacheInfo(): CpuCacheInfo;
+}
+
+/** The addon's reuse cache of large CPU blocks (native/allocator.cc). */
+export interface CpuCacheInfo {
+  cachedBytes: number;
+  limitBytes: number;
+  hits: number;
+  misses: number;
 }
 
 function loadAddon(): NativeAddon {

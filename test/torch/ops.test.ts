@@ -192,3 +192,14 @@ test('libtorch errors become JS errors carrying its message', () =>
     gone.dispose();
     assert.throws(() => gone.item(), /used after dispose/);
   }));
+
+test('relu_ works in place and back-propagates as relu does', () =>
+  torch.scope(() => {
+    const x = t([-2, -0.5, 0.5, 3]).requiresGrad_();
+    // In place on a non-leaf, as torchvision's ReLU(inplace=True) after a BatchNorm.
+    const y = x.mul(2);
+    assert.equal(torch.relu_(y), y);
+    assert.deepEqual(y.toArray(), [0, 0, 1, 6]);
+    y.mul(t([1, 2, 3, 4])).sum().backward();
+    assert.deepEqual(x.grad!.toArray(), [0, 0, 6, 8]);
+  }));

@@ -18,6 +18,7 @@ const upsampleNearest = op('aten::upsample_nearest2d', 'vec');
 const upsampleBilinear = op('aten::upsample_bilinear2d', 'vec');
 const dropoutOp = op('aten::dropout');
 const reluOp = op('aten::relu');
+const reluInPlaceOp = op('aten::relu_');
 const relu6Op = op('aten::hardtanh');
 const leakyReluOp = op('aten::leaky_relu');
 const sigmoidOp = op('aten::sigmoid');
@@ -113,6 +114,11 @@ export function interpolate(input: Tensor, o: InterpolateOptions): Tensor {
 export const dropout = (input: Tensor, p: number, training: boolean): Tensor => dropoutOp.tensor(input, p, training);
 
 export const relu = (a: Tensor): Tensor => reluOp.tensor(a);
+/** ReLU in place, as nn.ReLU(inplace=True) (torchvision's ResNets): returns its argument, one allocation saved. */
+export function relu_(a: Tensor): Tensor {
+  reluInPlaceOp.tensor(a).dispose();
+  return a;
+}
 export const relu6 = (a: Tensor): Tensor => relu6Op.tensor(a, 0, 6);
 export const leakyRelu = (a: Tensor, negativeSlope = 0.01): Tensor => leakyReluOp.tensor(a, negativeSlope);
 export const elu = (a: Tensor, alpha = 1): Tensor => eluOp.tensor(a, alpha, 1, 1);
