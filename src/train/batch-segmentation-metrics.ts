@@ -5,9 +5,16 @@
 import { scoreOverlap, type ImageSegmentationScore, type MaskOverlap } from './segmentation-metrics.js';
 
 /** Overlap counts of each image of a batch: `probabilities` and `truth` hold N images of `pixels` values. */
-export function batchOverlaps(probabilities: ArrayLike<number>, truth: ArrayLike<number>, n: number, threshold = 0.5): MaskOverlap[] {
-  if (probabilities.length !== truth.length) throw new Error(`segmentation metrics: ${probabilities.length} predicted pixels for ${truth.length} truth pixels`);
-  if (!Number.isInteger(n) || n < 1 || probabilities.length % n !== 0) throw new Error(`segmentation metrics: ${probabilities.length} pixels do not split into ${n} images`);
+export function batchOverlaps(
+  probabilities: ArrayLike<number>,
+  truth: ArrayLike<number>,
+  n: number,
+  threshold = 0.5,
+): MaskOverlap[] {
+  if (probabilities.length !== truth.length)
+    throw new Error(`segmentation metrics: ${probabilities.length} predicted pixels for ${truth.length} truth pixels`);
+  if (!Number.isInteger(n) || n < 1 || probabilities.length % n !== 0)
+    throw new Error(`segmentation metrics: ${probabilities.length} pixels do not split into ${n} images`);
   const pixels = probabilities.length / n;
   const out: MaskOverlap[] = [];
   for (let image = 0; image < n; image++) {
@@ -27,6 +34,11 @@ export function batchOverlaps(probabilities: ArrayLike<number>, truth: ArrayLike
 }
 
 /** Per-image scores of a batch, named by the batch's ids. */
-export function scoreBatch(ids: readonly string[], probabilities: ArrayLike<number>, truth: ArrayLike<number>, threshold = 0.5): ImageSegmentationScore[] {
+export function scoreBatch(
+  ids: readonly string[],
+  probabilities: ArrayLike<number>,
+  truth: ArrayLike<number>,
+  threshold = 0.5,
+): ImageSegmentationScore[] {
   return batchOverlaps(probabilities, truth, ids.length, threshold).map((overlap, i) => scoreOverlap(ids[i], overlap));
 }

@@ -33,10 +33,12 @@ export interface ClassificationSummary extends ThresholdMetrics {
 }
 
 function checkInputs(scores: ArrayLike<number>, truth: ArrayLike<number>): void {
-  if (scores.length !== truth.length) throw new Error(`classification metrics: ${scores.length} scores for ${truth.length} labels`);
+  if (scores.length !== truth.length)
+    throw new Error(`classification metrics: ${scores.length} scores for ${truth.length} labels`);
   for (let i = 0; i < scores.length; i++) {
     if (Number.isNaN(scores[i])) throw new Error(`classification metrics: score ${i} is NaN`);
-    if (truth[i] !== 0 && truth[i] !== 1) throw new Error(`classification metrics: label ${i} is ${truth[i]}, expected 0 or 1`);
+    if (truth[i] !== 0 && truth[i] !== 1)
+      throw new Error(`classification metrics: label ${i} is ${truth[i]}, expected 0 or 1`);
   }
 }
 
@@ -47,8 +49,11 @@ export function confusionMatrix(scores: ArrayLike<number>, truth: ArrayLike<numb
   const m: ConfusionMatrix = { truePositives: 0, falsePositives: 0, trueNegatives: 0, falseNegatives: 0 };
   for (let i = 0; i < scores.length; i++) {
     const predicted = scores[i] >= threshold;
-    if (truth[i] === 1) predicted ? m.truePositives++ : m.falseNegatives++;
-    else predicted ? m.falsePositives++ : m.trueNegatives++;
+    if (truth[i] === 1) {
+      if (predicted) m.truePositives++;
+      else m.falseNegatives++;
+    } else if (predicted) m.falsePositives++;
+    else m.trueNegatives++;
   }
   return m;
 }
@@ -66,7 +71,11 @@ export function metricsFromConfusion(m: ConfusionMatrix, threshold: number): Thr
   };
 }
 
-export function thresholdMetrics(scores: ArrayLike<number>, truth: ArrayLike<number>, threshold = 0.5): ThresholdMetrics {
+export function thresholdMetrics(
+  scores: ArrayLike<number>,
+  truth: ArrayLike<number>,
+  threshold = 0.5,
+): ThresholdMetrics {
   return metricsFromConfusion(confusionMatrix(scores, truth, threshold), threshold);
 }
 
@@ -81,7 +90,7 @@ export function rocAuc(scores: ArrayLike<number>, truth: ArrayLike<number>): num
   const order = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
   let positives = 0;
   let positiveRankSum = 0;
-  for (let start = 0; start < order.length; ) {
+  for (let start = 0; start < order.length;) {
     let end = start;
     while (end + 1 < order.length && scores[order[end + 1]] === scores[order[start]]) end++;
     const averageRank = (start + end) / 2 + 1; // ranks are 1-based
@@ -109,7 +118,7 @@ export function averagePrecision(scores: ArrayLike<number>, truth: ArrayLike<num
   let seen = 0;
   let previousRecall = 0;
   let ap = 0;
-  for (let start = 0; start < order.length; ) {
+  for (let start = 0; start < order.length;) {
     let end = start;
     while (end + 1 < order.length && scores[order[end + 1]] === scores[order[start]]) end++;
     for (let k = start; k <= end; k++) tp += truth[order[k]];
@@ -122,7 +131,11 @@ export function averagePrecision(scores: ArrayLike<number>, truth: ArrayLike<num
   return ap;
 }
 
-export function summariseClassification(scores: ArrayLike<number>, truth: ArrayLike<number>, threshold = 0.5): ClassificationSummary {
+export function summariseClassification(
+  scores: ArrayLike<number>,
+  truth: ArrayLike<number>,
+  threshold = 0.5,
+): ClassificationSummary {
   let positives = 0;
   for (let i = 0; i < truth.length; i++) positives += truth[i] === 1 ? 1 : 0;
   return {
@@ -140,7 +153,11 @@ export type ThresholdObjective = 'f1' | 'youden';
  * The threshold among the distinct scores that maximises F1 or Youden's J (recall + specificity - 1);
  * ties go to the higher threshold (fewer false alarms). Null when a class is missing.
  */
-export function bestThreshold(scores: ArrayLike<number>, truth: ArrayLike<number>, objective: ThresholdObjective = 'f1'): { threshold: number; value: number } | null {
+export function bestThreshold(
+  scores: ArrayLike<number>,
+  truth: ArrayLike<number>,
+  objective: ThresholdObjective = 'f1',
+): { threshold: number; value: number } | null {
   checkInputs(scores, truth);
   let positives = 0;
   for (let i = 0; i < truth.length; i++) positives += truth[i];
@@ -150,10 +167,13 @@ export function bestThreshold(scores: ArrayLike<number>, truth: ArrayLike<number
   let tp = 0;
   let fp = 0;
   let best: { threshold: number; value: number } | null = null;
-  for (let start = 0; start < order.length; ) {
+  for (let start = 0; start < order.length;) {
     let end = start;
     while (end + 1 < order.length && scores[order[end + 1]] === scores[order[start]]) end++;
-    for (let k = start; k <= end; k++) truth[order[k]] === 1 ? tp++ : fp++;
+    for (let k = start; k <= end; k++) {
+      if (truth[order[k]] === 1) tp++;
+      else fp++;
+    }
     const fn = positives - tp;
     const value = objective === 'f1' ? (2 * tp) / (2 * tp + fp + fn) : tp / positives - fp / negatives;
     if (!best || value > best.value) best = { threshold: scores[order[start]], value };

@@ -16,7 +16,14 @@ test('hand-counted overlaps and the SIIM convention', () => {
     { intersection: 0, truthArea: 0, predictedArea: 1 },
   ]);
   const scores = scoreBatch(['a', 'b', 'c'], probabilities, truth);
-  assert.deepEqual(scores.map((s) => [s.imageId, s.dice, s.iou]), [['a', 0.5, 1 / 3], ['b', 1, 1], ['c', 0, 0]]);
+  assert.deepEqual(
+    scores.map((s) => [s.imageId, s.dice, s.iou]),
+    [
+      ['a', 0.5, 1 / 3],
+      ['b', 1, 1],
+      ['c', 0, 0],
+    ],
+  );
   const summary = summariseSegmentation(scores);
   assert.equal(summary.meanDice, 0.5);
   assert.equal(summary.meanDicePositive, 0.5);
@@ -30,12 +37,19 @@ test('equal to the Mask metrics on random masks', () => {
   const width = 7;
   const height = 5;
   const probabilities = Float32Array.from({ length: n * width * height }, () => rng.next());
-  const truth = Float32Array.from({ length: n * width * height }, (_, i) => (i < width * height ? 0 : rng.next() < 0.3 ? 1 : 0));
+  const truth = Float32Array.from({ length: n * width * height }, (_, i) =>
+    i < width * height ? 0 : rng.next() < 0.3 ? 1 : 0,
+  );
   const ids = ['w', 'x', 'y', 'z'];
   const batch = scoreBatch(ids, probabilities, truth, 0.7);
   for (let k = 0; k < n; k++) {
-    const slice = (a: Float32Array, f: (v: number) => boolean) => Uint8Array.from(a.subarray(k * width * height, (k + 1) * width * height), (v) => (f(v) ? 1 : 0));
-    const expected = scoreSegmentation(ids[k], { width, height, data: slice(truth, (v) => v >= 0.5) }, { width, height, data: slice(probabilities, (v) => v >= 0.7) });
+    const slice = (a: Float32Array, f: (v: number) => boolean) =>
+      Uint8Array.from(a.subarray(k * width * height, (k + 1) * width * height), (v) => (f(v) ? 1 : 0));
+    const expected = scoreSegmentation(
+      ids[k],
+      { width, height, data: slice(truth, (v) => v >= 0.5) },
+      { width, height, data: slice(probabilities, (v) => v >= 0.7) },
+    );
     assert.deepEqual(batch[k], expected);
   }
 });

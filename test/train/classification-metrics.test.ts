@@ -12,7 +12,8 @@ import {
 } from '../../src/train/classification-metrics.js';
 import { Rng } from '../../src/data/random.js';
 
-const close = (a: number | null, b: number, what: string) => assert.ok(a !== null && Math.abs(a - b) < 1e-12, `${what}: ${a} vs ${b}`);
+const close = (a: number | null, b: number, what: string) =>
+  assert.ok(a !== null && Math.abs(a - b) < 1e-12, `${what}: ${a} vs ${b}`);
 
 test('sklearn documentation example: ROC AUC 0.75, average precision 0.8333', () => {
   const scores = [0.1, 0.4, 0.35, 0.8];
@@ -49,7 +50,12 @@ test('ROC AUC equals the pairwise count on random scores with many ties', () => 
 test('confusion matrix and the metrics at a threshold', () => {
   const scores = [0.1, 0.4, 0.35, 0.8];
   const truth = [0, 0, 1, 1];
-  assert.deepEqual(confusionMatrix(scores, truth, 0.5), { truePositives: 1, falsePositives: 0, trueNegatives: 2, falseNegatives: 1 });
+  assert.deepEqual(confusionMatrix(scores, truth, 0.5), {
+    truePositives: 1,
+    falsePositives: 0,
+    trueNegatives: 2,
+    falseNegatives: 1,
+  });
   const m = thresholdMetrics(scores, truth, 0.35); // score >= threshold is positive
   assert.deepEqual(
     { tp: m.truePositives, fp: m.falsePositives, tn: m.trueNegatives, fn: m.falseNegatives },

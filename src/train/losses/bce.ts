@@ -14,8 +14,13 @@ export function bceWithLogitsLoss(logits: Tensor, targets: Tensor, options: BceO
   const posWeight = options.posWeight ?? 1;
   if (posWeight === 1) return torch.binaryCrossEntropyWithLogits(logits, targets);
   return torch.scope(() =>
-    torch.binaryCrossEntropyWithLogits(logits, targets, { posWeight: torch.full([1], posWeight, { dtype: logits.dtype }) }),
+    torch.binaryCrossEntropyWithLogits(logits, targets, {
+      posWeight: torch.full([1], posWeight, { dtype: logits.dtype }),
+    }),
   );
 }
 
-export const bceLoss = (options: BceOptions = {}): LossFn => (logits, targets) => bceWithLogitsLoss(logits, targets, options);
+export const bceLoss =
+  (options: BceOptions = {}): LossFn =>
+  (logits, targets) =>
+    bceWithLogitsLoss(logits, targets, options);

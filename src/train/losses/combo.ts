@@ -30,4 +30,7 @@ export function comboLoss(logits: Tensor, targets: Tensor, options: ComboOptions
   });
 }
 
-export const combo = (options: ComboOptions): LossFn => (logits, targets) => comboLoss(logits, targets, options);
+export const combo =
+  (options: ComboOptions): LossFn =>
+  (logits, targets) =>
+    comboLoss(logits, targets, options);

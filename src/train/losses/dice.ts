@@ -25,4 +25,7 @@ export function softDiceLoss(logits: Tensor, targets: Tensor, options: DiceOptio
   });
 }
 
-export const diceLoss = (options: DiceOptions = {}): LossFn => (logits, targets) => softDiceLoss(logits, targets, options);
+export const diceLoss =
+  (options: DiceOptions = {}): LossFn =>
+  (logits, targets) =>
+    softDiceLoss(logits, targets, options);

@@ -27,4 +27,7 @@ export function focalLoss(logits: Tensor, targets: Tensor, options: FocalOptions
   });
 }
 
-export const focal = (options: FocalOptions = {}): LossFn => (logits, targets) => focalLoss(logits, targets, options);
+export const focal =
+  (options: FocalOptions = {}): LossFn =>
+  (logits, targets) =>
+    focalLoss(logits, targets, options);

@@ -43,8 +43,17 @@ export function makeLoss(config: LossConfig): LossFn {
     case 'bce-dice':
       return combo({ bce: w.bce ?? 1, dice: w.dice ?? 1, posWeight: config.posWeight, smooth: config.smooth });
     case 'bce-dice-focal':
-      return combo({ bce: w.bce ?? 1, dice: w.dice ?? 1, focal: w.focal ?? 1, posWeight: config.posWeight, smooth: config.smooth, focalOptions });
+      return combo({
+        bce: w.bce ?? 1,
+        dice: w.dice ?? 1,
+        focal: w.focal ?? 1,
+        posWeight: config.posWeight,
+        smooth: config.smooth,
+        focalOptions,
+      });
     default:
-      throw new LossError(`Wrong loss name \`${String((config as { name: unknown }).name)}\`, supported losses: ${LOSS_NAMES.join(', ')}`);
+      throw new LossError(
+        `Wrong loss name \`${String((config as { name: unknown }).name)}\`, supported losses: ${LOSS_NAMES.join(', ')}`,
+      );
   }
 }

@@ -5,7 +5,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as torch from '../../../src/torch/index.js';
-import type { Tensor } from '../../../src/torch/index.js';
 import {
   bceWithLogitsLoss,
   comboLoss,
@@ -25,19 +24,21 @@ interface Golden {
   targets: number[];
   cases: Record<string, { value: number; grad: number[] }>;
 }
-const golden = JSON.parse(readFileSync(new URL('../../../../test/train/losses/losses-reference.json', import.meta.url), 'utf8')) as Golden;
+const golden = JSON.parse(
+  readFileSync(new URL('../../../../test/train/losses/losses-reference.json', import.meta.url), 'utf8'),
+) as Golden;
 
 const CASES: Record<string, LossFn> = {
   bce: (x, t) => bceWithLogitsLoss(x, t),
   bce_pos_weight_3: (x, t) => bceWithLogitsLoss(x, t, { posWeight: 3 }),
-  'dice_smooth_1': (x, t) => softDiceLoss(x, t),
+  dice_smooth_1: (x, t) => softDiceLoss(x, t),
   'dice_smooth_0.01': (x, t) => softDiceLoss(x, t, { smooth: 0.01 }),
   'focal_a0.25_g2': (x, t) => focalLoss(x, t),
   'focal_a-1_g1.5': (x, t) => focalLoss(x, t, { alpha: -1, gamma: 1.5 }),
   lovasz_hinge: lovaszHingeLoss,
   symmetric_lovasz: symmetricLovaszLoss,
   'bce_dice_w0.5_1': (x, t) => comboLoss(x, t, { bce: 0.5, dice: 1 }),
-  'bce_dice_focal_1_1_2': (x, t) => comboLoss(x, t, { bce: 1, dice: 1, focal: 2 }),
+  bce_dice_focal_1_1_2: (x, t) => comboLoss(x, t, { bce: 1, dice: 1, focal: 2 }),
 };
 
 test('every loss matches PyTorch in value and gradient, in float64 and float32', () => {
@@ -53,7 +54,12 @@ test('every loss matches PyTorch in value and gradient, in float64 and float32',
         assert.deepEqual(loss.shape, [], `${name}: scalar`);
         assertClose([loss.item()], [golden.cases[name].value], tolerance, `${name} value (${dtype})`);
         loss.backward();
-        assertClose(Array.from(x.grad!.toFloat32Array()), golden.cases[name].grad, dtype === 'float64' ? 1e-6 : 1e-4, `${name} grad (${dtype})`);
+        assertClose(
+          Array.from(x.grad!.toFloat32Array()),
+          golden.cases[name].grad,
+          dtype === 'float64' ? 1e-6 : 1e-4,
+          `${name} grad (${dtype})`,
+        );
       });
     }
     assert.equal(torch.liveTensors(), before, 'no tensor leaks');
@@ -80,7 +86,10 @@ function finiteDifferenceCheck(name: string, fn: LossFn): void {
           }),
         );
       const numeric = (at(eps) - at(-eps)) / (2 * eps);
-      assert.ok(Math.abs(numeric - analytic[i]) <= 1e-6 * Math.max(1, Math.abs(numeric)), `${name}: d/dx[${i}] autograd ${analytic[i]} vs numeric ${numeric}`);
+      assert.ok(
+        Math.abs(numeric - analytic[i]) <= 1e-6 * Math.max(1, Math.abs(numeric)),
+        `${name}: d/dx[${i}] autograd ${analytic[i]} vs numeric ${numeric}`,
+      );
     }
   });
 }
@@ -110,10 +119,17 @@ test('hand-computed values', () =>
 
 test('wrong shapes and names are clear errors', () =>
   torch.scope(() => {
-    assert.throws(() => softDiceLoss(torch.zeros([2, 1, 4, 4]), torch.zeros([2, 1, 4, 3])), (e: Error) => e instanceof LossError && /\[2, 1, 4, 4\].*\[2, 1, 4, 3\]/.test(e.message));
+    assert.throws(
+      () => softDiceLoss(torch.zeros([2, 1, 4, 4]), torch.zeros([2, 1, 4, 3])),
+      (e: Error) => e instanceof LossError && /\[2, 1, 4, 4\].*\[2, 1, 4, 3\]/.test(e.message),
+    );
     assert.throws(() => makeLoss({ name: 'dcie' as never }), /Wrong loss name `dcie`, supported losses: bce, dice/);
     const x = torch.tensor(Float64Array.from(golden.logits), golden.shape);
     const t = torch.tensor(Float64Array.from(golden.targets), golden.shape);
-    assertClose([makeLoss({ name: 'bce-dice-focal', weights: { focal: 2 } })(x, t).item()], [golden.cases['bce_dice_focal_1_1_2'].value], 1e-10);
+    assertClose(
+      [makeLoss({ name: 'bce-dice-focal', weights: { focal: 2 } })(x, t).item()],
+      [golden.cases['bce_dice_focal_1_1_2'].value],
+      1e-10,
+    );
     assertClose([makeLoss({ name: 'lovasz' })(x, t).item()], [golden.cases.symmetric_lovasz.value], 1e-10);
   }));
