@@ -5,6 +5,7 @@ import { infoCommand } from './info.js';
 import { benchCommand } from './bench.js';
 import { scoreCommand } from './score.js';
 import { dicomCommand } from './dicom.js';
+import { trainCommand } from './train.js';
 
 const program = new Command('pneumo')
   .description('Pneumothorax detection and segmentation on chest X-rays (SIIM-ACR format).')
@@ -16,6 +17,7 @@ for (const make of [
   benchCommand,
   scoreCommand,
   dicomCommand,
+  trainCommand,
 ]) program.addCommand(make());
 
 await program.parseAsync(process.argv);

@@ -21,7 +21,7 @@ export interface EpochRecord {
 function cell(v: number | null | undefined | boolean): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'boolean') return v ? '1' : '0';
-  return Number.isInteger(v) ? String(v) : v.toPrecision(8);
+  return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(8)));
 }
 
 /** The CSV text of a history: fixed columns first, then every metric seen, train_ then val_. */
