@@ -263,3 +263,54 @@ test('a non-finite loss stops the run with the epoch and step', async () => {
   assert.ok(torch.liveTensors() <= before + 0, 'no tensor leaks from the failed step');
   model.dispose();
 });
+
+test('early stopping ends the run once the monitored metric has not improved for N epochs', async () => {
+  // Validation holds negatives only, so its AUC is undefined and never improves.
+  const items = tinyImages(16, SIZE, 9);
+  const negatives = tinyImages(8, SIZE, 10, 0);
+  const c = config('classifier', { epochs: 6, batchSize: 8, earlyStopping: 2 });
+  const model = smallModel();
+  const result = await trainModel({
+    config: c,
+    model,
+    train: memorySource(tinyBatches(items, 8, SIZE)),
+    validation: memorySource(tinyBatches(negatives, 8, SIZE)),
+  });
+  assert.equal(result.stopReason, 'early-stopping');
+  assert.equal(result.history.length, 2);
+  assert.equal(result.best, null);
+  assert.equal(result.history[0].validation.auc, null);
+  assert.equal(JSON.parse(readFileSync(path.join(c.out, 'run.json'), 'utf8')).stopReason, 'early-stopping');
+  model.dispose();
+});
+
+test('a frozen encoder stays as it is until --unfreeze-after, then trains', async () => {
+  const items = tinyImages(16, SIZE, 12);
+  torch.manualSeed(3);
+  const model = createModel('classifier-resnet18-w16');
+  const snapshot = () =>
+    new Map(
+      [...model.stateDict()]
+        .filter(([k]) => k.startsWith('encoder.') && !k.includes('running_') && !k.includes('num_batches'))
+        .map(([k, t]) => [k, t.toFloat32Array()]),
+    );
+  const changed = (a: Map<string, Float32Array>, b: Map<string, Float32Array>) =>
+    [...a].filter(([k, v]) => v.some((x, i) => x !== b.get(k)![i])).length;
+  const initial = snapshot();
+  const c = config('classifier', { epochs: 1, batchSize: 8, freezeEncoder: true, unfreezeAfter: 1 });
+  const train = () => memorySource(tinyBatches(items, 8, SIZE));
+  const first = await trainModel({ config: c, model, train: train(), validation: train() });
+  assert.equal(first.history[0].encoderFrozen, true);
+  const afterFrozen = snapshot();
+  assert.equal(changed(initial, afterFrozen), 0, 'no encoder weight (nor batch-norm statistic) moved while frozen');
+  const second = await trainModel({
+    config: { ...c, epochs: 2 },
+    model,
+    train: train(),
+    validation: train(),
+    resume: true,
+  });
+  assert.equal(second.history[1].encoderFrozen, false);
+  assert.ok(changed(afterFrozen, snapshot()) > 10, 'the encoder trains once unfrozen');
+  model.dispose();
+});
