@@ -211,13 +211,8 @@ checkpoint for --resume.`,
         const checked = resolveTrainConfig(task, { ...config }, {}, source);
         const { trainProgress } = await import('./train-progress.js');
         const { runTraining } = await import('../train/run-training.js');
-        const { writeTrainingPlots } = await import('../train/plots.js');
         const reporter = trainProgress(checked.epochs);
         const result = await runTraining({ config: checked, resume: Boolean(flags.resume), reporter });
-        const plots = await writeTrainingPlots(checked.out, result.history, checked.task).catch((err: Error) => {
-          reporter.message?.(`plots not written: ${err.message}`);
-          return [];
-        });
         const summary = {
           run: path.resolve(result.run),
           task: checked.task,
@@ -230,7 +225,7 @@ checkpoint for --resume.`,
           trainImages: result.trainImages,
           validationImages: result.validationImages,
           skippedImages: result.failures.length,
-          plots,
+          plots: result.plots,
         };
         if (flags.json) process.stdout.write(JSON.stringify(summary) + '\n');
         else {

@@ -15,6 +15,7 @@ import type { TrainConfig } from './config.js';
 import { loaderSource } from './batch-source.js';
 import { trainModel, type TrainReporter, type TrainResult } from './trainer.js';
 import type { TrainableModel } from './trainable-model.js';
+import { writeTrainingPlots } from './plots.js';
 
 export interface RunTrainingOptions {
   config: TrainConfig;
@@ -28,6 +29,8 @@ export interface RunTrainingResult extends TrainResult {
   validationImages: number;
   /** Images the loader could not read (skipped, each named with its reason). */
   failures: ItemFailure[];
+  /** PNG plots of the curves written into RUN/plots (empty when they could not be drawn; the reporter says why). */
+  plots: string[];
 }
 
 function describeIndex(index: DatasetIndex): string[] {
@@ -137,12 +140,17 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunTrain
     const failures = [...trainLoader.stats.failures, ...validationLoader.stats.failures];
     for (const f of failures.slice(0, 5)) say(`skipped ${formatFailure(f)}`);
     if (failures.length > 5) say(`... and ${failures.length - 5} more skipped images`);
+    const plots = await writeTrainingPlots(config.out, result.history, config.task).catch((err: Error) => {
+      say(`plots not written: ${err.message}`);
+      return [];
+    });
     return {
       ...result,
       run: config.out,
       trainImages: items.train.length,
       validationImages: items.validation.length,
       failures,
+      plots,
     };
   } finally {
     model?.dispose();
