@@ -38,6 +38,8 @@ interface StepResult {
   parameters: number;
   stepMs: number[];
   medianStepMs: number;
+  /** The fastest step: on a shared machine, the least disturbed measurement. */
+  minStepMs: number;
   peakRssMiB: number | null;
   error?: string;
 }
@@ -59,13 +61,14 @@ function runChild(command: string, args: string[], job: StepJob): StepResult {
   const line = out.stdout?.trim().split('\n').pop() ?? '';
   if (out.status !== 0 || !line.startsWith('{')) {
     const reason = (out.stderr || out.error?.message || `exit ${out.status}`).trim().split('\n').slice(-1)[0];
-    return { parameters: 0, stepMs: [], medianStepMs: NaN, peakRssMiB: null, error: reason };
+    return { parameters: 0, stepMs: [], medianStepMs: NaN, minStepMs: NaN, peakRssMiB: null, error: reason };
   }
   const r = JSON.parse(line) as { parameters: number; stepMs: number[]; vmHwmKiB: number | null };
   return {
     parameters: r.parameters,
     stepMs: r.stepMs.map((v) => round(v, 1)!),
     medianStepMs: round(median(r.stepMs), 1)!,
+    minStepMs: round(Math.min(...r.stepMs), 1)!,
     peakRssMiB: r.vmHwmKiB === null ? null : round(r.vmHwmKiB / 1024, 1),
   };
 }
@@ -84,6 +87,7 @@ function compareStep(job: StepJob) {
     typescript,
     pytorch,
     timeRatio: round(timeRatio),
+    minTimeRatio: round(typescript.minStepMs / pytorch.minStepMs),
     memoryRatio: round(memoryRatio),
     imagesPerSecond: {
       typescript: round((1000 * job.batch) / typescript.medianStepMs, 2),
@@ -262,6 +266,6 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
     ),
     steps,
     epoch,
-    note: 'ratios are TypeScript / PyTorch (lower is better for us); provisional on a shared machine',
+    note: 'ratios are TypeScript / PyTorch (lower is better for us): time of the median and of the fastest step, peak RSS; provisional on a shared machine',
   };
 }
