@@ -7,6 +7,7 @@ import { scoreCommand } from './score.js';
 import { dicomCommand } from './dicom.js';
 import { edaCommand } from './eda.js';
 import { modelsCommand } from './models.js';
+import { trainCommand } from './train.js';
 
 // `pneumo ... | head` closes the pipe early; that is the reader's choice, not a failure.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -26,6 +27,7 @@ for (const make of [
   dicomCommand,
   edaCommand,
   modelsCommand,
+  trainCommand,
 ]) program.addCommand(make());
 
 await program.parseAsync(process.argv);

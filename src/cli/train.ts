@@ -1,0 +1,249 @@
+// `pneumo train classifier|segmenter`: flags over a config file over the defaults; the run folder gets
+// config.json, checkpoints, metrics.csv, TensorBoard events, plots and run.json.
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { runAction, UsageError } from './run-action.js';
+import type { TrainConfig } from '../train/config.js';
+
+const integer = (min: number) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}, got "${value}"`);
+  return n;
+};
+const number = (min: number) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min) throw new InvalidArgumentError(`expected a number >= ${min}, got "${value}"`);
+  return n;
+};
+
+interface TrainFlags {
+  data?: string;
+  out?: string;
+  config?: string;
+  labels?: string;
+  model?: string;
+  pretrained?: string;
+  size?: number;
+  epochs?: number;
+  batch?: number;
+  lr?: number;
+  optimizer?: TrainConfig['optimizer'];
+  weightDecay?: number;
+  schedule?: TrainConfig['schedule'];
+  warmupEpochs?: number;
+  clipGradNorm?: number;
+  earlyStopping?: number;
+  monitor?: TrainConfig['monitor'];
+  valFraction?: number;
+  seed?: number;
+  freezeEncoder?: boolean;
+  unfreezeAfter?: number;
+  positiveFraction?: string;
+  oversample?: string;
+  oversampleFactor?: number;
+  loss?: string;
+  posWeight?: number;
+  auxHead?: boolean;
+  auxLossWeight?: number;
+  augment?: boolean;
+  workers?: number;
+  threads?: number;
+  cacheDir?: string;
+  maxBatches?: number;
+  resume?: boolean;
+  json?: boolean;
+}
+
+/** The flags as config keys; absent flags stay undefined so they do not override the file. */
+function flagsToConfig(f: TrainFlags): Partial<TrainConfig> {
+  return {
+    data: f.data,
+    out: f.out,
+    labels: f.labels,
+    model: f.model,
+    pretrained: f.pretrained,
+    size: f.size,
+    epochs: f.epochs,
+    batchSize: f.batch,
+    lr: f.lr,
+    optimizer: f.optimizer,
+    weightDecay: f.weightDecay,
+    schedule: f.schedule,
+    warmupEpochs: f.warmupEpochs,
+    clipGradNorm: f.clipGradNorm === undefined ? undefined : f.clipGradNorm === 0 ? null : f.clipGradNorm,
+    earlyStopping: f.earlyStopping,
+    monitor: f.monitor,
+    valFraction: f.valFraction,
+    seed: f.seed,
+    freezeEncoder: f.freezeEncoder || f.unfreezeAfter !== undefined ? true : undefined,
+    unfreezeAfter: f.unfreezeAfter,
+    positiveFraction: f.positiveFraction,
+    oversample: f.oversample,
+    oversampleFactor: f.oversampleFactor,
+    auxLossWeight: f.auxLossWeight,
+    augment: f.augment === false ? null : undefined,
+    workers: f.workers,
+    threads: f.threads,
+    cacheDir: f.cacheDir,
+    maxBatchesPerEpoch: f.maxBatches,
+  };
+}
+
+export function trainCommand(): Command {
+  return new Command('train')
+    .description(
+      'Train the classifier (all images, is there pneumothorax?) or the segmenter (U-Net, which pixels?) on a SIIM-format dataset',
+    )
+    .argument('<task>', 'classifier or segmenter')
+    .option('--data <dir>', 'dataset folder: a label CSV (train-rle.csv) and DICOM files below it')
+    .option(
+      '--out <run>',
+      'run folder: config.json, best.safetensors, checkpoints/, metrics.csv, tb/, plots/, run.json',
+    )
+    .option('--config <file>', 'settings as JSON or YAML (keys as in RUN/config.json); flags override them')
+    .option('--labels <csv>', 'label CSV when it is not train-rle.csv or stage_2_train.csv inside --data')
+    .option(
+      '--model <name>',
+      'model from the registry (pneumo models lists them); default classifier-resnet34 / unet-resnet34',
+    )
+    .option(
+      '--pretrained <file>',
+      'encoder weights as safetensors with torchvision/timm names (3-channel first conv is summed to 1)',
+    )
+    .option('--size <n>', 'training image side in pixels, a multiple of 32 (default 256)', integer(32))
+    .option('--epochs <n>', 'epochs to train (default 20)', integer(1))
+    .option('--batch <n>', 'images per batch (default 16 classifier, 8 segmenter)', integer(1))
+    .option('--lr <x>', 'peak learning rate (default 3e-4 classifier, 1e-3 segmenter)', number(0))
+    .addOption(new Option('--optimizer <name>', 'optimizer (default adamw)').choices(['adamw', 'adam', 'sgd']))
+    .option('--weight-decay <x>', 'weight decay (default 1e-4; decoupled for adamw)', number(0))
+    .addOption(
+      new Option(
+        '--schedule <name>',
+        'LR schedule: cosine with warm-up per step, step decay or reduce-on-plateau per epoch (default cosine)',
+      ).choices(['cosine', 'step', 'plateau', 'none']),
+    )
+    .option('--warmup-epochs <n>', 'cosine: epochs of linear warm-up (default 1)', integer(0))
+    .option(
+      '--clip-grad-norm <x>',
+      'clip the global gradient norm to this (default 5; 0 turns clipping off)',
+      number(0),
+    )
+    .option('--early-stopping <n>', 'stop after n epochs without improvement of the monitored metric', integer(1))
+    .addOption(
+      new Option(
+        '--monitor <metric>',
+        'validation metric that picks the best checkpoint: auc, recall, f1 (classifier); dice, iou over positive images (segmenter); or loss',
+      ).choices(['auc', 'recall', 'f1', 'dice', 'iou', 'loss']),
+    )
+    .option('--val-fraction <x>', 'share of each class held out for validation (default 0.2)', number(0))
+    .option('--seed <n>', 'seed of the split, the data order, augmentation and the engine (default 1)', integer(0))
+    .option('--freeze-encoder', 'train the head only, the (pretrained) encoder stays as it is')
+    .option(
+      '--unfreeze-after <n>',
+      'with a frozen encoder: train it too from epoch n+1 (implies --freeze-encoder)',
+      integer(0),
+    )
+    .option(
+      '--positive-fraction <spec>',
+      'share of positive images per epoch: balanced, 0.6, 0.8:0.4 (linear over the run) or 0.8:0.4:10; the segmenter uses positives only without it',
+    )
+    .option(
+      '--oversample <file>',
+      'image ids to see more often (a CSV of hard examples from pneumo evaluate, or one id per line)',
+    )
+    .option('--oversample-factor <x>', 'how many times as often (default 3)', number(0))
+    .option(
+      '--loss <name>',
+      'loss: bce or focal (classifier, default bce); bce-dice (default), dice, focal, lovasz, bce-dice-focal (segmenter)',
+    )
+    .option('--pos-weight <x>', 'weight of positive pixels or images in the BCE term', number(0))
+    .option('--aux-head', 'segmenter: add an image-level "is there pneumothorax" head trained jointly')
+    .option('--aux-loss-weight <x>', 'weight of the aux head BCE in the segmenter loss (default 0.2)', number(0))
+    .option('--no-augment', 'no augmentation (default: flips, shift-scale-rotate, brightness/contrast, gamma)')
+    .option('--workers <n>', 'loader worker threads (default: cores - 1, at most 4)', integer(1))
+    .option('--threads <n>', 'engine compute threads (default: every core)', integer(1))
+    .option('--cache-dir <dir>', 'resized-image cache (default RUN/cache)')
+    .option('--max-batches <n>', 'cut every epoch after n batches (smoke runs)', integer(1))
+    .option(
+      '--resume',
+      'continue the run in --out from its last checkpoint (its config.json is the base; flags such as --epochs override)',
+    )
+    .option('--json', 'print the result as JSON on stdout')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  pneumo train classifier --data data/siim --out runs/cls --model classifier-resnet34 --epochs 10
+  pneumo train segmenter --data data/siim --out runs/seg --positive-fraction 0.8:0.4 --aux-head
+  pneumo train segmenter --out runs/seg --resume --epochs 30
+The best weights (by --monitor on validation) are RUN/best.safetensors; the classifier's proposed
+threshold (max F1 on validation) is in RUN/run.json. Killing the run at any moment leaves a valid
+checkpoint for --resume.`,
+    )
+    .action(
+      runAction(async (task: string, flags: TrainFlags) => {
+        if (task !== 'classifier' && task !== 'segmenter')
+          throw new UsageError(`unknown task \`${task}\`, expected classifier or segmenter`);
+        const { readConfigFile, resolveTrainConfig } = await import('../train/config.js');
+        let settings: Record<string, unknown> = {};
+        let source = 'flags';
+        if (flags.resume) {
+          if (!flags.out) throw new UsageError('--resume needs --out RUN');
+          const saved = path.join(flags.out, 'config.json');
+          if (!existsSync(saved)) throw new UsageError(`nothing to resume: ${saved} does not exist`);
+          settings = JSON.parse(readFileSync(saved, 'utf8')) as Record<string, unknown>;
+          source = saved;
+        }
+        if (flags.config) {
+          settings = { ...settings, ...readConfigFile(flags.config) };
+          source = flags.config;
+        }
+        const overrides = flagsToConfig(flags);
+        const config = resolveTrainConfig(task, settings, overrides, source);
+        if (flags.loss !== undefined) config.loss = { ...config.loss, name: flags.loss as TrainConfig['loss']['name'] };
+        if (flags.posWeight !== undefined) config.loss = { ...config.loss, posWeight: flags.posWeight };
+        if (flags.auxHead) {
+          if (task !== 'segmenter') throw new UsageError('--aux-head is for the segmenter');
+          config.modelOptions = { ...config.modelOptions, auxHead: true };
+        }
+        // Re-check after the loss and model options flags.
+        const checked = resolveTrainConfig(task, { ...config }, {}, source);
+        const { trainProgress } = await import('./train-progress.js');
+        const { runTraining } = await import('../train/run-training.js');
+        const reporter = trainProgress(checked.epochs);
+        const result = await runTraining({ config: checked, resume: Boolean(flags.resume), reporter });
+        const summary = {
+          run: path.resolve(result.run),
+          task: checked.task,
+          model: checked.model,
+          stopReason: result.stopReason,
+          epochs: result.history.length,
+          monitor: result.monitor,
+          best: result.best,
+          threshold: result.threshold,
+          trainImages: result.trainImages,
+          validationImages: result.validationImages,
+          skippedImages: result.failures.length,
+          plots: result.plots,
+        };
+        if (flags.json) process.stdout.write(JSON.stringify(summary) + '\n');
+        else {
+          process.stdout.write(
+            `${checked.task} trained: ${result.history.length} epochs (${result.stopReason}); best validation ${result.monitor} ${result.best ? result.best.value.toFixed(4) : 'n/a'} at epoch ${result.best?.epoch ?? '-'}\n`,
+          );
+          if (result.threshold !== null)
+            process.stdout.write(
+              `proposed classifier threshold ${result.threshold.toFixed(4)} (${checked.thresholdObjective} on validation)\n`,
+            );
+          process.stdout.write(`run folder ${path.resolve(result.run)}\n`);
+        }
+        if (result.failures.length > 0) {
+          process.stderr.write(
+            `pneumo: ${result.failures.length} images could not be read and were skipped (listed above)\n`,
+          );
+          return 1;
+        }
+      }),
+    );
+}

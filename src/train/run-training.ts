@@ -1,0 +1,160 @@
+// A whole training run from a config: index the dataset, split it, choose the images of each part,
+// open the loaders, build the model (with pretrained encoder weights when given), train, and report
+// what went wrong with the data on the way. The CLI and the demo call this.
+import path from 'node:path';
+import * as torch from '../torch/index.js';
+import { indexDataset, type DatasetIndex, type DatasetItem } from '../data/dataset.js';
+import { positivesOnly, stratifiedSplit } from '../data/split.js';
+import { BatchLoader, formatFailure, type ItemFailure } from '../data/loader.js';
+import { hardExampleWeights, parsePositiveFraction, type SamplingOptions } from '../data/sampler.js';
+import type { AugmentConfig } from '../data/transforms/compose.js';
+import { readIdList } from '../data/id-list.js';
+import { createModel } from '../models/registry.js';
+import { loadPretrained } from '../models/pretrained.js';
+import type { TrainConfig } from './config.js';
+import { loaderSource } from './batch-source.js';
+import { trainModel, type TrainReporter, type TrainResult } from './trainer.js';
+import type { TrainableModel } from './trainable-model.js';
+import { writeTrainingPlots } from './plots.js';
+
+export interface RunTrainingOptions {
+  config: TrainConfig;
+  resume?: boolean;
+  reporter?: TrainReporter;
+}
+
+export interface RunTrainingResult extends TrainResult {
+  run: string;
+  trainImages: number;
+  validationImages: number;
+  /** Images the loader could not read (skipped, each named with its reason). */
+  failures: ItemFailure[];
+  /** PNG plots of the curves written into RUN/plots (empty when they could not be drawn; the reporter says why). */
+  plots: string[];
+}
+
+function describeIndex(index: DatasetIndex): string[] {
+  const notes: string[] = [];
+  if (index.imagesWithoutLabels.length > 0)
+    notes.push(`${index.imagesWithoutLabels.length} DICOM files have no label row (not used)`);
+  if (index.labelsWithoutImages.length > 0)
+    notes.push(`${index.labelsWithoutImages.length} labelled images have no DICOM file (not used)`);
+  if (index.malformedRows.length > 0)
+    notes.push(
+      `${index.malformedRows.length} malformed label rows; ${index.imagesWithMalformedLabels.length} images left out (first: ${index.malformedRows[0].message})`,
+    );
+  if (index.duplicateRowCount > 0)
+    notes.push(`${index.duplicateRowCount} duplicate label rows (harmless: masks are OR-ed)`);
+  return notes;
+}
+
+/** The items each part trains and validates on: the segmenter sees positives only unless a positive fraction is set. */
+export function chooseItems(
+  config: TrainConfig,
+  train: DatasetItem[],
+  validation: DatasetItem[],
+): { train: DatasetItem[]; validation: DatasetItem[] } {
+  if (config.task === 'segmenter' && config.positiveFraction === null)
+    return { train: positivesOnly(train), validation: positivesOnly(validation) };
+  return { train, validation };
+}
+
+export async function runTraining(options: RunTrainingOptions): Promise<RunTrainingResult> {
+  const { config, reporter } = options;
+  const say = (text: string) => reporter?.message?.(text);
+  if (config.threads !== null) torch.setNumThreads(config.threads);
+
+  const index = await indexDataset(config.data, config.labels ? { labels: config.labels } : {});
+  for (const note of describeIndex(index)) say(`data: ${note}`);
+  if (index.items.length === 0) throw new Error(`${config.data}: no labelled image to train on`);
+  const split = stratifiedSplit(index.items, { validationFraction: config.valFraction, seed: config.seed });
+  const items = chooseItems(config, split.train, split.validation);
+  if (items.train.length === 0)
+    throw new Error(`${config.data}: the training part has no ${config.task === 'segmenter' ? 'positive ' : ''}image`);
+  if (items.validation.length === 0)
+    throw new Error(`${config.data}: the validation part is empty; raise --val-fraction or add images`);
+  const count = (list: DatasetItem[]) => `${list.length} images (${list.filter((i) => i.label === 1).length} positive)`;
+  say(
+    `data: ${index.items.length} labelled images; training on ${count(items.train)}, validating on ${count(items.validation)}`,
+  );
+
+  const sampling: SamplingOptions = {};
+  if (config.positiveFraction !== null)
+    sampling.positiveFraction = parsePositiveFraction(config.positiveFraction, config.epochs);
+  if (config.oversample !== null) {
+    const list = await readIdList(config.oversample);
+    const { weights, unmatched } = hardExampleWeights(items.train, list.ids, config.oversampleFactor);
+    sampling.weights = weights;
+    say(
+      `oversampling ${list.ids.length - unmatched.length} hard examples x${config.oversampleFactor}${unmatched.length ? ` (${unmatched.length} listed ids are not in the training part)` : ''}`,
+    );
+  }
+
+  const cacheDir = config.cacheDir ?? path.join(config.out, 'cache');
+  const common = {
+    size: config.size,
+    batchSize: config.batchSize,
+    seed: config.seed,
+    cacheDir,
+    ...(config.workers !== null ? { workers: config.workers } : {}),
+  };
+  const trainLoader = await BatchLoader.open(items.train, {
+    ...common,
+    augment: config.augment as AugmentConfig | null,
+    sampling,
+    dropLast: items.train.length > config.batchSize,
+  });
+  let validationLoader: BatchLoader | null = null;
+  let model: TrainableModel | null = null;
+  try {
+    validationLoader = await BatchLoader.open(items.validation, { ...common, augment: null, sampling: 'sequential' });
+    torch.manualSeed(config.seed);
+    const built = createModel(config.model, config.modelOptions);
+    model = built as TrainableModel;
+    if (config.pretrained !== null && !options.resume) {
+      const report = await loadPretrained(built, config.pretrained);
+      say(
+        `pretrained: ${report.loaded} tensors from ${config.pretrained} (first conv ${report.firstConv}${report.dropped.length ? `, ${report.dropped.length} head tensors left out` : ''})`,
+      );
+    }
+    const result = await trainModel({
+      config,
+      model,
+      train: loaderSource(trainLoader, config.maxBatchesPerEpoch),
+      validation: loaderSource(validationLoader, config.maxBatchesPerEpoch),
+      resume: options.resume,
+      reporter,
+      provenance: {
+        dataset: {
+          folder: path.resolve(config.data),
+          labelsFile: index.labelsFile,
+          images: index.items.length,
+          positives: index.positives,
+          trainImages: items.train.length,
+          validationImages: items.validation.length,
+          validationIds: items.validation.map((i) => i.imageId),
+        },
+        pretrained: config.pretrained,
+      },
+    });
+    const failures = [...trainLoader.stats.failures, ...validationLoader.stats.failures];
+    for (const f of failures.slice(0, 5)) say(`skipped ${formatFailure(f)}`);
+    if (failures.length > 5) say(`... and ${failures.length - 5} more skipped images`);
+    const plots = await writeTrainingPlots(config.out, result.history, config.task).catch((err: Error) => {
+      say(`plots not written: ${err.message}`);
+      return [];
+    });
+    return {
+      ...result,
+      run: config.out,
+      trainImages: items.train.length,
+      validationImages: items.validation.length,
+      failures,
+      plots,
+    };
+  } finally {
+    model?.dispose();
+    await trainLoader.close();
+    await validationLoader?.close();
+  }
+}

@@ -1,0 +1,501 @@
+// The training loop shared by the classifier and the segmenter: epochs of optimizer steps on the
+// training batches, then a pass over the validation batches, with the LR schedule, gradient clipping,
+// non-finite loss detection, best and last checkpoints, early stopping, metrics.csv and TensorBoard
+// events. Deterministic: the engine's generator is reseeded from (seed, epoch) at the start of every
+// epoch and the loader's order and augmentation depend on (seed, epoch) only, so a resumed run takes
+// the same steps as one that never stopped.
+import path from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import * as torch from '../torch/index.js';
+import type { Tensor } from '../torch/index.js';
+import { AdamW, Adam, SGD, CosineWarmup, StepDecay, ReduceOnPlateau, clipGradNorm } from '../torch/optim/index.js';
+import type { Optimizer, LrSchedule } from '../torch/optim/index.js';
+import type { Batch } from '../data/loader.js';
+import type { TrainConfig } from './config.js';
+import type { BatchSource } from './batch-source.js';
+import { taskFor, type PhaseMetrics, type TrainTask } from './tasks.js';
+import type { TrainableModel } from './trainable-model.js';
+import { writeHistoryCsv, type EpochRecord } from './history.js';
+import {
+  readLastCheckpoint,
+  restoreCheckpoint,
+  saveBestWeights,
+  saveLastCheckpoint,
+  type SaveHooks,
+  type TrainingState,
+} from './checkpoint.js';
+import { TensorBoardWriter } from './logs/tensorboard.js';
+import { writeJsonAtomic } from './atomic-file.js';
+import { engineInfo } from '../torch/engine-info.js';
+
+export class NonFiniteLossError extends Error {
+  override name = 'NonFiniteLossError';
+}
+
+export class ResumeError extends Error {
+  override name = 'ResumeError';
+}
+
+export type Phase = 'train' | 'validation';
+
+/** What the loop tells whoever shows progress (the CLI draws bars from it). */
+export interface TrainReporter {
+  phaseStart?(info: { epoch: number; epochs: number; phase: Phase; batches: number }): void;
+  batch?(info: {
+    epoch: number;
+    phase: Phase;
+    batch: number;
+    batches: number;
+    images: number;
+    loss: number;
+    imagesPerSecond: number;
+  }): void;
+  phaseEnd?(info: { epoch: number; phase: Phase }): void;
+  epochEnd?(record: EpochRecord, info: { best: boolean; monitor: string }): void;
+  message?(text: string): void;
+}
+
+export interface TrainerOptions {
+  config: TrainConfig;
+  model: TrainableModel;
+  train: BatchSource;
+  validation: BatchSource;
+  /** Continue from RUN/checkpoints/last.json. */
+  resume?: boolean;
+  reporter?: TrainReporter;
+  /** Extra facts for run.json (data folder, split, versions). */
+  provenance?: Record<string, unknown>;
+  /** Stop after this many epochs of this call (tests: "crash" after epoch 1). */
+  stopAfterEpochs?: number;
+  saveHooks?: SaveHooks;
+}
+
+export type StopReason = 'completed' | 'early-stopping' | 'interrupted';
+
+export interface TrainResult {
+  history: EpochRecord[];
+  best: { epoch: number; value: number } | null;
+  monitor: string;
+  threshold: number | null;
+  stopReason: StopReason;
+  epochsRun: number;
+}
+
+/** A 31-bit seed for the engine's generator at an epoch, from the run seed. */
+export function epochSeed(seed: number, epoch: number): number {
+  let h = (seed ^ 0x9e3779b9) >>> 0;
+  h = Math.imul(h ^ (epoch + 1), 0x85ebca6b) >>> 0;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+  return (h ^ (h >>> 16)) & 0x7fffffff;
+}
+
+export function makeOptimizer(config: TrainConfig, parameters: Tensor[]): Optimizer {
+  const { lr, weightDecay } = config;
+  if (config.optimizer === 'sgd')
+    return new SGD(parameters, { lr, weightDecay, momentum: config.momentum, nesterov: config.momentum > 0 });
+  if (config.optimizer === 'adam') return new Adam(parameters, { lr, weightDecay });
+  return new AdamW(parameters, { lr, weightDecay });
+}
+
+/** The schedule and whether it steps per optimizer step (cosine) or per epoch (step, plateau). */
+export function makeSchedule(
+  config: TrainConfig,
+  optimizer: Optimizer,
+  stepsPerEpoch: number,
+  higherIsBetter: boolean,
+): { schedule: LrSchedule | null; perStep: boolean } {
+  switch (config.schedule) {
+    case 'cosine': {
+      const totalSteps = Math.max(1, config.epochs * stepsPerEpoch);
+      const warmupSteps = Math.min(config.warmupEpochs * stepsPerEpoch, totalSteps - 1);
+      return {
+        schedule: new CosineWarmup(optimizer, { totalSteps, warmupSteps, warmupStartFactor: 0.1 }),
+        perStep: true,
+      };
+    }
+    case 'step':
+      return {
+        schedule: new StepDecay(optimizer, { stepSize: config.stepEpochs, gamma: config.gamma }),
+        perStep: false,
+      };
+    case 'plateau':
+      return {
+        schedule: new ReduceOnPlateau(optimizer, {
+          mode: higherIsBetter ? 'max' : 'min',
+          factor: config.gamma,
+          patience: config.plateauPatience,
+        }),
+        perStep: false,
+      };
+    case 'none':
+      return { schedule: null, perStep: false };
+  }
+}
+
+function batchTensors(batch: Batch): { images: Tensor; masks: Tensor; labels: Tensor } {
+  const { n, height, width } = batch;
+  return {
+    images: torch.tensor(batch.images, [n, 1, height, width]),
+    masks: torch.tensor(batch.masks, [n, 1, height, width]),
+    labels: torch.tensor(batch.labels, [n]),
+  };
+}
+
+interface PhaseResult {
+  loss: number;
+  metrics: PhaseMetrics;
+  images: number;
+  seconds: number;
+  threshold: number | null;
+}
+
+class Trainer {
+  readonly task: TrainTask;
+  readonly optimizer: Optimizer;
+  readonly schedule: LrSchedule | null;
+  readonly perStepSchedule: boolean;
+  readonly stepsPerEpoch: number;
+  readonly monitor: string;
+  readonly higherIsBetter: boolean;
+  history: EpochRecord[] = [];
+  best: { epoch: number; value: number; threshold: number | null } | null = null;
+  epochsWithoutImprovement = 0;
+  startEpoch = 0;
+  private globalStep = 0;
+  private tensorboard: TensorBoardWriter | null = null;
+
+  constructor(private readonly o: TrainerOptions) {
+    const { config, model } = o;
+    this.task = taskFor(config);
+    this.monitor = config.monitor;
+    this.higherIsBetter = this.task.higherIsBetter(config.monitor);
+    this.optimizer = makeOptimizer(config, model.parameters());
+    this.stepsPerEpoch = Math.max(1, o.train.batchCount(0));
+    const { schedule, perStep } = makeSchedule(config, this.optimizer, this.stepsPerEpoch, this.higherIsBetter);
+    this.schedule = schedule;
+    this.perStepSchedule = perStep;
+  }
+
+  private get run(): string {
+    return this.o.config.out;
+  }
+
+  private report(text: string): void {
+    this.o.reporter?.message?.(text);
+  }
+
+  prepare(): void {
+    const { config, model } = this.o;
+    const existing = readLastCheckpoint(this.run);
+    if (this.o.resume) {
+      if (!existing) throw new ResumeError(`nothing to resume in ${this.run}: it has no checkpoints/last.json`);
+      this.restore(existing);
+    } else if (existing) {
+      throw new ResumeError(
+        `${this.run} already holds a run (epoch ${existing.epoch} saved); pass --resume to continue it or choose another --out`,
+      );
+    }
+    mkdirSync(this.run, { recursive: true });
+    writeJsonAtomic(path.join(this.run, 'config.json'), config);
+    this.tensorboard = new TensorBoardWriter(path.join(this.run, 'tb'));
+    if (config.freezeEncoder) {
+      if (!model.freezeEncoder) throw new Error(`${config.model} has no encoder to freeze`);
+      model.freezeEncoder(!this.unfrozenAt(this.startEpoch));
+    }
+  }
+
+  private restore(state: TrainingState): void {
+    const { config, model } = this.o;
+    if (state.task !== config.task || state.model !== config.model)
+      throw new ResumeError(
+        `${this.run} holds a ${state.task} ${state.model}; this command trains a ${config.task} ${config.model}`,
+      );
+    if (state.epoch >= config.epochs)
+      throw new ResumeError(`${this.run} has finished its ${state.epoch} epochs; raise --epochs to train further`);
+    restoreCheckpoint(this.run, state, model, this.optimizer);
+    if (this.schedule && state.schedule) this.schedule.loadStateDict(state.schedule);
+    this.history = state.history;
+    this.best = state.best
+      ? { ...state.best, threshold: state.history.find((r) => r.epoch === state.best!.epoch)?.threshold ?? null }
+      : null;
+    this.epochsWithoutImprovement = state.epochsWithoutImprovement;
+    this.startEpoch = state.epoch;
+    this.globalStep = state.epoch * this.stepsPerEpoch;
+    this.report(`resuming ${this.run} after epoch ${state.epoch} of ${config.epochs}`);
+  }
+
+  private unfrozenAt(epoch: number): boolean {
+    const { freezeEncoder, unfreezeAfter } = this.o.config;
+    return !freezeEncoder || (unfreezeAfter !== null && epoch >= unfreezeAfter);
+  }
+
+  private async runPhase(phase: Phase, epoch: number, source: BatchSource): Promise<PhaseResult> {
+    const { model, config, reporter } = this.o;
+    const training = phase === 'train';
+    model.train(training);
+    const accumulator = this.task.accumulator();
+    const batches = source.batchCount(epoch);
+    reporter?.phaseStart?.({ epoch: epoch + 1, epochs: config.epochs, phase, batches });
+    const started = performance.now();
+    let lossSum = 0;
+    let images = 0;
+    let index = 0;
+    for await (const batch of source.batches(epoch)) {
+      const loss = training
+        ? this.trainStep(batch, epoch, index, accumulator)
+        : this.validationStep(batch, accumulator);
+      lossSum += loss * batch.n;
+      images += batch.n;
+      index++;
+      const seconds = (performance.now() - started) / 1000;
+      reporter?.batch?.({
+        epoch: epoch + 1,
+        phase,
+        batch: index,
+        batches,
+        images,
+        loss: lossSum / images,
+        imagesPerSecond: images / Math.max(seconds, 1e-9),
+      });
+    }
+    reporter?.phaseEnd?.({ epoch: epoch + 1, phase });
+    if (images === 0)
+      throw new Error(
+        `epoch ${epoch + 1}: the ${phase} data gave no batch (every item failed to load, or there are none)`,
+      );
+    return {
+      loss: lossSum / images,
+      metrics: accumulator.summary(),
+      images,
+      seconds: (performance.now() - started) / 1000,
+      threshold: accumulator.threshold?.() ?? null,
+    };
+  }
+
+  private trainStep(
+    batch: Batch,
+    epoch: number,
+    index: number,
+    accumulator: ReturnType<TrainTask['accumulator']>,
+  ): number {
+    const { model, config } = this.o;
+    const value = torch.scope(() => {
+      const tensors = batchTensors(batch);
+      const output = model.forward(tensors.images);
+      const loss = this.task.loss(output, tensors);
+      const v = loss.item();
+      if (!Number.isFinite(v))
+        throw new NonFiniteLossError(
+          `non-finite loss (${v}) at epoch ${epoch + 1}, step ${index + 1} (global step ${this.globalStep + 1}): lower --lr or set clipGradNorm; the last checkpoint is intact`,
+        );
+      this.optimizer.zeroGrad();
+      loss.backward();
+      if (config.clipGradNorm !== null) {
+        const norm = clipGradNorm(model.parameters(), config.clipGradNorm);
+        if (!Number.isFinite(norm))
+          throw new NonFiniteLossError(
+            `non-finite gradient norm (${norm}) at epoch ${epoch + 1}, step ${index + 1} (global step ${this.globalStep + 1}): lower --lr; the last checkpoint is intact`,
+          );
+      }
+      this.optimizer.step();
+      accumulator.add(batch, output);
+      return v;
+    });
+    this.globalStep++;
+    if (this.perStepSchedule) this.schedule?.step();
+    return value;
+  }
+
+  private validationStep(batch: Batch, accumulator: ReturnType<TrainTask['accumulator']>): number {
+    return torch.scope(() =>
+      torch.noGrad(() => {
+        const tensors = batchTensors(batch);
+        const output = this.o.model.forward(tensors.images);
+        accumulator.add(batch, output);
+        return this.task.loss(output, tensors).item();
+      }),
+    );
+  }
+
+  private monitored(record: EpochRecord): number | null {
+    const v = this.monitor === 'loss' ? record.validation.loss : record.validation[this.monitor];
+    return v === undefined || v === null || !Number.isFinite(v) ? null : v;
+  }
+
+  private improves(value: number | null): boolean {
+    if (value === null) return false;
+    if (!this.best) return true;
+    return this.higherIsBetter ? value > this.best.value : value < this.best.value;
+  }
+
+  async fit(): Promise<TrainResult> {
+    const { config, model, reporter } = this.o;
+    const lastEpoch =
+      this.o.stopAfterEpochs === undefined
+        ? config.epochs
+        : Math.min(config.epochs, this.startEpoch + this.o.stopAfterEpochs);
+    let stopReason: StopReason = 'completed';
+    let epochsRun = 0;
+    try {
+      for (let epoch = this.startEpoch; epoch < lastEpoch; epoch++) {
+        torch.manualSeed(epochSeed(config.seed, epoch));
+        if (config.freezeEncoder && model.freezeEncoder) {
+          const unfrozen = this.unfrozenAt(epoch);
+          if (unfrozen && epoch === config.unfreezeAfter) this.report(`epoch ${epoch + 1}: unfreezing the encoder`);
+          model.freezeEncoder(!unfrozen);
+        }
+        const started = performance.now();
+        const train = await this.runPhase('train', epoch, this.o.train);
+        const validation = await this.runPhase('validation', epoch, this.o.validation);
+        const record: EpochRecord = {
+          epoch: epoch + 1,
+          lr: 0,
+          seconds: (performance.now() - started) / 1000,
+          trainImagesPerSecond: train.images / Math.max(train.seconds, 1e-9),
+          train: { loss: train.loss, ...train.metrics },
+          validation: { loss: validation.loss, ...validation.metrics },
+          threshold: validation.threshold,
+          encoderFrozen: Boolean(config.freezeEncoder && !this.unfrozenAt(epoch)),
+        };
+        const value = this.monitored(record);
+        if (this.schedule && !this.perStepSchedule)
+          this.schedule.step(
+            config.schedule === 'plateau' ? (value ?? (this.higherIsBetter ? -Infinity : Infinity)) : undefined,
+          );
+        record.lr = this.optimizer.paramGroups[0].lr;
+        const isBest = this.improves(value);
+        if (isBest) {
+          this.best = { epoch: epoch + 1, value: value!, threshold: record.threshold };
+          this.epochsWithoutImprovement = 0;
+          saveBestWeights(
+            this.run,
+            model,
+            {
+              epoch: epoch + 1,
+              monitor: this.monitor,
+              value: value!,
+              modelConfig: model.config ?? { name: config.model },
+              threshold: record.threshold,
+            },
+            record,
+          );
+        } else {
+          this.epochsWithoutImprovement++;
+        }
+        this.history.push(record);
+        saveLastCheckpoint(
+          this.run,
+          model,
+          this.optimizer,
+          {
+            task: config.task,
+            model: config.model,
+            epoch: epoch + 1,
+            seed: config.seed,
+            schedule: this.schedule?.stateDict() ?? null,
+            best: this.best ? { epoch: this.best.epoch, value: this.best.value } : null,
+            epochsWithoutImprovement: this.epochsWithoutImprovement,
+            history: this.history,
+          },
+          this.o.saveHooks,
+        );
+        writeHistoryCsv(path.join(this.run, 'metrics.csv'), this.history);
+        this.logTensorBoard(record);
+        this.writeRunJson('running');
+        reporter?.epochEnd?.(record, { best: isBest, monitor: this.monitor });
+        epochsRun++;
+        if (config.earlyStopping !== null && this.epochsWithoutImprovement >= config.earlyStopping) {
+          stopReason = 'early-stopping';
+          this.report(
+            `early stopping after epoch ${epoch + 1}: validation ${this.monitor} has not improved for ${this.epochsWithoutImprovement} epochs`,
+          );
+          break;
+        }
+      }
+      if (stopReason === 'completed' && lastEpoch < config.epochs) stopReason = 'interrupted';
+      this.writeRunJson(stopReason === 'interrupted' ? 'interrupted' : 'finished', stopReason);
+    } catch (err) {
+      this.writeRunJson('failed', undefined, (err as Error).message);
+      throw err;
+    } finally {
+      this.tensorboard?.close();
+      this.optimizer.dispose();
+    }
+    return {
+      history: this.history,
+      best: this.best ? { epoch: this.best.epoch, value: this.best.value } : null,
+      monitor: this.monitor,
+      threshold: this.best?.threshold ?? null,
+      stopReason,
+      epochsRun,
+    };
+  }
+
+  private logTensorBoard(record: EpochRecord): void {
+    const tb = this.tensorboard!;
+    const step = record.epoch;
+    tb.scalar('lr', record.lr, step);
+    tb.scalar('images_per_second/train', record.trainImagesPerSecond, step);
+    for (const [k, v] of Object.entries(record.train)) if (v !== null) tb.scalar(`${k}/train`, v, step);
+    for (const [k, v] of Object.entries(record.validation)) if (v !== null) tb.scalar(`${k}/validation`, v, step);
+    tb.flush();
+  }
+
+  writeRunJson(status: string, stopReason?: StopReason, error?: string): void {
+    const { config, model } = this.o;
+    const file = path.join(this.run, 'run.json');
+    if (!existsSync(this.run)) return;
+    writeJsonAtomic(file, {
+      format: 'pneumo.run/1',
+      status,
+      ...(stopReason ? { stopReason } : {}),
+      ...(error ? { error } : {}),
+      task: config.task,
+      model: { name: config.model, config: model.config ?? null, parameters: model.parameterCount() },
+      data: {
+        folder: path.resolve(config.data),
+        labels: config.labels,
+        valFraction: config.valFraction,
+        splitSeed: config.seed,
+      },
+      monitor: this.monitor,
+      best: this.best,
+      // The classifier's operating point proposed on validation (evaluation refines it).
+      threshold:
+        config.task === 'classifier'
+          ? {
+              value: this.best?.threshold ?? null,
+              objective: config.thresholdObjective,
+              from: 'validation, best epoch',
+            }
+          : null,
+      pixelThreshold: config.task === 'segmenter' ? config.pixelThreshold : null,
+      epochs: { planned: config.epochs, completed: this.history.length },
+      files: {
+        config: 'config.json',
+        best: 'best.safetensors',
+        last: 'checkpoints/last.json',
+        metrics: 'metrics.csv',
+        tensorboard: 'tb/',
+      },
+      versions: { node: process.versions.node, libtorch: torchVersion() },
+      ...this.o.provenance,
+      updatedAt: new Date().toISOString(),
+    });
+  }
+}
+
+function torchVersion(): string {
+  try {
+    return engineInfo().version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** Trains `model` as the config says, writing everything into config.out. */
+export async function trainModel(options: TrainerOptions): Promise<TrainResult> {
+  const trainer = new Trainer(options);
+  trainer.prepare();
+  return trainer.fit();
+}

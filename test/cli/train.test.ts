@@ -1,0 +1,144 @@
+// `pneumo train` end to end on a tiny DICOM dataset written in the test: a config file with a flag
+// overriding it, every artefact of the run folder, --resume, errors as one line with exit code 1, and
+// a run killed with SIGKILL at an arbitrary moment leaving a checkpoint that loads and resumes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { encodeRle } from '../../src/data/rle.js';
+import { loadSafetensors } from '../../src/torch/safetensors.js';
+import { readLastCheckpoint, checkpointsFolder } from '../../src/train/checkpoint.js';
+import { syntheticDicom } from '../data/dicom/synthetic.js';
+import { tinyImages } from '../train/tiny-data.js';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const bin = path.join(repo, 'bin', 'pneumo.js');
+const folder = mkdtempSync(path.join(tmpdir(), 'pneumo-train-cli-'));
+test.after(() => rmSync(folder, { recursive: true, force: true }));
+const SIZE = 64;
+const data = path.join(folder, 'data');
+
+function writeDataset(): void {
+  mkdirSync(path.join(data, 'nested', 'series'), { recursive: true });
+  const rows = ['ImageId, EncodedPixels'];
+  for (const item of tinyImages(24, SIZE, 21)) {
+    const id = `1.2.826.0.1.3680043.8.498.${item.id.replace(/\D+/g, '.').replace(/^\.|\.$/g, '')}`;
+    const values = Array.from(item.image, (v) => Math.max(0, Math.min(65535, Math.round(((v + 1) / 3.5) * 65535))));
+    writeFileSync(
+      path.join(data, 'nested', 'series', `${id}.dcm`),
+      syntheticDicom(SIZE, SIZE, values, { SOPInstanceUID: id }),
+    );
+    // SIIM masks are column-major; the loader decodes at the image's own size.
+    const mask = { width: SIZE, height: SIZE, data: Uint8Array.from(item.mask) };
+    rows.push(`${id}, ${item.label ? encodeRle(mask) : '-1'}`);
+  }
+  writeFileSync(path.join(data, 'train-rle.csv'), rows.join('\n') + '\n');
+}
+writeDataset();
+
+function pneumo(args: string[]) {
+  return spawnSync(process.execPath, [bin, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, PNEUMO_THREADS: '2' },
+  });
+}
+
+const common = ['--data', data, '--threads', '2', '--workers', '1'];
+
+test('a config file with a flag over it, and every artefact of the run folder', () => {
+  const config = path.join(folder, 'cls.yaml');
+  writeFileSync(
+    config,
+    `model: classifier-resnet18-w16\nsize: ${SIZE}\nepochs: 5\nbatchSize: 8\nlr: 0.004\naugment: null\nvalFraction: 0.25\n`,
+  );
+  const run = path.join(folder, 'run-cls');
+  const r = pneumo(['train', 'classifier', ...common, '--out', run, '--config', config, '--epochs', '2', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const summary = JSON.parse(r.stdout);
+  assert.equal(summary.epochs, 2, 'the flag overrides the file');
+  assert.equal(summary.trainImages, 18);
+  assert.equal(summary.validationImages, 6);
+  const saved = JSON.parse(readFileSync(path.join(run, 'config.json'), 'utf8'));
+  assert.equal(saved.epochs, 2);
+  assert.equal(saved.lr, 0.004, 'from the file');
+  assert.equal(saved.batchSize, 8);
+  for (const f of [
+    'best.safetensors',
+    'best.json',
+    'run.json',
+    'metrics.csv',
+    'checkpoints/last.json',
+    'plots/loss.png',
+    'plots/metrics.png',
+  ])
+    assert.ok(existsSync(path.join(run, f)), f);
+  assert.equal(readdirSync(path.join(run, 'tb')).filter((f) => f.startsWith('events.out.tfevents.')).length, 1);
+  assert.equal(readFileSync(path.join(run, 'metrics.csv'), 'utf8').trim().split('\n').length, 3);
+  assert.match(r.stderr, /epoch 2\/2 {2}train loss/);
+
+  const resumed = pneumo(['train', 'classifier', '--out', run, '--resume', '--epochs', '3', '--json']);
+  assert.equal(resumed.status, 0, resumed.stderr);
+  assert.match(resumed.stderr, /resuming .* after epoch 2 of 3/);
+  assert.equal(JSON.parse(resumed.stdout).epochs, 3);
+  assert.equal(readFileSync(path.join(run, 'metrics.csv'), 'utf8').trim().split('\n').length, 4);
+});
+
+test('bad settings and a missing run are one-line errors with exit code 1', () => {
+  const config = path.join(folder, 'bad.yaml');
+  writeFileSync(config, 'epoch: 3\n');
+  const r = pneumo(['train', 'classifier', ...common, '--out', path.join(folder, 'x'), '--config', config]);
+  assert.equal(r.status, 1);
+  assert.match(r.stderr, /^pneumo: .*bad\.yaml: unknown setting epoch/);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+  const resume = pneumo(['train', 'segmenter', '--out', path.join(folder, 'nothing-here'), '--resume']);
+  assert.equal(resume.status, 1);
+  assert.match(resume.stderr, /nothing to resume/);
+  const task = pneumo(['train', 'detector', ...common, '--out', path.join(folder, 'y')]);
+  assert.equal(task.status, 1);
+  assert.match(task.stderr, /unknown task `detector`/);
+});
+
+test('SIGKILL at an arbitrary moment leaves a checkpoint that loads and resumes', async () => {
+  const run = path.join(folder, 'run-killed');
+  const args = [
+    'train',
+    'segmenter',
+    ...common,
+    '--out',
+    run,
+    '--model',
+    'unet-resnet18-w16',
+    '--size',
+    String(SIZE),
+    '--epochs',
+    '3',
+    '--batch',
+    '6',
+    '--no-augment',
+  ];
+  const child = spawn(process.execPath, [bin, ...args], {
+    env: { ...process.env, PNEUMO_THREADS: '2' },
+    stdio: 'ignore',
+  });
+  const last = path.join(checkpointsFolder(run), 'last.json');
+  // Wait for the first checkpoint, then kill somewhere inside the following epochs' work.
+  const deadline = Date.now() + 120000;
+  while (!existsSync(last) && Date.now() < deadline && child.exitCode === null)
+    await new Promise((r) => setTimeout(r, 50));
+  await new Promise((r) => setTimeout(r, 200 + Math.floor(Math.random() * 1500)));
+  child.kill('SIGKILL');
+  await new Promise((r) => child.once('exit', r));
+  const state = readLastCheckpoint(run);
+  assert.ok(state && state.epoch >= 1, 'a committed checkpoint');
+  const weights = loadSafetensors(path.join(checkpointsFolder(run), state.weightsFile));
+  assert.ok(weights.size > 0);
+  for (const t of weights.values()) t.dispose();
+  if (state.epoch < 3) {
+    const resumed = pneumo(['train', 'segmenter', '--out', run, '--resume', '--json']);
+    assert.equal(resumed.status, 0, resumed.stderr);
+    assert.equal(JSON.parse(resumed.stdout).epochs, 3);
+  }
+});
