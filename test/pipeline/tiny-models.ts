@@ -63,7 +63,8 @@ function setAnalytic(model: nn.Module, values: Record<string, number[]>): void {
 
 export interface TinyRunOptions {
   role: 'classifier' | 'segmenter';
-  inputSize: number;
+  /** A side, or [height, width]. */
+  inputSize: number | [number, number];
   channels?: number;
   /** Weights with the closed-form outputs of the header comment; random otherwise. */
   analytic?: { gain?: number; bias?: number };
