@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { infoCommand } from './info.js';
 import { benchCommand } from './bench.js';
 import { scoreCommand } from './score.js';
+import { dicomCommand } from './dicom.js';
 
 const program = new Command('pneumo')
   .description('Pneumothorax detection and segmentation on chest X-rays (SIIM-ACR format).')
@@ -14,6 +15,7 @@ for (const make of [
   infoCommand,
   benchCommand,
   scoreCommand,
+  dicomCommand,
 ]) program.addCommand(make());
 
 await program.parseAsync(process.argv);

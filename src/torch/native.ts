@@ -1,9 +1,9 @@
 // The only module that loads the compiled addon; everything else imports the typed surface from here.
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import os from 'node:os';
+import { PROJECT_ROOT } from '../project-paths.js';
 
 export interface NativeInfo {
   torchVersion: string;
@@ -51,19 +51,8 @@ export interface NativeAddon {
   callOp(handle: number, args: NativeArg[]): NativeResult;
 }
 
-function findProjectRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, 'package.json'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('pneumo: cannot find the project root above ' + fileURLToPath(import.meta.url));
-    dir = parent;
-  }
-  return dir;
-}
-
 function loadAddon(): NativeAddon {
-  const root = findProjectRoot();
-  const file = path.join(root, 'build', 'Release', 'pneumo_torch.node');
+  const file = path.join(PROJECT_ROOT, 'build', 'Release', 'pneumo_torch.node');
   if (!existsSync(file)) {
     throw new Error(
       `pneumo: the native engine is not built (${file} is missing).\n` +

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SIIM_SAMPLE_CRLF_BOM_CSV, SIIM_SAMPLE_CSV } from '../fixture-paths.js';
+import { SIIM_SAMPLE_CRLF_BOM_CSV, SIIM_SAMPLE_CSV } from '../fixture-path.js';
 
 // dist/test/cli/score.test.js -> <repo>/bin/pneumo.js
 const PNEUMO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'pneumo.js');

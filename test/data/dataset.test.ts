@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DatasetError, findDicomFiles, findLabelFile, indexDataset, itemMask } from '../../src/data/dataset.js';
 import { maskArea } from '../../src/data/image.js';
-import { SIIM_SAMPLE, SIIM_SAMPLE_CSV, SIIM_SAMPLE_ID_PREFIX } from '../fixture-paths.js';
+import { SIIM_SAMPLE, SIIM_SAMPLE_CSV, SIIM_SAMPLE_ID_PREFIX } from '../fixture-path.js';
 
 test('the SIIM sample folder indexes to 10 items, 5 positive, nothing unmatched', async () => {
   const index = await indexDataset(SIIM_SAMPLE, { labels: SIIM_SAMPLE_CSV });

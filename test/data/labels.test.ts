@@ -13,7 +13,7 @@ import {
   splitCsvLine,
   writeLabelCsv,
 } from '../../src/data/labels.js';
-import { SIIM_SAMPLE_CRLF_BOM_CSV, SIIM_SAMPLE_CSV, SIIM_SAMPLE_ID_PREFIX } from '../fixture-paths.js';
+import { SIIM_SAMPLE_CRLF_BOM_CSV, SIIM_SAMPLE_CSV, SIIM_SAMPLE_ID_PREFIX } from '../fixture-path.js';
 
 const POSITIVE_SUFFIXES = [
   '12743.1517875241.599591',

@@ -12,7 +12,7 @@ import {
 } from '../../src/data/rle.js';
 import { emptyMask, maskArea, type Mask } from '../../src/data/image.js';
 import { Rng } from '../../src/data/random.js';
-import { SIIM_SAMPLE_CSV, SIIM_SAMPLE_ID_PREFIX } from '../fixture-paths.js';
+import { SIIM_SAMPLE_CSV, SIIM_SAMPLE_ID_PREFIX } from '../fixture-path.js';
 
 // A 4 wide, 3 high image numbers its pixels column by column:
 //   row 0:  0  3  6  9

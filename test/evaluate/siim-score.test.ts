@@ -9,7 +9,7 @@ import { emptyMask } from '../../src/data/image.js';
 import { Rng } from '../../src/data/random.js';
 import { maskOverlap } from '../../src/train/segmentation-metrics.js';
 import { rleOverlap, scoreLabelFiles, siimScore } from '../../src/evaluate/siim-score.js';
-import { SIIM_SAMPLE_CRLF_BOM_CSV, SIIM_SAMPLE_CSV } from '../fixture-paths.js';
+import { SIIM_SAMPLE_CRLF_BOM_CSV, SIIM_SAMPLE_CSV } from '../fixture-path.js';
 
 function allNegative(file: string): string {
   return parseLabelCsv(readFileSync(file, 'utf8'))
