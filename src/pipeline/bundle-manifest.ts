@@ -2,6 +2,7 @@
 // Validation collects every problem of a manifest and reports them in one BundleError, so that a
 // broken bundle is fixed in one go.
 import type { ModelConfig } from './model-contract.js';
+import type { Normalization } from '../data/transforms/normalize.js';
 
 export const BUNDLE_FORMAT = 'pneumo-bundle';
 export const BUNDLE_FORMAT_VERSION = 1;
@@ -14,11 +15,8 @@ export interface InputSize {
   height: number;
 }
 
-/** (value - mean) / std on images in [0, 1]. */
-export interface Normalization {
-  mean: number;
-  std: number;
-}
+/** (value - mean) / std on images in [0, 1], as training's loader applies it. */
+export type { Normalization };
 
 /** One model of the bundle. Each model carries its own input size and normalisation, as it was trained. */
 export interface BundleModelEntry {
