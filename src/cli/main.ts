@@ -5,6 +5,8 @@ import { infoCommand } from './info.js';
 import { benchCommand } from './bench.js';
 import { scoreCommand } from './score.js';
 import { dicomCommand } from './dicom.js';
+import { bundleCommand } from './bundle.js';
+import { predictCommand } from './predict.js';
 
 const program = new Command('pneumo')
   .description('Pneumothorax detection and segmentation on chest X-rays (SIIM-ACR format).')
@@ -16,6 +18,8 @@ for (const make of [
   benchCommand,
   scoreCommand,
   dicomCommand,
+  bundleCommand,
+  predictCommand,
 ]) program.addCommand(make());
 
 await program.parseAsync(process.argv);
