@@ -7,6 +7,7 @@ import { scoreCommand } from './score.js';
 import { dicomCommand } from './dicom.js';
 import { bundleCommand } from './bundle.js';
 import { predictCommand } from './predict.js';
+import { evaluateCommand } from './evaluate.js';
 
 const program = new Command('pneumo')
   .description('Pneumothorax detection and segmentation on chest X-rays (SIIM-ACR format).')
@@ -20,6 +21,7 @@ for (const make of [
   dicomCommand,
   bundleCommand,
   predictCommand,
+  evaluateCommand,
 ]) program.addCommand(make());
 
 await program.parseAsync(process.argv);
