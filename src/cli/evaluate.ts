@@ -124,7 +124,7 @@ export function evaluateCommand(): Command {
         });
         (progress as ReturnType<typeof rateProgress> | null)?.stop();
         if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
-        else process.stdout.write(headline(result).join('\n') + `\nreport: ${result.files.evaluation}\n`);
+        else process.stdout.write(headline(result).join('\n') + `\nreport: ${result.files.report}\n`);
         if (result.failures.length > 0) {
           process.stderr.write(`pneumo: ${result.failures.length} image(s) could not be read and were left out:\n`);
           for (const f of result.failures) process.stderr.write(`  ${f.file}: ${f.reason}\n`);

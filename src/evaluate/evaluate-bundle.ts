@@ -27,6 +27,7 @@ import { chooseOperatingPoint, type OperatingObjective, type OperatingPoint } fr
 import { analyseSegmentation, binCounts, type SegmentationAnalysis } from './segmentation-analysis.js';
 import { sweepThresholds, thresholdGrid, type SweepRow } from './threshold-sweep.js';
 import { DEFAULT_TRIPLET_GRID, scoreTriplet, searchTriplet, type TripletScore } from './triplet-search.js';
+import { writeEvaluationReport } from '../report/evaluation-report.js';
 import { chooseItems, type EvaluationSplit, type SplitChoice } from './validation-items.js';
 
 export interface EvaluateOptions {
@@ -89,7 +90,7 @@ export interface EvaluationResult {
   errors: ClassificationErrors;
   extremes: SegmentationExtremes;
   galleries: GalleryGroup[];
-  files: { evaluation: string; hardExamples: string; sweepCsv: string };
+  files: { evaluation: string; hardExamples: string; sweepCsv: string; report: string };
   seconds: { predict: number; total: number };
   /** Per image: id, label, probability, pipeline Dice, segmenter IoU (for the record and further analysis). */
   perImage: { imageId: string; label: 0 | 1; probability: number; segmentedDice: number; iou: number }[];
@@ -259,9 +260,17 @@ export async function evaluateBundle(options: EvaluateOptions): Promise<Evaluati
         .filter((r) => objective.kind === 'max-siim' || (r.recall ?? -1) >= objective.floor)
         .map((r) => r.threshold);
       const classifierThresholds = allowed.length > 0 ? allowed : [operatingPoint.threshold];
-      const grid = { ...DEFAULT_TRIPLET_GRID, classifierThresholds };
-      const search = searchTriplet(collected.tripletImages, grid);
       const t = manifest.thresholds;
+      // The bundle's own values join the grid, so the search never reports worse than what is there.
+      const withValue = (values: readonly number[], v: number) => [...new Set([...values, v])].sort((a, b) => a - b);
+      const grid = {
+        classifierThresholds: allowed.includes(t.classifier)
+          ? withValue(classifierThresholds, t.classifier)
+          : classifierThresholds,
+        pixelThresholds: withValue(DEFAULT_TRIPLET_GRID.pixelThresholds, t.pixel),
+        minAreas: withValue(DEFAULT_TRIPLET_GRID.minAreas, t.minArea),
+      };
+      const search = searchTriplet(collected.tripletImages, grid);
       triplet = {
         best: search.best,
         bundleTripletScore: scoreTriplet(collected.tripletImages, {
@@ -271,7 +280,7 @@ export async function evaluateBundle(options: EvaluateOptions): Promise<Evaluati
         }),
         gridPoints: search.scores.length,
         searchSide: collected.tripletImages[0].width,
-        classifierThresholds,
+        classifierThresholds: grid.classifierThresholds,
         scores: search.scores,
       };
     }
@@ -305,6 +314,7 @@ export async function evaluateBundle(options: EvaluateOptions): Promise<Evaluati
       evaluation: path.join(out, 'evaluation.json'),
       hardExamples: path.join(out, 'hard-examples.csv'),
       sweepCsv: path.join(out, 'threshold-sweep.csv'),
+      report: path.join(out, 'index.html'),
     };
     await writeHardExamples(files.hardExamples, hardExamples(allErrors, segmentations));
     await writeFile(files.sweepCsv, sweepCsv(sweep));
@@ -356,6 +366,7 @@ export async function evaluateBundle(options: EvaluateOptions): Promise<Evaluati
       })),
     };
     await writeFile(files.evaluation, JSON.stringify(result, null, 1) + '\n');
+    await writeEvaluationReport(result, out);
     return result;
   } finally {
     predictor.dispose();

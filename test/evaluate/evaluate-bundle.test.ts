@@ -57,6 +57,15 @@ test('evaluate on the SIIM sample: every artefact is written and parses; the pip
   for (const g of r.galleries)
     for (const e of g.entries) assert.ok(existsSync(path.join(out, e.thumbnail)), e.thumbnail);
   assert.equal(r.galleries.length, 6);
+  const html = readFileSync(r.files.report, 'utf8');
+  assert.match(html, /Operating point/);
+  for (const plot of ['roc', 'precision-recall', 'threshold-sweep', 'confusion-matrix', 'probability-histogram']) {
+    assert.ok(
+      existsSync(path.join(out, 'plots', `${plot}.svg`)) && existsSync(path.join(out, 'plots', `${plot}.png`)),
+      plot,
+    );
+    assert.ok(html.includes(`plots/${plot}.svg`), `${plot} linked`);
+  }
 
   // The same thresholds through predict, scored by the independent RLE scorer.
   const predicted = path.join(root, 'pred');
