@@ -298,7 +298,7 @@ export async function evaluateBundle(options: EvaluateOptions): Promise<Evaluati
         method: triplet ? 'joint triplet search by pneumo evaluate' : 'classifier threshold sweep by pneumo evaluate',
         objective: operatingPoint.description,
         siimScore: triplet ? triplet.best.siimScore : (operatingPoint.row.siimScore ?? undefined),
-        evaluatedOn: `${path.resolve(options.data)} (${choice.split === 'val' ? `validation split, fraction ${choice.validationFraction}, seed ${choice.seed}` : 'all images'}, ${records.length} images)`,
+        evaluatedOn: `${path.resolve(options.data)} (${choice.split === 'val' ? `validation split, fraction ${choice.validationFraction}, seed ${choice.seed}` : 'all images'}, ${records.length} images${predictor.tta ? ', with flip TTA: predict with --tta' : ''})`,
         at: new Date().toISOString(),
       });
     }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import * as torch from '../../src/torch/index.js';
 import { makeBundle, readBundleManifest } from '../../src/pipeline/bundle.js';
 import { evaluateBundle } from '../../src/evaluate/evaluate-bundle.js';
 import { parseHardExamples } from '../../src/evaluate/hard-examples.js';
@@ -29,6 +30,7 @@ async function bundle(name: string): Promise<string> {
 test('evaluate on the SIIM sample: every artefact is written and parses; the pipeline score agrees with predict + score', async () => {
   const dir = await bundle('b1');
   const out = path.join(root, 'eval');
+  const live = torch.liveTensors();
   const r = await evaluateBundle({
     bundle: dir,
     data: SIIM_SAMPLE,
@@ -39,6 +41,7 @@ test('evaluate on the SIIM sample: every artefact is written and parses; the pip
     threads: 1,
     batchSize: 4,
   });
+  assert.equal(torch.liveTensors(), live, 'evaluation leaks no tensor');
   assert.equal(r.images, 10);
   assert.deepEqual([r.positives, r.negatives], [5, 5]);
   assert.equal(r.sweep.length, 19);
