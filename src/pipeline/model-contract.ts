@@ -25,8 +25,11 @@ export class UnknownArchitectureError extends Error {
 }
 
 interface ModelRegistryModule {
-  createModel(name: string, config: ModelConfig): PipelineModel;
-  modelNames?: () => string[];
+  /** Builds by name with options (defaults filled in by the registry). */
+  createModel(name: string, options: ModelConfig): PipelineModel;
+  /** Builds from a resolved config (it carries its own name), as training records it. */
+  createModelFromConfig?: (config: ModelConfig) => PipelineModel;
+  MODELS?: Record<string, unknown>;
 }
 
 // src/models lives on its own branch; the specifier is a variable so that this file compiles before
@@ -42,8 +45,9 @@ export async function registryModelFactory(): Promise<ModelFactory> {
     throw new Error(`the model registry (src/models) is not available in this build: ${(err as Error).message}`);
   }
   return (architecture, config) => {
-    const known = registry.modelNames?.() ?? [];
+    const known = Object.keys(registry.MODELS ?? {});
     if (known.length > 0 && !known.includes(architecture)) throw new UnknownArchitectureError(architecture, known);
+    if (registry.createModelFromConfig && config.name === architecture) return registry.createModelFromConfig(config);
     return registry.createModel(architecture, config);
   };
 }

@@ -1,11 +1,13 @@
-// Reading what a bundle needs from a training run folder (issue 5: RUN/run.json with the model name
-// and config, input size, normalisation, data, split fraction and seed, and the classifier threshold
-// found on validation; best and last checkpoints as safetensors weights). The reader accepts the
-// spellings below and says which field is missing when one is.
+// Reading what a bundle needs from a training run folder: RUN/run.json (format pneumo.run/1 of
+// src/train/trainer.ts: model {name, config}, data {folder, valFraction, splitSeed}, threshold
+// {value, ...}), RUN/config.json (size, and normalisation when given) and RUN/best.safetensors. The
+// reader also accepts the flatter spellings below, and says which field is missing when one is.
+// Training normalises with the loader's default (IMAGENET_GRAY) unless its config says otherwise.
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { InputSize, Normalization } from './bundle-manifest.js';
 import type { ModelConfig } from './model-contract.js';
+import { IMAGENET_GRAY } from '../data/transforms/normalize.js';
 
 export const RUN_MANIFEST = 'run.json';
 /** Where the best weights may be, first found wins. */
@@ -81,15 +83,32 @@ export async function readTrainingRun(dir: string): Promise<TrainingRun> {
       code === 'ENOENT' ? `no ${RUN_MANIFEST}` : `${RUN_MANIFEST} is unusable (${(err as Error).message})`,
     );
   }
-  const architecture = first(manifest, ['model.name', 'model.architecture', 'architecture', 'modelName']);
+  let trainingConfig: Json = {};
+  try {
+    const parsed: unknown = JSON.parse(await readFile(path.join(run, 'config.json'), 'utf8'));
+    if (isObject(parsed)) trainingConfig = parsed;
+  } catch {
+    // config.json is optional when run.json holds everything
+  }
+  const both: Json = { ...trainingConfig, ...manifest, config: trainingConfig };
+  const named =
+    typeof manifest.model === 'string'
+      ? manifest.model
+      : first(manifest, ['model.name', 'model.architecture', 'architecture', 'modelName']);
+  const architecture = named ?? first(both, ['config.model']);
   if (typeof architecture !== 'string') throw new TrainingRunError(dir, `${RUN_MANIFEST} names no model (model.name)`);
-  const config = first(manifest, ['model.config', 'modelConfig', 'config.model']) ?? {};
+  const config = first(both, ['model.config', 'modelConfig', 'config.modelOptions']) ?? {};
   if (!isObject(config)) throw new TrainingRunError(dir, `${RUN_MANIFEST}: model.config is not an object`);
-  const inputSize = inputSizeOf(first(manifest, ['inputSize', 'data.inputSize', 'input.size', 'imageSize']));
-  if (!inputSize) throw new TrainingRunError(dir, `${RUN_MANIFEST} has no usable inputSize`);
-  const n = first(manifest, ['normalization', 'normalisation', 'data.normalization']);
+  const inputSize = inputSizeOf(
+    first(both, ['inputSize', 'data.inputSize', 'input.size', 'imageSize', 'config.size', 'size']),
+  );
+  if (!inputSize)
+    throw new TrainingRunError(dir, `neither ${RUN_MANIFEST} nor config.json gives the input size (inputSize or size)`);
+  const n =
+    first(both, ['normalization', 'normalisation', 'data.normalization', 'config.normalization', 'config.normalize']) ??
+    IMAGENET_GRAY;
   if (!isObject(n) || typeof n.mean !== 'number' || typeof n.std !== 'number')
-    throw new TrainingRunError(dir, `${RUN_MANIFEST} has no normalization {mean, std}`);
+    throw new TrainingRunError(dir, `${RUN_MANIFEST}: normalization is not {mean, std}`);
   let weights: string | null = null;
   for (const candidate of BEST_WEIGHTS_CANDIDATES) {
     const full = path.join(run, candidate);
@@ -99,10 +118,18 @@ export async function readTrainingRun(dir: string): Promise<TrainingRun> {
     }
   }
   if (!weights) throw new TrainingRunError(dir, `no best weights (looked for ${BEST_WEIGHTS_CANDIDATES.join(', ')})`);
-  const threshold = first(manifest, ['threshold', 'classifierThreshold', 'validation.threshold', 'best.threshold']);
-  const fraction = first(manifest, ['split.validationFraction', 'split.fraction', 'validationFraction', 'valFraction']);
-  const seed = first(manifest, ['split.seed', 'splitSeed', 'seed']);
-  const data = first(manifest, ['data.root', 'data.dir', 'data']);
+  const recorded = first(manifest, ['threshold', 'classifierThreshold', 'validation.threshold', 'best.threshold']);
+  const threshold = isObject(recorded) ? recorded.value : recorded;
+  const fraction = first(both, [
+    'split.validationFraction',
+    'split.fraction',
+    'data.valFraction',
+    'validationFraction',
+    'valFraction',
+    'config.valFraction',
+  ]);
+  const seed = first(both, ['split.seed', 'data.splitSeed', 'splitSeed', 'seed', 'config.seed']);
+  const data = first(both, ['data.folder', 'data.root', 'data.dir', 'data', 'config.data']);
   return {
     dir: run,
     architecture,

@@ -133,3 +133,32 @@ test('making a bundle over a non-empty folder needs force; thresholds update ato
   assert.deepEqual((await readBundleManifest(dir)).thresholds, updated.thresholds);
   assert.equal((await readBundleManifest(dir)).thresholdSource.method, 'test');
 });
+
+test("a run laid out as training writes it (run.json pneumo.run/1 + config.json) gives the bundle's fields", async () => {
+  const run = path.join(root, 'trainer-style');
+  await writeTinyRun(run, { role: 'classifier', inputSize: 32 });
+  writeFileSync(
+    path.join(run, 'run.json'),
+    JSON.stringify({
+      format: 'pneumo.run/1',
+      task: 'classifier',
+      model: { name: 'tiny-classifier', config: { channels: 2 }, parameters: 41 },
+      data: { folder: '/data/x', labels: null, valFraction: 0.25, splitSeed: 7 },
+      threshold: { value: 0.42, objective: 'f1', from: 'validation, best epoch' },
+      files: { best: 'best.safetensors' },
+    }),
+  );
+  writeFileSync(
+    path.join(run, 'config.json'),
+    JSON.stringify({ task: 'classifier', model: 'tiny-classifier', size: 32, valFraction: 0.25, seed: 7 }),
+  );
+  const out = path.join(root, 'trainer-style-bundle');
+  const manifest = await makeBundle({ classifierRun: run, segmenterRun: path.join(root, 'good-s'), out });
+  assert.deepEqual(manifest.classifier.inputSize, { width: 32, height: 32 });
+  assert.deepEqual(manifest.classifier.normalization, { mean: 0.449, std: 0.226 }, "the loader's default");
+  assert.deepEqual(manifest.classifier.config, { channels: 2 });
+  assert.equal(manifest.thresholds.classifier, 0.42);
+  assert.deepEqual(manifest.provenance.classifier.split, { validationFraction: 0.25, seed: 7 });
+  assert.equal(manifest.provenance.classifier.data, '/data/x');
+  (await loadBundle(out, { modelFactory: tinyModelFactory })).dispose();
+});
