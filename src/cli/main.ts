@@ -8,6 +8,9 @@ import { dicomCommand } from './dicom.js';
 import { edaCommand } from './eda.js';
 import { modelsCommand } from './models.js';
 import { trainCommand } from './train.js';
+import { bundleCommand } from './bundle.js';
+import { predictCommand } from './predict.js';
+import { evaluateCommand } from './evaluate.js';
 
 // `pneumo ... | head` closes the pipe early; that is the reader's choice, not a failure.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -28,6 +31,9 @@ for (const make of [
   edaCommand,
   modelsCommand,
   trainCommand,
+  bundleCommand,
+  predictCommand,
+  evaluateCommand,
 ]) program.addCommand(make());
 
 await program.parseAsync(process.argv);

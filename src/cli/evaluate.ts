@@ -1,0 +1,135 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { runAction } from './run-action.js';
+import type { EvaluationResult } from '../evaluate/evaluate-bundle.js';
+
+interface EvaluateCliOptions {
+  bundle: string;
+  data: string;
+  labels?: string;
+  split: 'val' | 'all';
+  valFraction?: number;
+  seed?: number;
+  out: string;
+  minRecall?: number;
+  searchTriplet?: boolean;
+  writeBundle?: boolean;
+  tta?: boolean;
+  batch: number;
+  threads?: number;
+  json?: boolean;
+}
+
+function unitInterval(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !(n >= 0 && n <= 1))
+    throw new InvalidArgumentError(`expected a number in [0, 1], got "${value}"`);
+  return n;
+}
+
+function integer(min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min)
+      throw new InvalidArgumentError(`expected an integer >= ${min}, got "${value}"`);
+    return n;
+  };
+}
+
+const fixed = (v: number | null | undefined, digits = 4) => (v === null || v === undefined ? 'n/a' : v.toFixed(digits));
+
+export function headline(r: EvaluationResult): string[] {
+  const op = r.operatingPoint;
+  const s = r.segmentation.summary;
+  const lines = [
+    `${r.images} images (${r.positives} positive, ${r.negatives} negative), split: ${r.split.split}` +
+      (r.split.split === 'val'
+        ? ` (fraction ${r.split.validationFraction}, seed ${r.split.seed}, ${r.split.source})`
+        : ''),
+    `classifier: ROC AUC ${fixed(r.classifier.rocAuc)}, PR AUC ${fixed(r.classifier.prAuc)}`,
+    `operating point: threshold ${op.threshold} (${op.description})`,
+    `  recall ${fixed(op.row.recall)}, specificity ${fixed(op.row.specificity)}, precision ${fixed(op.row.precision)}, F1 ${fixed(op.row.f1)}, accuracy ${fixed(op.row.accuracy)}`,
+    `  confusion: TP ${r.confusion.truePositives}, FP ${r.confusion.falsePositives}, TN ${r.confusion.trueNegatives}, FN ${r.confusion.falseNegatives}`,
+    `  pipeline SIIM score ${fixed(op.row.siimScore)} (bundle thresholds: pixel ${r.bundleThresholds.pixel}, minimum area ${r.bundleThresholds.minArea})`,
+    `segmenter alone: mean Dice ${fixed(s.meanDice)} / IoU ${fixed(s.meanIou)} (SIIM convention), on positives Dice ${fixed(s.meanDicePositive)} / IoU ${fixed(s.meanIouPositive)}, ` +
+      `${r.segmentation.positivesBelowCutIou} positives with IoU < ${r.segmentation.lowCut}`,
+  ];
+  if (r.triplet) {
+    const b = r.triplet.best;
+    lines.push(
+      `triplet search (${r.triplet.gridPoints} points at ${r.triplet.searchSide}px): classifier ${b.classifierThreshold}, pixel ${b.pixelThreshold}, minimum area ${b.minArea} -> SIIM ${fixed(b.siimScore)} ` +
+        `(bundle's triplet on the same maps: ${fixed(r.triplet.bundleTripletScore)})`,
+    );
+  }
+  if (r.writtenThresholds) {
+    const w = r.writtenThresholds;
+    lines.push(`written to the bundle: classifier ${w.classifier}, pixel ${w.pixel}, minimum area ${w.minArea}`);
+  }
+  return lines;
+}
+
+export function evaluateCommand(): Command {
+  return new Command('evaluate')
+    .description(
+      "Evaluate a bundle on the validation images training held out (same split function, fraction and seed, read from the bundle's provenance): " +
+        'threshold sweep with the SIIM score of the whole pipeline, ROC/PR curves, operating point, segmenter scores, ' +
+        'error-analysis galleries and a hard-example list for oversampling.',
+    )
+    .requiredOption('--bundle <dir>', 'model bundle made by `pneumo bundle`')
+    .requiredOption('--data <dir>', 'dataset folder in SIIM format (label CSV + DICOM files below it)')
+    .option('--labels <csv>', 'label CSV, if not train-rle.csv or stage_2_train.csv in the folder')
+    .addOption(new Option('--split <which>', 'images to evaluate').choices(['val', 'all']).default('val'))
+    .option('--val-fraction <f>', 'validation fraction (default: from the bundle provenance)', unitInterval)
+    .option('--seed <n>', 'split seed (default: from the bundle provenance)', integer(0))
+    .requiredOption('--out <dir>', 'output folder (created if needed)')
+    .option(
+      '--min-recall <r>',
+      'choose the threshold with the best SIIM score whose recall is at least r (clinical objective)',
+      unitInterval,
+    )
+    .option('--search-triplet', 'also search classifier threshold, pixel threshold and minimum area jointly')
+    .option('--write-bundle', "write the chosen thresholds into the bundle's bundle.json")
+    .option('--tta', 'horizontal-flip test-time augmentation for both models')
+    .option('--batch <n>', 'images per batch', integer(1), 8)
+    .option('--threads <n>', 'compute threads (default: all cores)', integer(1))
+    .option('--json', 'print evaluation.json instead of the headline')
+    .addHelpText(
+      'after',
+      '\nThe default objective maximises the SIIM score of the two-stage pipeline (an image below the classifier\n' +
+        'threshold gets an empty mask). Writes OUT/evaluation.json, OUT/threshold-sweep.csv, OUT/hard-examples.csv\n' +
+        '(ImageId,reason,score: `pneumo train ... --oversample OUT/hard-examples.csv`), gallery thumbnails, plots and OUT/index.html.',
+    )
+    .action(
+      runAction(async (opts: EvaluateCliOptions) => {
+        const { evaluateBundle } = await import('../evaluate/evaluate-bundle.js');
+        const { rateProgress } = await import('./rate-progress.js');
+        let progress: ReturnType<typeof rateProgress> | null = null;
+        const result = await evaluateBundle({
+          bundle: opts.bundle,
+          data: opts.data,
+          labels: opts.labels,
+          split: opts.split,
+          validationFraction: opts.valFraction,
+          seed: opts.seed,
+          out: opts.out,
+          minRecall: opts.minRecall,
+          searchTriplet: Boolean(opts.searchTriplet),
+          writeBundle: Boolean(opts.writeBundle),
+          tta: Boolean(opts.tta),
+          batchSize: opts.batch,
+          threads: opts.threads,
+          onProgress: (done, total) => {
+            progress ??= rateProgress('evaluate', total);
+            progress.update(done);
+          },
+        });
+        (progress as ReturnType<typeof rateProgress> | null)?.stop();
+        if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
+        else process.stdout.write(headline(result).join('\n') + `\nreport: ${result.files.report}\n`);
+        if (result.failures.length > 0) {
+          process.stderr.write(`pneumo: ${result.failures.length} image(s) could not be read and were left out:\n`);
+          for (const f of result.failures) process.stderr.write(`  ${f.file}: ${f.reason}\n`);
+          return 1;
+        }
+      }),
+    );
+}

@@ -1,0 +1,230 @@
+// A prediction run over files: read (the next batch is read while the current one computes),
+// predict in batches, and write per image ID.overlay.png, ID.mask.png (positives), a line of
+// predictions.jsonl, and at the end submission.csv in SIIM format. An unreadable file is recorded
+// with its reason and the run goes on; the caller reports failures and sets the exit code.
+import { createWriteStream } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { GrayImage } from '../data/image.js';
+import { readImageWithMeta } from '../data/image-io.js';
+import { writeLabelCsv } from '../data/labels.js';
+import { collectInputs } from './input-files.js';
+import type { ModelFactory } from './model-contract.js';
+import {
+  renderMaskPng,
+  renderOverlayPng,
+  PREDICTION_COLOR,
+  TITLE_NEGATIVE,
+  TITLE_POSITIVE,
+  type Banner,
+} from './overlay.js';
+import { Predictor, type Prediction } from './predictor.js';
+
+export interface PredictFilesOptions {
+  /** Files, folders and `@list` files. */
+  inputs: readonly string[];
+  /** Further list files (--list). */
+  listFiles?: readonly string[];
+  bundle: string;
+  out: string;
+  tta?: boolean;
+  /** Images per batch; default 4. */
+  batchSize?: number;
+  threads?: number;
+  modelFactory?: ModelFactory;
+  /** Called after each batch with the images done (predicted or failed) and the total. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface PredictionFailure {
+  file: string;
+  reason: string;
+}
+
+/** One line of predictions.jsonl. */
+export interface PredictionRecord {
+  id: string;
+  file: string;
+  width: number;
+  height: number;
+  probability: number;
+  threshold: number;
+  decision: boolean;
+  /** The classifier let the image through to the segmenter. */
+  segmented: boolean;
+  area: { pixels: number; cm2: number | null };
+  /** [row, column] mm, from DICOM; null for PNG/JPEG or when absent. */
+  pixelSpacing: [number, number] | null;
+  bbox: { x: number; y: number; width: number; height: number } | null;
+  rle: string;
+  overlay: string;
+  mask: string | null;
+  /** Milliseconds per stage; batch stages shared equally among the batch's images. */
+  timingsMs: { read: number } & Prediction['timings'] & { write: number };
+}
+
+export interface PredictFilesSummary {
+  total: number;
+  predicted: number;
+  positives: number;
+  failures: PredictionFailure[];
+  predictionsFile: string;
+  submissionFile: string;
+  seconds: number;
+  imagesPerSecond: number;
+}
+
+interface ReadResult {
+  file: string;
+  image?: GrayImage;
+  id?: string;
+  pixelSpacing?: [number, number] | null;
+  readMs?: number;
+  error?: string;
+}
+
+/** The ImageId of a file: its DICOM SOP Instance UID, else the file name without its extension. */
+function idOf(file: string, dicomId: string | undefined): string {
+  if (dicomId) return dicomId;
+  return path.basename(file).replace(/\.(dcm|dicom|png|jpe?g)$/i, '');
+}
+
+async function readOne(file: string): Promise<ReadResult> {
+  const start = performance.now();
+  try {
+    const { image, meta } = await readImageWithMeta(file);
+    return {
+      file,
+      image,
+      id: idOf(file, meta?.imageId),
+      pixelSpacing: meta?.pixelSpacing ?? null,
+      readMs: performance.now() - start,
+    };
+  } catch (err) {
+    return { file, error: (err as Error).message };
+  }
+}
+
+const fixed = (v: number, digits: number) => v.toFixed(digits);
+
+export function overlayBanner(p: Prediction, cm2: number | null): Banner {
+  const lines = [`probability ${fixed(p.probability, 3)} (threshold ${fixed(p.threshold, 2)})`];
+  if (p.decision)
+    lines.push(`area ${p.area.toLocaleString('en-US')} px${cm2 === null ? '' : ` (${fixed(cm2, 2)} cm²)`}`);
+  else if (p.segmented) lines.push('classifier positive, but no region passed the pixel threshold and minimum area');
+  return { title: p.decision ? TITLE_POSITIVE : TITLE_NEGATIVE, lines, accent: p.decision ? '#ff6b6b' : '#8fe08f' };
+}
+
+/** A file name from an image id (ids are UIDs; anything unsafe in a file name becomes `_`). */
+export function safeFileStem(id: string): string {
+  return id.replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
+export async function predictFiles(options: PredictFilesOptions): Promise<PredictFilesSummary> {
+  const started = performance.now();
+  const batchSize = options.batchSize ?? 4;
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new RangeError(`batch size must be a positive integer, got ${batchSize}`);
+  const { files, problems } = await collectInputs(options.inputs, options.listFiles);
+  const failures: PredictionFailure[] = problems.map((p) => ({ file: p.input, reason: p.reason }));
+  const out = path.resolve(options.out);
+  await mkdir(out, { recursive: true });
+  const predictionsFile = path.join(out, 'predictions.jsonl');
+  const submissionFile = path.join(out, 'submission.csv');
+  const predictor = await Predictor.load(options.bundle, {
+    tta: options.tta,
+    threads: options.threads,
+    modelFactory: options.modelFactory,
+  });
+  const jsonl = createWriteStream(predictionsFile, { flags: 'w' });
+  const submission: { imageId: string; encodedPixels: string }[] = [];
+  const idsSeen = new Map<string, string>();
+  let predicted = 0;
+  let positives = 0;
+  const total = files.length;
+  try {
+    const batches: string[][] = [];
+    for (let i = 0; i < files.length; i += batchSize) batches.push(files.slice(i, i + batchSize));
+    let pending = batches.length > 0 ? Promise.all(batches[0].map(readOne)) : null;
+    for (let b = 0; b < batches.length; b++) {
+      const read = await pending!;
+      pending = b + 1 < batches.length ? Promise.all(batches[b + 1].map(readOne)) : null;
+      const usable: ReadResult[] = [];
+      for (const r of read) {
+        if (r.error !== undefined) failures.push({ file: r.file, reason: r.error });
+        else if (idsSeen.has(r.id!))
+          failures.push({ file: r.file, reason: `image id ${r.id} was already predicted from ${idsSeen.get(r.id!)}` });
+        else {
+          idsSeen.set(r.id!, r.file);
+          usable.push(r);
+        }
+      }
+      if (usable.length > 0) {
+        const predictions = predictor.predict(usable.map((r) => r.image!));
+        await Promise.all(
+          usable.map(async (r, k) => {
+            const p = predictions[k];
+            const writeStart = performance.now();
+            const stem = safeFileStem(r.id!);
+            const spacing = r.pixelSpacing ?? null;
+            const cm2 = spacing ? (p.area * spacing[0] * spacing[1]) / 100 : null;
+            const overlay = `${stem}.overlay.png`;
+            const mask = p.decision ? `${stem}.mask.png` : null;
+            try {
+              await writeFile(
+                path.join(out, overlay),
+                await renderOverlayPng(
+                  r.image!,
+                  p.decision ? [{ mask: p.mask, color: PREDICTION_COLOR }] : [],
+                  overlayBanner(p, cm2),
+                ),
+              );
+              if (mask) await writeFile(path.join(out, mask), await renderMaskPng(p.mask));
+            } catch (err) {
+              failures.push({ file: r.file, reason: `outputs could not be written (${(err as Error).message})` });
+              return;
+            }
+            const record: PredictionRecord = {
+              id: r.id!,
+              file: r.file,
+              width: r.image!.width,
+              height: r.image!.height,
+              probability: p.probability,
+              threshold: p.threshold,
+              decision: p.decision,
+              segmented: p.segmented,
+              area: { pixels: p.area, cm2 },
+              pixelSpacing: spacing,
+              bbox: p.bbox,
+              rle: p.rle,
+              overlay,
+              mask,
+              timingsMs: { read: r.readMs!, ...p.timings, write: performance.now() - writeStart },
+            };
+            jsonl.write(JSON.stringify(record) + '\n');
+            submission.push({ imageId: r.id!, encodedPixels: p.rle });
+            predicted++;
+            if (p.decision) positives++;
+          }),
+        );
+      }
+      options.onProgress?.(Math.min(total, (b + 1) * batchSize), total);
+    }
+  } finally {
+    predictor.dispose();
+    await new Promise<void>((resolve, reject) => jsonl.end((err?: Error | null) => (err ? reject(err) : resolve())));
+  }
+  await writeLabelCsv(submissionFile, submission);
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    total,
+    predicted,
+    positives,
+    failures,
+    predictionsFile,
+    submissionFile,
+    seconds,
+    imagesPerSecond: predicted / seconds,
+  };
+}

@@ -1,0 +1,229 @@
+// The two-stage predictor: the classifier says whether an image shows pneumothorax; only images whose
+// probability reaches the classifier threshold go to the segmenter, whose probability map is brought
+// back to the image's own resolution, thresholded per pixel and subjected to the minimum area. With
+// test-time augmentation each model also sees the horizontal mirror, and the two predictions are
+// averaged (the mirrored map flipped back first). Models load once; every batch runs in a scope, so
+// no tensor outlives it.
+import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import * as torch from '../torch/index.js';
+import { emptyMask, type GrayImage, type Mask } from '../data/image.js';
+import { encodeRle } from '../data/rle.js';
+import type { BundleThresholds } from './bundle-manifest.js';
+import { loadBundle, type LoadBundleOptions, type LoadedBundle } from './bundle.js';
+import { classifierLogits, maskLogits } from './model-contract.js';
+import { applyMinArea, maskBoundingBox, type BoundingBox } from './mask-postprocess.js';
+import { mirror, preprocessBatch } from './preprocess.js';
+
+/** Milliseconds per stage for one image; batch stages are shared equally by the images of the batch. */
+export interface StageTimings {
+  preprocess: number;
+  classify: number;
+  /** 0 for an image that was not segmented. */
+  segment: number;
+  postprocess: number;
+  encode: number;
+}
+
+export interface Prediction {
+  probability: number;
+  threshold: number;
+  /** probability >= threshold, and a mask survived the pixel threshold and the minimum area. */
+  decision: boolean;
+  /** Whether the classifier let the image through to the segmenter. */
+  segmented: boolean;
+  /** At the image's own resolution; empty for a negative. */
+  mask: Mask;
+  area: number;
+  bbox: BoundingBox | null;
+  /** SIIM RLE of the mask at the image's resolution; `-1` when empty. */
+  rle: string;
+  timings: StageTimings;
+}
+
+/** Segmenter probabilities at the model's output resolution, one row-major map per image. */
+export interface ProbabilityMaps {
+  width: number;
+  height: number;
+  maps: Float32Array[];
+}
+
+export interface PredictorOptions extends LoadBundleOptions {
+  /** Horizontal-flip test-time augmentation for both models. */
+  tta?: boolean;
+  /** Compute threads; all cores by default. */
+  threads?: number;
+  /** Replaces the bundle's thresholds (e.g. while searching them). */
+  thresholds?: BundleThresholds;
+}
+
+const now = () => performance.now();
+
+export class Predictor {
+  readonly tta: boolean;
+  thresholds: BundleThresholds;
+
+  constructor(
+    readonly bundle: LoadedBundle,
+    options: PredictorOptions = {},
+  ) {
+    this.tta = Boolean(options.tta);
+    this.thresholds = options.thresholds ?? { ...bundle.manifest.thresholds };
+    torch.setNumThreads(options.threads ?? availableParallelism());
+  }
+
+  static async load(bundleDir: string, options: PredictorOptions = {}): Promise<Predictor> {
+    return new Predictor(await loadBundle(bundleDir, options), options);
+  }
+
+  /** Classifier probabilities, one per image (averaged with the mirror under TTA). */
+  classify(images: readonly GrayImage[]): Float32Array {
+    const { inputSize, normalization } = this.bundle.manifest.classifier;
+    return torch.noGrad(() =>
+      torch.scope(() => this.classifyTensor(preprocessBatch(images, inputSize, normalization)).toFloat32Array()),
+    );
+  }
+
+  private classifyTensor(input: torch.Tensor): torch.Tensor {
+    const model = this.bundle.classifier;
+    const probability = classifierLogits(model.forward(input)).sigmoid();
+    if (!this.tta) return probability;
+    const mirrored = classifierLogits(model.forward(mirror(input))).sigmoid();
+    return probability.add(mirrored).mul(0.5);
+  }
+
+  private segmentTensor(input: torch.Tensor): torch.Tensor {
+    const model = this.bundle.segmenter;
+    const probability = maskLogits(model.forward(input)).sigmoid();
+    if (!this.tta) return probability;
+    const mirrored = mirror(maskLogits(model.forward(mirror(input))).sigmoid());
+    return probability.add(mirrored).mul(0.5);
+  }
+
+  /** Segmenter probability maps at its output resolution, for every image (no classifier gate). */
+  segmentProbabilities(images: readonly GrayImage[]): ProbabilityMaps {
+    const { inputSize, normalization } = this.bundle.manifest.segmenter;
+    return torch.noGrad(() =>
+      torch.scope(() => {
+        const probabilities = this.segmentTensor(preprocessBatch(images, inputSize, normalization));
+        const [n, , height, width] = probabilities.shape;
+        const flat = probabilities.toFloat32Array();
+        const maps = Array.from({ length: n }, (_, i) => flat.slice(i * width * height, (i + 1) * width * height));
+        return { width, height, maps };
+      }),
+    );
+  }
+
+  /**
+   * A probability map (at any resolution) to the image's mask: bilinear to width x height, pixels
+   * above the pixel threshold, then the minimum area. The same post-processing as predict().
+   */
+  maskFromProbabilities(
+    map: Float32Array,
+    mapWidth: number,
+    mapHeight: number,
+    width: number,
+    height: number,
+    thresholds = this.thresholds,
+  ): Mask {
+    const data = torch.noGrad(() =>
+      torch.scope(() => {
+        let t = torch.tensor(map, [1, 1, mapHeight, mapWidth]);
+        if (mapWidth !== width || mapHeight !== height)
+          t = torch.interpolate(t, { size: [height, width], mode: 'bilinear', alignCorners: false });
+        return torch.gt(t, thresholds.pixel).data() as Uint8Array;
+      }),
+    );
+    const mask: Mask = { width, height, data };
+    applyMinArea(mask, thresholds.minArea);
+    return mask;
+  }
+
+  /**
+   * The whole pipeline on a batch of images. The decision is positive when a mask survives: the
+   * classifier let the image through and some region passed the pixel threshold and the minimum area.
+   */
+  predict(images: readonly GrayImage[]): Prediction[] {
+    if (images.length === 0) return [];
+    const { classifier, segmenter } = this.bundle.manifest;
+    const t = this.thresholds;
+    const ms = { preprocess: 0, classify: 0, segment: 0, upsample: 0 };
+    const { probabilities, masks } = torch.noGrad(() =>
+      torch.scope(() => {
+        let mark = now();
+        const lap = (stage: keyof typeof ms) => {
+          const time = now();
+          ms[stage] += time - mark;
+          mark = time;
+        };
+        const classifierInput = preprocessBatch(images, classifier.inputSize, classifier.normalization);
+        lap('preprocess');
+        const probabilities = this.classifyTensor(classifierInput).toFloat32Array();
+        lap('classify');
+        const chosen = images.map((_, i) => i).filter((i) => probabilities[i] >= t.classifier);
+        const masks = new Map<number, Uint8Array>();
+        if (chosen.length > 0) {
+          const segmenterInput = preprocessBatch(
+            chosen.map((i) => images[i]),
+            segmenter.inputSize,
+            segmenter.normalization,
+          );
+          lap('preprocess');
+          const batch = this.segmentTensor(segmenterInput);
+          lap('segment');
+          // Each image's map back to its own resolution, thresholded to 0/1 bytes.
+          chosen.forEach((index, k) => {
+            const { width, height } = images[index];
+            let map = torch.narrow(batch, 0, k, 1);
+            if (map.shape[2] !== height || map.shape[3] !== width)
+              map = torch.interpolate(map, { size: [height, width], mode: 'bilinear', alignCorners: false });
+            masks.set(index, torch.gt(map, t.pixel).data() as Uint8Array);
+          });
+          lap('upsample');
+        }
+        return { probabilities, masks };
+      }),
+    );
+    const postStart = now();
+    const results = images.map((image, i) => {
+      const data = masks.get(i);
+      const mask: Mask = data
+        ? { width: image.width, height: image.height, data }
+        : emptyMask(image.width, image.height);
+      const area = data ? applyMinArea(mask, t.minArea) : 0;
+      return {
+        probability: probabilities[i],
+        segmented: data !== undefined,
+        mask,
+        area,
+        bbox: area > 0 ? maskBoundingBox(mask) : null,
+      };
+    });
+    const encodeStart = now();
+    const rles = results.map((r) => (r.area > 0 ? encodeRle(r.mask) : '-1'));
+    const end = now();
+    const n = images.length;
+    const segmentedCount = masks.size;
+    return results.map((r, i) => ({
+      probability: r.probability,
+      threshold: t.classifier,
+      decision: r.area > 0,
+      segmented: r.segmented,
+      mask: r.mask,
+      area: r.area,
+      bbox: r.bbox,
+      rle: rles[i],
+      timings: {
+        preprocess: ms.preprocess / n,
+        classify: ms.classify / n,
+        segment: r.segmented ? ms.segment / segmentedCount : 0,
+        postprocess: (r.segmented ? ms.upsample / segmentedCount : 0) + (encodeStart - postStart) / n,
+        encode: (end - encodeStart) / n,
+      },
+    }));
+  }
+
+  dispose(): void {
+    this.bundle.dispose();
+  }
+}

@@ -1,0 +1,297 @@
+// The evaluation report: OUT/index.html with the headline numbers, the operating point and its
+// objective, the threshold sweep, ROC and PR curves, the probability distributions per class, the
+// segmenter's scores, the triplet search, and the error-analysis galleries; plots in OUT/plots as
+// SVG and PNG.
+import path from 'node:path';
+import type { EvaluationResult } from '../evaluate/evaluate-bundle.js';
+import { HtmlReport } from './html.js';
+import { CLASS_COLORS, savePlot } from './plot.js';
+import { lineChart } from './plot-line.js';
+import { histogram } from './plot-histogram.js';
+import { heatMap } from './plot-heatmap.js';
+
+const f4 = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : v.toFixed(4));
+
+export async function writeEvaluationReport(r: EvaluationResult, out: string): Promise<string> {
+  const plots = path.join(out, 'plots');
+  const op = r.operatingPoint;
+  const seg = r.segmentation.summary;
+  const report = new HtmlReport('pneumo evaluation', {
+    subtitle: `${r.bundle} on ${r.data} (${r.split.split === 'val' ? `validation split: fraction ${r.split.validationFraction}, seed ${r.split.seed}, ${r.split.source}` : 'all images'})`,
+  });
+  report.headlines([
+    { label: 'ROC AUC', value: f4(r.classifier.rocAuc) },
+    { label: 'PR AUC', value: f4(r.classifier.prAuc) },
+    { label: 'chosen threshold', value: String(op.threshold), note: op.description },
+    { label: 'recall', value: f4(op.row.recall) },
+    { label: 'specificity', value: f4(op.row.specificity) },
+    { label: 'SIIM score (pipeline)', value: f4(op.row.siimScore) },
+    { label: 'Dice on positives (segmenter)', value: f4(seg.meanDicePositive) },
+  ]);
+  report.paragraph(
+    `${r.images} images (${r.positives} positive, ${r.negatives} negative)${r.tta ? ', flip test-time augmentation' : ''}. ` +
+      `Pixel threshold ${r.bundleThresholds.pixel}, minimum area ${r.bundleThresholds.minArea} px (at 1024x1024), from the bundle.`,
+  );
+  if (r.failures.length > 0)
+    report.note(
+      `${r.failures.length} image(s) could not be read and were left out: ${r.failures.map((f) => `${f.imageId} (${f.reason})`).join('; ')}`,
+      'warning',
+    );
+  if (!op.constraintMet) report.note(`The recall floor could not be met: ${op.description}`, 'warning');
+
+  report.section('Operating point');
+  report.paragraph(
+    `Threshold ${op.threshold}, chosen to ${op.description}. An image is called positive when its probability is at least the threshold; below it, the pipeline predicts an empty mask.`,
+  );
+  report.table({
+    columns: ['precision', 'recall', 'specificity', 'F1', 'accuracy', 'SIIM score'],
+    rows: [[op.row.precision, op.row.recall, op.row.specificity, op.row.f1, op.row.accuracy, op.row.siimScore]],
+  });
+  const c = r.confusion;
+  report.plot(
+    await savePlot(
+      heatMap({
+        title: `Confusion matrix at threshold ${op.threshold}`,
+        grid: [c.trueNegatives, c.falsePositives, c.falseNegatives, c.truePositives],
+        rows: 2,
+        columns: 2,
+        xLabels: ['predicted negative', 'predicted positive'],
+        yLabels: ['truly negative', 'truly positive'],
+        xTitle: 'Prediction',
+        yTitle: 'Truth',
+        valueTitle: 'Images',
+        showValues: true,
+        width: 280,
+        height: 200,
+      }),
+      plots,
+      'confusion-matrix',
+    ),
+  );
+
+  report.section('Threshold sweep');
+  const metrics: [string, keyof (typeof r.sweep)[number]][] = [
+    ['precision', 'precision'],
+    ['recall', 'recall'],
+    ['specificity', 'specificity'],
+    ['F1', 'f1'],
+    ['SIIM score', 'siimScore'],
+  ];
+  const sweepPoints = metrics.flatMap(([series, key]) =>
+    r.sweep.map((row) => ({ x: row.threshold, y: row[key] as number, series })),
+  );
+  report.plot(
+    await savePlot(
+      lineChart({
+        title: 'Classifier threshold sweep',
+        subtitle: 'SIIM score of the whole pipeline: images below the threshold get an empty mask',
+        points: sweepPoints.filter((p) => p.y !== null),
+        xTitle: 'Classifier threshold',
+        yTitle: 'Value',
+        xDomain: [0, 1],
+        yDomain: [0, 1],
+        showPoints: true,
+        width: 560,
+        height: 320,
+      }),
+      plots,
+      'threshold-sweep',
+    ),
+  );
+  report.table({
+    columns: [
+      'threshold',
+      'TP',
+      'FP',
+      'TN',
+      'FN',
+      'precision',
+      'recall',
+      'specificity',
+      'F1',
+      'accuracy',
+      'SIIM score',
+    ],
+    rows: r.sweep.map((s) => [
+      s.threshold,
+      s.truePositives,
+      s.falsePositives,
+      s.trueNegatives,
+      s.falseNegatives,
+      s.precision,
+      s.recall,
+      s.specificity,
+      s.f1,
+      s.accuracy,
+      s.siimScore,
+    ]),
+  });
+
+  report.section('Classifier curves');
+  report.plot(
+    await savePlot(
+      lineChart({
+        title: `ROC curve (AUC ${f4(r.classifier.rocAuc)})`,
+        points: [{ x: 0, y: 0 }, ...r.classifier.roc.map((p) => ({ x: p.falsePositiveRate, y: p.truePositiveRate }))],
+        xTitle: 'False positive rate',
+        yTitle: 'True positive rate (recall)',
+        xDomain: [0, 1],
+        yDomain: [0, 1],
+        reference: { from: [0, 0], to: [1, 1], label: 'chance' },
+        width: 340,
+        height: 300,
+      }),
+      plots,
+      'roc',
+    ),
+  );
+  report.plot(
+    await savePlot(
+      lineChart({
+        title: `Precision-recall curve (average precision ${f4(r.classifier.prAuc)})`,
+        points: r.classifier.pr.map((p) => ({ x: p.recall, y: p.precision })),
+        xTitle: 'Recall',
+        yTitle: 'Precision',
+        xDomain: [0, 1],
+        yDomain: [0, 1],
+        width: 340,
+        height: 300,
+      }),
+      plots,
+      'precision-recall',
+    ),
+  );
+  report.plot(
+    await savePlot(
+      histogram({
+        title: 'Predicted probability per true class',
+        subtitle: 'share of each class; overlap is where the classifier cannot separate them',
+        values: r.perImage.map((p) => ({ value: p.probability, group: p.label === 1 ? 'positive' : 'negative' })),
+        valueTitle: 'Classifier probability',
+        bins: { step: 0.05, extent: [0, 1] },
+        normalize: true,
+        groupOrder: ['negative', 'positive'],
+        groupColors: CLASS_COLORS,
+        width: 520,
+        height: 140,
+      }),
+      plots,
+      'probability-histogram',
+    ),
+  );
+
+  report.section('Segmenter');
+  report.paragraph(
+    `The segmenter on every image, whatever the classifier says, with the bundle's pixel threshold and minimum area. SIIM convention: an image where truth and prediction are both empty scores 1.`,
+  );
+  report.table({
+    columns: [
+      'images',
+      'mean Dice',
+      'mean IoU',
+      'positives',
+      'mean Dice (positives)',
+      'mean IoU (positives)',
+      `positives with IoU < ${r.segmentation.lowCut}`,
+    ],
+    rows: [
+      [
+        seg.images,
+        seg.meanDice,
+        seg.meanIou,
+        seg.positiveImages,
+        seg.meanDicePositive,
+        seg.meanIouPositive,
+        r.segmentation.positivesBelowCutIou,
+      ],
+    ],
+  });
+  const positives = r.perImage.filter((p) => p.label === 1);
+  if (positives.length > 0) {
+    report.plot(
+      await savePlot(
+        histogram({
+          title: 'Per-image IoU and Dice on positive images',
+          values: [
+            ...positives.map((p) => ({ value: p.iou, group: 'IoU' })),
+            ...positives.map((p) => ({ value: p.segmentedDice, group: 'Dice' })),
+          ],
+          valueTitle: 'Score',
+          bins: { step: 0.1, extent: [0, 1] },
+          groupOrder: ['IoU', 'Dice'],
+          width: 520,
+          height: 140,
+        }),
+        plots,
+        'segmentation-histogram',
+      ),
+    );
+  }
+
+  if (r.triplet) {
+    const t = r.triplet;
+    report.section('Triplet search');
+    report.paragraph(
+      `Joint search over classifier threshold, pixel threshold and minimum area (${t.gridPoints} grid points) on probability maps at ${t.searchSide}x${t.searchSide}. ` +
+        `Best: classifier ${t.best.classifierThreshold}, pixel ${t.best.pixelThreshold}, minimum area ${t.best.minArea} px, SIIM score ${f4(t.best.siimScore)}; the bundle's triplet on the same maps scores ${f4(t.bundleTripletScore)}.`,
+    );
+    const atArea = t.scores.filter((s) => s.minArea === t.best.minArea);
+    const cts = [...new Set(atArea.map((s) => s.classifierThreshold))];
+    const pts = [...new Set(atArea.map((s) => s.pixelThreshold))];
+    const grid = pts.flatMap((pt) =>
+      cts.map((ct) => atArea.find((s) => s.classifierThreshold === ct && s.pixelThreshold === pt)!.siimScore),
+    );
+    report.plot(
+      await savePlot(
+        heatMap({
+          title: `SIIM score at minimum area ${t.best.minArea} px`,
+          grid,
+          rows: pts.length,
+          columns: cts.length,
+          xLabels: cts.map(String),
+          yLabels: pts.map(String),
+          xTitle: 'Classifier threshold',
+          yTitle: 'Pixel threshold',
+          valueTitle: 'SIIM score',
+          width: 520,
+          height: 280,
+        }),
+        plots,
+        'triplet-search',
+      ),
+    );
+    const top = [...t.scores].sort((a, b) => b.siimScore - a.siimScore).slice(0, 10);
+    report.table({
+      caption: 'Ten best triplets',
+      columns: ['classifier threshold', 'pixel threshold', 'minimum area', 'SIIM score'],
+      rows: top.map((s) => [s.classifierThreshold, s.pixelThreshold, s.minArea, s.siimScore]),
+    });
+  }
+  if (r.writtenThresholds) {
+    const w = r.writtenThresholds;
+    report.note(`Written into the bundle: classifier ${w.classifier}, pixel ${w.pixel}, minimum area ${w.minArea}.`);
+  }
+
+  report.section('Error analysis');
+  report.paragraph(
+    `At threshold ${op.threshold}: ${r.confusion.falseNegatives} false negatives and ${r.confusion.falsePositives} false positives; near-threshold errors lie within ${r.errors.margin} of it. ` +
+      'Thumbnails: truth in blue, prediction in red. Every error and poor segmentation is listed in hard-examples.csv for oversampling in training.',
+  );
+  for (const g of r.galleries) {
+    report.paragraph(`${g.title}: ${g.description} (${g.entries.length} shown)`);
+    for (const e of g.entries)
+      report.image(path.join(out, e.thumbnail), {
+        caption: `${e.imageId.slice(-24)}: ${e.caption}`,
+        width: 200,
+        link: path.join(out, e.thumbnail),
+      });
+  }
+
+  report.section('Files');
+  report.links([
+    { href: r.files.evaluation, text: 'evaluation.json', note: 'every number of this report' },
+    { href: r.files.sweepCsv, text: 'threshold-sweep.csv' },
+    { href: r.files.hardExamples, text: 'hard-examples.csv', note: 'ImageId,reason,score: pneumo train --oversample' },
+  ]);
+  return report.write(path.join(out, 'index.html'));
+}

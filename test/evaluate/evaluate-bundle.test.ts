@@ -1,0 +1,126 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import * as torch from '../../src/torch/index.js';
+import { makeBundle, readBundleManifest } from '../../src/pipeline/bundle.js';
+import { evaluateBundle } from '../../src/evaluate/evaluate-bundle.js';
+import { parseHardExamples } from '../../src/evaluate/hard-examples.js';
+import { predictFiles } from '../../src/pipeline/predict-files.js';
+import { scoreLabelFiles } from '../../src/evaluate/siim-score.js';
+import { indexDataset } from '../../src/data/dataset.js';
+import { stratifiedSplit } from '../../src/data/split.js';
+import { tinyModelFactory, writeTinyRun } from '../pipeline/tiny-models.js';
+import { SIIM_SAMPLE, SIIM_SAMPLE_CSV } from '../fixture-path.js';
+
+const root = mkdtempSync(path.join(tmpdir(), 'pneumo-evaluate-'));
+test.after(() => rmSync(root, { recursive: true, force: true }));
+
+async function bundle(name: string): Promise<string> {
+  const c = path.join(root, `${name}-c`);
+  const s = path.join(root, `${name}-s`);
+  await writeTinyRun(c, { role: 'classifier', inputSize: 64, analytic: { gain: 20, bias: -9 } });
+  await writeTinyRun(s, { role: 'segmenter', inputSize: 128, analytic: {} });
+  const out = path.join(root, name);
+  await makeBundle({ classifierRun: c, segmenterRun: s, out, thresholds: { pixel: 0.99, minArea: 2000 } });
+  return out;
+}
+
+test('evaluate on the SIIM sample: every artefact is written and parses; the pipeline score agrees with predict + score', async () => {
+  const dir = await bundle('b1');
+  const out = path.join(root, 'eval');
+  const live = torch.liveTensors();
+  const r = await evaluateBundle({
+    bundle: dir,
+    data: SIIM_SAMPLE,
+    labels: SIIM_SAMPLE_CSV,
+    split: 'all',
+    out,
+    modelFactory: tinyModelFactory,
+    threads: 1,
+    batchSize: 4,
+  });
+  assert.equal(torch.liveTensors(), live, 'evaluation leaks no tensor');
+  assert.equal(r.images, 10);
+  assert.deepEqual([r.positives, r.negatives], [5, 5]);
+  assert.equal(r.sweep.length, 19);
+  const best = Math.max(...r.sweep.map((row) => row.siimScore!));
+  assert.equal(r.operatingPoint.row.siimScore, best);
+  assert.equal(r.confusion.truePositives + r.confusion.falseNegatives, 5);
+  assert.equal(
+    r.probabilityHistogram.positives.reduce((a, b) => a + b),
+    5,
+  );
+  assert.equal(JSON.parse(readFileSync(r.files.evaluation, 'utf8')).images, 10);
+  assert.equal(readFileSync(r.files.sweepCsv, 'utf8').trim().split('\n').length, 20);
+  const hard = parseHardExamples(readFileSync(r.files.hardExamples, 'utf8'));
+  const errors = r.confusion.falseNegatives + r.confusion.falsePositives;
+  assert.equal(hard.filter((h) => h.reason !== 'poor-segmentation').length, errors);
+  for (const g of r.galleries)
+    for (const e of g.entries) assert.ok(existsSync(path.join(out, e.thumbnail)), e.thumbnail);
+  assert.equal(r.galleries.length, 6);
+  const html = readFileSync(r.files.report, 'utf8');
+  assert.match(html, /Operating point/);
+  for (const plot of ['roc', 'precision-recall', 'threshold-sweep', 'confusion-matrix', 'probability-histogram']) {
+    assert.ok(
+      existsSync(path.join(out, 'plots', `${plot}.svg`)) && existsSync(path.join(out, 'plots', `${plot}.png`)),
+      plot,
+    );
+    assert.ok(html.includes(`plots/${plot}.svg`), `${plot} linked`);
+  }
+
+  // The same thresholds through predict, scored by the independent RLE scorer.
+  const predicted = path.join(root, 'pred');
+  const t = r.operatingPoint.threshold;
+  const manifest = await readBundleManifest(dir);
+  assert.deepEqual(manifest.thresholds.classifier, 0.5, 'evaluate without --write-bundle leaves the bundle alone');
+  const { updateBundleThresholds } = await import('../../src/pipeline/bundle.js');
+  await updateBundleThresholds(dir, { ...manifest.thresholds, classifier: t }, { method: 'test' });
+  await predictFiles({
+    inputs: [SIIM_SAMPLE],
+    bundle: dir,
+    out: predicted,
+    modelFactory: tinyModelFactory,
+    threads: 1,
+  });
+  const scored = await scoreLabelFiles(SIIM_SAMPLE_CSV, path.join(predicted, 'submission.csv'));
+  assert.ok(
+    Math.abs(scored.score! - r.operatingPoint.row.siimScore!) < 1e-9,
+    `${scored.score} vs ${r.operatingPoint.row.siimScore}`,
+  );
+});
+
+test('validation split from the bundle provenance; triplet search written into the bundle', async () => {
+  const dir = await bundle('b2');
+  const r = await evaluateBundle({
+    bundle: dir,
+    data: SIIM_SAMPLE,
+    labels: SIIM_SAMPLE_CSV,
+    out: path.join(root, 'eval2'),
+    validationFraction: 0.4,
+    searchTriplet: true,
+    writeBundle: true,
+    minRecall: 0.5,
+    modelFactory: tinyModelFactory,
+    threads: 1,
+  });
+  const index = await indexDataset(SIIM_SAMPLE, { labels: SIIM_SAMPLE_CSV });
+  const expected = stratifiedSplit(index.items, { validationFraction: 0.4, seed: 1 }).validation.map((i) => i.imageId);
+  assert.deepEqual(
+    r.perImage.map((p) => p.imageId),
+    expected,
+  );
+  assert.equal(r.split.seed, 1, 'seed from the runs');
+  assert.match(r.operatingPoint.description, /recall >= 0.5/);
+  assert.ok(r.triplet);
+  for (const t of r.triplet.classifierThresholds) assert.ok(r.sweep.find((row) => row.threshold === t)!.recall! >= 0.5);
+  assert.equal(r.triplet.best.siimScore, Math.max(...r.triplet.scores.map((x) => x.siimScore)));
+  const manifest = await readBundleManifest(dir);
+  assert.deepEqual(manifest.thresholds, {
+    classifier: r.triplet.best.classifierThreshold,
+    pixel: r.triplet.best.pixelThreshold,
+    minArea: r.triplet.best.minArea,
+  });
+  assert.match(manifest.thresholdSource.method, /triplet/);
+});

@@ -1,0 +1,164 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import * as torch from '../../src/torch/index.js';
+import { loadBundle, makeBundle, readBundleManifest, updateBundleThresholds } from '../../src/pipeline/bundle.js';
+import { BundleError } from '../../src/pipeline/bundle-manifest.js';
+import { tinyModelFactory, writeTinyRun } from './tiny-models.js';
+
+const root = mkdtempSync(path.join(tmpdir(), 'pneumo-bundle-'));
+test.after(() => rmSync(root, { recursive: true, force: true }));
+
+async function freshBundle(name: string): Promise<string> {
+  const classifierRun = path.join(root, `${name}-c`);
+  const segmenterRun = path.join(root, `${name}-s`);
+  await writeTinyRun(classifierRun, { role: 'classifier', inputSize: 32, threshold: 0.35 });
+  await writeTinyRun(segmenterRun, { role: 'segmenter', inputSize: 64 });
+  const out = path.join(root, name);
+  await makeBundle({ classifierRun, segmenterRun, out });
+  return out;
+}
+
+const editManifest = (dir: string, edit: (json: Record<string, unknown>) => void) => {
+  const file = path.join(dir, 'bundle.json');
+  const json = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  edit(json);
+  writeFileSync(file, JSON.stringify(json));
+};
+
+async function loadError(dir: string): Promise<BundleError> {
+  const live = torch.liveTensors();
+  const err = await loadBundle(dir, { modelFactory: tinyModelFactory }).then(
+    () => assert.fail('the bundle loaded'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof BundleError, String(err));
+  assert.equal(torch.liveTensors(), live, 'a failed load leaks no tensor');
+  return err;
+}
+
+test('a bundle from two runs: manifest, weights, provenance; it loads and reproduces the run weights', async () => {
+  const dir = await freshBundle('good');
+  const manifest = await readBundleManifest(dir);
+  assert.equal(manifest.formatVersion, 1);
+  assert.equal(manifest.classifier.architecture, 'tiny-classifier');
+  assert.deepEqual(manifest.segmenter.inputSize, { width: 64, height: 64 });
+  assert.deepEqual(manifest.thresholds, { classifier: 0.35, pixel: 0.5, minArea: 0 });
+  assert.match(manifest.thresholdSource.method, /validation/);
+  assert.deepEqual((manifest.provenance.classifier as { split: unknown }).split, { validationFraction: 0.2, seed: 1 });
+  assert.match(manifest.versions.libtorch, /^\d+\.\d+/);
+  const live = torch.liveTensors();
+  const bundle = await loadBundle(dir, { modelFactory: tinyModelFactory });
+  torch.manualSeed(1); // the seed the run was made with
+  const fresh = tinyModelFactory('tiny-classifier', { channels: 2 });
+  for (const [name, t] of fresh.stateDict())
+    assert.deepEqual(bundle.classifier.stateDict().get(name)!.toArray(), t.toArray(), name);
+  fresh.dispose();
+  bundle.dispose();
+  assert.equal(torch.liveTensors(), live);
+});
+
+test('each kind of broken bundle gets one clear error', async () => {
+  const dir = await freshBundle('broken');
+  assert.match((await loadError(path.join(root, 'nowhere'))).message, /no such folder/);
+
+  unlinkSync(path.join(dir, 'segmenter.safetensors'));
+  assert.match((await loadError(dir)).message, /segmenter\.safetensors is missing/);
+
+  const noJson = await freshBundle('no-json');
+  unlinkSync(path.join(noJson, 'bundle.json'));
+  assert.match((await loadError(noJson)).message, /no bundle\.json/);
+
+  const badJson = await freshBundle('bad-json');
+  writeFileSync(path.join(badJson, 'bundle.json'), '{"format": "pneumo-bundle",');
+  assert.match((await loadError(badJson)).message, /bundle\.json is not valid JSON/);
+
+  const fields = await freshBundle('fields');
+  editManifest(fields, (j) => {
+    (j.thresholds as Record<string, unknown>).pixel = 1.5;
+    delete (j.segmenter as Record<string, unknown>).normalization;
+  });
+  const fieldError = await loadError(fields);
+  assert.match(fieldError.message, /thresholds\.pixel is 1\.5/);
+  assert.match(fieldError.message, /segmenter\.normalization/);
+  assert.equal(fieldError.problems.length, 2);
+
+  const unknown = await freshBundle('unknown');
+  editManifest(unknown, (j) => ((j.classifier as Record<string, unknown>).architecture = 'resnet-9000'));
+  assert.match(
+    (await loadError(unknown)).message,
+    /classifier has an unknown architecture `resnet-9000`, supported: tiny-classifier, tiny-unet/,
+  );
+
+  const mismatch = await freshBundle('mismatch');
+  editManifest(mismatch, (j) => ((j.segmenter as Record<string, unknown>).config = { channels: 3 }));
+  const keys = await loadError(mismatch);
+  assert.match(keys.message, /segmenter\.safetensors does not match the segmenter architecture `tiny-unet`/);
+  assert.match(keys.message, /encoder\.weight \(model \[3, 1, 3, 3\], file \[2, 1, 3, 3\]\)/);
+
+  const swapped = await freshBundle('swapped');
+  editManifest(swapped, (j) => ((j.classifier as Record<string, unknown>).weights = 'segmenter.safetensors'));
+  const swappedError = await loadError(swapped);
+  assert.match(
+    swappedError.message,
+    /missing keys \(4\): conv\.weight, conv\.bias, fc\.weight, fc\.bias; unexpected keys \(4\): encoder\.weight/,
+  );
+
+  const truncated = await freshBundle('truncated');
+  writeFileSync(path.join(truncated, 'classifier.safetensors'), Buffer.from([1, 2, 3]));
+  assert.match((await loadError(truncated)).message, /classifier\.safetensors: not a safetensors file/);
+
+  const version = await freshBundle('version');
+  editManifest(version, (j) => (j.formatVersion = 99));
+  assert.match((await loadError(version)).message, /format version 99/);
+});
+
+test('making a bundle over a non-empty folder needs force; thresholds update atomically', async () => {
+  const dir = await freshBundle('update');
+  await assert.rejects(
+    makeBundle({ classifierRun: path.join(root, 'update-c'), segmenterRun: path.join(root, 'update-s'), out: dir }),
+    /not empty \(use --force/,
+  );
+  await assert.rejects(
+    makeBundle({ classifierRun: path.join(root, 'nowhere'), segmenterRun: path.join(root, 'update-s'), out: dir }),
+    /no such run folder/,
+  );
+  const updated = await updateBundleThresholds(
+    dir,
+    { classifier: 0.6, pixel: 0.4, minArea: 1500 },
+    { method: 'test', objective: 'max SIIM' },
+  );
+  assert.deepEqual((await readBundleManifest(dir)).thresholds, updated.thresholds);
+  assert.equal((await readBundleManifest(dir)).thresholdSource.method, 'test');
+});
+
+test("a run laid out as training writes it (run.json pneumo.run/1 + config.json) gives the bundle's fields", async () => {
+  const run = path.join(root, 'trainer-style');
+  await writeTinyRun(run, { role: 'classifier', inputSize: 32 });
+  writeFileSync(
+    path.join(run, 'run.json'),
+    JSON.stringify({
+      format: 'pneumo.run/1',
+      task: 'classifier',
+      model: { name: 'tiny-classifier', config: { channels: 2 }, parameters: 41 },
+      data: { folder: '/data/x', labels: null, valFraction: 0.25, splitSeed: 7 },
+      threshold: { value: 0.42, objective: 'f1', from: 'validation, best epoch' },
+      files: { best: 'best.safetensors' },
+    }),
+  );
+  writeFileSync(
+    path.join(run, 'config.json'),
+    JSON.stringify({ task: 'classifier', model: 'tiny-classifier', size: 32, valFraction: 0.25, seed: 7 }),
+  );
+  const out = path.join(root, 'trainer-style-bundle');
+  const manifest = await makeBundle({ classifierRun: run, segmenterRun: path.join(root, 'good-s'), out });
+  assert.deepEqual(manifest.classifier.inputSize, { width: 32, height: 32 });
+  assert.deepEqual(manifest.classifier.normalization, { mean: 0.449, std: 0.226 }, "the loader's default");
+  assert.deepEqual(manifest.classifier.config, { channels: 2 });
+  assert.equal(manifest.thresholds.classifier, 0.42);
+  assert.deepEqual(manifest.provenance.classifier.split, { validationFraction: 0.25, seed: 7 });
+  assert.equal(manifest.provenance.classifier.data, '/data/x');
+  (await loadBundle(out, { modelFactory: tinyModelFactory })).dispose();
+});
