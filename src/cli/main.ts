@@ -3,6 +3,7 @@
 import { Command } from 'commander';
 import { infoCommand } from './info.js';
 import { benchCommand } from './bench.js';
+import { synthCommand } from './synth.js';
 
 const program = new Command('pneumo')
   .description('Pneumothorax detection and segmentation on chest X-rays (SIIM-ACR format).')
@@ -12,6 +13,7 @@ const program = new Command('pneumo')
 for (const make of [
   infoCommand,
   benchCommand,
+  synthCommand,
 ]) program.addCommand(make());
 
 await program.parseAsync(process.argv);
