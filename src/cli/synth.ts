@@ -40,7 +40,7 @@ export function synthCommand(): Command {
     .option('--seed <int>', 'seed; the same seed gives the same bytes', integer, 1)
     .option('--positive-rate <fraction>', 'fraction of images with a pneumothorax', decimal, 0.22)
     .option('--min-area <fraction>', 'smallest pneumothorax, fraction of the image area', decimal, 0.018)
-    .option('--max-area <fraction>', 'largest pneumothorax, fraction of the image area', decimal, 0.11)
+    .option('--max-area <fraction>', 'largest pneumothorax, fraction of the image area', decimal, 0.06)
     .option('--multi-part-rate <fraction>', 'fraction of positives split into 2-3 parts, one CSV row each', decimal, 0.15)
     .option('--duplicate-rate <fraction>', 'fraction of images whose CSV row is repeated, as in the real file', decimal, 0.01)
     .option('--transfer-syntax <kind>', 'jpeg (JPEG baseline, like the SIIM files) or explicit (uncompressed explicit VR little endian)', 'jpeg')

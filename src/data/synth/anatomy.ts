@@ -131,7 +131,7 @@ function lungShape(rng: Rng, frame: Frame, template: Point[], center: Point): Po
 function drawRibs(rng: Rng, view: ViewPosition, apex: number): Rib[] {
   const ribs: Rib[] = [];
   const spacing = rng.uniform(0.048, 0.056) * (view === 'AP' ? 0.95 : 1);
-  const posteriorDensity = rng.uniform(0.07, 0.11);
+  const posteriorDensity = rng.uniform(0.05, 0.085);
   for (const side of [-1, 1] as const) {
     for (let k = 0; k < 10; k++) {
       const v0 = apex - 0.02 + k * spacing + rng.normal(0, 0.003);
@@ -269,7 +269,7 @@ export function renderBody(anatomy: Anatomy, size: number, out: Float32Array): v
     const trunkHalfWidth = chest + 0.02 * smoothstep(0.6, 1, v);
     // Vertebral bodies with fainter disc spaces every ~4.5% of the height; the spine mostly hides
     // behind the mediastinum as in a well-exposed film.
-    const vertebra = 0.045 + 0.012 * Math.cos((2 * Math.PI * v) / 0.045);
+    const vertebra = 0.045 + 0.008 * Math.cos((2 * Math.PI * v) / 0.045);
     const trachea = v < 0.31 ? 0.08 * smoothstep(0.31, 0.25, v) * smoothstep(0.0, 0.08, v) : 0;
     // Mediastinum: great vessels above, heart below; the lungs' medial borders cut it out exactly.
     const mediastinumHalfWidth = f.sx * (0.075 + 0.05 * smoothstep(0.25, 0.5, v));

@@ -35,7 +35,7 @@ export const DEFAULT_SYNTH_OPTIONS: Readonly<Omit<SynthOptions, 'workers'>> = {
   seed: 1,
   positiveRate: 0.22,
   minAreaFraction: 0.018,
-  maxAreaFraction: 0.11,
+  maxAreaFraction: 0.06,
   multiPartRate: 0.15,
   duplicateRate: 0.01,
   implausibleAgeRate: 0.004,

@@ -37,9 +37,9 @@ export interface PneumothoraxSizing {
   maxAreaFraction: number;
 }
 
-const MAX_DEPTH = 0.72;
+const MAX_DEPTH = 0.75;
 /** Parts of a multi-part pneumothorax stay shallow, so each stays a crescent rather than a wedge. */
-const MAX_PART_DEPTH = 0.4;
+const MAX_PART_DEPTH = 0.45;
 
 /** Retracted fraction of the radius at theta; 0 outside the arc. */
 export function partDepthAt(part: PneumothoraxPart, theta: number): number {
@@ -52,7 +52,7 @@ export function partDepthAt(part: PneumothoraxPart, theta: number): number {
 
 /** Area of the crescent in image units (fractions of the image), integrating (R^2 - r_c^2) / 2. */
 export function partArea(part: PneumothoraxPart, lung: PolarShape): number {
-  const steps = 720;
+  const steps = 360;
   const dTheta = (2 * part.halfWidth) / steps;
   let sum = 0;
   for (let i = 0; i < steps; i++) {
@@ -72,7 +72,7 @@ function fromApex(lung: 0 | 1, phi: number): number {
 /** Sets part.depth so the crescent has the given area, as far as maxDepth allows. */
 function fitDepth(part: PneumothoraxPart, lung: PolarShape, area: number, maxDepth: number): void {
   let lo = 0, hi = maxDepth;
-  for (let i = 0; i < 40; i++) {
+  for (let i = 0; i < 24; i++) {
     part.depth = (lo + hi) / 2;
     if (partArea(part, lung) < area) lo = part.depth;
     else hi = part.depth;
@@ -80,9 +80,14 @@ function fitDepth(part: PneumothoraxPart, lung: PolarShape, area: number, maxDep
   part.depth = (lo + hi) / 2;
 }
 
+/** The arc may run from a little past the apex on the medial side (phi < 0) down the lateral wall. */
+const PHI_MIN = -0.6;
+const PHI_MAX = 2.5;
+
 /**
  * Draws a pneumothorax of 1 part, or `parts` separate parts (2-3) along one arc with gaps between
- * them, whose areas add up to a size drawn log-uniformly between the sizing bounds.
+ * them, whose areas add up to a size drawn log-uniformly between the sizing bounds. A lung too
+ * narrow for that area within the drawn arc gets a longer arc, so the size holds on every patient.
  */
 export function drawPneumothorax(rng: Rng, anatomy: Anatomy, sizing: PneumothoraxSizing, parts: number): Pneumothorax {
   const lung: 0 | 1 = rng.bool() ? 0 : 1;
@@ -91,29 +96,35 @@ export function drawPneumothorax(rng: Rng, anatomy: Anatomy, sizing: Pneumothora
   // Large ones wrap further round the lung; small ones sit at the apex or high on the side.
   const bigness = (Math.log(total) - Math.log(sizing.minAreaFraction)) / Math.max(1e-9, Math.log(sizing.maxAreaFraction / sizing.minAreaFraction));
   // Several parts need a longer arc between them, or each would be a wedge rather than a crescent.
-  const span = parts > 1 ? rng.uniform(2.3, 2.9) : rng.uniform(1.3, 1.8) + bigness * rng.uniform(0.3, 0.8);
-  const startPhi = parts > 1 ? rng.uniform(-0.7, -0.4) : rng.uniform(-0.5, Math.max(-0.45, 2.4 - span));
-  const result: PneumothoraxPart[] = [];
-  if (parts <= 1) {
-    const part: PneumothoraxPart = { lung, center: fromApex(lung, startPhi + span / 2), halfWidth: span / 2, depth: 0, taper: rng.uniform(0.55, 0.9), flatness: rng.uniform(2, 4) };
-    fitDepth(part, shape, total, MAX_DEPTH);
-    result.push(part);
-  } else {
-    const gap = rng.uniform(0.12, 0.22);
+  let span = parts > 1 ? rng.uniform(2.2, 2.7) : rng.uniform(1.1, 1.6) + bigness * rng.uniform(0.3, 0.8);
+  const startDraw = rng.next();
+  const gap = rng.uniform(0.12, 0.22);
+  const shapes = Array.from({ length: parts }, () => ({
+    taper: parts > 1 ? rng.uniform(0.5, 0.8) : rng.uniform(0.55, 0.9),
+    flatness: parts > 1 ? rng.uniform(3, 5) : rng.uniform(2, 4),
+    share: rng.uniform(0.6, 1.4),
+  }));
+  const shareSum = shapes.reduce((a, b) => a + b.share, 0);
+  const maxDepth = parts > 1 ? MAX_PART_DEPTH : MAX_DEPTH;
+  const maxSpan = PHI_MAX - PHI_MIN;
+  let result: PneumothoraxPart[] = [];
+  for (;;) {
+    const startPhi = PHI_MIN + startDraw * Math.max(0, PHI_MAX - span - PHI_MIN);
     const piece = (span - gap * (parts - 1)) / parts;
-    const shares = Array.from({ length: parts }, () => rng.uniform(0.6, 1.4));
-    const shareSum = shares.reduce((a, b) => a + b, 0);
-    for (let k = 0; k < parts; k++) {
+    result = shapes.map((shapeDraw, k) => {
       const phi = startPhi + k * (piece + gap) + piece / 2;
-      const part: PneumothoraxPart = { lung, center: fromApex(lung, phi), halfWidth: piece / 2, depth: 0, taper: rng.uniform(0.5, 0.8), flatness: rng.uniform(3, 5) };
-      fitDepth(part, shape, (total * shares[k]) / shareSum, MAX_PART_DEPTH);
-      result.push(part);
-    }
+      const part: PneumothoraxPart = { lung, center: fromApex(lung, phi), halfWidth: piece / 2, depth: 0, taper: shapeDraw.taper, flatness: shapeDraw.flatness };
+      fitDepth(part, shape, (total * shapeDraw.share) / shareSum, maxDepth);
+      return part;
+    });
+    const area = result.reduce((sum, part) => sum + partArea(part, shape), 0);
+    if (area >= total * 0.98 || span >= maxSpan) break;
+    span = Math.min(maxSpan, span + 0.2);
   }
   return {
     parts: result,
-    lineWidth: rng.uniform(0.0035, 0.005),
-    lineDensity: rng.uniform(0.07, 0.11),
-    extraAir: rng.uniform(0.02, 0.04),
+    lineWidth: rng.uniform(0.004, 0.006),
+    lineDensity: rng.uniform(0.12, 0.17),
+    extraAir: rng.uniform(0.025, 0.045),
   };
 }

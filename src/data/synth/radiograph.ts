@@ -18,6 +18,8 @@ export interface SynthCase {
   size: number;
   /** One mask per separate part of the pneumothorax (empty for a negative image); they do not overlap. */
   parts: Mask[];
+  /** Where the lungs are (pneumothorax included): analysis and tests compare texture inside and out. */
+  lungField: Mask;
   /** Which lung has the pneumothorax: 'right' is the patient's right (image left); null when negative. */
   side: 'right' | 'left' | null;
   implausibleAge: boolean;
@@ -29,9 +31,9 @@ const LUNG_EDGE = 0.005;
 
 /**
  * Removes the lungs' air, lays their texture over them except inside the pneumothorax, and draws the
- * pleural line. Also fills the part masks.
+ * pleural line. Also fills the part masks and the lung field.
  */
-function renderLungs(anatomy: Anatomy, texture: Float32Array, aeration: Float32Array, ptx: Pneumothorax | null, size: number, density: Float32Array, parts: Mask[]): void {
+function renderLungs(anatomy: Anatomy, texture: Float32Array, aeration: Float32Array, ptx: Pneumothorax | null, size: number, density: Float32Array, parts: Mask[], lungField: Mask): void {
   anatomy.lungs.forEach((lung, side) => {
     const b = lung.bounds();
     const span = anatomy.lungSpans[side];
@@ -51,6 +53,7 @@ function renderLungs(anatomy: Anatomy, texture: Float32Array, aeration: Float32A
         if (r >= outline + LUNG_EDGE) continue;
         const k = py * size + px;
         const field = smoothstep(outline + LUNG_EDGE * 0.5, outline - LUNG_EDGE * 0.5, r);
+        if (r < outline) lungField.data[k] = 1;
         // The lung is thinner near its edge, so it removes less density there.
         const inner = Math.max(0, 1 - r / outline);
         const air = anatomy.airDensity * aeration[k] * vertical * (0.7 + 0.3 * Math.sqrt(Math.min(1, inner * 3)));
@@ -114,7 +117,8 @@ export function renderCase(options: SynthOptions, index: number): SynthCase {
   const patchiness = exposureRng.uniform(0.25, 0.45);
   addSmoothNoise(exposureRng, 6, size, aeration, patchiness);
   const parts = ptx ? ptx.parts.map(() => emptyMask(size, size)) : [];
-  renderLungs(anatomy, texture, aeration, ptx, size, density, parts);
+  const lungField = emptyMask(size, size);
+  renderLungs(anatomy, texture, aeration, ptx, size, density, parts, lungField);
   renderBones(anatomy, boneRng, size, density);
   renderWires(anatomy, size, density);
 
@@ -156,6 +160,7 @@ export function renderCase(options: SynthOptions, index: number): SynthCase {
     pixels,
     size,
     parts,
+    lungField,
     side: ptx ? (ptx.parts[0].lung === 0 ? 'right' : 'left') : null,
     implausibleAge,
     duplicateRow,

@@ -54,7 +54,7 @@ function growTree(rng: Rng, lung: PolarShape, start: Branch, size: number, out: 
  */
 export function renderLungTexture(rng: Rng, anatomy: Anatomy, size: number): Float32Array {
   const vessels = new Float32Array(size * size);
-  const amplitude = rng.uniform(0.07, 0.1);
+  const amplitude = rng.uniform(0.1, 0.14);
   anatomy.lungs.forEach((lung, side) => {
     const hilum = anatomy.hila[side];
     const outward = side === 0 ? Math.PI : 0;
@@ -66,7 +66,7 @@ export function renderLungTexture(rng: Rng, anatomy: Anatomy, size: number): Flo
       growTree(rng, lung, { x: hilum.x, y: hilum.y, angle, radius: rng.uniform(0.004, 0.0065) }, size, vessels, amplitude);
     }
   });
-  const mottleAmplitude = rng.uniform(0.05, 0.075);
+  const mottleAmplitude = rng.uniform(0.07, 0.1);
   addSmoothNoise(rng, 64, size, vessels, mottleAmplitude);
   addSmoothNoise(rng, 110, size, vessels, 0.6 * mottleAmplitude);
   return vessels;
