@@ -362,9 +362,9 @@ export function renderBones(anatomy: Anatomy, rng: Rng, size: number, out: Float
       for (let py = py0; py <= py1; py++) {
         const t = Math.abs(((py + 0.5) / size - yc) / half);
         if (t > 1.3) continue;
-        const body = smoothstep(1.15, 0.9, t);
-        const cortex = Math.exp(-(((t - 0.88) / 0.14) ** 2));
-        out[py * size + px] += band.density * endFade * (0.55 * body + 0.5 * cortex);
+        const body = smoothstep(1.25, 0.75, t);
+        const cortex = Math.exp(-(((t - 0.85) / 0.2) ** 2));
+        out[py * size + px] += band.density * endFade * (0.6 * body + 0.35 * cortex);
       }
     }
   }

@@ -1,8 +1,9 @@
 // Which images get which role (positive, split into several parts, duplicated CSV row, implausible
 // age). Each role is a Weyl sequence: image i has the role when frac(offset + i * alpha) < rate.
 // That keeps every role a function of (seed, index) alone, like the pixels, so images stay
-// independent of n, and yet any prefix of the dataset holds the requested fraction to within one
-// image: a 20-image test set gets its 22% positives just as a 400-image one does.
+// independent of n, and yet any prefix of the dataset holds the requested fraction to within a few
+// images (coin flips would stray by sqrt(n p (1 - p))): a 20-image test set gets its 22% positives
+// just as a 400-image one does.
 import { Rng } from '../random.js';
 
 const ALPHAS = {

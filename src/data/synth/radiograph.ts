@@ -128,7 +128,9 @@ export function renderCase(options: SynthOptions, index: number): SynthCase {
   const hi = exposureRng.uniform(0.8, 0.98) + (ap ? 0.04 : 0);
   const gamma = exposureRng.uniform(0.8, 1.35);
   const heel = exposureRng.uniform(-0.04, 0.04);
-  const noiseStd = exposureRng.uniform(0.006, 0.016) * (ap ? 1.3 : 1);
+  // Quantum noise per pixel as a 1024 px detector has it; coarser pixels bin several of those, which
+  // averages the noise down in proportion to the pixel's width.
+  const noiseStd = exposureRng.uniform(0.006, 0.016) * (ap ? 1.3 : 1) * (size / 1024);
   // The gamma curve through a table: Math.pow per pixel costs more than all the rest of this loop.
   const levels = 4096;
   const curve = new Float32Array(levels + 1);

@@ -53,14 +53,16 @@ export function addSmoothNoise(rng: Rng, cells: number, size: number, out: Float
   }
 }
 
+const MIN_STROKE_RADIUS_PX = 0.75;
+
 /**
- * Draws a segment with a Gaussian cross-section (sigma = radius / 2 ... the visible width is about
+ * Draws a segment with a Gaussian cross-section (sigma = radius / 2, so the visible width is about
  * 2 * radius) into `field`, keeping the larger value where strokes overlap so that joints of one
  * vessel and crossings of two do not double up.
  */
 export function strokeSegment(field: Float32Array, size: number, x0: number, y0: number, x1: number, y1: number, radius: number, amplitude: number): void {
   const ax = x0 * size - 0.5, ay = y0 * size - 0.5, bx = x1 * size - 0.5, by = y1 * size - 0.5;
-  const rad = Math.max(0.35, radius * size);
+  const rad = Math.max(MIN_STROKE_RADIUS_PX, radius * size);
   const reach = rad * 1.6;
   const minX = Math.max(0, Math.floor(Math.min(ax, bx) - reach));
   const maxX = Math.min(size - 1, Math.ceil(Math.max(ax, bx) + reach));
@@ -68,8 +70,9 @@ export function strokeSegment(field: Float32Array, size: number, x0: number, y0:
   const maxY = Math.min(size - 1, Math.ceil(Math.max(ay, by) + reach));
   const ex = bx - ax, ey = by - ay;
   const len2 = ex * ex + ey * ey;
-  // A stroke thinner than a pixel keeps its integral (what survives downsampling) by fading instead.
-  const amp = radius * size < 0.35 ? (amplitude * radius * size) / 0.35 : amplitude;
+  // A stroke thinner than a pixel would alias into dashes; it is drawn a pixel wide and fainter
+  // instead, which keeps its integral (what survives downsampling).
+  const amp = radius * size < MIN_STROKE_RADIUS_PX ? (amplitude * radius * size) / MIN_STROKE_RADIUS_PX : amplitude;
   const inv = 1 / (rad * rad);
   for (let py = minY; py <= maxY; py++) {
     for (let px = minX; px <= maxX; px++) {

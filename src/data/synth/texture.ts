@@ -66,8 +66,8 @@ export function renderLungTexture(rng: Rng, anatomy: Anatomy, size: number): Flo
       growTree(rng, lung, { x: hilum.x, y: hilum.y, angle, radius: rng.uniform(0.004, 0.0065) }, size, vessels, amplitude);
     }
   });
-  const mottleAmplitude = rng.uniform(0.07, 0.1);
-  addSmoothNoise(rng, 64, size, vessels, mottleAmplitude);
-  addSmoothNoise(rng, 110, size, vessels, 0.6 * mottleAmplitude);
+  const mottleAmplitude = rng.uniform(0.1, 0.13);
+  addSmoothNoise(rng, 64, size, vessels, 0.5 * mottleAmplitude);
+  addSmoothNoise(rng, 120, size, vessels, mottleAmplitude);
   return vessels;
 }
