@@ -1,5 +1,5 @@
 // The DICOM header of a synthetic image, drawn to match the real SIIM-ACR training set: 55% male,
-// 60% PA, ages mostly 20-80 with a few children and (by role, see composition.ts) the odd
+// 60% PA (both by role, see composition.ts), ages mostly 20-80 with a few children and (by role, see composition.ts) the odd
 // impossible age above 110, SIIM's five pixel spacings, and UIDs under SIIM's own root.
 import type { Rng } from '../random.js';
 
@@ -52,9 +52,20 @@ function drawAge(rng: Rng, implausible: boolean): number {
   }
 }
 
-export function drawMetadata(rng: Rng, seed: number, index: number, size: number, implausibleAge: boolean): SynthMetadata {
-  const patientSex: Sex = rng.bool(0.55) ? 'M' : 'F';
-  const viewPosition: ViewPosition = rng.bool(0.6) ? 'PA' : 'AP';
+export interface MetadataRoles {
+  male: boolean;
+  posteroAnterior: boolean;
+  implausibleAge: boolean;
+}
+
+/** SIIM-ACR's training set: 55% male, 60% PA (composition.ts turns these into exact proportions). */
+export const MALE_RATE = 0.55;
+export const PA_RATE = 0.6;
+
+export function drawMetadata(rng: Rng, seed: number, index: number, size: number, roles: MetadataRoles): SynthMetadata {
+  const patientSex: Sex = roles.male ? 'M' : 'F';
+  const viewPosition: ViewPosition = roles.posteroAnterior ? 'PA' : 'AP';
+  const implausibleAge = roles.implausibleAge;
   const patientAge = String(drawAge(rng, implausibleAge));
   const spacing1024 = pickWeighted(rng, SIIM_SPACINGS, SPACING_WEIGHTS);
   const pixelSpacing = Number(((spacing1024 * 1024) / size).toPrecision(6));

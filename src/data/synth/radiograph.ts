@@ -4,7 +4,7 @@ import { Rng } from '../random.js';
 import { emptyMask, type Mask } from '../image.js';
 import { drawAnatomy, renderBody, renderBones, renderWires, type Anatomy } from './anatomy.js';
 import { hasRole } from './composition.js';
-import { drawMetadata, type SynthMetadata } from './metadata.js';
+import { drawMetadata, MALE_RATE, PA_RATE, type SynthMetadata } from './metadata.js';
 import type { SynthOptions } from './options.js';
 import { drawPneumothorax, partDepthAt, type Pneumothorax } from './pneumothorax.js';
 import { addSmoothNoise, smoothstep } from './raster.js';
@@ -103,7 +103,11 @@ export function renderCase(options: SynthOptions, index: number): SynthCase {
   const implausibleAge = hasRole(seed, index, 'implausibleAge', options.implausibleAgeRate);
   const duplicateRow = hasRole(seed, index, 'duplicate', options.duplicateRate);
 
-  const metadata = drawMetadata(metaRng, seed, index, size, implausibleAge);
+  const metadata = drawMetadata(metaRng, seed, index, size, {
+    implausibleAge,
+    male: hasRole(seed, index, 'male', MALE_RATE),
+    posteroAnterior: hasRole(seed, index, 'posteroAnterior', PA_RATE),
+  });
   const anatomy = drawAnatomy(anatomyRng, metadata.viewPosition, metadata.patientSex);
   const partCount = multiPart ? 2 + ptxRng.int(2) : 1;
   const ptx = positive ? drawPneumothorax(ptxRng, anatomy, options, partCount) : null;

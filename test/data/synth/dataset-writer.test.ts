@@ -88,6 +88,9 @@ test('train-rle.csv is in the real format and agrees with synth.json', () => {
   assert.equal(multiRow.length, c.multiRowImages);
   assert.equal(c.sex.M + c.sex.F, N);
   assert.equal(c.view.PA + c.view.AP, N);
+  // SIIM's proportions: 55% male, 60% PA.
+  assert.ok(Math.abs(c.sex.M - 0.55 * N) <= 3, `${c.sex.M} male`);
+  assert.ok(Math.abs(c.view.PA - 0.6 * N) <= 3, `${c.view.PA} PA`);
   assert.equal(summary.images.length, N);
   assert.equal(summary.failures.length, 0);
   const onDisk = JSON.parse(readFileSync(path.join(inProcess, 'synth.json'), 'utf8')) as SynthSummary;
