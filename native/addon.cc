@@ -3,7 +3,10 @@
 #include "common.h"
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  InstallAllocator();
   RegisterInfo(env, exports);
+  RegisterTensor(env, exports);
+  RegisterDispatch(env, exports);
   return exports;
 }
 

@@ -12,6 +12,7 @@ export function registerBenchmark(name: string, description: string): void {
 registerBenchmark('engine', 'conv net training steps, TypeScript vs PyTorch (issue: tensor engine)');
 registerBenchmark('data', 'DICOM decode + resize throughput and RLE codec speed vs pydicom/Pillow');
 registerBenchmark('train', 'U-Net and classifier training steps and peak memory vs PyTorch');
+registerBenchmark('loader', 'training loader images/s at 256 with augmentation, cold and cached, 1 and 2 workers vs a PyTorch DataLoader');
 registerBenchmark('predict', 'end-to-end two-stage prediction latency and throughput vs PyTorch');
 
 export function benchCommand(): Command {

@@ -3,6 +3,8 @@
 import { Command } from 'commander';
 import { infoCommand } from './info.js';
 import { benchCommand } from './bench.js';
+import { scoreCommand } from './score.js';
+import { dicomCommand } from './dicom.js';
 import { synthCommand } from './synth.js';
 
 const program = new Command('pneumo')
@@ -13,6 +15,8 @@ const program = new Command('pneumo')
 for (const make of [
   infoCommand,
   benchCommand,
+  scoreCommand,
+  dicomCommand,
   synthCommand,
 ]) program.addCommand(make());
 

@@ -1,9 +1,9 @@
 // The only module that loads the compiled addon; everything else imports the typed surface from here.
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import os from 'node:os';
+import { PROJECT_ROOT } from '../project-paths.js';
 
 export interface NativeInfo {
   torchVersion: string;
@@ -16,24 +16,43 @@ export interface NativeInfo {
   config: string;
 }
 
+/** The addon's handle on one at::Tensor. Only src/torch/tensor.ts holds these. */
+export interface NativeTensor {
+  dispose(): void;
+  isDisposed(): boolean;
+  shape(): number[];
+  dtype(): number;
+  device(): string;
+  toBuffer(): ArrayBuffer;
+  item(): number | boolean;
+  requiresGrad(): boolean;
+  setRequiresGrad(on: boolean): void;
+  grad(): NativeTensor | null;
+  zeroGrad(): void;
+  backward(gradient?: NativeTensor, retainGraph?: boolean): void;
+  detach(): NativeTensor;
+  sameStorage(other: NativeTensor): boolean;
+  copyFrom(source: NativeTensor): void;
+}
+
+/** A value the dispatcher accepts for one schema argument. */
+export type NativeArg = NativeTensor | number | boolean | string | null | undefined | NativeArg[];
+export type NativeResult = NativeTensor | number | boolean | null | NativeResult[];
+
 export interface NativeAddon {
   info(): NativeInfo;
   setNumThreads(n: number): void;
-}
-
-function findProjectRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, 'package.json'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('pneumo: cannot find the project root above ' + fileURLToPath(import.meta.url));
-    dir = parent;
-  }
-  return dir;
+  fromBuffer(data: ArrayBufferView, dtype: number, shape: number[]): NativeTensor;
+  liveTensors(): number;
+  setGradEnabled(on: boolean): boolean;
+  manualSeed(seed: number): void;
+  findOp(name: string, overload: string): number;
+  opSchema(handle: number): string;
+  callOp(handle: number, args: NativeArg[]): NativeResult;
 }
 
 function loadAddon(): NativeAddon {
-  const root = findProjectRoot();
-  const file = path.join(root, 'build', 'Release', 'pneumo_torch.node');
+  const file = path.join(PROJECT_ROOT, 'build', 'Release', 'pneumo_torch.node');
   if (!existsSync(file)) {
     throw new Error(
       `pneumo: the native engine is not built (${file} is missing).\n` +

@@ -1,0 +1,112 @@
+// `pneumo bench data`: DICOM decode + resize to 512x512 throughput on the 10 SIIM sample files
+// (ours and pydicom + Pillow, same run, one worker each), header-only read speed, and SIIM RLE
+// decode/encode time per mask on the sample labels.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { readDicomHeader } from '../src/data/dicom/index.js';
+import { readImage, resizeGray } from '../src/data/image-io.js';
+import { decodeRle, encodeRle } from '../src/data/rle.js';
+import { fixture, PROJECT_ROOT } from '../test/fixture-path.js';
+
+const PYTHON = '/usr/bin/python3';
+
+function siimFiles(): string[] {
+  const dir = fixture('siim-sample');
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.dcm'))
+    .sort()
+    .map((f) => path.join(dir, f));
+}
+
+async function oursImagesPerSecond(files: string[], rounds: number): Promise<number> {
+  for (const f of files) resizeGray(await readImage(f), 512, 512); // warm-up: codec load, JIT
+  const start = performance.now();
+  let n = 0;
+  for (let r = 0; r < rounds; r++) {
+    for (const f of files) {
+      const image = resizeGray(await readImage(f), 512, 512);
+      if (image.pixels.length !== 512 * 512) throw new Error('resize produced the wrong size');
+      n++;
+    }
+  }
+  return n / ((performance.now() - start) / 1000);
+}
+
+function pythonImagesPerSecond(
+  files: string[],
+  rounds: number,
+): { images_per_s: number; versions: string } | { error: string } {
+  // cwd outside the repository and the fixtures: a folder there named like a module would shadow it.
+  const run = spawnSync(PYTHON, [path.join(PROJECT_ROOT, 'bench/data_python.py'), String(rounds), ...files], {
+    cwd: os.tmpdir(),
+    encoding: 'utf8',
+  });
+  if (run.status !== 0) return { error: (run.stderr || run.error?.message || 'failed').trim().split('\n').pop()! };
+  const out = JSON.parse(run.stdout.trim().split('\n').pop()!) as {
+    images_per_s: number;
+    pydicom: string;
+    numpy: string;
+    pillow: string;
+  };
+  return {
+    images_per_s: out.images_per_s,
+    versions: `pydicom ${out.pydicom}, numpy ${out.numpy}, Pillow ${out.pillow}`,
+  };
+}
+
+async function headerReads(
+  files: string[],
+  count: number,
+): Promise<{ reads: number; total_ms: number; per_read_us: number }> {
+  for (const f of files) await readDicomHeader(f);
+  const start = performance.now();
+  for (let i = 0; i < count; i++) await readDicomHeader(files[i % files.length]);
+  const ms = performance.now() - start;
+  return { reads: count, total_ms: Math.round(ms * 10) / 10, per_read_us: Math.round((ms * 1000) / count) };
+}
+
+function rleTimes(quick: boolean) {
+  const csv = readFileSync(fixture('siim-sample/train-rle-sample.csv'), 'utf8');
+  const encoded = csv
+    .split(/\r?\n/)
+    .map((line) => line.slice(line.indexOf(',') + 1).trim())
+    .filter((rle) => rle !== '' && rle !== '-1');
+  const masks = encoded.map((e) => decodeRle(e));
+  const reps = quick ? 20 : 200;
+  let start = performance.now();
+  for (let r = 0; r < reps; r++) for (const e of encoded) decodeRle(e);
+  const decodeUs = ((performance.now() - start) * 1000) / (reps * encoded.length);
+  start = performance.now();
+  for (let r = 0; r < reps; r++) for (const m of masks) encodeRle(m);
+  const encodeUs = ((performance.now() - start) * 1000) / (reps * masks.length);
+  for (let i = 0; i < masks.length; i++)
+    if (encodeRle(masks[i]) !== encoded[i].trim()) throw new Error('RLE round trip differs');
+  return { masks: encoded.length, size: '1024x1024', decode_us: Math.round(decodeUs), encode_us: Math.round(encodeUs) };
+}
+
+export async function run({ quick }: { quick: boolean }): Promise<object> {
+  const files = siimFiles();
+  const rounds = quick ? 2 : 10;
+  const ours = await oursImagesPerSecond(files, rounds);
+  const python = pythonImagesPerSecond(files, rounds);
+  const round2 = (x: number) => Math.round(x * 100) / 100;
+  return {
+    dicom: {
+      task: 'read + decode (JPEG baseline 1024x1024) + to float [0,1] + resize to 512x512, one worker',
+      images: files.length * rounds,
+      ours_images_per_s: round2(ours),
+      ...('error' in python
+        ? { python_error: python.error }
+        : {
+            python_images_per_s: round2(python.images_per_s),
+            ratio: round2(ours / python.images_per_s),
+            python: python.versions,
+          }),
+    },
+    header: await headerReads(files, quick ? 200 : 1000),
+    rle: rleTimes(quick),
+    machine: `${os.cpus().length} x ${os.cpus()[0]?.model ?? '?'}, node ${process.version}`,
+  };
+}

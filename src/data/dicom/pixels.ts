@@ -1,0 +1,213 @@
+// The pixel pipeline: stored values -> modality values (Rescale Slope/Intercept or Modality LUT)
+// -> VOI (VOI LUT, else Window Center/Width, else min-max of the image) -> [0, 1], inverted for
+// MONOCHROME1 so that every image comes out "bright = dense". Everything is folded into one lookup
+// table over the range of stored values, so the per-pixel work is a single table read.
+import type { DataSet } from 'dicom-parser';
+import type { GrayImage } from '../image.js';
+import type { DecodedSamples } from './codecs/index.js';
+import { dicomString } from './meta.js';
+
+/** Stored pixel values as the file holds them (masked to Bits Stored, sign-extended when signed), row-major. */
+export interface StoredPixels {
+  width: number;
+  height: number;
+  data: Int32Array;
+}
+
+export interface Lut {
+  /** Stored (or modality) value mapped to the first entry; values below/above clamp to the ends. */
+  firstMapped: number;
+  /** Bits per entry from the LUT Descriptor. */
+  bits: number;
+  data: Uint16Array;
+}
+
+export type VoiFunction = 'LINEAR' | 'LINEAR_EXACT' | 'SIGMOID';
+
+export interface DisplayParams {
+  rescaleSlope: number;
+  rescaleIntercept: number;
+  modalityLut: Lut | null;
+  voiLut: Lut | null;
+  window: { center: number; width: number; fn: VoiFunction } | null;
+  monochrome1: boolean;
+}
+
+/** Masks decoded samples to `bitsStored` bits and sign-extends them when `signed`. */
+export function toStoredValues(
+  samples: DecodedSamples,
+  width: number,
+  height: number,
+  bitsStored: number,
+  signed: boolean,
+): StoredPixels {
+  const count = width * height;
+  const data = new Int32Array(count);
+  // A native typed-array copy, then integer work on one array type only: indexing the several
+  // sample array types in one loop makes V8's access megamorphic and ~20 times slower.
+  data.set(samples.length === count ? samples : samples.subarray(0, count));
+  if (bitsStored >= 32) return { width, height, data };
+  // Unsigned samples no wider than Bits Stored need no masking (8-bit JPEG, most 16-bit data).
+  const sampleBits = samples.BYTES_PER_ELEMENT * 8;
+  const unsignedSamples =
+    samples instanceof Uint8Array || samples instanceof Uint16Array || samples instanceof Uint32Array;
+  if (!signed && unsignedSamples && sampleBits <= bitsStored) return { width, height, data };
+  const shift = 32 - bitsStored;
+  if (signed) {
+    for (let i = 0; i < count; i++) data[i] = (data[i] << shift) >> shift;
+  } else {
+    const mask = (1 << bitsStored) - 1;
+    for (let i = 0; i < count; i++) data[i] &= mask;
+  }
+  return { width, height, data };
+}
+
+function readLut(item: DataSet | undefined, signedInput: boolean): Lut | null {
+  if (!item) return null;
+  const descriptor = item.elements.x00283002;
+  const lutData = item.elements.x00283006;
+  if (!descriptor || !lutData || descriptor.length < 6) return null;
+  const entries = item.uint16('x00283002', 0) || 65536;
+  let firstMapped = item.uint16('x00283002', 1) ?? 0;
+  if (signedInput && firstMapped >= 0x8000) firstMapped -= 0x10000;
+  const bits = item.uint16('x00283002', 2) ?? 16;
+  const data = new Uint16Array(entries);
+  if (bits <= 8 && lutData.length === entries) {
+    for (let i = 0; i < entries; i++) data[i] = item.byteArray[lutData.dataOffset + i];
+  } else {
+    if (lutData.length < entries * 2) return null;
+    for (let i = 0; i < entries; i++)
+      data[i] = item.byteArrayParser.readUint16(item.byteArray, lutData.dataOffset + 2 * i);
+  }
+  return { firstMapped, bits, data };
+}
+
+function firstItem(dataSet: DataSet, tag: string): DataSet | undefined {
+  return dataSet.elements[tag]?.items?.[0]?.dataSet;
+}
+
+export function readDisplayParams(dataSet: DataSet, pixelRepresentation: number, photometric: string): DisplayParams {
+  const slope = dataSet.floatString('x00281053');
+  const intercept = dataSet.floatString('x00281052');
+  const center = dataSet.floatString('x00281050', 0);
+  const width = dataSet.floatString('x00281051', 0);
+  const fnName = dicomString(dataSet, 'x00281056')?.toUpperCase();
+  const fn: VoiFunction = fnName === 'SIGMOID' || fnName === 'LINEAR_EXACT' ? fnName : 'LINEAR';
+  const windowValid =
+    center !== undefined &&
+    width !== undefined &&
+    Number.isFinite(center) &&
+    width >= (fn === 'LINEAR' ? 1 : Number.MIN_VALUE);
+  const modalityLut = readLut(firstItem(dataSet, 'x00283000'), pixelRepresentation === 1);
+  return {
+    rescaleSlope: slope !== undefined && Number.isFinite(slope) && slope !== 0 ? slope : 1,
+    rescaleIntercept: intercept !== undefined && Number.isFinite(intercept) ? intercept : 0,
+    modalityLut,
+    // After a Modality LUT the values are unsigned LUT outputs.
+    voiLut: readLut(firstItem(dataSet, 'x00283010'), modalityLut ? false : pixelRepresentation === 1),
+    window: windowValid ? { center: center!, width: width!, fn } : null,
+    monochrome1: photometric === 'MONOCHROME1',
+  };
+}
+
+function lookup(lut: Lut, value: number): number {
+  const i = Math.round(value) - lut.firstMapped;
+  return lut.data[i < 0 ? 0 : i >= lut.data.length ? lut.data.length - 1 : i];
+}
+
+/** DICOM PS3.3 C.11.2.1.2 window functions, output in [0, 1]. */
+function windowed(x: number, w: { center: number; width: number; fn: VoiFunction }): number {
+  const { center: c, width } = w;
+  if (w.fn === 'SIGMOID') return 1 / (1 + Math.exp((-4 * (x - c)) / width));
+  if (w.fn === 'LINEAR_EXACT') return Math.min(1, Math.max(0, (x - c) / width + 0.5));
+  if (x <= c - 0.5 - (width - 1) / 2) return 0;
+  if (x > c - 0.5 + (width - 1) / 2) return 1;
+  return (x - (c - 0.5)) / (width - 1) + 0.5;
+}
+
+/** The function from a stored value to a display value in [0, 1], given the image's stored range. */
+function displayFunction(
+  params: DisplayParams,
+  storedMin: number,
+  storedMax: number,
+  present?: (v: number) => boolean,
+): (v: number) => number {
+  const { modalityLut, rescaleSlope, rescaleIntercept, voiLut, window, monochrome1 } = params;
+  const modality = modalityLut
+    ? (v: number) => lookup(modalityLut, v)
+    : (v: number) => v * rescaleSlope + rescaleIntercept;
+  let voi: (m: number) => number;
+  if (voiLut) {
+    // Normalise by the descriptor's range, or by the data when writers under-declare the bits.
+    let top = 2 ** voiLut.bits - 1;
+    for (const value of voiLut.data) if (value > top) top = value;
+    voi = (m) => lookup(voiLut, m) / top;
+  } else if (window) {
+    voi = (m) => windowed(m, window);
+  } else {
+    let lo = Infinity;
+    let hi = -Infinity;
+    if (modalityLut && present) {
+      for (let v = storedMin; v <= storedMax; v++) {
+        if (!present(v)) continue;
+        const m = modality(v);
+        if (m < lo) lo = m;
+        if (m > hi) hi = m;
+      }
+    } else {
+      lo = Math.min(modality(storedMin), modality(storedMax));
+      hi = Math.max(modality(storedMin), modality(storedMax));
+    }
+    const span = hi - lo;
+    voi = span > 0 ? (m) => (m - lo) / span : () => 0;
+  }
+  return monochrome1 ? (v) => 1 - voi(modality(v)) : (v) => voi(modality(v));
+}
+
+const MAX_TABLE = 1 << 22;
+
+// The per-pixel loops live in small functions of their own: V8 optimises those reliably, where the
+// same loops inside renderGray ran several times slower.
+function minMax(data: Int32Array): [number, number] {
+  let min = data[0];
+  let max = data[0];
+  for (let i = 1; i < data.length; i++) {
+    const v = data[i];
+    if (v < min) min = v;
+    else if (v > max) max = v;
+  }
+  return [min, max];
+}
+
+function applyTable(data: Int32Array, offset: number, table: Float32Array, out: Float32Array): void {
+  for (let i = 0; i < data.length; i++) out[i] = table[data[i] - offset];
+}
+
+function markPresent(data: Int32Array, offset: number, seen: Uint8Array): void {
+  for (let i = 0; i < data.length; i++) seen[data[i] - offset] = 1;
+}
+
+/** Stored values -> GrayImage in [0, 1], "bright = dense". */
+export function renderGray(stored: StoredPixels, params: DisplayParams): GrayImage {
+  const { width, height, data } = stored;
+  const pixels = new Float32Array(data.length);
+  if (data.length === 0) return { width, height, pixels };
+  const [min, max] = minMax(data);
+  const range = max - min + 1;
+  if (range > MAX_TABLE) {
+    const f = displayFunction(params, min, max);
+    for (let i = 0; i < data.length; i++) pixels[i] = f(data[i]);
+    return { width, height, pixels };
+  }
+  let present: ((v: number) => boolean) | undefined;
+  if (params.modalityLut && !params.voiLut && !params.window) {
+    const seen = new Uint8Array(range);
+    markPresent(data, min, seen);
+    present = (v) => seen[v - min] === 1;
+  }
+  const f = displayFunction(params, min, max, present);
+  const table = new Float32Array(range);
+  for (let v = min; v <= max; v++) table[v - min] = f(v);
+  applyTable(data, min, table, pixels);
+  return { width, height, pixels };
+}

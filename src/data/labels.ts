@@ -1,0 +1,240 @@
+// SIIM label CSVs (ARCHITECTURE.md, "Dataset on disk"): rows of `ImageId, EncodedPixels`, `-1` for no
+// pneumothorax, several rows per image OR-ed together. Read as they exist in the wild: with or without a
+// header (`ImageId,EncodedPixels` or `ImageId, EncodedPixels`), UTF-8 BOM, CRLF, no final newline,
+// spaces around fields, quoted fields.
+//
+// The reader is line-oriented on purpose: no label field ever holds a newline, and a general CSV parser
+// (csv-parse was tried) lets one stray quote swallow every row after it, which would lose labels. Here a
+// bad line is reported with its number and image and every other line is still read.
+import { readFile, writeFile } from 'node:fs/promises';
+import { isEmptyRle, rleIntervals, RleError, SIIM_SIZE } from './rle.js';
+
+/** One well-formed row of a label file. */
+export interface LabelRow {
+  /** 1-based line in the file, counting the header and blank lines. */
+  line: number;
+  imageId: string;
+  /** The RLE as written, trimmed; `-1` or `''` mean no pneumothorax. */
+  encodedPixels: string;
+}
+
+/** A row that could not be used: wrong column count, bad quoting, empty ImageId or bad RLE. */
+export class LabelRowError extends Error {
+  override name = 'LabelRowError';
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    /** The row's ImageId when one could be read. */
+    readonly imageId: string | null,
+    readonly reason: string,
+  ) {
+    super(`${file} line ${line}${imageId ? ` (image ${imageId})` : ''}: ${reason}`);
+  }
+}
+
+/** The label file itself could not be read. */
+export class LabelFileError extends Error {
+  override name = 'LabelFileError';
+  constructor(
+    readonly file: string,
+    reason: string,
+  ) {
+    super(`${file}: ${reason}`);
+  }
+}
+
+/** Rows with the same ImageId and the same EncodedPixels (blank-insensitive; `''` and `-1` alike). */
+export interface DuplicateLabelRows {
+  imageId: string;
+  encodedPixels: string;
+  /** Every line holding this row, the first occurrence first (so `lines.length - 1` are repeats). */
+  lines: number[];
+}
+
+export interface LabelTable {
+  /** The file name (or the name given to parseLabelCsv), used in every message. */
+  source: string;
+  hasHeader: boolean;
+  /** Well-formed rows in file order, duplicates included. */
+  rows: LabelRow[];
+  /**
+   * Well-formed rows grouped by image, images in order of first appearance, rows in file order.
+   * Duplicates stay in (OR-ing makes them harmless for the mask); malformed rows are not here.
+   */
+  images: Map<string, LabelRow[]>;
+  /** Repeated rows, in order of first occurrence. Reported, never dropped. */
+  duplicates: DuplicateLabelRows[];
+  /** How many rows repeat an earlier one: the sum of `lines.length - 1` over `duplicates`. */
+  duplicateRowCount: number;
+  /** Images with both an empty (`-1`) row and mask rows; their mask is the union of the mask rows. */
+  mixedImages: string[];
+  /** Rows that could not be used, in file order. Reading carries on past them. */
+  malformed: LabelRowError[];
+}
+
+export interface LabelReadOptions {
+  /** Image size that RLE runs are checked against (a run past the end is malformed). Default 1024. */
+  width?: number;
+  height?: number;
+}
+
+/** True when any of the rows marks pixels, i.e. the image shows pneumothorax. */
+export function hasMask(rows: readonly { encodedPixels: string }[]): boolean {
+  return rows.some((r) => !isEmptyRle(r.encodedPixels));
+}
+
+/** The fields of one CSV line, trimmed, with RFC 4180 quoting; or the reason the line is not CSV. */
+export function splitCsvLine(line: string): string[] | { error: string } {
+  const fields: string[] = [];
+  let i = 0;
+  for (;;) {
+    while (line[i] === ' ' || line[i] === '\t') i++;
+    if (line[i] === '"') {
+      let value = '';
+      let closed = false;
+      for (i++; i < line.length; i++) {
+        if (line[i] !== '"') value += line[i];
+        else if (line[i + 1] === '"') value += line[i++];
+        else {
+          closed = true;
+          i++;
+          break;
+        }
+      }
+      if (!closed) return { error: `quote opened in field ${fields.length + 1} is not closed on this line` };
+      while (line[i] === ' ' || line[i] === '\t') i++;
+      if (i < line.length && line[i] !== ',')
+        return { error: `text after the closing quote of field ${fields.length + 1}` };
+      fields.push(value);
+    } else {
+      const comma = line.indexOf(',', i);
+      const end = comma < 0 ? line.length : comma;
+      fields.push(line.slice(i, end).trim());
+      i = end;
+    }
+    if (i >= line.length) return fields;
+    i++; // past the comma; a comma at the very end leaves one more, empty field
+    if (i === line.length) {
+      fields.push('');
+      return fields;
+    }
+  }
+}
+
+function isHeader(fields: readonly string[]): boolean {
+  return fields[0].toLowerCase() === 'imageid';
+}
+
+function duplicateKey(imageId: string, encodedPixels: string): string {
+  const rle = isEmptyRle(encodedPixels) ? '-1' : encodedPixels.trim().split(/\s+/).join(' ');
+  return `${imageId}\u0000${rle}`;
+}
+
+/** Parses the text of a label CSV; `source` names it in messages. Never throws for bad rows. */
+export function parseLabelCsv(text: string, source = 'labels', options: LabelReadOptions = {}): LabelTable {
+  const width = options.width ?? SIIM_SIZE;
+  const height = options.height ?? SIIM_SIZE;
+  const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/);
+  const table: LabelTable = {
+    source,
+    hasHeader: false,
+    rows: [],
+    images: new Map(),
+    duplicates: [],
+    duplicateRowCount: 0,
+    mixedImages: [],
+    malformed: [],
+  };
+  const seen = new Map<string, DuplicateLabelRows>();
+  let firstContentLine = true;
+  lines.forEach((content, index) => {
+    const line = index + 1;
+    if (content.trim() === '') return;
+    const fields = splitCsvLine(content);
+    if (!Array.isArray(fields)) {
+      const guessedId = content.split(',')[0].trim().replace(/^"/, '') || null;
+      table.malformed.push(new LabelRowError(source, line, guessedId, fields.error));
+      firstContentLine = false;
+      return;
+    }
+    if (isHeader(fields)) {
+      if (firstContentLine) table.hasHeader = true;
+      else table.malformed.push(new LabelRowError(source, line, null, 'a header line after the first row'));
+      firstContentLine = false;
+      return;
+    }
+    firstContentLine = false;
+    const imageId = fields[0] || null;
+    if (fields.length !== 2) {
+      const reason = `expected 2 fields (ImageId, EncodedPixels), found ${fields.length}`;
+      table.malformed.push(new LabelRowError(source, line, imageId, reason));
+      return;
+    }
+    if (imageId === null) {
+      table.malformed.push(new LabelRowError(source, line, null, 'empty ImageId'));
+      return;
+    }
+    const encodedPixels = fields[1];
+    try {
+      rleIntervals([encodedPixels], width, height, imageId);
+    } catch (err) {
+      if (!(err instanceof RleError)) throw err;
+      table.malformed.push(new LabelRowError(source, line, imageId, err.reason));
+      return;
+    }
+    const row: LabelRow = { line, imageId, encodedPixels };
+    table.rows.push(row);
+    const group = table.images.get(imageId);
+    if (group) group.push(row);
+    else table.images.set(imageId, [row]);
+    const key = duplicateKey(imageId, encodedPixels);
+    const earlier = seen.get(key);
+    if (!earlier) seen.set(key, { imageId, encodedPixels, lines: [line] });
+    else {
+      if (earlier.lines.length === 1) table.duplicates.push(earlier);
+      earlier.lines.push(line);
+      table.duplicateRowCount++;
+    }
+  });
+  for (const [imageId, rows] of table.images) {
+    if (hasMask(rows) && rows.some((r) => isEmptyRle(r.encodedPixels))) table.mixedImages.push(imageId);
+  }
+  return table;
+}
+
+/** Reads a label CSV from disk. Throws LabelFileError only when the file cannot be read at all. */
+export async function readLabelCsv(file: string, options: LabelReadOptions = {}): Promise<LabelTable> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a CSV file' : String(err);
+    throw new LabelFileError(file, `cannot read the label file: ${reason}`);
+  }
+  return parseLabelCsv(text, file, options);
+}
+
+/** One row to write: an image and its RLE (`-1` or `''` for no pneumothorax). */
+export interface LabelEntry {
+  imageId: string;
+  encodedPixels: string;
+}
+
+function csvField(value: string): string {
+  return /[",\r\n]|^\s|\s$/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** A label CSV in SIIM format: header `ImageId,EncodedPixels`, `-1` for empty masks, LF, final newline. */
+export function formatLabelCsv(entries: Iterable<LabelEntry>): string {
+  const lines = ['ImageId,EncodedPixels'];
+  for (const { imageId, encodedPixels } of entries) {
+    if (imageId.trim() === '') throw new Error('formatLabelCsv: an entry has an empty ImageId');
+    lines.push(`${csvField(imageId)},${isEmptyRle(encodedPixels) ? '-1' : encodedPixels.trim()}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export async function writeLabelCsv(file: string, entries: Iterable<LabelEntry>): Promise<void> {
+  await writeFile(file, formatLabelCsv(entries), 'utf8');
+}

@@ -1,0 +1,56 @@
+// Binds an ATen operator by schema name once; calling it converts Tensors to native handles and wraps
+// native results back into Tensors (owned by the current scope).
+import { native, type NativeArg, type NativeResult, type NativeTensor } from './native.js';
+import { Tensor } from './tensor.js';
+
+export type OpArg = Tensor | number | boolean | string | null | undefined | readonly OpArg[];
+
+function toNative(arg: OpArg): NativeArg {
+  if (arg instanceof Tensor) return arg.handle;
+  if (Array.isArray(arg)) return arg.map(toNative);
+  return arg as NativeArg;
+}
+
+function isNativeTensor(value: NativeResult): value is NativeTensor {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+export type OpResult = Tensor | number | boolean | null | OpResult[];
+
+function wrap(value: NativeResult): OpResult {
+  if (Array.isArray(value)) return value.map(wrap);
+  if (isNativeTensor(value)) return new Tensor(value);
+  return value;
+}
+
+export interface BoundOp {
+  (...args: OpArg[]): OpResult;
+  /** Calls the op and checks that it returned one tensor. */
+  tensor(...args: OpArg[]): Tensor;
+  /** Calls the op and checks that it returned several tensors. */
+  tensors(...args: OpArg[]): Tensor[];
+  /** The schema, for error messages and documentation. */
+  schema(): string;
+}
+
+export function op(name: string, overload = ''): BoundOp {
+  let handle = -1;
+  const resolve = (): number => {
+    if (handle < 0) handle = native.findOp(name, overload);
+    return handle;
+  };
+  const call = (...args: OpArg[]): OpResult => wrap(native.callOp(resolve(), args.map(toNative)));
+  const bound = call as BoundOp;
+  bound.tensor = (...args) => {
+    const r = call(...args);
+    if (!(r instanceof Tensor)) throw new Error(`${name}: expected a tensor result`);
+    return r;
+  };
+  bound.tensors = (...args) => {
+    const r = call(...args);
+    if (!Array.isArray(r) || !r.every((t) => t instanceof Tensor)) throw new Error(`${name}: expected tensor results`);
+    return r as Tensor[];
+  };
+  bound.schema = () => native.opSchema(resolve());
+  return bound;
+}

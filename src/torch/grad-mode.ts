@@ -1,0 +1,22 @@
+// Grad mode is per thread in libtorch; these guards act on the JS thread, where all ops run.
+import { native } from './native.js';
+
+function withGradEnabled<T>(on: boolean, fn: () => T): T {
+  const previous = native.setGradEnabled(on);
+  try {
+    const result = fn();
+    if (result instanceof Promise) throw new TypeError('noGrad()/enableGrad() take a synchronous function');
+    return result;
+  } finally {
+    native.setGradEnabled(previous);
+  }
+}
+
+/** Runs fn without recording autograd history (evaluation, optimizer updates). */
+export const noGrad = <T>(fn: () => T): T => withGradEnabled(false, fn);
+export const enableGrad = <T>(fn: () => T): T => withGradEnabled(true, fn);
+
+export function setNumThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`Expected positive integer for threads but received ${n}`);
+  native.setNumThreads(n);
+}

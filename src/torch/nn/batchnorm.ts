@@ -1,0 +1,68 @@
+import { Layer } from './module.js';
+import { ones, zeros } from '../ops/creation.js';
+import { add_ } from '../ops/math.js';
+import { batchNorm, groupNorm } from '../ops/functional.js';
+import { noGrad } from '../grad-mode.js';
+import type { Tensor } from '../tensor.js';
+
+export interface BatchNormOptions {
+  eps?: number;
+  momentum?: number;
+  affine?: boolean;
+  trackRunningStats?: boolean;
+}
+
+/** BatchNorm2d with torchvision's state: weight, bias, running_mean, running_var, num_batches_tracked. */
+export class BatchNorm2d extends Layer {
+  readonly eps: number;
+  readonly momentum: number;
+  readonly affine: boolean;
+  readonly trackRunningStats: boolean;
+
+  constructor(
+    readonly numFeatures: number,
+    options: BatchNormOptions = {},
+  ) {
+    super();
+    this.eps = options.eps ?? 1e-5;
+    this.momentum = options.momentum ?? 0.1;
+    this.affine = options.affine ?? true;
+    this.trackRunningStats = options.trackRunningStats ?? true;
+    this.registerParameter('weight', this.affine ? ones([numFeatures]) : null);
+    this.registerParameter('bias', this.affine ? zeros([numFeatures]) : null);
+    this.registerBuffer('running_mean', this.trackRunningStats ? zeros([numFeatures]) : null);
+    this.registerBuffer('running_var', this.trackRunningStats ? ones([numFeatures]) : null);
+    this.registerBuffer('num_batches_tracked', this.trackRunningStats ? zeros([], { dtype: 'int64' }) : null);
+  }
+
+  forward(input: Tensor): Tensor {
+    const useBatchStats = this.training || !this.trackRunningStats;
+    if (this.training && this.trackRunningStats) noGrad(() => add_(this.buffer('num_batches_tracked'), 1));
+    return batchNorm(
+      input,
+      this.trackRunningStats ? this.buffer('running_mean') : null,
+      this.trackRunningStats ? this.buffer('running_var') : null,
+      this.affine ? this.param('weight') : null,
+      this.affine ? this.param('bias') : null,
+      useBatchStats,
+      this.momentum,
+      this.eps,
+    );
+  }
+}
+
+export class GroupNorm extends Layer {
+  constructor(
+    readonly numGroups: number,
+    readonly numChannels: number,
+    readonly eps = 1e-5,
+  ) {
+    super();
+    this.registerParameter('weight', ones([numChannels]));
+    this.registerParameter('bias', zeros([numChannels]));
+  }
+
+  forward(input: Tensor): Tensor {
+    return groupNorm(input, this.numGroups, this.param('weight'), this.param('bias'), this.eps);
+  }
+}

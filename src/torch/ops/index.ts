@@ -1,0 +1,5 @@
+export * from './math.js';
+export * from './reduce.js';
+export * from './shape.js';
+export * from './creation.js';
+export * from './functional.js';

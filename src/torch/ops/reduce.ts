@@ -1,0 +1,78 @@
+// Reductions over all elements or over dimensions.
+import { op } from '../dispatch.js';
+import type { Tensor } from '../tensor.js';
+
+const sumAll = op('aten::sum');
+const sumDims = op('aten::sum', 'dim_IntList');
+const meanAll = op('aten::mean');
+const meanDims = op('aten::mean', 'dim');
+const maxAll = op('aten::max');
+const maxDim = op('aten::max', 'dim');
+const minAll = op('aten::min');
+const minDim = op('aten::min', 'dim');
+const argmaxOp = op('aten::argmax');
+const argminOp = op('aten::argmin');
+const normOp = op('aten::linalg_vector_norm');
+const varOp = op('aten::var', 'correction');
+const cumsumOp = op('aten::cumsum');
+const sortOp = op('aten::sort');
+const topkOp = op('aten::topk');
+
+const dims = (dim: number | readonly number[]): number[] => (typeof dim === 'number' ? [dim] : [...dim]);
+
+export function sum(a: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
+  return dim === undefined ? sumAll.tensor(a) : sumDims.tensor(a, dims(dim), keepdim);
+}
+
+export function mean(a: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
+  return dim === undefined ? meanAll.tensor(a) : meanDims.tensor(a, dims(dim), keepdim);
+}
+
+/** Variance (unbiased by default, as torch.var). */
+export function variance(a: Tensor, dim?: number | readonly number[], unbiased = true, keepdim = false): Tensor {
+  return varOp.tensor(a, dim === undefined ? null : dims(dim), unbiased ? 1 : 0, keepdim);
+}
+
+/** The largest element, or with a dim the values and their indices along it. */
+export function max(a: Tensor): Tensor;
+export function max(a: Tensor, dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
+export function max(a: Tensor, dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+  if (dim === undefined) return maxAll.tensor(a);
+  const [values, indices] = maxDim.tensors(a, dim, keepdim);
+  return { values, indices };
+}
+
+export function min(a: Tensor): Tensor;
+export function min(a: Tensor, dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
+export function min(a: Tensor, dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
+  if (dim === undefined) return minAll.tensor(a);
+  const [values, indices] = minDim.tensors(a, dim, keepdim);
+  return { values, indices };
+}
+
+export function argmax(a: Tensor, dim?: number, keepdim = false): Tensor {
+  return argmaxOp.tensor(a, dim ?? null, keepdim);
+}
+
+export function argmin(a: Tensor, dim?: number, keepdim = false): Tensor {
+  return argminOp.tensor(a, dim ?? null, keepdim);
+}
+
+/** The p-norm over all elements or the given dims (2 by default). */
+export function norm(a: Tensor, p = 2, dim?: number | readonly number[], keepdim = false): Tensor {
+  return normOp.tensor(a, p, dim === undefined ? null : dims(dim), keepdim);
+}
+
+export function cumsum(a: Tensor, dim: number): Tensor {
+  return cumsumOp.tensor(a, dim);
+}
+
+export function sort(a: Tensor, dim = -1, descending = false): { values: Tensor; indices: Tensor } {
+  const [values, indices] = sortOp.tensors(a, dim, descending);
+  return { values, indices };
+}
+
+export function topk(a: Tensor, k: number, dim = -1, largest = true): { values: Tensor; indices: Tensor } {
+  const [values, indices] = topkOp.tensors(a, k, dim, largest, true);
+  return { values, indices };
+}

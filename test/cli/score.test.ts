@@ -1,0 +1,72 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SIIM_SAMPLE_CRLF_BOM_CSV, SIIM_SAMPLE_CSV } from '../fixture-path.js';
+
+// dist/test/cli/score.test.js -> <repo>/bin/pneumo.js
+const PNEUMO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'pneumo.js');
+
+function pneumo(...args: string[]) {
+  const run = spawnSync(process.execPath, [PNEUMO, 'score', ...args], { encoding: 'utf8' });
+  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+test('pneumo score: the sample truth against itself prints 1.000000 and exits 0', () => {
+  const run = pneumo('--truth', SIIM_SAMPLE_CSV, '--pred', SIIM_SAMPLE_CRLF_BOM_CSV);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stdout, /^SIIM score 1\.000000 \(mean per-image Dice over 10 images/);
+  assert.equal(run.stderr, '');
+});
+
+test('pneumo score: --json, --all-truth, missing ids, malformed rows and unreadable files', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'pneumo-score-cli-'));
+  try {
+    // All -1 for the first 8 sample images, one made-up id; two images missing from the prediction.
+    const ids = readFileSync(SIIM_SAMPLE_CSV, 'utf8')
+      .replace(/^\uFEFF/, '')
+      .split(/\r?\n/)
+      .map((l) => l.split(',')[0]);
+    const pred = path.join(dir, 'pred.csv');
+    writeFileSync(pred, ['ImageId,EncodedPixels', ...ids.slice(0, 8).map((id) => `${id},-1`), 'made.up,-1'].join('\n'));
+    const run = pneumo('--truth', SIIM_SAMPLE_CSV, '--pred', pred, '--json');
+    assert.equal(run.code, 0, run.stderr);
+    const report = JSON.parse(run.stdout);
+    // The first 8 rows hold 5 negatives and 3 positives: Dice 5/8.
+    assert.equal(report.score, 5 / 8);
+    assert.deepEqual(report.onlyInTruth, ids.slice(8));
+    assert.deepEqual(report.onlyInPrediction, ['made.up']);
+    // --all-truth scores the two missing positives as empty predictions: 5/10.
+    const all = JSON.parse(pneumo('--truth', SIIM_SAMPLE_CSV, '--pred', pred, '--json', '--all-truth').stdout);
+    assert.equal(all.score, 0.5);
+    assert.equal(all.countedAsEmpty, 2);
+    const text = pneumo('--truth', SIIM_SAMPLE_CSV, '--pred', pred).stdout;
+    assert.match(text, /^SIIM score 0\.625000 /);
+    assert.match(text, /only in truth: 2 \(not scored; --all-truth scores them as empty predictions\)/);
+    assert.match(text, /only in prediction: 1 \(not scored\): made\.up/);
+
+    const bad = path.join(dir, 'bad.csv');
+    writeFileSync(bad, `${ids[0]},-1\n${ids[5]},1 2 3\n${ids[6]},-1,extra\n`);
+    const malformed = pneumo('--truth', SIIM_SAMPLE_CSV, '--pred', bad);
+    assert.equal(malformed.code, 1);
+    assert.match(malformed.stdout, /^SIIM score 1\.000000 .* over 1 images/);
+    assert.match(
+      malformed.stdout,
+      new RegExp(`bad\\.csv line 2 \\(image ${ids[5].replace(/\./g, '\\.')}\\): odd count`),
+    );
+    assert.match(malformed.stdout, /bad\.csv line 3 .*expected 2 fields/);
+    assert.match(malformed.stderr, /^pneumo: 2 malformed rows/);
+
+    const missing = pneumo('--truth', path.join(dir, 'none.csv'), '--pred', pred);
+    assert.equal(missing.code, 1);
+    assert.equal(missing.stderr, `pneumo: ${path.join(dir, 'none.csv')}: cannot read the label file: no such file\n`);
+    const usage = pneumo('--truth', SIIM_SAMPLE_CSV);
+    assert.equal(usage.code, 1);
+    assert.match(usage.stderr, /required option '--pred <csv>'/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,237 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  formatLabelCsv,
+  hasMask,
+  LabelFileError,
+  LabelRowError,
+  parseLabelCsv,
+  readLabelCsv,
+  splitCsvLine,
+  writeLabelCsv,
+} from '../../src/data/labels.js';
+import { SIIM_SAMPLE_CRLF_BOM_CSV, SIIM_SAMPLE_CSV, SIIM_SAMPLE_ID_PREFIX } from '../fixture-path.js';
+
+const POSITIVE_SUFFIXES = [
+  '12743.1517875241.599591',
+  '1314.1517875167.222290',
+  '4440.1517875182.865105',
+  '4904.1517875185.355709',
+  '4982.1517875185.837576',
+];
+
+test('both SIIM sample CSVs read the same: 10 images, 5 positive, no header, trimmed RLE', async () => {
+  const plain = await readLabelCsv(SIIM_SAMPLE_CSV);
+  const crlfBom = await readLabelCsv(SIIM_SAMPLE_CRLF_BOM_CSV);
+  for (const table of [plain, crlfBom]) {
+    assert.equal(table.hasHeader, false);
+    assert.deepEqual(table.malformed, []);
+    assert.deepEqual(table.duplicates, []);
+    assert.equal(table.duplicateRowCount, 0);
+    assert.equal(table.rows.length, 10);
+    assert.equal(table.images.size, 10);
+    assert.deepEqual(
+      table.rows.map((r) => r.line),
+      [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    );
+    for (const row of table.rows) {
+      assert.ok(row.imageId.startsWith(SIIM_SAMPLE_ID_PREFIX), row.imageId);
+      assert.equal(row.encodedPixels, row.encodedPixels.trim());
+    }
+    const positives = [...table.images]
+      .filter(([, rows]) => hasMask(rows))
+      .map(([id]) => id.slice(SIIM_SAMPLE_ID_PREFIX.length));
+    assert.deepEqual(positives.sort(), [...POSITIVE_SUFFIXES].sort());
+  }
+  assert.deepEqual(crlfBom.rows, plain.rows);
+  assert.deepEqual([...crlfBom.images], [...plain.images]);
+  // The first id carries no BOM.
+  assert.equal(plain.rows[0].imageId, SIIM_SAMPLE_ID_PREFIX + '1000.1517875165.878027');
+});
+
+test('headers with and without the space, BOM, CRLF, lone CR, blank lines and no final newline', () => {
+  const expected = [
+    { imageId: 'a', encodedPixels: '1 2' },
+    { imageId: 'b', encodedPixels: '-1' },
+  ];
+  const variants = [
+    'ImageId,EncodedPixels\na,1 2\nb,-1\n',
+    '\uFEFFImageId, EncodedPixels\r\na, 1 2\r\nb, -1',
+    ' imageid , encodedpixels \r\n\r\n  a ,  1 2  \r\n\r\nb,-1\r\n\r\n',
+    'ImageId,EncodedPixels\ra,1 2\rb,-1',
+  ];
+  for (const text of variants) {
+    const table = parseLabelCsv(text, 'v.csv');
+    assert.equal(table.hasHeader, true, JSON.stringify(text));
+    assert.deepEqual(table.malformed, []);
+    assert.deepEqual(
+      table.rows.map(({ imageId, encodedPixels }) => ({ imageId, encodedPixels })),
+      expected,
+      JSON.stringify(text),
+    );
+  }
+  // Line numbers count the header and blank lines.
+  assert.deepEqual(
+    parseLabelCsv(variants[2]).rows.map((r) => r.line),
+    [3, 5],
+  );
+  assert.deepEqual(
+    parseLabelCsv('a,-1\n\nb,-1').rows.map((r) => r.line),
+    [1, 3],
+  );
+  assert.equal(parseLabelCsv('').rows.length, 0);
+  assert.equal(parseLabelCsv('ImageId,EncodedPixels\n').rows.length, 0);
+});
+
+test('quoted fields, with doubled quotes and commas inside', () => {
+  assert.deepEqual(splitCsvLine('"a,b", "1 2" ,c'), ['a,b', '1 2', 'c']);
+  assert.deepEqual(splitCsvLine('"say ""hi""",'), ['say "hi"', '']);
+  assert.deepEqual(splitCsvLine(''), ['']);
+  assert.ok('error' in splitCsvLine('"open, 1 2'));
+  assert.ok('error' in splitCsvLine('"a"b,1'));
+  const table = parseLabelCsv('"ImageId","EncodedPixels"\n"x.1","3 4"\n"x,2",-1\n');
+  assert.equal(table.hasHeader, true);
+  assert.deepEqual(
+    table.rows.map((r) => [r.imageId, r.encodedPixels]),
+    [
+      ['x.1', '3 4'],
+      ['x,2', '-1'],
+    ],
+  );
+});
+
+test('several rows of an image group in file order; duplicates are counted and kept', () => {
+  const text = [
+    'ImageId,EncodedPixels',
+    'p,10 5', // 2
+    'n,-1', // 3
+    'q,1 1',
+    'p,100 5', // 5
+    'p,10 5', // 6: repeats line 2
+    'n, -1', // 7: repeats line 3 (blank-insensitive)
+    'n,', // 8: an empty field is -1 too
+    'p,10  5', // 9: repeats line 2 again
+    'q,1 1 ', // 10: repeats line 4
+    'm,-1', // 11
+    'm,7 2', // 12: a negative row and a mask row for one image
+  ].join('\n');
+  const table = parseLabelCsv(text, 'dup.csv');
+  assert.deepEqual(table.malformed, []);
+  assert.equal(table.rows.length, 11);
+  assert.deepEqual([...table.images.keys()], ['p', 'n', 'q', 'm']);
+  assert.deepEqual(
+    table.images.get('p')!.map((r) => r.line),
+    [2, 5, 6, 9],
+  );
+  assert.deepEqual(
+    table.duplicates.map((d) => [d.imageId, d.lines]),
+    [
+      ['p', [2, 6, 9]],
+      ['n', [3, 7, 8]],
+      ['q', [4, 10]],
+    ],
+  );
+  assert.equal(table.duplicateRowCount, 5);
+  assert.deepEqual(table.mixedImages, ['m']);
+  assert.ok(hasMask(table.images.get('m')!));
+  assert.ok(!hasMask(table.images.get('n')!));
+});
+
+test('malformed rows are reported with file, line and image, and reading carries on', () => {
+  const text = [
+    'ImageId,EncodedPixels',
+    'ok.1,0 3', // 2
+    'cols.1', // 3: one field
+    'cols.3,1 2,extra', // 4: three fields
+    'odd.1,1 2 3', // 5
+    'neg.1,4 -2', // 6
+    'frac.1,1.5 2', // 7
+    'end.1,1048570 10', // 8: past the end of 1024x1024
+    ',5 5', // 9: empty ImageId
+    '"quote.1,1 2', // 10: unclosed quote
+    'ImageId,EncodedPixels', // 11: a second header
+    'ok.2,-1', // 12
+  ].join('\r\n');
+  const table = parseLabelCsv(text, 'bad.csv');
+  assert.deepEqual(
+    table.rows.map((r) => [r.line, r.imageId]),
+    [
+      [2, 'ok.1'],
+      [12, 'ok.2'],
+    ],
+  );
+  const found = table.malformed.map((e) => [e.line, e.imageId]);
+  assert.deepEqual(found, [
+    [3, 'cols.1'],
+    [4, 'cols.3'],
+    [5, 'odd.1'],
+    [6, 'neg.1'],
+    [7, 'frac.1'],
+    [8, 'end.1'],
+    [9, null],
+    [10, 'quote.1'],
+    [11, null],
+  ]);
+  for (const err of table.malformed) {
+    assert.ok(err instanceof LabelRowError);
+    assert.match(err.message, new RegExp(`^bad\\.csv line ${err.line}`));
+    if (err.imageId) assert.ok(err.message.includes(`(image ${err.imageId})`), err.message);
+  }
+  const reasons = table.malformed.map((e) => e.reason);
+  assert.match(reasons[0], /expected 2 fields \(ImageId, EncodedPixels\), found 1/);
+  assert.match(reasons[1], /found 3/);
+  assert.match(reasons[2], /odd count/);
+  assert.match(reasons[3], /"-2" in the RLE is not a non-negative integer/);
+  assert.match(reasons[4], /"1\.5"/);
+  assert.match(reasons[5], /past the end of the 1024x1024 image/);
+  assert.match(reasons[6], /empty ImageId/);
+  assert.match(reasons[7], /quote/);
+  assert.match(reasons[8], /header/);
+  // The size that runs are checked against is an option.
+  assert.equal(parseLabelCsv('s,10 6', 's.csv', { width: 4, height: 4 }).malformed.length, 0);
+  assert.match(
+    parseLabelCsv('s,10 7', 's.csv', { width: 4, height: 4 }).malformed[0].message,
+    /past the end of the 4x4/,
+  );
+});
+
+test('the SIIM writer writes a header, -1 for empty masks, and reads back to the same entries', async () => {
+  const entries = [
+    { imageId: 'id.1', encodedPixels: '5 3 10 2' },
+    { imageId: 'id.2', encodedPixels: '' },
+    { imageId: 'id.3', encodedPixels: ' -1' },
+    { imageId: 'odd,id "x"', encodedPixels: ' 1 1 ' },
+  ];
+  const text = formatLabelCsv(entries);
+  assert.equal(text, 'ImageId,EncodedPixels\nid.1,5 3 10 2\nid.2,-1\nid.3,-1\n"odd,id ""x""",1 1\n');
+  const dir = mkdtempSync(path.join(tmpdir(), 'pneumo-labels-'));
+  try {
+    const file = path.join(dir, 'submission.csv');
+    await writeLabelCsv(file, entries);
+    assert.equal(readFileSync(file, 'utf8'), text);
+    const back = await readLabelCsv(file);
+    assert.equal(back.hasHeader, true);
+    assert.deepEqual(back.malformed, []);
+    assert.deepEqual(
+      back.rows.map((r) => [r.imageId, r.encodedPixels]),
+      [
+        ['id.1', '5 3 10 2'],
+        ['id.2', '-1'],
+        ['id.3', '-1'],
+        ['odd,id "x"', '1 1'],
+      ],
+    );
+    await assert.rejects(readLabelCsv(path.join(dir, 'missing.csv')), (err: unknown) => {
+      assert.ok(err instanceof LabelFileError);
+      assert.match(err.message, /missing\.csv: cannot read the label file: no such file/);
+      return true;
+    });
+    await assert.rejects(readLabelCsv(dir), /is a folder/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  assert.throws(() => formatLabelCsv([{ imageId: ' ', encodedPixels: '-1' }]), /empty ImageId/);
+});
