@@ -33,7 +33,9 @@ interface SynthFlags {
 
 export function synthCommand(): Command {
   return new Command('synth')
-    .description('Write a synthetic SIIM-ACR-format dataset: chest radiograph DICOMs (some with a pneumothorax), train-rle.csv and synth.json')
+    .description(
+      'Write a synthetic SIIM-ACR-format dataset: chest radiograph DICOMs (some with a pneumothorax), train-rle.csv and synth.json',
+    )
     .requiredOption('--out <dir>', 'dataset folder to create')
     .option('--n <count>', 'number of images', integer, 400)
     .option('--size <pixels>', 'width and height of each image', integer, 1024)
@@ -41,12 +43,33 @@ export function synthCommand(): Command {
     .option('--positive-rate <fraction>', 'fraction of images with a pneumothorax', decimal, 0.22)
     .option('--min-area <fraction>', 'smallest pneumothorax, fraction of the image area', decimal, 0.018)
     .option('--max-area <fraction>', 'largest pneumothorax, fraction of the image area', decimal, 0.06)
-    .option('--multi-part-rate <fraction>', 'fraction of positives split into 2-3 parts, one CSV row each', decimal, 0.15)
-    .option('--duplicate-rate <fraction>', 'fraction of images whose CSV row is repeated, as in the real file', decimal, 0.01)
-    .option('--transfer-syntax <kind>', 'jpeg (JPEG baseline, like the SIIM files) or explicit (uncompressed explicit VR little endian)', 'jpeg')
+    .option(
+      '--multi-part-rate <fraction>',
+      'fraction of positives split into 2-3 parts, one CSV row each',
+      decimal,
+      0.15,
+    )
+    .option(
+      '--duplicate-rate <fraction>',
+      'fraction of images whose CSV row is repeated, as in the real file',
+      decimal,
+      0.01,
+    )
+    .option(
+      '--transfer-syntax <kind>',
+      'jpeg (JPEG baseline, like the SIIM files) or explicit (uncompressed explicit VR little endian)',
+      'jpeg',
+    )
     .option('--quality <1-100>', 'JPEG quality', integer, 90)
-    .option('--workers <count>', 'worker threads (default: the number of cores, at most 8; 0 renders on the main thread)', integer)
-    .option('--force', 'replace a synthetic dataset already in --out (removes only its DICOM folder, CSV and synth.json)')
+    .option(
+      '--workers <count>',
+      'worker threads (default: the number of cores, at most 8; 0 renders on the main thread)',
+      integer,
+    )
+    .option(
+      '--force',
+      'replace a synthetic dataset already in --out (removes only its DICOM folder, CSV and synth.json)',
+    )
     .option('--json', 'print the composition (synth.json without the per-image list) as one JSON line')
     .addHelpText(
       'after',

@@ -17,7 +17,14 @@ const ALPHAS = {
 
 export type SynthRole = keyof typeof ALPHAS;
 
-const STREAM: Record<SynthRole, number> = { positive: 1, multiPart: 2, duplicate: 3, implausibleAge: 4, male: 5, posteroAnterior: 6 };
+const STREAM: Record<SynthRole, number> = {
+  positive: 1,
+  multiPart: 2,
+  duplicate: 3,
+  implausibleAge: 4,
+  male: 5,
+  posteroAnterior: 6,
+};
 
 function roleOffset(seed: number, role: SynthRole): number {
   return Rng.derive(seed, 0x5e1ec7, STREAM[role]).next();

@@ -37,7 +37,15 @@ export interface SynthComposition {
   duplicateImageIds: string[];
   sex: { M: number; F: number };
   view: { PA: number; AP: number };
-  age: { min: number; max: number; mean: number; median: number; children: number; implausible: number; implausibleImageIds: string[] };
+  age: {
+    min: number;
+    max: number;
+    mean: number;
+    median: number;
+    children: number;
+    implausible: number;
+    implausibleImageIds: string[];
+  };
   /** 'right' is the patient's right (image left). */
   side: { right: number; left: number };
   /** Pneumothorax area over image area, for the positives. */
@@ -65,11 +73,14 @@ async function prepareFolder(outDir: string, force: boolean): Promise<void> {
   try {
     entries = await readdir(outDir);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new SynthOutputError(`${outDir}: ${(err as Error).message}`);
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new SynthOutputError(`${outDir}: ${(err as Error).message}`);
   }
   if (entries.length > 0) {
-    if (!force) throw new SynthOutputError(`${outDir} is not empty; pass force (--force) to replace a synthetic dataset there`);
-    for (const name of [DICOM_FOLDER, LABELS_FILE, SUMMARY_FILE]) await rm(path.join(outDir, name), { recursive: true, force: true });
+    if (!force)
+      throw new SynthOutputError(`${outDir} is not empty; pass force (--force) to replace a synthetic dataset there`);
+    for (const name of [DICOM_FOLDER, LABELS_FILE, SUMMARY_FILE])
+      await rm(path.join(outDir, name), { recursive: true, force: true });
   }
   await mkdir(outDir, { recursive: true });
 }
@@ -123,12 +134,21 @@ export function composition(records: readonly SynthImageRecord[], size: number):
       implausible: implausible.length,
       implausibleImageIds: implausible.map((r) => r.imageId),
     },
-    side: { right: positives.filter((r) => r.side === 'right').length, left: positives.filter((r) => r.side === 'left').length },
-    maskAreaFraction: areas.length ? { min: round(Math.min(...areas)), median: round(median(areas)), max: round(Math.max(...areas)) } : null,
+    side: {
+      right: positives.filter((r) => r.side === 'right').length,
+      left: positives.filter((r) => r.side === 'left').length,
+    },
+    maskAreaFraction: areas.length
+      ? { min: round(Math.min(...areas)), median: round(median(areas)), max: round(Math.max(...areas)) }
+      : null,
   };
 }
 
-async function renderInWorkers(options: SynthOptions, outDir: string, onDone: (reply: SynthWorkerReply) => void): Promise<void> {
+async function renderInWorkers(
+  options: SynthOptions,
+  outDir: string,
+  onDone: (reply: SynthWorkerReply) => void,
+): Promise<void> {
   const workerCount = Math.min(options.workers, options.n);
   let next = 0;
   await Promise.all(

@@ -26,7 +26,18 @@ export class DicomWriteError extends Error {
 const LONG_LENGTH_VRS = new Set<DicomVr>(['OB']);
 const TEXT_VRS = new Set<DicomVr>(['AS', 'CS', 'DA', 'DS', 'IS', 'LO', 'PN', 'SH', 'TM', 'UI']);
 /** Longest value each text VR allows (per value), from PS3.5 table 6.2-1. */
-const MAX_TEXT_LENGTH: Partial<Record<DicomVr, number>> = { AS: 4, CS: 16, DA: 8, DS: 16, IS: 12, LO: 64, PN: 64, SH: 16, TM: 16, UI: 64 };
+const MAX_TEXT_LENGTH: Partial<Record<DicomVr, number>> = {
+  AS: 4,
+  CS: 16,
+  DA: 8,
+  DS: 16,
+  IS: 12,
+  LO: 64,
+  PN: 64,
+  SH: 16,
+  TM: 16,
+  UI: 64,
+};
 
 export const EXPLICIT_VR_LITTLE_ENDIAN = '1.2.840.10008.1.2.1';
 export const JPEG_BASELINE = '1.2.840.10008.1.2.4.50';
@@ -42,7 +53,8 @@ function valueBytes(element: DicomElement): Uint8Array {
     if (typeof value !== 'string') throw new DicomWriteError(`${tagName(tag)} ${vr}: expected a string value`);
     const max = MAX_TEXT_LENGTH[vr] ?? 64;
     for (const part of value.split('\\')) {
-      if (part.length > max) throw new DicomWriteError(`${tagName(tag)} ${vr}: "${part}" is longer than ${max} characters`);
+      if (part.length > max)
+        throw new DicomWriteError(`${tagName(tag)} ${vr}: "${part}" is longer than ${max} characters`);
     }
     const text = Buffer.from(value, 'latin1');
     if (text.length % 2 === 0) return text;
@@ -94,13 +106,16 @@ function encodeEncapsulated(pixels: EncapsulatedPixelData): Buffer {
   start.writeUInt16LE(0x0010, 2);
   start.write('OB', 4, 'latin1');
   start.writeUInt32LE(0xffffffff, 8);
-  const fragments = pixels.fragments.map((f) => item(0xfffee000, f.length % 2 === 0 ? f : Buffer.concat([f, Buffer.from([0])])));
+  const fragments = pixels.fragments.map((f) =>
+    item(0xfffee000, f.length % 2 === 0 ? f : Buffer.concat([f, Buffer.from([0])])),
+  );
   return Buffer.concat([start, item(0xfffee000, new Uint8Array(0)), ...fragments, item(0xfffee0dd, new Uint8Array(0))]);
 }
 
 function checkOrder(elements: readonly { tag: number }[]): void {
   for (let i = 1; i < elements.length; i++) {
-    if (elements[i].tag >>> 0 <= elements[i - 1].tag >>> 0) throw new DicomWriteError(`element ${tagName(elements[i].tag)} is out of order or repeated`);
+    if (elements[i].tag >>> 0 <= elements[i - 1].tag >>> 0)
+      throw new DicomWriteError(`element ${tagName(elements[i].tag)} is out of order or repeated`);
   }
 }
 
@@ -113,9 +128,13 @@ export interface FileMeta {
 }
 
 /** The whole Part 10 file. `elements` must not include group 0002 and must be in ascending tag order. */
-export function writeDicomFile(meta: FileMeta, elements: readonly (DicomElement | EncapsulatedPixelData)[]): Uint8Array {
+export function writeDicomFile(
+  meta: FileMeta,
+  elements: readonly (DicomElement | EncapsulatedPixelData)[],
+): Uint8Array {
   checkOrder(elements);
-  if (elements.some((e) => e.tag >>> 16 === 0x0002)) throw new DicomWriteError('file meta elements (group 0002) are written from `meta`, not from the data set');
+  if (elements.some((e) => e.tag >>> 16 === 0x0002))
+    throw new DicomWriteError('file meta elements (group 0002) are written from `meta`, not from the data set');
   const metaBody = Buffer.concat(
     [
       { tag: 0x00020001, vr: 'OB', value: new Uint8Array([0, 1]) },

@@ -71,7 +71,8 @@ function fromApex(lung: 0 | 1, phi: number): number {
 
 /** Sets part.depth so the crescent has the given area, as far as maxDepth allows. */
 function fitDepth(part: PneumothoraxPart, lung: PolarShape, area: number, maxDepth: number): void {
-  let lo = 0, hi = maxDepth;
+  let lo = 0,
+    hi = maxDepth;
   for (let i = 0; i < 24; i++) {
     part.depth = (lo + hi) / 2;
     if (partArea(part, lung) < area) lo = part.depth;
@@ -94,7 +95,9 @@ export function drawPneumothorax(rng: Rng, anatomy: Anatomy, sizing: Pneumothora
   const shape = anatomy.lungs[lung];
   const total = Math.exp(rng.uniform(Math.log(sizing.minAreaFraction), Math.log(sizing.maxAreaFraction)));
   // Large ones wrap further round the lung; small ones sit at the apex or high on the side.
-  const bigness = (Math.log(total) - Math.log(sizing.minAreaFraction)) / Math.max(1e-9, Math.log(sizing.maxAreaFraction / sizing.minAreaFraction));
+  const bigness =
+    (Math.log(total) - Math.log(sizing.minAreaFraction)) /
+    Math.max(1e-9, Math.log(sizing.maxAreaFraction / sizing.minAreaFraction));
   // Several parts need a longer arc between them, or each would be a wedge rather than a crescent.
   let span = parts > 1 ? rng.uniform(2.2, 2.7) : rng.uniform(1.1, 1.6) + bigness * rng.uniform(0.3, 0.8);
   const startDraw = rng.next();
@@ -113,7 +116,14 @@ export function drawPneumothorax(rng: Rng, anatomy: Anatomy, sizing: Pneumothora
     const piece = (span - gap * (parts - 1)) / parts;
     result = shapes.map((shapeDraw, k) => {
       const phi = startPhi + k * (piece + gap) + piece / 2;
-      const part: PneumothoraxPart = { lung, center: fromApex(lung, phi), halfWidth: piece / 2, depth: 0, taper: shapeDraw.taper, flatness: shapeDraw.flatness };
+      const part: PneumothoraxPart = {
+        lung,
+        center: fromApex(lung, phi),
+        halfWidth: piece / 2,
+        depth: 0,
+        taper: shapeDraw.taper,
+        flatness: shapeDraw.flatness,
+      };
       fitDepth(part, shape, (total * shapeDraw.share) / shareSum, maxDepth);
       return part;
     });

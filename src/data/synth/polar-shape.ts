@@ -92,13 +92,19 @@ export class PolarShape {
 
   /** Bounding box of the outline. */
   bounds(): { x0: number; y0: number; x1: number; y1: number } {
-    let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    let x0 = Infinity,
+      y0 = Infinity,
+      x1 = -Infinity,
+      y1 = -Infinity;
     const n = this.radii.length;
     for (let k = 0; k < n; k++) {
       const theta = (TWO_PI * k) / n;
       const x = this.cx + this.radii[k] * Math.cos(theta);
       const y = this.cy + this.radii[k] * Math.sin(theta);
-      x0 = Math.min(x0, x); x1 = Math.max(x1, x); y0 = Math.min(y0, y); y1 = Math.max(y1, y);
+      x0 = Math.min(x0, x);
+      x1 = Math.max(x1, x);
+      y0 = Math.min(y0, y);
+      y1 = Math.max(y1, y);
     }
     return { x0, y0, x1, y1 };
   }

@@ -2,7 +2,10 @@
 // index) so a case does not depend on how many others are generated or in which order.
 import { Rng } from '../random.js';
 import { emptyMask, type Mask } from '../image.js';
-import { drawAnatomy, renderBody, renderBones, renderWires, type Anatomy } from './anatomy.js';
+import { drawAnatomy, type Anatomy } from './anatomy.js';
+import { renderBody } from './body.js';
+import { renderBones } from './bones.js';
+import { renderWires } from './devices.js';
 import { hasRole } from './composition.js';
 import { drawMetadata, MALE_RATE, PA_RATE, type SynthMetadata } from './metadata.js';
 import type { SynthOptions } from './options.js';
@@ -30,23 +33,35 @@ export interface SynthCase {
 const LUNG_EDGE = 0.005;
 
 /**
- * Removes the lungs' air, lays their texture over them except inside the pneumothorax, and draws the
- * pleural line. Also fills the part masks and the lung field.
+ * Removes the lungs' air and lays their texture over them except inside the pneumothorax. Also fills
+ * the part masks and the lung field.
  */
-function renderLungs(anatomy: Anatomy, texture: Float32Array, aeration: Float32Array, ptx: Pneumothorax | null, size: number, density: Float32Array, parts: Mask[], lungField: Mask): void {
+function renderLungs(
+  anatomy: Anatomy,
+  texture: Float32Array,
+  aeration: Float32Array,
+  ptx: Pneumothorax | null,
+  size: number,
+  density: Float32Array,
+  parts: Mask[],
+  lungField: Mask,
+): void {
   anatomy.lungs.forEach((lung, side) => {
     const b = lung.bounds();
     const span = anatomy.lungSpans[side];
     const myParts = ptx ? ptx.parts.map((p, k) => ({ p, k })).filter(({ p }) => p.lung === side) : [];
-    const px0 = Math.max(0, Math.floor(b.x0 * size) - 1), px1 = Math.min(size - 1, Math.ceil(b.x1 * size) + 1);
-    const py0 = Math.max(0, Math.floor(b.y0 * size) - 1), py1 = Math.min(size - 1, Math.ceil(b.y1 * size) + 1);
+    const px0 = Math.max(0, Math.floor(b.x0 * size) - 1),
+      px1 = Math.min(size - 1, Math.ceil(b.x1 * size) + 1);
+    const py0 = Math.max(0, Math.floor(b.y0 * size) - 1),
+      py1 = Math.min(size - 1, Math.ceil(b.y1 * size) + 1);
     for (let py = py0; py <= py1; py++) {
       const y = (py + 0.5) / size;
       // Bases carry more soft tissue in front of and behind them than the upper zones.
       const vertical = 1 - 0.18 * smoothstep(span.top, span.bottom, y);
       for (let px = px0; px <= px1; px++) {
         const x = (px + 0.5) / size;
-        const dx = x - lung.cx, dy = y - lung.cy;
+        const dx = x - lung.cx,
+          dy = y - lung.cy;
         const r = Math.sqrt(dx * dx + dy * dy);
         const theta = Math.atan2(dy, dx);
         const outline = lung.radiusAt(theta);
@@ -58,31 +73,97 @@ function renderLungs(anatomy: Anatomy, texture: Float32Array, aeration: Float32A
         const inner = Math.max(0, 1 - r / outline);
         const air = anatomy.airDensity * aeration[k] * vertical * (0.7 + 0.3 * Math.sqrt(Math.min(1, inner * 3)));
         let inPneumothorax = false;
-        let line = 0;
         for (const { p, k: partIndex } of myParts) {
           const depth = partDepthAt(p, theta);
-          if (depth <= 0) continue;
-          const retracted = outline * (1 - depth);
-          if (r >= retracted && r < outline) {
+          if (depth > 0 && r >= outline * (1 - depth) && r < outline) {
             inPneumothorax = true;
             parts[partIndex].data[k] = 1;
-          } else if (r < retracted && ptx) {
-            const w = ptx.lineWidth;
-            const across = (retracted - r) / w;
-            const taper = smoothstep(0, 3 * w, outline * depth);
-            line = Math.max(line, taper * Math.exp(-4 * (across - 0.5) * (across - 0.5)));
           }
         }
-        if (inPneumothorax && ptx) {
-          density[k] -= field * (air + ptx.extraAir);
-        } else {
-          density[k] -= field * air;
-          density[k] += field * texture[k];
-          if (line > 0 && ptx) density[k] += ptx.lineDensity * line;
-        }
+        if (inPneumothorax && ptx) density[k] -= field * (air + ptx.extraAir);
+        else density[k] += field * (texture[k] - air);
       }
     }
   });
+}
+
+/**
+ * The visceral pleural line: a thin bright line on the lung side of the pneumothorax's inner border,
+ * at a constant distance from the mask all round it (the crescent's ends included), measured with a
+ * chamfer distance transform over the pneumothorax's bounding box.
+ */
+function renderPleuralLine(
+  ptx: Pneumothorax,
+  parts: readonly Mask[],
+  lungField: Mask,
+  size: number,
+  density: Float32Array,
+): void {
+  // A line thinner than a pixel would alias into dashes: draw it a pixel wide and fainter, which
+  // keeps its integral, i.e. what survives downsampling.
+  const widthPx = Math.max(ptx.lineWidth * size, 1.1);
+  const gain = (ptx.lineWidth * size) / widthPx;
+  const margin = Math.ceil(2.5 * widthPx) + 2;
+  let x0 = size,
+    y0 = size,
+    x1 = -1,
+    y1 = -1;
+  const inside = new Uint8Array(size * size);
+  for (const part of parts) {
+    for (let k = 0; k < inside.length; k++) {
+      if (!part.data[k]) continue;
+      inside[k] = 1;
+      const x = k % size,
+        y = (k - x) / size;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      if (y > y1) y1 = y;
+    }
+  }
+  if (x1 < 0) return;
+  x0 = Math.max(0, x0 - margin);
+  y0 = Math.max(0, y0 - margin);
+  x1 = Math.min(size - 1, x1 + margin);
+  y1 = Math.min(size - 1, y1 + margin);
+  const w = x1 - x0 + 1,
+    h = y1 - y0 + 1;
+  const dist = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) dist[y * w + x] = inside[(y + y0) * size + x + x0] ? 0 : 1e9;
+  const diagonal = Math.SQRT2;
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const i = y * w + x;
+      let d = dist[i];
+      if (x > 0) d = Math.min(d, dist[i - 1] + 1);
+      if (y > 0) {
+        d = Math.min(d, dist[i - w] + 1);
+        if (x > 0) d = Math.min(d, dist[i - w - 1] + diagonal);
+        if (x < w - 1) d = Math.min(d, dist[i - w + 1] + diagonal);
+      }
+      dist[i] = d;
+    }
+  for (let y = h - 1; y >= 0; y--)
+    for (let x = w - 1; x >= 0; x--) {
+      const i = y * w + x;
+      let d = dist[i];
+      if (x < w - 1) d = Math.min(d, dist[i + 1] + 1);
+      if (y < h - 1) {
+        d = Math.min(d, dist[i + w] + 1);
+        if (x < w - 1) d = Math.min(d, dist[i + w + 1] + diagonal);
+        if (x > 0) d = Math.min(d, dist[i + w - 1] + diagonal);
+      }
+      dist[i] = d;
+    }
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const k = (y + y0) * size + x + x0;
+      const d = dist[y * w + x];
+      if (d === 0 || d > margin || !lungField.data[k]) continue;
+      // Distance from the border itself, which lies half a pixel from the nearest mask pixel's centre.
+      const across = (d - 0.5) / widthPx;
+      density[k] += ptx.lineDensity * gain * Math.exp(-4 * (across - 0.5) * (across - 0.5));
+    }
 }
 
 export function renderCase(options: SynthOptions, index: number): SynthCase {
@@ -94,7 +175,6 @@ export function renderCase(options: SynthOptions, index: number): SynthCase {
   const anatomyRng = new Rng(root.nextUint32());
   const ptxRng = new Rng(root.nextUint32());
   const textureRng = new Rng(root.nextUint32());
-  const boneRng = new Rng(root.nextUint32());
   const exposureRng = new Rng(root.nextUint32());
   const noiseRng = new Rng(root.nextUint32());
 
@@ -123,7 +203,8 @@ export function renderCase(options: SynthOptions, index: number): SynthCase {
   const parts = ptx ? ptx.parts.map(() => emptyMask(size, size)) : [];
   const lungField = emptyMask(size, size);
   renderLungs(anatomy, texture, aeration, ptx, size, density, parts, lungField);
-  renderBones(anatomy, boneRng, size, density);
+  if (ptx) renderPleuralLine(ptx, parts, lungField, size, density);
+  renderBones(anatomy, size, density);
   renderWires(anatomy, size, density);
 
   // Exposure: window, gamma, heel effect, quantum noise.

@@ -41,15 +41,26 @@ export function addSmoothNoise(rng: Rng, cells: number, size: number, out: Float
     for (let px = 0; px < size; px++) {
       const i = index[px];
       const base = j * g + i;
-      rows[j * size + px] = w[px * 4] * grid[base] + w[px * 4 + 1] * grid[base + 1] + w[px * 4 + 2] * grid[base + 2] + w[px * 4 + 3] * grid[base + 3];
+      rows[j * size + px] =
+        w[px * 4] * grid[base] +
+        w[px * 4 + 1] * grid[base + 1] +
+        w[px * 4 + 2] * grid[base + 2] +
+        w[px * 4 + 3] * grid[base + 3];
     }
   }
   for (let py = 0; py < size; py++) {
     const j = index[py];
-    const w0 = amplitude * w[py * 4], w1 = amplitude * w[py * 4 + 1], w2 = amplitude * w[py * 4 + 2], w3 = amplitude * w[py * 4 + 3];
-    const r0 = j * size, r1 = r0 + size, r2 = r1 + size, r3 = r2 + size;
+    const w0 = amplitude * w[py * 4],
+      w1 = amplitude * w[py * 4 + 1],
+      w2 = amplitude * w[py * 4 + 2],
+      w3 = amplitude * w[py * 4 + 3];
+    const r0 = j * size,
+      r1 = r0 + size,
+      r2 = r1 + size,
+      r3 = r2 + size;
     const o = py * size;
-    for (let px = 0; px < size; px++) out[o + px] += w0 * rows[r0 + px] + w1 * rows[r1 + px] + w2 * rows[r2 + px] + w3 * rows[r3 + px];
+    for (let px = 0; px < size; px++)
+      out[o + px] += w0 * rows[r0 + px] + w1 * rows[r1 + px] + w2 * rows[r2 + px] + w3 * rows[r3 + px];
   }
 }
 
@@ -60,15 +71,28 @@ const MIN_STROKE_RADIUS_PX = 0.75;
  * 2 * radius) into `field`, keeping the larger value where strokes overlap so that joints of one
  * vessel and crossings of two do not double up.
  */
-export function strokeSegment(field: Float32Array, size: number, x0: number, y0: number, x1: number, y1: number, radius: number, amplitude: number): void {
-  const ax = x0 * size - 0.5, ay = y0 * size - 0.5, bx = x1 * size - 0.5, by = y1 * size - 0.5;
+export function strokeSegment(
+  field: Float32Array,
+  size: number,
+  x0: number,
+  y0: number,
+  x1: number,
+  y1: number,
+  radius: number,
+  amplitude: number,
+): void {
+  const ax = x0 * size - 0.5,
+    ay = y0 * size - 0.5,
+    bx = x1 * size - 0.5,
+    by = y1 * size - 0.5;
   const rad = Math.max(MIN_STROKE_RADIUS_PX, radius * size);
   const reach = rad * 1.6;
   const minX = Math.max(0, Math.floor(Math.min(ax, bx) - reach));
   const maxX = Math.min(size - 1, Math.ceil(Math.max(ax, bx) + reach));
   const minY = Math.max(0, Math.floor(Math.min(ay, by) - reach));
   const maxY = Math.min(size - 1, Math.ceil(Math.max(ay, by) + reach));
-  const ex = bx - ax, ey = by - ay;
+  const ex = bx - ax,
+    ey = by - ay;
   const len2 = ex * ex + ey * ey;
   // A stroke thinner than a pixel would alias into dashes; it is drawn a pixel wide and fainter
   // instead, which keeps its integral (what survives downsampling).
@@ -78,7 +102,8 @@ export function strokeSegment(field: Float32Array, size: number, x0: number, y0:
     for (let px = minX; px <= maxX; px++) {
       let t = len2 > 0 ? ((px - ax) * ex + (py - ay) * ey) / len2 : 0;
       t = t < 0 ? 0 : t > 1 ? 1 : t;
-      const dx = px - ax - t * ex, dy = py - ay - t * ey;
+      const dx = px - ax - t * ex,
+        dy = py - ay - t * ey;
       const d2 = (dx * dx + dy * dy) * inv;
       if (d2 > 2.56) continue;
       const v = amp * Math.exp(-2 * d2);

@@ -2,7 +2,13 @@
 // 8-bit MONOCHROME2, bare-number PatientAge, 'view: PA' series description, dates blanked to
 // 19010101), and pixel data either JPEG baseline in one fragment like the real files or native.
 import sharp from 'sharp';
-import { EXPLICIT_VR_LITTLE_ENDIAN, JPEG_BASELINE, writeDicomFile, type DicomElement, type EncapsulatedPixelData } from './dicom-writer.js';
+import {
+  EXPLICIT_VR_LITTLE_ENDIAN,
+  JPEG_BASELINE,
+  writeDicomFile,
+  type DicomElement,
+  type EncapsulatedPixelData,
+} from './dicom-writer.js';
 import type { SynthMetadata } from './metadata.js';
 import type { SynthTransferSyntax } from './options.js';
 
@@ -24,7 +30,13 @@ function formatDecimal(value: number): string {
   return text.length <= 16 ? text : value.toPrecision(10).replace(/0+$/, '');
 }
 
-export async function siimDicom(metadata: SynthMetadata, pixels: Uint8Array, size: number, transferSyntax: SynthTransferSyntax, jpegQuality: number): Promise<Uint8Array> {
+export async function siimDicom(
+  metadata: SynthMetadata,
+  pixels: Uint8Array,
+  size: number,
+  transferSyntax: SynthTransferSyntax,
+  jpegQuality: number,
+): Promise<Uint8Array> {
   const jpeg = transferSyntax === 'jpeg';
   const spacing = formatDecimal(metadata.pixelSpacing);
   const elements: (DicomElement | EncapsulatedPixelData)[] = [
@@ -63,7 +75,11 @@ export async function siimDicom(metadata: SynthMetadata, pixels: Uint8Array, siz
   ];
   if (jpeg) {
     elements.push({ tag: 0x00282110, vr: 'CS', value: '01' }, { tag: 0x00282114, vr: 'CS', value: 'ISO_10918_1' });
-    elements.push({ tag: 0x7fe00010, encapsulated: true, fragments: [await encodeJpegBaseline(pixels, size, jpegQuality)] });
+    elements.push({
+      tag: 0x7fe00010,
+      encapsulated: true,
+      fragments: [await encodeJpegBaseline(pixels, size, jpegQuality)],
+    });
   } else {
     elements.push({ tag: 0x7fe00010, vr: 'OB', value: pixels });
   }

@@ -8,7 +8,9 @@ export interface SynthWorkerData {
   outDir: string;
 }
 
-export type SynthWorkerReply = { index: number; ok: true; record: Awaited<ReturnType<typeof writeSynthImage>> } | { index: number; ok: false; reason: string };
+export type SynthWorkerReply =
+  | { index: number; ok: true; record: Awaited<ReturnType<typeof writeSynthImage>> }
+  | { index: number; ok: false; reason: string };
 
 const { options, outDir } = workerData as SynthWorkerData;
 const port = parentPort;

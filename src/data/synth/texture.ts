@@ -27,7 +27,8 @@ function growTree(rng: Rng, lung: PolarShape, start: Branch, size: number, out: 
     for (let s = 0; s < steps; s++) {
       const length = 0.007 + b.radius * 1.4;
       angle += rng.normal(0, 0.2);
-      const nx = x + Math.cos(angle) * length, ny = y + Math.sin(angle) * length;
+      const nx = x + Math.cos(angle) * length,
+        ny = y + Math.sin(angle) * length;
       const depth = lung.depthOf(nx, ny);
       if (depth < 0.015) {
         alive = false;
@@ -63,7 +64,14 @@ export function renderLungTexture(rng: Rng, anatomy: Anatomy, size: number): Flo
       // Spread the trunks from straight up, through lateral, to straight down.
       const fan = -Math.PI / 2 + (Math.PI * (t + rng.uniform(0.2, 0.8))) / trunks;
       const angle = side === 0 ? outward - fan : outward + fan;
-      growTree(rng, lung, { x: hilum.x, y: hilum.y, angle, radius: rng.uniform(0.004, 0.0065) }, size, vessels, amplitude);
+      growTree(
+        rng,
+        lung,
+        { x: hilum.x, y: hilum.y, angle, radius: rng.uniform(0.004, 0.0065) },
+        size,
+        vessels,
+        amplitude,
+      );
     }
   });
   const mottleAmplitude = rng.uniform(0.1, 0.13);

@@ -57,7 +57,8 @@ const summary: SynthSummary = await writeSynthDataset(inProcess, { ...request, w
 test('the same seed gives the same bytes, whether rendered in-process or by worker threads', async () => {
   const threaded = path.join(root, 'b');
   await writeSynthDataset(threaded, { ...request, workers: 2 });
-  const a = hashTree(inProcess), b = hashTree(threaded);
+  const a = hashTree(inProcess),
+    b = hashTree(threaded);
   assert.equal(a.size, N + 2);
   assert.deepEqual([...b.entries()].sort(), [...a.entries()].sort());
   const otherSeed = path.join(root, 'c');

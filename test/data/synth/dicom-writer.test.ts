@@ -1,7 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import dicomParser from 'dicom-parser';
-import { DicomWriteError, EXPLICIT_VR_LITTLE_ENDIAN, writeDicomFile, type FileMeta } from '../../../src/data/synth/dicom-writer.js';
+import {
+  DicomWriteError,
+  EXPLICIT_VR_LITTLE_ENDIAN,
+  writeDicomFile,
+  type FileMeta,
+} from '../../../src/data/synth/dicom-writer.js';
 
 const meta: FileMeta = {
   mediaStorageSopClassUid: '1.2.840.10008.5.1.4.1.1.7',
@@ -42,7 +47,10 @@ test('Part 10 layout: preamble, DICM, a file meta group whose length is right, p
   assert.equal(ds.elements.x0020000d.length, 8);
   assert.equal(buf[ds.elements.x0020000d.dataOffset + 7], 0);
   assert.equal(ds.elements.x7fe00010.length, 4);
-  assert.deepEqual([...buf.subarray(ds.elements.x7fe00010.dataOffset, ds.elements.x7fe00010.dataOffset + 4)], [1, 2, 3, 0]);
+  assert.deepEqual(
+    [...buf.subarray(ds.elements.x7fe00010.dataOffset, ds.elements.x7fe00010.dataOffset + 4)],
+    [1, 2, 3, 0],
+  );
 });
 
 test('encapsulated pixel data: empty offset table, one fragment per frame, delimiter', () => {
@@ -62,7 +70,14 @@ test('encapsulated pixel data: empty offset table, one fragment per frame, delim
 });
 
 test('refuses elements out of order, file meta in the data set, and values too long for their VR', () => {
-  assert.throws(() => writeDicomFile(meta, [{ tag: 0x00100040, vr: 'CS', value: 'M' }, { tag: 0x00080060, vr: 'CS', value: 'CR' }]), DicomWriteError);
+  assert.throws(
+    () =>
+      writeDicomFile(meta, [
+        { tag: 0x00100040, vr: 'CS', value: 'M' },
+        { tag: 0x00080060, vr: 'CS', value: 'CR' },
+      ]),
+    DicomWriteError,
+  );
   assert.throws(() => writeDicomFile(meta, [{ tag: 0x00020010, vr: 'UI', value: '1.2' }]), /group 0002/);
   assert.throws(() => writeDicomFile(meta, [{ tag: 0x00101010, vr: 'AS', value: '12345' }]), /longer than 4/);
   assert.throws(() => writeDicomFile(meta, [{ tag: 0x00280010, vr: 'US', value: 'x' }]), /expected a number/);

@@ -5,7 +5,8 @@ import { chaikin, PolarShape, type Point } from '../../../src/data/synth/polar-s
 function shoelace(points: readonly Point[]): number {
   let sum = 0;
   for (let i = 0; i < points.length; i++) {
-    const a = points[i], b = points[(i + 1) % points.length];
+    const a = points[i],
+      b = points[(i + 1) % points.length];
     sum += a.x * b.y - b.x * a.y;
   }
   return Math.abs(sum) / 2;

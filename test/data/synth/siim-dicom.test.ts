@@ -83,7 +83,10 @@ test('JPEG baseline: one fragment, one grey component, decodes close to the imag
   // Find the frame header: SOF0 (baseline) with 8-bit samples and one component.
   let at = 2;
   while (jpeg[at + 1] !== 0xc0) {
-    assert.ok(![0xc1, 0xc2, 0xda].includes(jpeg[at + 1]), `unexpected marker ff${jpeg[at + 1].toString(16)} before SOF0`);
+    assert.ok(
+      ![0xc1, 0xc2, 0xda].includes(jpeg[at + 1]),
+      `unexpected marker ff${jpeg[at + 1].toString(16)} before SOF0`,
+    );
     at += 2 + jpeg.readUInt16BE(at + 2);
   }
   assert.equal(jpeg[at + 4], 8);
@@ -99,13 +102,16 @@ test('JPEG baseline: one fragment, one grey component, decodes close to the imag
 // pydicom is the reference reader most SIIM code used; run it when Debian's python3 has it.
 const pydicomAvailable = spawnSync('/usr/bin/python3', ['-c', 'import pydicom'], { stdio: 'ignore' }).status === 0;
 
-test('pydicom reads both variants and decodes the same pixels', { skip: !pydicomAvailable && 'no pydicom in /usr/bin/python3' }, async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'pneumo-synth-'));
-  try {
-    writeFileSync(path.join(dir, 'explicit.dcm'), await siimDicom(m, synthCase.pixels, SIZE, 'explicit', 90));
-    writeFileSync(path.join(dir, 'jpeg.dcm'), await siimDicom(m, synthCase.pixels, SIZE, 'jpeg', 90));
-    writeFileSync(path.join(dir, 'raw.bin'), synthCase.pixels);
-    const script = `
+test(
+  'pydicom reads both variants and decodes the same pixels',
+  { skip: !pydicomAvailable && 'no pydicom in /usr/bin/python3' },
+  async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'pneumo-synth-'));
+    try {
+      writeFileSync(path.join(dir, 'explicit.dcm'), await siimDicom(m, synthCase.pixels, SIZE, 'explicit', 90));
+      writeFileSync(path.join(dir, 'jpeg.dcm'), await siimDicom(m, synthCase.pixels, SIZE, 'jpeg', 90));
+      writeFileSync(path.join(dir, 'raw.bin'), synthCase.pixels);
+      const script = `
 import sys, json, numpy as np, pydicom
 d = sys.argv[1]
 raw = np.fromfile(d + '/raw.bin', dtype=np.uint8).reshape(${SIZE}, ${SIZE})
@@ -122,20 +128,24 @@ for name in ['explicit', 'jpeg']:
     out[name] = r
 print(json.dumps(out))
 `;
-    const run = spawnSync('/usr/bin/python3', ['-c', script, dir], { encoding: 'utf8' });
-    assert.equal(run.status, 0, run.stderr);
-    const result = JSON.parse(run.stdout) as Record<string, { sex: string; age: string; view: string; rows: number; shape?: number[]; mae?: number; pixel_error?: string }>;
-    for (const r of Object.values(result)) {
-      assert.equal(r.sex, m.patientSex);
-      assert.equal(r.age, m.patientAge);
-      assert.equal(r.view, m.viewPosition);
-      assert.equal(r.rows, SIZE);
+      const run = spawnSync('/usr/bin/python3', ['-c', script, dir], { encoding: 'utf8' });
+      assert.equal(run.status, 0, run.stderr);
+      const result = JSON.parse(run.stdout) as Record<
+        string,
+        { sex: string; age: string; view: string; rows: number; shape?: number[]; mae?: number; pixel_error?: string }
+      >;
+      for (const r of Object.values(result)) {
+        assert.equal(r.sex, m.patientSex);
+        assert.equal(r.age, m.patientAge);
+        assert.equal(r.view, m.viewPosition);
+        assert.equal(r.rows, SIZE);
+      }
+      assert.deepEqual(result.explicit.shape, [SIZE, SIZE]);
+      assert.equal(result.explicit.mae, 0);
+      // pydicom decodes JPEG only with a plugin (Pillow here); without one only the header is checked.
+      if (result.jpeg.pixel_error === undefined) assert.ok((result.jpeg.mae ?? 99) < 1.5);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
-    assert.deepEqual(result.explicit.shape, [SIZE, SIZE]);
-    assert.equal(result.explicit.mae, 0);
-    // pydicom decodes JPEG only with a plugin (Pillow here); without one only the header is checked.
-    if (result.jpeg.pixel_error === undefined) assert.ok((result.jpeg.mae ?? 99) < 1.5);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  },
+);
