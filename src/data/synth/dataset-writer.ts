@@ -144,31 +144,44 @@ export function composition(records: readonly SynthImageRecord[], size: number):
   };
 }
 
+/**
+ * Hands out image indices to worker threads one at a time, so a slow image never holds up the rest.
+ * A worker that dies takes the batch down with it (a bug, not bad input), after stopping the others.
+ */
 async function renderInWorkers(
   options: SynthOptions,
   outDir: string,
   onDone: (reply: SynthWorkerReply) => void,
 ): Promise<void> {
   const workerCount = Math.min(options.workers, options.n);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: workerCount }, () => {
-      const data: SynthWorkerData = { options, outDir };
-      const worker = new Worker(new URL('./synth-worker.js', import.meta.url), { workerData: data });
-      return new Promise<void>((resolve, reject) => {
-        const feed = () => {
-          if (next < options.n) worker.postMessage(next++);
-          else void worker.terminate().then(() => resolve());
-        };
-        worker.on('message', (reply: SynthWorkerReply) => {
-          onDone(reply);
-          feed();
-        });
-        worker.on('error', reject);
-        worker.on('online', feed);
-      });
-    }),
+  const data: SynthWorkerData = { options, outDir };
+  const workers = Array.from(
+    { length: workerCount },
+    () => new Worker(new URL('./synth-worker.js', import.meta.url), { workerData: data }),
   );
+  let next = 0;
+  try {
+    await Promise.all(
+      workers.map(
+        (worker) =>
+          new Promise<void>((resolve, reject) => {
+            const feed = () => {
+              if (next < options.n) worker.postMessage(next++);
+              else resolve();
+            };
+            worker.on('message', (reply: SynthWorkerReply) => {
+              onDone(reply);
+              feed();
+            });
+            worker.on('error', reject);
+            worker.on('exit', (code) => reject(new Error(`a synth worker exited early (code ${code})`)));
+            worker.on('online', feed);
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(workers.map((worker) => worker.terminate()));
+  }
 }
 
 /**
