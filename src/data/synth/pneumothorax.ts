@@ -133,7 +133,7 @@ export function drawPneumothorax(rng: Rng, anatomy: Anatomy, sizing: Pneumothora
   }
   return {
     parts: result,
-    lineWidth: rng.uniform(0.004, 0.006),
+    lineWidth: rng.uniform(0.005, 0.007),
     lineDensity: rng.uniform(0.12, 0.17),
     extraAir: rng.uniform(0.025, 0.045),
   };

@@ -1,13 +1,13 @@
 // Lung texture: branching vessel trees that start thick at each hilum and thin out towards the
 // periphery, plus fine mottling of the parenchyma. Both are what a pneumothorax lacks, so they are
-// sized to survive a 1024 -> 256 downsampling: peripheral vessels are still 2-4 px wide at 1024 and
-// the mottling has a period of about 12-20 px.
+// sized to survive a 1024 -> 256 (even 128) downsampling: the thinnest vessels are about 3 px wide
+// at 1024, the main ones 10-16 px, and the mottling has periods of about 14 and 25 px.
 import type { Rng } from '../random.js';
 import type { Anatomy } from './anatomy.js';
 import type { PolarShape } from './polar-shape.js';
 import { addSmoothNoise, strokeSegment } from './raster.js';
 
-const MIN_RADIUS = 0.0011;
+const MIN_RADIUS = 0.0016;
 
 interface Branch {
   x: number;
@@ -67,7 +67,7 @@ export function renderLungTexture(rng: Rng, anatomy: Anatomy, size: number): Flo
       growTree(
         rng,
         lung,
-        { x: hilum.x, y: hilum.y, angle, radius: rng.uniform(0.004, 0.0065) },
+        { x: hilum.x, y: hilum.y, angle, radius: rng.uniform(0.005, 0.008) },
         size,
         vessels,
         amplitude,
@@ -75,7 +75,7 @@ export function renderLungTexture(rng: Rng, anatomy: Anatomy, size: number): Flo
     }
   });
   const mottleAmplitude = rng.uniform(0.1, 0.13);
-  addSmoothNoise(rng, 64, size, vessels, 0.5 * mottleAmplitude);
-  addSmoothNoise(rng, 120, size, vessels, mottleAmplitude);
+  addSmoothNoise(rng, 40, size, vessels, 0.6 * mottleAmplitude);
+  addSmoothNoise(rng, 72, size, vessels, mottleAmplitude);
   return vessels;
 }
