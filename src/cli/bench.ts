@@ -13,6 +13,7 @@ registerBenchmark('engine', 'conv net training steps, TypeScript vs PyTorch (iss
 registerBenchmark('data', 'DICOM decode + resize throughput and RLE codec speed vs pydicom/Pillow');
 registerBenchmark('train', 'U-Net and classifier training steps and peak memory vs PyTorch');
 registerBenchmark('loader', 'training loader images/s at 256 with augmentation, cold and cached, 1 and 2 workers vs a PyTorch DataLoader');
+registerBenchmark('eda', 'reading 12,000 DICOM headers for the EDA vs pydicom (stop_before_pixels)');
 registerBenchmark('predict', 'end-to-end two-stage prediction latency and throughput vs PyTorch');
 
 export function benchCommand(): Command {

@@ -5,7 +5,14 @@ import { infoCommand } from './info.js';
 import { benchCommand } from './bench.js';
 import { scoreCommand } from './score.js';
 import { dicomCommand } from './dicom.js';
+import { edaCommand } from './eda.js';
 import { synthCommand } from './synth.js';
+
+// `pneumo ... | head` closes the pipe early; that is the reader's choice, not a failure.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
 
 const program = new Command('pneumo')
   .description('Pneumothorax detection and segmentation on chest X-rays (SIIM-ACR format).')
@@ -17,6 +24,7 @@ for (const make of [
   benchCommand,
   scoreCommand,
   dicomCommand,
+  edaCommand,
   synthCommand,
 ]) program.addCommand(make());
 

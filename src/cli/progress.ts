@@ -10,11 +10,7 @@ export interface ProgressReporter {
 export function progressReporter(label: string, total: number, intervalMs = 5000): ProgressReporter {
   if (process.stderr.isTTY) {
     const bar = new cliProgress.SingleBar(
-      {
-        stream: process.stderr,
-        format: `${label} [{bar}] {value}/{total} {percentage}% | eta {eta_formatted}`,
-        hideCursor: true,
-      },
+      { stream: process.stderr, format: `${label} [{bar}] {value}/{total} {percentage}% | eta {eta_formatted}`, hideCursor: true },
       cliProgress.Presets.shades_classic,
     );
     bar.start(total, 0);

@@ -4,6 +4,7 @@
 // readImage; these signatures are a contract, keep them stable.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { resizeImage } from './transforms/resize.js';
 import type { GrayImage } from './image.js';
 import { decodeDicomBytes, looksLikeDicom, type DicomMeta } from './dicom/index.js';
 
@@ -98,113 +99,10 @@ export async function writeGrayPng(image: GrayImage, file: string): Promise<void
     .toFile(file);
 }
 
-/** For each output index along one axis: source indices and weights (area average when shrinking, linear when growing). */
-function axisWeights(src: number, dst: number): { index: Int32Array; weight: Float32Array; offsets: Int32Array } {
-  const scale = src / dst;
-  const index: number[] = [];
-  const weight: number[] = [];
-  const offsets = new Int32Array(dst + 1);
-  for (let o = 0; o < dst; o++) {
-    offsets[o] = index.length;
-    if (scale >= 1) {
-      // The output pixel covers [o*scale, (o+1)*scale) of the source; weight each source pixel by overlap.
-      const start = o * scale;
-      const end = start + scale;
-      for (let s = Math.floor(start); s < Math.min(src, Math.ceil(end)); s++) {
-        const overlap = Math.min(end, s + 1) - Math.max(start, s);
-        if (overlap > 1e-9) {
-          index.push(s);
-          weight.push(overlap / scale);
-        }
-      }
-    } else {
-      const centre = Math.min(Math.max((o + 0.5) * scale - 0.5, 0), src - 1);
-      const s0 = Math.floor(centre);
-      const s1 = Math.min(s0 + 1, src - 1);
-      const t = centre - s0;
-      index.push(s0, s1);
-      weight.push(1 - t, t);
-    }
-  }
-  offsets[dst] = index.length;
-  return { index: Int32Array.from(index), weight: Float32Array.from(weight), offsets };
-}
-
-/** The 2x2 case of boxShrink in one pass (1024 -> 512, the common training size). */
-function halve(src: Float32Array, sw: number, width: number, height: number): GrayImage {
-  const pixels = new Float32Array(width * height);
-  for (let y = 0; y < height; y++) {
-    const top = 2 * y * sw;
-    const bottom = top + sw;
-    const out = y * width;
-    for (let x = 0; x < width; x++) {
-      const i = 2 * x;
-      pixels[out + x] = (src[top + i] + src[top + i + 1] + src[bottom + i] + src[bottom + i + 1]) * 0.25;
-    }
-  }
-  return { width, height, pixels };
-}
-
-/** Shrinking by whole factors (1024 -> 512): the mean of each fx x fy block, the same result as the general path, faster. */
-function boxShrink(image: GrayImage, fx: number, fy: number): GrayImage {
-  const { pixels: src, width: sw } = image;
-  const width = sw / fx;
-  const height = image.height / fy;
-  if (fx === 2 && fy === 2) return halve(src, sw, width, height);
-  const pixels = new Float32Array(width * height);
-  const scale = 1 / (fx * fy);
-  for (let y = 0; y < height; y++) {
-    const out = y * width;
-    for (let dy = 0; dy < fy; dy++) {
-      const row = (y * fy + dy) * sw;
-      for (let x = 0; x < width; x++) {
-        let sum = 0;
-        const start = row + x * fx;
-        for (let dx = 0; dx < fx; dx++) sum += src[start + dx];
-        pixels[out + x] += sum;
-      }
-    }
-    for (let x = 0; x < width; x++) pixels[out + x] *= scale;
-  }
-  return { width, height, pixels };
-}
-
 /**
  * Resizes to width x height: exact area averaging when shrinking (no aliasing of fine texture, the
  * same as OpenCV's INTER_AREA), bilinear with half-pixel centres when growing.
  */
 export function resizeGray(image: GrayImage, width: number, height: number): GrayImage {
-  if (!(Number.isInteger(width) && width > 0 && Number.isInteger(height) && height > 0)) {
-    throw new RangeError(`Expected positive integer size but received ${width}x${height}`);
-  }
-  if (width === image.width && height === image.height) return { width, height, pixels: image.pixels.slice() };
-  const { pixels: src, width: sw, height: sh } = image;
-  if (sw % width === 0 && sh % height === 0) return boxShrink(image, sw / width, sh / height);
-  const h = axisWeights(sw, width);
-  const v = axisWeights(sh, height);
-  const hIndex = h.index;
-  const hWeight = h.weight;
-  const hOffsets = h.offsets;
-  // Horizontal pass into an sh x width buffer, then vertical into height x width.
-  const mid = new Float32Array(sh * width);
-  for (let y = 0; y < sh; y++) {
-    const row = y * sw;
-    const out = y * width;
-    for (let x = 0; x < width; x++) {
-      let sum = 0;
-      const end = hOffsets[x + 1];
-      for (let k = hOffsets[x]; k < end; k++) sum += src[row + hIndex[k]] * hWeight[k];
-      mid[out + x] = sum;
-    }
-  }
-  const pixels = new Float32Array(width * height);
-  for (let y = 0; y < height; y++) {
-    const out = y * width;
-    for (let k = v.offsets[y]; k < v.offsets[y + 1]; k++) {
-      const from = v.index[k] * width;
-      const w = v.weight[k];
-      for (let x = 0; x < width; x++) pixels[out + x] += mid[from + x] * w;
-    }
-  }
-  return { width, height, pixels };
+  return resizeImage(image, width, height, 'area');
 }
