@@ -11,6 +11,7 @@ import { trainCommand } from './train.js';
 import { bundleCommand } from './bundle.js';
 import { predictCommand } from './predict.js';
 import { evaluateCommand } from './evaluate.js';
+import { synthCommand } from './synth.js';
 
 // `pneumo ... | head` closes the pipe early; that is the reader's choice, not a failure.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -34,6 +35,7 @@ for (const make of [
   bundleCommand,
   predictCommand,
   evaluateCommand,
+  synthCommand,
 ]) program.addCommand(make());
 
 await program.parseAsync(process.argv);
