@@ -47,9 +47,11 @@ export function loadEncoderWeights(
 ): PretrainedReport {
   const own = encoder.stateDict();
   const ownKeys = [...own.keys()];
+  const fromModel = encoderPart(source);
+  if (fromModel) source = fromModel.encoder;
   const absentPrefixes = encoder.classifierPrefixes.filter((prefix) => !ownKeys.some((k) => k.startsWith(prefix)));
   const renamed = new Map<string, Tensor>();
-  const dropped: string[] = [];
+  const dropped: string[] = fromModel ? fromModel.rest : [];
   let remapped = 0;
   for (const [key, value] of source) {
     const name = encoder.remapKey(key);
@@ -78,6 +80,23 @@ export function loadEncoderWeights(
     }
     return { file: label, loaded: renamed.size, dropped, remapped, firstConv };
   });
+}
+
+/**
+ * The encoder of a whole pneumo model (a training run's best.safetensors: `encoder.*` beside
+ * `decoder.*` or `head.*`), so that a classifier can start from a trained segmenter's encoder:
+ * transfer learning where no ImageNet weights are at hand. Null for a plain encoder file.
+ */
+function encoderPart(source: ReadonlyMap<string, Tensor>): { encoder: Map<string, Tensor>; rest: string[] } | null {
+  const keys = [...source.keys()];
+  if (!keys.some((k) => k.startsWith('encoder.'))) return null;
+  const encoder = new Map<string, Tensor>();
+  const rest: string[] = [];
+  for (const [key, value] of source) {
+    if (key.startsWith('encoder.')) encoder.set(key.slice('encoder.'.length), value);
+    else rest.push(key);
+  }
+  return { encoder, rest };
 }
 
 /**

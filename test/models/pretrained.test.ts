@@ -10,7 +10,7 @@ import { nn } from '../../src/torch/index.js';
 import { createEncoder } from '../../src/models/encoders.js';
 import { adaptFirstConv, loadEncoderWeights, loadPretrained } from '../../src/models/pretrained.js';
 import { SafetensorsError } from '../../src/models/safetensors-reader.js';
-import { createSegmenter } from '../../src/models/registry.js';
+import { createClassifier, createSegmenter } from '../../src/models/registry.js';
 import { safetensorsBytes } from './golden.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'pneumo-pretrained-'));
@@ -152,4 +152,17 @@ test('DenseNet: legacy `norm.1`-style keys of old torchvision checkpoints load u
     source.dispose();
     target.dispose();
   }
+});
+
+test("a trained U-Net's whole checkpoint gives its encoder to a classifier (transfer from the segmenter)", () => {
+  torch.manualSeed(11);
+  const unet = createSegmenter('unet-resnet18-w16');
+  const classifier = createClassifier('classifier-resnet18-w16');
+  const report = loadEncoderWeights(classifier.encoder, unet.stateDict(), 'segmenter run');
+  assert.ok(report.dropped.length > 0 && report.dropped.every((k) => !k.startsWith('encoder.')));
+  assert.ok(report.dropped.some((k) => k.startsWith('decoder.')));
+  for (const [key, value] of classifier.encoder.stateDict())
+    assert.deepEqual(value.toArray(), unet.stateDict().get(`encoder.${key}`)!.toArray(), key);
+  unet.dispose();
+  classifier.dispose();
 });
