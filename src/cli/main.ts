@@ -12,6 +12,7 @@ import { bundleCommand } from './bundle.js';
 import { predictCommand } from './predict.js';
 import { evaluateCommand } from './evaluate.js';
 import { synthCommand } from './synth.js';
+import { demoCommand } from './demo.js';
 
 // `pneumo ... | head` closes the pipe early; that is the reader's choice, not a failure.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -36,6 +37,7 @@ for (const make of [
   predictCommand,
   evaluateCommand,
   synthCommand,
+  demoCommand,
 ]) program.addCommand(make());
 
 await program.parseAsync(process.argv);

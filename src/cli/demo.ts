@@ -1,0 +1,61 @@
+import { Command, Option } from 'commander';
+import { runAction } from './run-action.js';
+
+interface DemoCliOptions {
+  out: string;
+  size: string;
+  seed: number;
+  force?: boolean;
+  json?: boolean;
+}
+
+export function demoCommand(): Command {
+  return new Command('demo')
+    .description(
+      'Run the whole system on data it makes itself: synthesise SIIM-format DICOMs, analyse them, train the segmenter and the classifier, bundle, choose thresholds on validation, evaluate on a separate test set, predict, and write DIR/index.html',
+    )
+    .option('--out <dir>', 'output folder (its earlier demo outputs are replaced, never reused)', 'demo-out')
+    .addOption(
+      new Option('--size <size>', 'small: ~400 images, about 10 minutes on 2 cores; full: 2000 images, larger models (an hour or more); tiny: a smoke run')
+        .choices(['small', 'full', 'tiny'])
+        .default('small'),
+    )
+    .option('--seed <n>', 'seed of the data, the split and the training', (v) => Number.parseInt(v, 10), 1)
+    .option('--force', 'replace a folder that holds files the demo did not make')
+    .option('--json', 'print the result (demo.json) on stdout')
+    .action(
+      runAction(async (opts: DemoCliOptions) => {
+        if (!Number.isInteger(opts.seed) || opts.seed < 0) throw new Error(`Expected a non-negative integer seed but received ${opts.seed}`);
+        const { runDemo } = await import('../report/demo/run-demo.js');
+        const { demoPlan } = await import('../report/demo/demo-plan.js');
+        const { rateProgress } = await import('./rate-progress.js');
+        const { trainProgress } = await import('./train-progress.js');
+        const say = (line: string) => process.stderr.write(line + '\n');
+        const result = await runDemo(
+          { out: opts.out, plan: demoPlan(opts.size), seed: opts.seed, force: Boolean(opts.force) },
+          {
+            stage: (i, n, title) => say(`\n[${i}/${n}] ${title}`),
+            note: (line) => say(`  ${line}`),
+            progress: (label, total) => rateProgress(label, total),
+            training: (epochs) => trainProgress(epochs),
+          },
+        );
+        if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
+        const h = result.headline;
+        const f = (v: number | null) => (v === null ? 'n/a' : v.toFixed(3));
+        process.stdout.write(
+          [
+            '',
+            `test set: ROC AUC ${f(h.rocAuc)}, threshold ${h.threshold}, recall ${f(h.recall)}, specificity ${f(h.specificity)}, Dice on positives ${f(h.dicePositive)}, SIIM ${f(h.siimScore)} (all-empty ${f(h.allEmptyScore)})`,
+            ...result.targets.map((t) => `target ${t.met ? 'met    ' : 'MISSED '} ${t.name}: ${t.value} (${t.target})`),
+            `${(result.seconds.total / 60).toFixed(1)} minutes; report: ${result.files.report}`,
+          ].join('\n') + '\n',
+        );
+        if (result.failures.length > 0) {
+          say(`pneumo: ${result.failures.length} item(s) failed:`);
+          for (const line of result.failures) say(`  ${line}`);
+          return 1;
+        }
+      }),
+    );
+}
