@@ -10,7 +10,6 @@ import type { PredictionRecord } from '../../pipeline/predict-files.js';
 import type { DemoResult } from './run-demo.js';
 
 const fmt = (v: number | null | undefined, digits = 3) => (v === null || v === undefined ? 'n/a' : v.toFixed(digits));
-const pct = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : `${(100 * v).toFixed(1)}%`);
 
 async function readPredictions(file: string): Promise<PredictionRecord[]> {
   try {
