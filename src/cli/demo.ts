@@ -36,7 +36,7 @@ export function demoCommand(): Command {
           {
             stage: (i, n, title) => say(`\n[${i}/${n}] ${title}`),
             note: (line) => say(`  ${line}`),
-            progress: (label, total) => rateProgress(label, total),
+            progress: (label, total, startedAt) => rateProgress(label, total, 'images', 5000, startedAt),
             training: (epochs) => trainProgress(epochs),
           },
         );

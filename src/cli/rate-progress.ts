@@ -7,8 +7,15 @@ export interface RateProgress {
   stop(): void;
 }
 
-export function rateProgress(label: string, total: number, unit = 'images', intervalMs = 5000): RateProgress {
-  const started = Date.now();
+/** `startedAt` (a Date.now() value) is when the work began, for callers that learn the total only later. */
+export function rateProgress(
+  label: string,
+  total: number,
+  unit = 'images',
+  intervalMs = 5000,
+  startedAt = Date.now(),
+): RateProgress {
+  const started = startedAt;
   const rate = (done: number) => (done / Math.max(1e-3, (Date.now() - started) / 1000)).toFixed(1);
   if (process.stderr.isTTY) {
     const bar = new cliProgress.SingleBar(

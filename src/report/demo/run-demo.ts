@@ -28,7 +28,7 @@ import type { DemoPlan } from './demo-plan.js';
 export interface DemoReporter {
   stage(index: number, total: number, title: string): void;
   note(line: string): void;
-  progress(label: string, total: number): { update(done: number): void; stop(): void };
+  progress(label: string, total: number, startedAt: number): { update(done: number): void; stop(): void };
   training(epochs: number): TrainReporter;
 }
 
@@ -161,7 +161,7 @@ export async function runDemo(options: DemoOptions, reporter: DemoReporter = SIL
       ['data', plan.images, seed, 'synth train'],
       ['test-data', plan.testImages, seed + 1000, 'synth test'],
     ] as const) {
-      const bar = reporter.progress(label, n);
+      const bar = reporter.progress(label, n, Date.now());
       const summary = await writeSynthDataset(dir(folder), { n, size: plan.imageSide, seed: s, workers, onProgress: (done) => bar.update(done) });
       bar.stop();
       for (const f of summary.failures) failures.push(`synthesis: ${JSON.stringify(f)}`);
@@ -215,6 +215,7 @@ export async function runDemo(options: DemoOptions, reporter: DemoReporter = SIL
 
   const evaluate = async (name: string, data: string, split: 'val' | 'all', choose: boolean) => {
     let bar: ReturnType<DemoReporter['progress']> | null = null;
+    const begun = Date.now();
     const result = await evaluateBundle({
       bundle: dir('bundle'),
       data,
@@ -222,7 +223,7 @@ export async function runDemo(options: DemoOptions, reporter: DemoReporter = SIL
       out: dir('evaluation', name),
       searchTriplet: choose,
       writeBundle: choose,
-      onProgress: (done, total) => (bar ??= reporter.progress(`evaluate ${name}`, total)).update(done),
+      onProgress: (done, total) => (bar ??= reporter.progress(`evaluate ${name}`, total, begun)).update(done),
     });
     (bar as ReturnType<DemoReporter['progress']> | null)?.stop();
     for (const f of result.failures) failures.push(`evaluation (${name}): ${f.file}: ${f.reason}`);
@@ -257,11 +258,12 @@ export async function runDemo(options: DemoOptions, reporter: DemoReporter = SIL
   const chosen = pickForPrediction(testIndex.items, plan.predictImages);
   const predict = async (name: string, inputs: string[]): Promise<PredictFilesSummary> => {
     let bar: ReturnType<DemoReporter['progress']> | null = null;
+    const begun = Date.now();
     const summary = await predictFiles({
       inputs,
       bundle: dir('bundle'),
       out: dir('predictions', name),
-      onProgress: (done, total) => (bar ??= reporter.progress(`predict ${name}`, total)).update(done),
+      onProgress: (done, total) => (bar ??= reporter.progress(`predict ${name}`, total, begun)).update(done),
     });
     (bar as ReturnType<DemoReporter['progress']> | null)?.stop();
     for (const f of summary.failures) failures.push(`prediction (${name}): ${f.file}: ${f.reason}`);
