@@ -11,7 +11,6 @@ import path from 'node:path';
 import * as torch from '../src/torch/index.js';
 import { readImage } from '../src/data/image-io.js';
 import { makeBundle } from '../src/pipeline/bundle.js';
-import { writeWeights } from '../src/pipeline/weights-io.js';
 import { Predictor, type StageTimings } from '../src/pipeline/predictor.js';
 import { fixture, PROJECT_ROOT } from '../test/fixture-path.js';
 import { benchModelFactory } from './predict-models.js';
@@ -24,7 +23,7 @@ type Stage = (typeof STAGES)[number];
 async function writeRun(dir: string, architecture: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const model = benchModelFactory(architecture, {});
-  await writeWeights(path.join(dir, 'best.safetensors'), model.stateDict());
+  torch.saveSafetensors(path.join(dir, 'best.safetensors'), model.stateDict());
   model.dispose();
   const run = {
     model: { name: architecture, config: {} },

@@ -6,7 +6,7 @@ import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { nn, type Tensor } from '../torch/index.js';
+import { loadSafetensors, nn, SafetensorsError, type Tensor } from '../torch/index.js';
 import {
   BUNDLE_FORMAT,
   BUNDLE_FORMAT_VERSION,
@@ -27,7 +27,6 @@ import {
   type PipelineModel,
 } from './model-contract.js';
 import { readTrainingRun, type TrainingRun } from './training-run.js';
-import { readWeights, WeightsFileError } from './weights-io.js';
 
 export const DEFAULT_PIXEL_THRESHOLD = 0.5;
 export const DEFAULT_CLASSIFIER_THRESHOLD = 0.5;
@@ -176,10 +175,11 @@ async function buildModel(
   }
   let weights: Map<string, Tensor>;
   try {
-    weights = await readWeights(path.join(dir, entry.weights));
+    weights = loadSafetensors(path.join(dir, entry.weights));
   } catch (err) {
     model.dispose();
-    if (err instanceof WeightsFileError) throw new BundleError(dir, [err.message]);
+    // Named as bundle.json names it: the bundle's folder is already in the message.
+    if (err instanceof SafetensorsError) throw new BundleError(dir, [`${entry.weights}: ${err.reason}`]);
     throw err;
   }
   try {
