@@ -206,7 +206,7 @@ export interface LoadBundleOptions {
 export async function loadBundle(dir: string, options: LoadBundleOptions = {}): Promise<LoadedBundle> {
   const bundleDir = path.resolve(dir);
   const manifest = await readBundleManifest(bundleDir);
-  const factory = options.modelFactory ?? (await registryModelFactory());
+  const factory = options.modelFactory ?? registryModelFactory;
   const classifier = await buildModel(bundleDir, 'classifier', manifest.classifier, factory);
   let segmenter: PipelineModel;
   try {
