@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes a PyTorch state dict as .safetensors without the `safetensors` package.
+"""Writes a PyTorch state dict as .safetensors without the `safetensors` package (and reads one back).
 
 The format is an 8-byte little-endian header length, a JSON header naming each tensor's dtype, shape
 and byte range, then the raw little-endian bytes. Usage:
@@ -7,7 +7,7 @@ and byte range, then the raw little-endian bytes. Usage:
   python3 scripts/torch_to_safetensors.py --torchvision resnet34 --weights IMAGENET1K_V1 resnet34.safetensors
   python3 scripts/torch_to_safetensors.py --state-dict model.pth model.safetensors
 
-Also imported by test/models/golden/torchvision_golden.py.
+Also imported by test/models/golden/torchvision_golden.py and bench/predict_reference.py.
 """
 import argparse
 import json
@@ -50,6 +50,26 @@ def save_safetensors(tensors, path, metadata=None):
         f.write(encoded)
         for raw in blobs:
             f.write(raw)
+
+
+def load_safetensors(path):
+    """Every tensor of a .safetensors file, by name (the file is trusted: written by pneumo or by this script)."""
+    codes = {code: dtype for dtype, code in DTYPES.items()}
+    with open(path, "rb") as f:
+        raw = f.read()
+    (length,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8 : 8 + length].decode("utf-8"))
+    header.pop("__metadata__", None)
+    data = raw[8 + length :]
+    tensors = {}
+    for name, entry in header.items():
+        begin, end = entry["data_offsets"]
+        dtype = codes[entry["dtype"]]
+        # bfloat16 has no NumPy type: its raw 16-bit patterns come back as int16 and are reinterpreted.
+        storage = torch.int16 if dtype == torch.bfloat16 else dtype
+        t = torch.frombuffer(bytearray(data[begin:end]), dtype=storage) if end > begin else torch.empty(0, dtype=storage)
+        tensors[name] = t.view(dtype).reshape(entry["shape"])
+    return tensors
 
 
 def main():
