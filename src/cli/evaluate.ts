@@ -101,8 +101,8 @@ export function evaluateCommand(): Command {
     .action(
       runAction(async (opts: EvaluateCliOptions) => {
         const { evaluateBundle } = await import('../evaluate/evaluate-bundle.js');
-        const { rateProgress } = await import('./rate-progress.js');
-        let progress: ReturnType<typeof rateProgress> | null = null;
+        const { progressCallback } = await import('./progress.js');
+        const progress = progressCallback('evaluate', { unit: 'images' });
         const result = await evaluateBundle({
           bundle: opts.bundle,
           data: opts.data,
@@ -117,12 +117,9 @@ export function evaluateCommand(): Command {
           tta: Boolean(opts.tta),
           batchSize: opts.batch,
           threads: opts.threads,
-          onProgress: (done, total) => {
-            progress ??= rateProgress('evaluate', total);
-            progress.update(done);
-          },
+          onProgress: progress.onProgress,
         });
-        (progress as ReturnType<typeof rateProgress> | null)?.stop();
+        progress.stop();
         if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
         else process.stdout.write(headline(result).join('\n') + `\nreport: ${result.files.report}\n`);
         if (result.failures.length > 0) {

@@ -44,8 +44,8 @@ export function predictCommand(): Command {
     .action(
       runAction(async (inputs: string[], opts: PredictOptions) => {
         const { predictFiles } = await import('../pipeline/predict-files.js');
-        const { rateProgress } = await import('./rate-progress.js');
-        let progress: ReturnType<typeof rateProgress> | null = null;
+        const { progressCallback } = await import('./progress.js');
+        const progress = progressCallback('predict', { unit: 'images' });
         const summary = await predictFiles({
           inputs,
           listFiles: opts.list,
@@ -54,12 +54,9 @@ export function predictCommand(): Command {
           tta: Boolean(opts.tta),
           batchSize: opts.batch,
           threads: opts.threads,
-          onProgress: (done, total) => {
-            progress ??= rateProgress('predict', total);
-            progress.update(done);
-          },
+          onProgress: progress.onProgress,
         });
-        (progress as ReturnType<typeof rateProgress> | null)?.stop();
+        progress.stop();
         if (opts.json) process.stdout.write(JSON.stringify(summary) + '\n');
         else {
           process.stdout.write(
