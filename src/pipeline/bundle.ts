@@ -27,6 +27,7 @@ import {
   type PipelineModel,
 } from './model-contract.js';
 import { readTrainingRun, type TrainingRun } from './training-run.js';
+import { writeJsonAtomic } from '../atomic-file.js';
 
 export const DEFAULT_PIXEL_THRESHOLD = 0.5;
 export const DEFAULT_CLASSIFIER_THRESHOLD = 0.5;
@@ -236,9 +237,6 @@ export async function updateBundleThresholds(
   const manifest = await readBundleManifest(dir);
   const updated: BundleManifest = { ...manifest, thresholds, thresholdSource: source };
   validateManifest(updated, dir);
-  const file = path.join(dir, BUNDLE_MANIFEST);
-  const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, JSON.stringify(updated, null, 2) + '\n');
-  await rename(temporary, file);
+  writeJsonAtomic(path.join(dir, BUNDLE_MANIFEST), updated);
   return updated;
 }

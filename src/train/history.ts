@@ -1,7 +1,7 @@
 // What each epoch leaves behind: one record of losses and metrics on both parts of the split, written
 // as RUN/metrics.csv (rewritten whole and atomically each epoch from the history that the checkpoint
 // also holds, so that a resumed run's CSV never has a gap or a duplicate epoch).
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from '../atomic-file.js';
 import type { PhaseMetrics } from './tasks.js';
 
 export interface EpochRecord {
