@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { indexDataset, itemMask, type DatasetItem } from '../data/dataset.js';
+import { csvText } from '../data/csv.js';
 import { readImage } from '../data/image-io.js';
 import { emptyMask } from '../data/image.js';
 import type { BundleThresholds } from '../pipeline/bundle-manifest.js';
@@ -116,10 +117,9 @@ function sweepCsv(rows: readonly SweepRow[]): string {
     'accuracy',
     'siimScore',
   ];
-  return (
-    [columns.join(','), ...rows.map((r) => columns.map((c) => (r[c] === null ? '' : String(r[c]))).join(','))].join(
-      '\n',
-    ) + '\n'
+  return csvText(
+    columns,
+    rows.map((r) => columns.map((c) => (r[c] === null ? '' : String(r[c])))),
   );
 }
 

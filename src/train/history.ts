@@ -2,6 +2,7 @@
 // as RUN/metrics.csv (rewritten whole and atomically each epoch from the history that the checkpoint
 // also holds, so that a resumed run's CSV never has a gap or a duplicate epoch).
 import { writeFileAtomic } from '../atomic-file.js';
+import { csvText } from '../data/csv.js';
 import type { PhaseMetrics } from './tasks.js';
 
 export interface EpochRecord {
@@ -53,11 +54,9 @@ export function historyCsv(history: readonly EpochRecord[]): string {
       ...validationKeys.map((k) => r.validation[k]),
       r.threshold,
       r.encoderFrozen,
-    ]
-      .map(cell)
-      .join(','),
+    ].map(cell),
   );
-  return [header.join(','), ...rows].join('\n') + '\n';
+  return csvText(header, rows);
 }
 
 export function writeHistoryCsv(file: string, history: readonly EpochRecord[]): void {
