@@ -11,9 +11,9 @@ import * as torch from '../src/torch/index.js';
 import { optim, type Tensor } from '../src/torch/index.js';
 import { engineInfo } from '../src/torch/engine-info.js';
 import { PROJECT_ROOT } from '../src/project-paths.js';
+import { PYTHON } from '../test/python.js';
 import { ResNet18Like } from './resnet18-like.js';
 
-const PYTHON = process.env.PNEUMO_PYTHON ?? '/usr/bin/python3';
 
 interface Settings {
   threads: number;

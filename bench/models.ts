@@ -5,13 +5,13 @@
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as torch from '../src/torch/index.js';
 import { createEncoder } from '../src/models/encoders.js';
+import { PROJECT_ROOT } from '../src/project-paths.js';
+import { PYTHON } from '../test/python.js';
 
-const PYTHON = '/usr/bin/python3';
 // dist/bench/models.js -> <repo>/bench/models_python.py
-const SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'models_python.py');
+const SCRIPT = path.join(PROJECT_ROOT, 'bench', 'models_python.py');
 
 const ARCHS: [ours: string, torchvision: string][] = [
   ['resnet34', 'resnet34'],

@@ -18,8 +18,8 @@ import { makeBundle } from '../src/pipeline/bundle.js';
 import { DEMO_MODELS } from '../src/pipeline/demo-models.js';
 import { Predictor, type StageTimings } from '../src/pipeline/predictor.js';
 import { fixture, PROJECT_ROOT } from '../test/fixture-path.js';
+import { PYTHON } from '../test/python.js';
 
-const PYTHON = '/usr/bin/python3';
 const INPUT = 512;
 const STAGES = ['read', 'preprocess', 'classify', 'segment', 'postprocess', 'encode'] as const;
 type Stage = (typeof STAGES)[number];

@@ -21,9 +21,10 @@ import { resolveTrainConfig } from '../src/train/config.js';
 import { loaderSource, type BatchSource } from '../src/train/batch-source.js';
 import { trainModel } from '../src/train/trainer.js';
 import type { TrainableModel } from '../src/train/trainable-model.js';
+import { PROJECT_ROOT } from '../src/project-paths.js';
+import { PYTHON } from '../test/python.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../..');
 
 interface StepJob {
   model: string;
@@ -53,7 +54,7 @@ const round = (x: number | null, digits = 3) => (x === null || !Number.isFinite(
 function runChild(command: string, args: string[], job: StepJob): StepResult {
   const out = spawnSync(command, [...args, JSON.stringify(job)], {
     encoding: 'utf8',
-    cwd: root,
+    cwd: PROJECT_ROOT,
     env: { ...process.env, PNEUMO_THREADS: String(job.threads), OMP_NUM_THREADS: String(job.threads) },
     maxBuffer: 1 << 24,
     timeout: 30 * 60 * 1000,
@@ -75,7 +76,7 @@ function runChild(command: string, args: string[], job: StepJob): StepResult {
 
 function compareStep(job: StepJob) {
   const typescript = runChild(process.execPath, [path.join(here, 'train-step.js')], job);
-  const pytorch = runChild('/usr/bin/python3', [path.join(root, 'bench', 'train_reference.py')], job);
+  const pytorch = runChild(PYTHON, [path.join(PROJECT_ROOT, 'bench', 'train_reference.py')], job);
   const timeRatio = typescript.medianStepMs / pytorch.medianStepMs;
   const memoryRatio =
     typescript.peakRssMiB !== null && pytorch.peakRssMiB !== null ? typescript.peakRssMiB / pytorch.peakRssMiB : NaN;

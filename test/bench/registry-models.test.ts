@@ -4,17 +4,13 @@
 // a U-Net and a classifier with every option that changes the module tree.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../../src/project-paths.js';
 import * as torch from '../../src/torch/index.js';
 import { createModel, MODELS, type ModelOptions } from '../../src/models/index.js';
 import { DEMO_MODELS } from '../../src/pipeline/demo-models.js';
-import { PYTHON } from '../torch/golden/python.js';
-
-const SCRIPT = path.join(PROJECT_ROOT, 'test', 'bench', 'registry_models_check.py');
+import { pythonJson } from '../python.js';
 
 const CASES: { name: string; options: ModelOptions }[] = [
   { name: DEMO_MODELS.classifier, options: {} },
@@ -43,10 +39,11 @@ for (const { name, options } of CASES) {
           torch.saveSafetensors(file, new Map([...model.stateDict(), ['__input', input], ['__output', logits]]));
         }),
       );
-      const result = JSON.parse(execFileSync(PYTHON, [SCRIPT, file, JSON.stringify(model.config)], { encoding: 'utf8' })) as {
-        parameters: number;
-        maxAbsDiff: number;
-      };
+      const result = pythonJson<{ parameters: number; maxAbsDiff: number }>(
+        'test/bench/registry_models_check.py',
+        file,
+        JSON.stringify(model.config),
+      );
       assert.equal(result.parameters, parameters);
       assert.ok(result.maxAbsDiff < 1e-4, `largest difference ${result.maxAbsDiff}`);
     } finally {
