@@ -3,9 +3,7 @@
 // `loadBundle` validates it and builds both models once, saying exactly what is wrong with a broken
 // bundle (missing file, bad JSON, unknown architecture, weights that do not match: keys listed).
 import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadSafetensors, nn, SafetensorsError, type Tensor } from '../torch/index.js';
 import {
   BUNDLE_FORMAT,
@@ -28,22 +26,10 @@ import {
 } from './model-contract.js';
 import { readTrainingRun, type TrainingRun } from './training-run.js';
 import { writeJsonAtomic } from '../atomic-file.js';
+import { pneumoVersion } from '../project-paths.js';
 
 export const DEFAULT_PIXEL_THRESHOLD = 0.5;
 export const DEFAULT_CLASSIFIER_THRESHOLD = 0.5;
-
-/** The version in pneumo's package.json (found above this file, in src/ or dist/src/). */
-export function pneumoVersion(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const file = path.join(dir, 'package.json');
-    if (existsSync(file))
-      return String((JSON.parse(readFileSync(file, 'utf8')) as { version?: string }).version ?? 'unknown');
-    const parent = path.dirname(dir);
-    if (parent === dir) return 'unknown';
-    dir = parent;
-  }
-}
 
 async function libtorchVersion(): Promise<string> {
   try {

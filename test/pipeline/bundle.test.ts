@@ -49,6 +49,7 @@ test('a bundle from two runs: manifest, weights, provenance; it loads and reprod
   assert.match(manifest.thresholdSource.method, /validation/);
   assert.deepEqual((manifest.provenance.classifier as { split: unknown }).split, { validationFraction: 0.2, seed: 1 });
   assert.match(manifest.versions.libtorch, /^\d+\.\d+/);
+  assert.match(manifest.versions.pneumo, /^\d+\.\d+\.\d+/);
   const live = torch.liveTensors();
   const bundle = await loadBundle(dir, { modelFactory: tinyModelFactory });
   torch.manualSeed(1); // the seed the run was made with
