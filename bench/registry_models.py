@@ -8,6 +8,8 @@ loads into it strictly by name (`build` then `load_strict`).
   U-Net: src/models/unet.ts (segmentation_models.pytorch's layout): per decoder block nearest x2 (or a
     2x2 stride-2 transposed conv), concatenate the skip, [scSE], conv-[bn]-relu twice, [scSE]; a 3x3
     conv head to one logit per pixel; optionally an image-level head on the deepest map.
+  DenseNet-121 encoder (classifiers only): torchvision's `features` with a first conv for the input
+    channels, then a ReLU, as src/models/densenet.ts's forwardHead.
   Classifier: src/models/classifier.ts: the encoder's last map, average (or average and max) pooling,
     dropout, one linear logit.
 
@@ -16,6 +18,7 @@ loads into it strictly by name (`build` then `load_strict`).
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+import torchvision
 from torchvision.models.resnet import BasicBlock, Bottleneck, ResNet
 
 # name -> (block, blocks per stage, stem width), as src/models/resnet.ts's table.
@@ -50,6 +53,7 @@ class ResNetEncoder(ResNet):
         self.layer4 = self._make_layer(block, width * 8, layers[3], stride=2)
         self.avgpool = nn.AdaptiveAvgPool2d(1)
         self.out_channels = [width] + [width * 2**i * block.expansion for i in range(4)]
+        self.head_channels = self.out_channels[-1]
 
     def features(self, x):
         """The five maps at strides 2, 4, 8, 16, 32."""
@@ -61,6 +65,24 @@ class ResNetEncoder(ResNet):
 
     def forward(self, x):
         return self.features(x)[-1]
+
+
+class DenseNetEncoder(nn.Module):
+    """torchvision's densenet121 `features` (conv0 for `in_channels`), no classifier; the map a classifier
+    pools. No U-Net feature maps: a U-Net here takes ResNet encoders only."""
+
+    def __init__(self, in_channels):
+        super().__init__()
+        self.features = torchvision.models.densenet121().features
+        self.features.conv0 = nn.Conv2d(in_channels, 64, kernel_size=7, stride=2, padding=3, bias=False)
+        self.head_channels = self.features.norm5.num_features
+
+    def forward(self, x):
+        return F.relu(self.features(x))
+
+
+def make_encoder(name, in_channels):
+    return DenseNetEncoder(in_channels) if name == "densenet121" else ResNetEncoder(name, in_channels)
 
 
 def conv_bn_relu(cin, cout, batch_norm):
@@ -154,8 +176,8 @@ class Classifier(nn.Module):
     def __init__(self, config):
         super().__init__()
         self.config = config
-        self.encoder = ResNetEncoder(config["encoder"], config["inChannels"])
-        features = self.encoder.out_channels[-1] * (2 if config["pooling"] == "avgmax" else 1)
+        self.encoder = make_encoder(config["encoder"], config["inChannels"])
+        features = self.encoder.head_channels * (2 if config["pooling"] == "avgmax" else 1)
         self.head = nn.Sequential(nn.Dropout(config["dropout"]), nn.Linear(features, 1))
 
     def forward(self, x):

@@ -16,7 +16,7 @@ import { Rng } from '../src/data/random.js';
 import { encodeRle } from '../src/data/rle.js';
 import { BatchLoader, type LoaderItem } from '../src/data/loader.js';
 import { measureLoaderThroughput } from '../src/data/loader-throughput.js';
-import { createModel } from '../src/models/registry.js';
+import { createModel, resolveConfig, type ModelConfig } from '../src/models/registry.js';
 import { resolveTrainConfig } from '../src/train/config.js';
 import { loaderSource, type BatchSource } from '../src/train/batch-source.js';
 import { trainModel } from '../src/train/trainer.js';
@@ -51,7 +51,7 @@ const median = (xs: number[]) => {
 };
 const round = (x: number | null, digits = 3) => (x === null || !Number.isFinite(x) ? null : Number(x.toFixed(digits)));
 
-function runChild(command: string, args: string[], job: StepJob): StepResult {
+function runChild(command: string, args: string[], job: StepJob & { config?: ModelConfig }): StepResult {
   const out = spawnSync(command, [...args, JSON.stringify(job)], {
     encoding: 'utf8',
     cwd: PROJECT_ROOT,
@@ -76,7 +76,11 @@ function runChild(command: string, args: string[], job: StepJob): StepResult {
 
 function compareStep(job: StepJob) {
   const typescript = runChild(process.execPath, [path.join(here, 'train-step.js')], job);
-  const pytorch = runChild(PYTHON, [path.join(PROJECT_ROOT, 'bench', 'train_reference.py')], job);
+  // The PyTorch side builds the architecture from its resolved config (bench/registry_models.py).
+  const pytorch = runChild(PYTHON, [path.join(PROJECT_ROOT, 'bench', 'train_reference.py')], {
+    ...job,
+    config: resolveConfig(job.model),
+  });
   const timeRatio = typescript.medianStepMs / pytorch.medianStepMs;
   const memoryRatio =
     typescript.peakRssMiB !== null && pytorch.peakRssMiB !== null ? typescript.peakRssMiB / pytorch.peakRssMiB : NaN;
