@@ -1,7 +1,8 @@
-// The prediction benchmark's PyTorch side builds pneumo's registry architectures by hand
+// The benchmarks' PyTorch side builds pneumo's registry architectures by hand
 // (bench/registry_models.py). Each build must take a pneumo state dict strictly by name, have the
 // registry's parameter count and give pneumo's outputs on the same input: the demo's two models, and
-// a U-Net and a classifier with every option that changes the module tree.
+// a U-Net and a classifier with every option that changes the module tree, and bench train's
+// DenseNet-121 classifier.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -20,6 +21,8 @@ const CASES: { name: string; options: ModelOptions }[] = [
     options: { attention: 'scse', upsampling: 'transposed', auxHead: true, batchNorm: false, inChannels: 3 },
   },
   { name: 'classifier-resnet18-w16', options: { pooling: 'avgmax' } },
+  // bench train's classifier.
+  { name: 'classifier-densenet121', options: {} },
 ];
 
 for (const { name, options } of CASES) {
