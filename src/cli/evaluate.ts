@@ -1,4 +1,5 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { integer, unitInterval } from './option-parsers.js';
 import { runAction } from './run-action.js';
 import type { EvaluationResult } from '../evaluate/evaluate-bundle.js';
 
@@ -17,22 +18,6 @@ interface EvaluateCliOptions {
   batch: number;
   threads?: number;
   json?: boolean;
-}
-
-function unitInterval(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !(n >= 0 && n <= 1))
-    throw new InvalidArgumentError(`expected a number in [0, 1], got "${value}"`);
-  return n;
-}
-
-function integer(min: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min)
-      throw new InvalidArgumentError(`expected an integer >= ${min}, got "${value}"`);
-    return n;
-  };
 }
 
 const fixed = (v: number | null | undefined, digits = 4) => (v === null || v === undefined ? 'n/a' : v.toFixed(digits));
