@@ -19,6 +19,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "scripts"))
 from registry_models import build, load_strict, parameter_count  # noqa: E402
+from siim_rle import rle_encode  # noqa: E402
 from torch_to_safetensors import load_safetensors  # noqa: E402
 
 STAGES = ["read", "preprocess", "classify", "segment", "postprocess", "encode"]
@@ -51,17 +52,6 @@ def preprocess(images, entry):
     return (batch - entry["normalization"]["mean"]) / entry["normalization"]["std"]
 
 
-def mask_to_rle(mask):
-    """SIIM RLE, column-major, (gap, length) pairs relative to the previous run end."""
-    pixels = np.concatenate([[0], mask.T.flatten(), [0]])
-    runs = np.where(pixels[1:] != pixels[:-1])[0]
-    runs[1::2] -= runs[::2]
-    starts, lengths = runs[::2].copy(), runs[1::2]
-    gaps = starts.copy()
-    gaps[1:] = starts[1:] - (starts[:-1] + lengths[:-1])
-    return " ".join(f"{g} {l}" for g, l in zip(gaps, lengths)) if len(starts) else "-1"
-
-
 def pipeline(files, models, manifest, timings, probabilities=None):
     classifier, segmenter = models
     thresholds = manifest["thresholds"]
@@ -82,7 +72,7 @@ def pipeline(files, models, manifest, timings, probabilities=None):
         full = F.interpolate(maps[k : k + 1], size=images[i].shape, mode="bilinear", align_corners=False)
         masks.append((full[0, 0] > thresholds["pixel"]).numpy().astype(np.uint8))
     t5 = time.perf_counter()
-    rles = [mask_to_rle(m) for m in masks]
+    rles = [rle_encode(m) for m in masks]
     t6 = time.perf_counter()
     for key, value in zip(STAGES, [t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4, t6 - t5]):
         timings[key] += value * 1000
