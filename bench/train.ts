@@ -23,6 +23,7 @@ import { trainModel } from '../src/train/trainer.js';
 import type { TrainableModel } from '../src/train/trainable-model.js';
 import { PROJECT_ROOT } from '../src/project-paths.js';
 import { PYTHON } from '../test/python.js';
+import { median } from './median.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -45,10 +46,6 @@ interface StepResult {
   error?: string;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const round = (x: number | null, digits = 3) => (x === null || !Number.isFinite(x) ? null : Number(x.toFixed(digits)));
 
 function runChild(command: string, args: string[], job: StepJob & { config?: ModelConfig }): StepResult {
