@@ -27,7 +27,8 @@ import { median } from './median.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-interface StepJob {
+/** One training-step comparison, as both children receive it (JSON on the command line). */
+export interface StepJob {
   model: string;
   size: number;
   batch: number;
