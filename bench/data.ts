@@ -9,8 +9,8 @@ import { readDicomHeader } from '../src/data/dicom/index.js';
 import { readImage, resizeGray } from '../src/data/image-io.js';
 import { decodeRle, encodeRle } from '../src/data/rle.js';
 import { fixture, PROJECT_ROOT } from '../test/fixture-path.js';
+import { PYTHON } from '../test/python.js';
 
-const PYTHON = '/usr/bin/python3';
 
 function siimFiles(): string[] {
   const dir = fixture('siim-sample');

@@ -11,6 +11,7 @@ import { readHeaders } from '../src/report/eda/read-headers.js';
 import { findDicomFiles } from '../src/data/dataset.js';
 import { readDicomHeader } from '../src/data/dicom/index.js';
 import { PROJECT_ROOT, SIIM_SAMPLE } from '../test/fixture-path.js';
+import { PYTHON } from '../test/python.js';
 
 export async function run({ quick }: { quick: boolean }): Promise<object> {
   const files = quick ? 1200 : 12000;
@@ -35,7 +36,7 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
 
     const list = path.join(dir, 'files.txt');
     await writeFile(list, found.join('\n'));
-    const py = spawnSync('/usr/bin/python3', [path.join(PROJECT_ROOT, 'bench', 'eda-headers.py'), list], { encoding: 'utf8' });
+    const py = spawnSync(PYTHON, [path.join(PROJECT_ROOT, 'bench', 'eda-headers.py'), list], { encoding: 'utf8' });
     if (py.status !== 0) throw new Error(`bench eda: the pydicom reference failed: ${py.stderr.trim().split('\n').at(-1)}`);
     const python = JSON.parse(py.stdout) as { files: number; seconds: number };
     return {

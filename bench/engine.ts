@@ -11,9 +11,10 @@ import * as torch from '../src/torch/index.js';
 import { optim, type Tensor } from '../src/torch/index.js';
 import { engineInfo } from '../src/torch/engine-info.js';
 import { PROJECT_ROOT } from '../src/project-paths.js';
+import { PYTHON } from '../test/python.js';
+import { median } from './median.js';
 import { ResNet18Like } from './resnet18-like.js';
 
-const PYTHON = process.env.PNEUMO_PYTHON ?? '/usr/bin/python3';
 
 interface Settings {
   threads: number;
@@ -25,12 +26,6 @@ interface StepTiming {
   ms: number;
   cpu_ms: number;
   faults: number;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** Ours: zero grads, forward, BCE-with-logits, backward, SGD step, the step's tensors in a scope. */

@@ -5,13 +5,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { Rng } from '../src/data/random.js';
 import { encodeRle } from '../src/data/rle.js';
 import { measureLoaderThroughput } from '../src/data/loader-throughput.js';
 import type { LoaderItem } from '../src/data/loader.js';
 import type { AugmentConfig } from '../src/data/transforms/compose.js';
+import { PROJECT_ROOT } from '../src/project-paths.js';
+import { PYTHON } from '../test/python.js';
 
 const SOURCE = 1024;
 const SIZE = 256;
@@ -44,9 +45,9 @@ async function writeSources(dir: string, count: number): Promise<LoaderItem[]> {
 }
 
 function runPython(items: LoaderItem[], workers: number[]): Record<string, { cold: number; cached: number }> | { error: string } {
-  const script = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bench/loader_reference.py');
+  const script = path.join(PROJECT_ROOT, 'bench', 'loader_reference.py');
   const job = JSON.stringify({ items, size: SIZE, batchSize: BATCH, workers, seed: 1 });
-  const out = spawnSync('/usr/bin/python3', [script], { input: job, encoding: 'utf8', maxBuffer: 1 << 26 });
+  const out = spawnSync(PYTHON, [script], { input: job, encoding: 'utf8', maxBuffer: 1 << 26 });
   if (out.status !== 0) return { error: (out.stderr || out.error?.message || 'python failed').trim().split('\n').slice(-1)[0] };
   return (JSON.parse(out.stdout.trim().split('\n').pop()!) as { results: Record<string, { cold: number; cached: number }> }).results;
 }

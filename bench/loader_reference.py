@@ -10,19 +10,8 @@ import torchvision.transforms.functional as TF
 from PIL import Image
 from torch.utils.data import DataLoader, Dataset
 
-
-def rle_decode(rows, width, height):
-    flat = np.zeros(width * height, np.uint8)
-    for rle in rows:
-        if rle.strip() in ("", "-1"):
-            continue
-        numbers = np.asarray(rle.split(), dtype=np.int64)
-        position = 0
-        for gap, length in zip(numbers[0::2], numbers[1::2]):
-            position += gap
-            flat[position:position + length] = 1
-            position += length
-    return flat.reshape(width, height).T  # column-major runs
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+from siim_rle import rle_decode  # noqa: E402
 
 
 class Items(Dataset):

@@ -5,13 +5,14 @@
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as torch from '../src/torch/index.js';
 import { createEncoder } from '../src/models/encoders.js';
+import { PROJECT_ROOT } from '../src/project-paths.js';
+import { PYTHON } from '../test/python.js';
+import { median } from './median.js';
 
-const PYTHON = '/usr/bin/python3';
 // dist/bench/models.js -> <repo>/bench/models_python.py
-const SCRIPT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'models_python.py');
+const SCRIPT = path.join(PROJECT_ROOT, 'bench', 'models_python.py');
 
 const ARCHS: [ours: string, torchvision: string][] = [
   ['resnet34', 'resnet34'],
@@ -25,7 +26,7 @@ interface Timing {
 }
 
 /** Median wall and CPU (all threads) milliseconds per call, after one warm-up call. */
-function median(fn: () => void, reps: number): Timing {
+function medianTiming(fn: () => void, reps: number): Timing {
   fn();
   const wall: number[] = [];
   const cpu: number[] = [];
@@ -37,11 +38,7 @@ function median(fn: () => void, reps: number): Timing {
     wall.push(performance.now() - start);
     cpu.push((used.user + used.system) / 1000);
   }
-  const mid = (v: number[]) => {
-    const s = [...v].sort((a, b) => a - b);
-    return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-  };
-  return { ms: mid(wall), cpuMs: mid(cpu) };
+  return { ms: median(wall), cpuMs: median(cpu) };
 }
 
 interface PythonTiming {
@@ -64,9 +61,9 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
     const x = torch.randn([batch, 3, size, size]).keep();
     try {
       encoder.eval();
-      const forward = median(() => torch.noGrad(() => torch.scope(() => void encoder.forward(x))), reps);
+      const forward = medianTiming(() => torch.noGrad(() => torch.scope(() => void encoder.forward(x))), reps);
       encoder.train();
-      const train = median(
+      const train = medianTiming(
         () =>
           torch.scope(() => {
             encoder.zeroGrad();

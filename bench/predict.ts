@@ -1,42 +1,59 @@
 // `pneumo bench predict`: end-to-end two-stage prediction on the SIIM sample DICOMs (1024x1024, JPEG
-// baseline) with both models at input 512: latency per image by stage (read + decode, preprocess,
-// classify, segment, postprocess = upsample to 1024 + pixel threshold + minimum area, encode = RLE)
-// and throughput in images/s for batches, against the same pipeline in PyTorch eager with pydicom
-// decode (bench/predict_reference.py), same machine, same run, same thread count. The classifier
-// threshold is 0 so that every image goes through both stages (the worst case).
+// baseline) with the demo bundle at input 512 (DEMO_MODELS, random weights: time, not quality):
+// latency per image by stage (read + decode, preprocess, classify, segment, postprocess = upsample to
+// 1024 + pixel threshold + minimum area, encode = RLE) and throughput in images/s for batches, against
+// the same pipeline in PyTorch eager with pydicom decode (bench/predict_reference.py), same machine,
+// same run, same thread count. The PyTorch side builds the bundle's architectures by hand
+// (bench/registry_models.py) and loads the bundle's own weights strictly by name, so both sides run the
+// same networks; the parameter counts and the classifier's probabilities of both sides are printed as
+// the check. The classifier threshold is 0 so that every image goes through both stages (the worst case).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as torch from '../src/torch/index.js';
 import { readImage } from '../src/data/image-io.js';
+import { createModel, IMAGENET_NORMALIZATION, MODELS } from '../src/models/index.js';
 import { makeBundle } from '../src/pipeline/bundle.js';
-import { writeWeights } from '../src/pipeline/weights-io.js';
+import { DEMO_MODELS } from '../src/pipeline/demo-models.js';
 import { Predictor, type StageTimings } from '../src/pipeline/predictor.js';
 import { fixture, PROJECT_ROOT } from '../test/fixture-path.js';
-import { benchModelFactory } from './predict-models.js';
+import { PYTHON } from '../test/python.js';
 
-const PYTHON = '/usr/bin/python3';
 const INPUT = 512;
 const STAGES = ['read', 'preprocess', 'classify', 'segment', 'postprocess', 'encode'] as const;
 type Stage = (typeof STAGES)[number];
 
-async function writeRun(dir: string, architecture: string): Promise<void> {
+export interface PredictBenchOptions {
+  quick: boolean;
+  /** Registry names; the demo's (DEMO_MODELS) by default. */
+  classifier?: string;
+  segmenter?: string;
+}
+
+/** Writes a training run folder with a freshly initialised registry model; returns its parameter count. */
+function writeRun(dir: string, architecture: string): number {
   mkdirSync(dir, { recursive: true });
-  const model = benchModelFactory(architecture, {});
-  await writeWeights(path.join(dir, 'best.safetensors'), model.stateDict());
-  model.dispose();
+  const model = createModel(architecture);
+  const parameters = model.parameters().reduce((sum, p) => sum + p.numel, 0);
+  torch.saveSafetensors(path.join(dir, 'best.safetensors'), model.stateDict());
   const run = {
-    model: { name: architecture, config: {} },
+    model: { name: architecture, config: model.config },
     inputSize: INPUT,
-    normalization: { mean: 0.449, std: 0.226 },
+    normalization: { mean: IMAGENET_NORMALIZATION.grayMean, std: IMAGENET_NORMALIZATION.grayStd },
   };
+  model.dispose();
   writeFileSync(path.join(dir, 'run.json'), JSON.stringify(run));
+  return parameters;
 }
 
 const round = (v: number, digits = 1) => Number(v.toFixed(digits));
 
-export async function run({ quick }: { quick: boolean }): Promise<object> {
+export async function run({
+  quick,
+  classifier = DEMO_MODELS.classifier,
+  segmenter = DEMO_MODELS.segmenter,
+}: PredictBenchOptions): Promise<object> {
   const dir = fixture('siim-sample');
   const all = readdirSync(dir)
     .filter((f) => f.endsWith('.dcm'))
@@ -48,8 +65,10 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
   const work = mkdtempSync(path.join(os.tmpdir(), 'pneumo-bench-predict-'));
   try {
     torch.manualSeed(0);
-    await writeRun(path.join(work, 'c'), 'bench-classifier');
-    await writeRun(path.join(work, 's'), 'bench-unet');
+    const oursParameters = {
+      classifier: writeRun(path.join(work, 'c'), classifier),
+      segmenter: writeRun(path.join(work, 's'), segmenter),
+    };
     const bundle = path.join(work, 'bundle');
     await makeBundle({
       classifierRun: path.join(work, 'c'),
@@ -57,7 +76,7 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
       out: bundle,
       thresholds: { classifier: 0 },
     });
-    const predictor = await Predictor.load(bundle, { modelFactory: benchModelFactory, threads });
+    const predictor = await Predictor.load(bundle, { threads });
 
     predictor.predict([await readImage(files[0])]); // warm-up: codec, kernels
     const latency: Record<Stage, number> = {
@@ -68,11 +87,13 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
       postprocess: 0,
       encode: 0,
     };
+    const oursProbabilities: number[] = [];
     for (const file of files) {
       const start = performance.now();
       const image = await readImage(file);
       latency.read += performance.now() - start;
       const [p] = predictor.predict([image]);
+      oursProbabilities.push(p.probability);
       for (const stage of STAGES.slice(1) as (keyof StageTimings)[]) latency[stage] += p.timings[stage];
     }
     for (const s of STAGES) latency[s] /= files.length;
@@ -88,14 +109,7 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
 
     const py = spawnSync(
       PYTHON,
-      [
-        path.join(PROJECT_ROOT, 'bench/predict_reference.py'),
-        String(threads),
-        String(INPUT),
-        '1',
-        String(batch),
-        ...files,
-      ],
+      [path.join(PROJECT_ROOT, 'bench/predict_reference.py'), String(threads), '1', String(batch), bundle, ...files],
       {
         cwd: os.tmpdir(),
         encoding: 'utf8',
@@ -105,6 +119,8 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
       latency_ms: Record<Stage, number>;
       latency_total_ms: number;
       images_per_s: number;
+      parameters: { classifier: number; segmenter: number };
+      classifier_probabilities: number[];
       versions: string;
     } | null = null;
     let pythonError: string | null = null;
@@ -126,8 +142,27 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
       images: files.length,
       image_size: '1024x1024 SIIM DICOM (JPEG baseline)',
       input_size: INPUT,
-      architectures:
-        'stand-ins of bench/predict-models.ts (VGG-style classifier, U-Net on the same encoder; channels 16-128), identical on both sides',
+      architectures: { classifier, segmenter },
+      parameters: {
+        registry: { classifier: MODELS[classifier].params, segmenter: MODELS[segmenter].params },
+        ours: oursParameters,
+        pytorch: python ? python.parameters : null,
+        match: python
+          ? python.parameters.classifier === oursParameters.classifier &&
+            python.parameters.segmenter === oursParameters.segmenter &&
+            oursParameters.classifier === MODELS[classifier].params &&
+            oursParameters.segmenter === MODELS[segmenter].params
+          : null,
+      },
+      classifier_probabilities: { ours: oursProbabilities, pytorch: python ? python.classifier_probabilities : null },
+      // Same weights, same input: 0 (or float32 rounding) when both sides run the same network.
+      classifier_probability_max_abs_diff: python
+        ? Number(
+            Math.max(...oursProbabilities.map((p, i) => Math.abs(p - python.classifier_probabilities[i]))).toExponential(
+              2,
+            ),
+          )
+        : null,
       threads,
       batch,
       latency_ms: {

@@ -8,15 +8,8 @@ import { AdamW, clipGradNorm } from '../src/torch/optim/index.js';
 import { createModel } from '../src/models/registry.js';
 import { bceWithLogitsLoss, softDiceLoss } from '../src/train/losses/index.js';
 import type { SegmentationLogits } from '../src/train/trainable-model.js';
+import type { StepJob } from './train.js';
 
-interface Job {
-  model: string;
-  size: number;
-  batch: number;
-  steps: number;
-  warmup: number;
-  threads: number;
-}
 
 function vmHwmKiB(): number | null {
   const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
@@ -24,7 +17,7 @@ function vmHwmKiB(): number | null {
 }
 
 function main(): void {
-  const job = JSON.parse(process.argv[2]) as Job;
+  const job = JSON.parse(process.argv[2]) as StepJob;
   torch.setNumThreads(job.threads);
   torch.manualSeed(1);
   const model = createModel(job.model);

@@ -16,16 +16,19 @@ import { Rng } from '../src/data/random.js';
 import { encodeRle } from '../src/data/rle.js';
 import { BatchLoader, type LoaderItem } from '../src/data/loader.js';
 import { measureLoaderThroughput } from '../src/data/loader-throughput.js';
-import { createModel } from '../src/models/registry.js';
+import { createModel, resolveConfig, type ModelConfig } from '../src/models/registry.js';
 import { resolveTrainConfig } from '../src/train/config.js';
 import { loaderSource, type BatchSource } from '../src/train/batch-source.js';
 import { trainModel } from '../src/train/trainer.js';
 import type { TrainableModel } from '../src/train/trainable-model.js';
+import { PROJECT_ROOT } from '../src/project-paths.js';
+import { PYTHON } from '../test/python.js';
+import { median } from './median.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../..');
 
-interface StepJob {
+/** One training-step comparison, as both children receive it (JSON on the command line). */
+export interface StepJob {
   model: string;
   size: number;
   batch: number;
@@ -44,16 +47,12 @@ interface StepResult {
   error?: string;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? NaN : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const round = (x: number | null, digits = 3) => (x === null || !Number.isFinite(x) ? null : Number(x.toFixed(digits)));
 
-function runChild(command: string, args: string[], job: StepJob): StepResult {
+function runChild(command: string, args: string[], job: StepJob & { config?: ModelConfig }): StepResult {
   const out = spawnSync(command, [...args, JSON.stringify(job)], {
     encoding: 'utf8',
-    cwd: root,
+    cwd: PROJECT_ROOT,
     env: { ...process.env, PNEUMO_THREADS: String(job.threads), OMP_NUM_THREADS: String(job.threads) },
     maxBuffer: 1 << 24,
     timeout: 30 * 60 * 1000,
@@ -75,7 +74,11 @@ function runChild(command: string, args: string[], job: StepJob): StepResult {
 
 function compareStep(job: StepJob) {
   const typescript = runChild(process.execPath, [path.join(here, 'train-step.js')], job);
-  const pytorch = runChild('/usr/bin/python3', [path.join(root, 'bench', 'train_reference.py')], job);
+  // The PyTorch side builds the architecture from its resolved config (bench/registry_models.py).
+  const pytorch = runChild(PYTHON, [path.join(PROJECT_ROOT, 'bench', 'train_reference.py')], {
+    ...job,
+    config: resolveConfig(job.model),
+  });
   const timeRatio = typescript.medianStepMs / pytorch.medianStepMs;
   const memoryRatio =
     typescript.peakRssMiB !== null && pytorch.peakRssMiB !== null ? typescript.peakRssMiB / pytorch.peakRssMiB : NaN;

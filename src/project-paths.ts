@@ -15,6 +15,12 @@ function findProjectRoot(): string {
 /** The folder holding pneumo's package.json. */
 export const PROJECT_ROOT = findProjectRoot();
 
+/** The version in pneumo's package.json. */
+export function pneumoVersion(): string {
+  const pkg = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version?: string };
+  return String(pkg.version ?? 'unknown');
+}
+
 /**
  * The shared fixtures folder: PNEUMO_FIXTURES if set, else the first `shared/fixtures` beside the
  * project or above it (CI clones the repository with shared/ beside it; a worktree sits deeper).

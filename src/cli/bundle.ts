@@ -1,4 +1,5 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { number, unitInterval } from './option-parsers.js';
 import { runAction } from './run-action.js';
 
 interface BundleOptions {
@@ -10,19 +11,6 @@ interface BundleOptions {
   minArea?: number;
   force?: boolean;
   json?: boolean;
-}
-
-function unitInterval(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !(n >= 0 && n <= 1))
-    throw new InvalidArgumentError(`expected a number in [0, 1], got "${value}"`);
-  return n;
-}
-
-function nonNegative(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !(n >= 0)) throw new InvalidArgumentError(`expected a number >= 0, got "${value}"`);
-  return n;
 }
 
 export function bundleCommand(): Command {
@@ -41,7 +29,7 @@ export function bundleCommand(): Command {
       unitInterval,
     )
     .option('--pixel-threshold <p>', 'pixel probability threshold (default 0.5)', unitInterval)
-    .option('--min-area <pixels>', 'minimum mask area in pixels at 1024x1024 scale (default 0)', nonNegative)
+    .option('--min-area <pixels>', 'minimum mask area in pixels at 1024x1024 scale (default 0)', number(0))
     .option('--force', 'replace an existing bundle folder')
     .option('--json', 'print bundle.json')
     .addHelpText(

@@ -28,7 +28,7 @@ export function demoCommand(): Command {
         if (!Number.isInteger(opts.seed) || opts.seed < 0) throw new Error(`Expected a non-negative integer seed but received ${opts.seed}`);
         const { runDemo } = await import('../report/demo/run-demo.js');
         const { demoPlan } = await import('../report/demo/demo-plan.js');
-        const { rateProgress } = await import('./rate-progress.js');
+        const { progressReporter } = await import('./progress.js');
         const { trainProgress } = await import('./train-progress.js');
         const say = (line: string) => process.stderr.write(line + '\n');
         const result = await runDemo(
@@ -36,7 +36,7 @@ export function demoCommand(): Command {
           {
             stage: (i, n, title) => say(`\n[${i}/${n}] ${title}`),
             note: (line) => say(`  ${line}`),
-            progress: (label, total, startedAt) => rateProgress(label, total, 'images', 5000, startedAt),
+            progress: (label, total, startedAt) => progressReporter(label, total, { unit: 'images', startedAt }),
             training: (epochs) => trainProgress(epochs),
           },
         );

@@ -1,6 +1,5 @@
 import { Command } from 'commander';
 import { runAction, UsageError } from './run-action.js';
-import type { ProgressReporter } from './progress.js';
 
 interface EdaOptions {
   data?: string;
@@ -42,19 +41,16 @@ Examples:
         const { runEda } = await import('../report/eda/run-eda.js');
         const { writeEdaReport } = await import('../report/eda/eda-report.js');
         const { edaSummaryLines } = await import('../report/eda/summary.js');
-        const { progressReporter } = await import('./progress.js');
+        const { progressCallback } = await import('./progress.js');
 
-        let progress: ProgressReporter | undefined;
+        const progress = progressCallback('reading DICOM headers');
         const result = await runEda({
           dataDir: opts.data,
           labelsFile: opts.labels,
           concurrency,
-          onHeaderProgress: (done, total) => {
-            progress ??= progressReporter('reading DICOM headers', total);
-            progress.update(done);
-          },
+          onHeaderProgress: progress.onProgress,
         });
-        progress?.stop();
+        progress.stop();
         const outputs = await writeEdaReport(result, opts.out);
 
         if (opts.json) {

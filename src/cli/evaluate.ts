@@ -1,4 +1,5 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { integer, unitInterval } from './option-parsers.js';
 import { runAction } from './run-action.js';
 import type { EvaluationResult } from '../evaluate/evaluate-bundle.js';
 
@@ -17,22 +18,6 @@ interface EvaluateCliOptions {
   batch: number;
   threads?: number;
   json?: boolean;
-}
-
-function unitInterval(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !(n >= 0 && n <= 1))
-    throw new InvalidArgumentError(`expected a number in [0, 1], got "${value}"`);
-  return n;
-}
-
-function integer(min: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min)
-      throw new InvalidArgumentError(`expected an integer >= ${min}, got "${value}"`);
-    return n;
-  };
 }
 
 const fixed = (v: number | null | undefined, digits = 4) => (v === null || v === undefined ? 'n/a' : v.toFixed(digits));
@@ -101,8 +86,8 @@ export function evaluateCommand(): Command {
     .action(
       runAction(async (opts: EvaluateCliOptions) => {
         const { evaluateBundle } = await import('../evaluate/evaluate-bundle.js');
-        const { rateProgress } = await import('./rate-progress.js');
-        let progress: ReturnType<typeof rateProgress> | null = null;
+        const { progressCallback } = await import('./progress.js');
+        const progress = progressCallback('evaluate', { unit: 'images' });
         const result = await evaluateBundle({
           bundle: opts.bundle,
           data: opts.data,
@@ -117,12 +102,9 @@ export function evaluateCommand(): Command {
           tta: Boolean(opts.tta),
           batchSize: opts.batch,
           threads: opts.threads,
-          onProgress: (done, total) => {
-            progress ??= rateProgress('evaluate', total);
-            progress.update(done);
-          },
+          onProgress: progress.onProgress,
         });
-        (progress as ReturnType<typeof rateProgress> | null)?.stop();
+        progress.stop();
         if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
         else process.stdout.write(headline(result).join('\n') + `\nreport: ${result.files.report}\n`);
         if (result.failures.length > 0) {

@@ -13,6 +13,7 @@ import { predictCommand } from './predict.js';
 import { evaluateCommand } from './evaluate.js';
 import { synthCommand } from './synth.js';
 import { demoCommand } from './demo.js';
+import { pneumoVersion } from '../project-paths.js';
 
 // `pneumo ... | head` closes the pipe early; that is the reader's choice, not a failure.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -23,7 +24,7 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 const program = new Command('pneumo')
   .description('Pneumothorax detection and segmentation on chest X-rays (SIIM-ACR format).')
   .showHelpAfterError('(run with --help for usage)')
-  .version('0.1.0');
+  .version(pneumoVersion());
 
 for (const make of [
   infoCommand,

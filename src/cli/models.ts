@@ -1,4 +1,5 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { integer } from './option-parsers.js';
 import { runAction, UsageError } from './run-action.js';
 
 interface ModelsOptions {
@@ -14,12 +15,6 @@ interface ModelRow {
   gflops: number;
 }
 
-function parseSize(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
-  return n;
-}
-
 export function modelsCommand(): Command {
   return new Command('models')
     .description('List the model registry: task, encoder, parameters and forward GFLOPs per image')
@@ -27,7 +22,7 @@ export function modelsCommand(): Command {
     .option(
       '--size <pixels>',
       'square input side for the FLOPs count (padded to a multiple of 32 for U-Nets)',
-      parseSize,
+      integer(1),
       256,
     )
     .option('--json', 'print one JSON object per model, one per line')

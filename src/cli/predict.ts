@@ -1,4 +1,5 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { integer } from './option-parsers.js';
 import { runAction } from './run-action.js';
 
 interface PredictOptions {
@@ -9,12 +10,6 @@ interface PredictOptions {
   list: string[];
   threads?: number;
   json?: boolean;
-}
-
-function positiveInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
-  return n;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -29,9 +24,9 @@ export function predictCommand(): Command {
     .requiredOption('--bundle <dir>', 'model bundle made by `pneumo bundle`')
     .requiredOption('--out <dir>', 'output folder (created if needed)')
     .option('--tta', 'horizontal-flip test-time augmentation for both models (about twice the compute)')
-    .option('--batch <n>', 'images per batch', positiveInteger, 4)
+    .option('--batch <n>', 'images per batch', integer(1), 4)
     .option('--list <file>', 'a file listing input paths, one per line (repeatable)', collect, [])
-    .option('--threads <n>', 'compute threads (default: all cores)', positiveInteger)
+    .option('--threads <n>', 'compute threads (default: all cores)', integer(1))
     .option('--json', 'print the summary as one JSON object')
     .addHelpText(
       'after',
@@ -44,8 +39,8 @@ export function predictCommand(): Command {
     .action(
       runAction(async (inputs: string[], opts: PredictOptions) => {
         const { predictFiles } = await import('../pipeline/predict-files.js');
-        const { rateProgress } = await import('./rate-progress.js');
-        let progress: ReturnType<typeof rateProgress> | null = null;
+        const { progressCallback } = await import('./progress.js');
+        const progress = progressCallback('predict', { unit: 'images' });
         const summary = await predictFiles({
           inputs,
           listFiles: opts.list,
@@ -54,12 +49,9 @@ export function predictCommand(): Command {
           tta: Boolean(opts.tta),
           batchSize: opts.batch,
           threads: opts.threads,
-          onProgress: (done, total) => {
-            progress ??= rateProgress('predict', total);
-            progress.update(done);
-          },
+          onProgress: progress.onProgress,
         });
-        (progress as ReturnType<typeof rateProgress> | null)?.stop();
+        progress.stop();
         if (opts.json) process.stdout.write(JSON.stringify(summary) + '\n');
         else {
           process.stdout.write(

@@ -1,4 +1,5 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { integer } from './option-parsers.js';
 import { runAction, UsageError } from './run-action.js';
 import type { SiimScoreResult } from '../evaluate/siim-score.js';
 
@@ -11,12 +12,6 @@ interface ScoreOptions {
 }
 
 const LISTED_IDS = 10;
-
-function parseSize(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
-  return n;
-}
 
 function idList(ids: readonly string[]): string {
   const shown = ids.slice(0, LISTED_IDS).join(', ');
@@ -65,7 +60,7 @@ export function scoreCommand(): Command {
     .requiredOption('--truth <csv>', 'label CSV with the true masks (ImageId,EncodedPixels; -1 for none)')
     .requiredOption('--pred <csv>', 'label CSV with the predicted masks, same format (e.g. a submission.csv)')
     .option('--all-truth', 'score truth images missing from the prediction as empty predictions, as Kaggle did')
-    .option('--size <pixels>', 'width and height of the images the RLE refers to', parseSize, 1024)
+    .option('--size <pixels>', 'width and height of the images the RLE refers to', integer(1), 1024)
     .option('--json', 'print one JSON object instead of the text report')
     .addHelpText(
       'after',

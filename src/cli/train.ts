@@ -2,20 +2,10 @@
 // config.json, checkpoints, metrics.csv, TensorBoard events, plots and run.json.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { integer, number } from './option-parsers.js';
 import { runAction, UsageError } from './run-action.js';
 import type { TrainConfig } from '../train/config.js';
-
-const integer = (min: number) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}, got "${value}"`);
-  return n;
-};
-const number = (min: number) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < min) throw new InvalidArgumentError(`expected a number >= ${min}, got "${value}"`);
-  return n;
-};
 
 interface TrainFlags {
   data?: string;

@@ -7,6 +7,7 @@
 // (csv-parse was tried) lets one stray quote swallow every row after it, which would lose labels. Here a
 // bad line is reported with its number and image and every other line is still read.
 import { readFile, writeFile } from 'node:fs/promises';
+import { csvField, splitCsvLine } from './csv.js';
 import { isEmptyRle, rleIntervals, RleError, SIIM_SIZE } from './rle.js';
 
 /** One well-formed row of a label file. */
@@ -81,44 +82,6 @@ export interface LabelReadOptions {
 /** True when any of the rows marks pixels, i.e. the image shows pneumothorax. */
 export function hasMask(rows: readonly { encodedPixels: string }[]): boolean {
   return rows.some((r) => !isEmptyRle(r.encodedPixels));
-}
-
-/** The fields of one CSV line, trimmed, with RFC 4180 quoting; or the reason the line is not CSV. */
-export function splitCsvLine(line: string): string[] | { error: string } {
-  const fields: string[] = [];
-  let i = 0;
-  for (;;) {
-    while (line[i] === ' ' || line[i] === '\t') i++;
-    if (line[i] === '"') {
-      let value = '';
-      let closed = false;
-      for (i++; i < line.length; i++) {
-        if (line[i] !== '"') value += line[i];
-        else if (line[i + 1] === '"') value += line[i++];
-        else {
-          closed = true;
-          i++;
-          break;
-        }
-      }
-      if (!closed) return { error: `quote opened in field ${fields.length + 1} is not closed on this line` };
-      while (line[i] === ' ' || line[i] === '\t') i++;
-      if (i < line.length && line[i] !== ',')
-        return { error: `text after the closing quote of field ${fields.length + 1}` };
-      fields.push(value);
-    } else {
-      const comma = line.indexOf(',', i);
-      const end = comma < 0 ? line.length : comma;
-      fields.push(line.slice(i, end).trim());
-      i = end;
-    }
-    if (i >= line.length) return fields;
-    i++; // past the comma; a comma at the very end leaves one more, empty field
-    if (i === line.length) {
-      fields.push('');
-      return fields;
-    }
-  }
 }
 
 function isHeader(fields: readonly string[]): boolean {
@@ -219,10 +182,6 @@ export async function readLabelCsv(file: string, options: LabelReadOptions = {})
 export interface LabelEntry {
   imageId: string;
   encodedPixels: string;
-}
-
-function csvField(value: string): string {
-  return /[",\r\n]|^\s|\s$/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
 /** A label CSV in SIIM format: header `ImageId,EncodedPixels`, `-1` for empty masks, LF, final newline. */

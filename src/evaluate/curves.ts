@@ -1,11 +1,10 @@
-// ROC and precision-recall curves of the classifier, with their areas. Images are ranked by
-// probability; tied probabilities move together (one point per distinct probability), so the curve
-// does not depend on the order of the input.
-//   ROC AUC: trapezoids under (false positive rate, true positive rate), from (0,0) to (1,1); equal to
-//   the probability that a random positive outranks a random negative, ties counting one half.
-//   PR AUC: average precision, sum over thresholds of (recall step) x precision, as scikit-learn's
-//   average_precision_score (no interpolation, which would flatter the curve).
-import type { ScoredLabel } from './confusion.js';
+// ROC and precision-recall curves of the classifier, with their areas. The points are the steps of
+// scoreSteps (one per distinct probability, tied probabilities moving together, so the curve does not
+// depend on the order of the input); the areas are src/train/classification-metrics.ts's rocAuc (the
+// trapezoids under the ROC curve, equal to the Mann-Whitney statistic) and averagePrecision
+// (scikit-learn's average_precision_score, no interpolation, which would flatter the curve).
+import { averagePrecision, rocAuc, scoreSteps } from '../train/classification-metrics.js';
+import { scoreColumns, type ScoredLabel } from './scored-label.js';
 
 export interface RocPoint {
   /** The curve point is "called positive when p >= threshold". */
@@ -30,50 +29,33 @@ export interface Curves {
   negatives: number;
 }
 
-/** Cumulative (true positives, false positives) at each distinct probability, highest first. */
-function cumulativeCounts(records: readonly ScoredLabel[]): { threshold: number; tp: number; fp: number }[] {
-  const sorted = [...records].sort((a, b) => b.probability - a.probability);
-  const steps: { threshold: number; tp: number; fp: number }[] = [];
-  let tp = 0;
-  let fp = 0;
-  for (let i = 0; i < sorted.length; i++) {
-    if (sorted[i].label === 1) tp++;
-    else fp++;
-    if (i === sorted.length - 1 || sorted[i + 1].probability !== sorted[i].probability)
-      steps.push({ threshold: sorted[i].probability, tp, fp });
-  }
-  return steps;
-}
-
 export function classifierCurves(records: readonly ScoredLabel[]): Curves {
-  const positives = records.filter((r) => r.label === 1).length;
-  const negatives = records.length - positives;
-  const steps = cumulativeCounts(records);
+  const { scores, truth } = scoreColumns(records);
+  const steps = scoreSteps(scores, truth);
+  const positives = steps.at(-1)?.truePositives ?? 0;
+  const negatives = steps.at(-1)?.falsePositives ?? 0;
   const roc: RocPoint[] = [{ threshold: Infinity, falsePositiveRate: 0, truePositiveRate: 0 }];
-  const pr: PrPoint[] = [];
-  let rocAuc: number | null = null;
-  let prAuc: number | null = null;
-  if (positives > 0 && negatives > 0) {
-    rocAuc = 0;
-    for (const s of steps) {
-      const previous = roc[roc.length - 1];
-      const point = { threshold: s.threshold, falsePositiveRate: s.fp / negatives, truePositiveRate: s.tp / positives };
-      rocAuc +=
-        ((point.falsePositiveRate - previous.falsePositiveRate) *
-          (point.truePositiveRate + previous.truePositiveRate)) /
-        2;
-      roc.push(point);
-    }
-  }
-  if (positives > 0) {
-    prAuc = 0;
-    let previousRecall = 0;
-    for (const s of steps) {
-      const point = { threshold: s.threshold, recall: s.tp / positives, precision: s.tp / (s.tp + s.fp) };
-      prAuc += (point.recall - previousRecall) * point.precision;
-      previousRecall = point.recall;
-      pr.push(point);
-    }
-  }
-  return { roc, pr, rocAuc, prAuc, positives, negatives };
+  if (positives > 0 && negatives > 0)
+    for (const s of steps)
+      roc.push({
+        threshold: s.threshold,
+        falsePositiveRate: s.falsePositives / negatives,
+        truePositiveRate: s.truePositives / positives,
+      });
+  const pr: PrPoint[] =
+    positives > 0
+      ? steps.map((s) => ({
+          threshold: s.threshold,
+          recall: s.truePositives / positives,
+          precision: s.truePositives / (s.truePositives + s.falsePositives),
+        }))
+      : [];
+  return {
+    roc,
+    pr,
+    rocAuc: rocAuc(scores, truth),
+    prAuc: averagePrecision(scores, truth),
+    positives,
+    negatives,
+  };
 }

@@ -2,7 +2,7 @@
 // and false positives, each split into confident errors (far from the threshold: the model is sure
 // and wrong) and near-threshold errors (a small threshold change would fix them); and the best and
 // worst segmentations of truth-positive images.
-import type { ScoredLabel } from './confusion.js';
+import type { ScoredLabel } from './scored-label.js';
 import type { ImageSegmentationScore } from '../train/segmentation-metrics.js';
 
 export interface ClassifiedImage extends ScoredLabel {

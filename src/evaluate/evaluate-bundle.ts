@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { indexDataset, itemMask, type DatasetItem } from '../data/dataset.js';
+import { csvText } from '../data/csv.js';
 import { readImage } from '../data/image-io.js';
 import { emptyMask } from '../data/image.js';
 import type { BundleThresholds } from '../pipeline/bundle-manifest.js';
@@ -13,7 +14,7 @@ import { updateBundleThresholds } from '../pipeline/bundle.js';
 import type { ModelFactory } from '../pipeline/model-contract.js';
 import { Predictor } from '../pipeline/predictor.js';
 import { collectPredictions } from './collect-predictions.js';
-import { confusionAt, type ConfusionCounts } from './confusion.js';
+import type { ConfusionMatrix } from '../train/classification-metrics.js';
 import { classifierCurves, type PrPoint, type RocPoint } from './curves.js';
 import {
   classificationErrors,
@@ -80,7 +81,7 @@ export interface EvaluationResult {
   classifier: { rocAuc: number | null; prAuc: number | null; roc: RocPoint[]; pr: PrPoint[] };
   sweep: SweepRow[];
   operatingPoint: OperatingPoint;
-  confusion: ConfusionCounts;
+  confusion: ConfusionMatrix;
   /** Counts of classifier probabilities in 20 bins over [0, 1], per true class. */
   probabilityHistogram: { bins: number; positives: number[]; negatives: number[] };
   segmentation: SegmentationAnalysis;
@@ -94,6 +95,12 @@ export interface EvaluationResult {
   seconds: { predict: number; total: number };
   /** Per image: id, label, probability, pipeline Dice, segmenter IoU (for the record and further analysis). */
   perImage: { imageId: string; label: 0 | 1; probability: number; segmentedDice: number; iou: number }[];
+}
+
+/** The counts of a sweep row: the confusion matrix at its threshold. */
+function confusionOf(row: SweepRow): ConfusionMatrix {
+  const { truePositives, falsePositives, trueNegatives, falseNegatives } = row;
+  return { truePositives, falsePositives, trueNegatives, falseNegatives };
 }
 
 function sweepCsv(rows: readonly SweepRow[]): string {
@@ -110,10 +117,9 @@ function sweepCsv(rows: readonly SweepRow[]): string {
     'accuracy',
     'siimScore',
   ];
-  return (
-    [columns.join(','), ...rows.map((r) => columns.map((c) => (r[c] === null ? '' : String(r[c]))).join(','))].join(
-      '\n',
-    ) + '\n'
+  return csvText(
+    columns,
+    rows.map((r) => columns.map((c) => (r[c] === null ? '' : String(r[c])))),
   );
 }
 
@@ -337,7 +343,7 @@ export async function evaluateBundle(options: EvaluateOptions): Promise<Evaluati
       },
       sweep,
       operatingPoint,
-      confusion: confusionAt(records, operatingPoint.threshold),
+      confusion: confusionOf(operatingPoint.row),
       probabilityHistogram: {
         bins: 20,
         positives: binCounts(

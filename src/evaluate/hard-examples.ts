@@ -2,7 +2,7 @@
 // hard.csv`): header `ImageId,reason,score`, the image id first. One row per (image, reason); an
 // image with two reasons has two rows (the reader keeps each id once).
 import { readFile, writeFile } from 'node:fs/promises';
-import { splitCsvLine } from '../data/labels.js';
+import { csvText, splitCsvLine } from '../data/csv.js';
 import type { ClassificationErrors } from './error-analysis.js';
 import type { ImageSegmentationScore } from '../train/segmentation-metrics.js';
 
@@ -42,11 +42,9 @@ export function hardExamples(
 }
 
 export function formatHardExamples(rows: readonly HardExample[]): string {
-  const quote = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-  return (
-    [HARD_EXAMPLES_HEADER, ...rows.map((r) => `${quote(r.imageId)},${r.reason},${Number(r.score.toFixed(6))}`)].join(
-      '\n',
-    ) + '\n'
+  return csvText(
+    HARD_EXAMPLES_HEADER.split(','),
+    rows.map((r) => [r.imageId, r.reason, String(Number(r.score.toFixed(6)))]),
   );
 }
 

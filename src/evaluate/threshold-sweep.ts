@@ -1,7 +1,8 @@
 // The classifier threshold sweep: at each threshold, the classification rates and the SIIM score of
 // the whole two-stage pipeline, where an image below the threshold gets an empty mask and an image
 // at or above it gets the segmenter's (post-processed) mask.
-import { confusionAt, ratesOf, type ClassificationRates, type ConfusionCounts, type ScoredLabel } from './confusion.js';
+import { confusionMatrix, metricsFromConfusion, type ThresholdMetrics } from '../train/classification-metrics.js';
+import { scoreColumns, type ScoredLabel } from './scored-label.js';
 
 /** One validation image as the pipeline sees it. */
 export interface PipelineRecord extends ScoredLabel {
@@ -14,8 +15,8 @@ export interface PipelineRecord extends ScoredLabel {
   segmentedDice: number;
 }
 
-export interface SweepRow extends ConfusionCounts, ClassificationRates {
-  threshold: number;
+/** Counts and rates at the threshold (an image is called positive when p >= t; a rate over zero is null). */
+export interface SweepRow extends ThresholdMetrics {
   /** Mean per-image Dice of the pipeline at this threshold (ARCHITECTURE.md, "SIIM score"). */
   siimScore: number | null;
 }
@@ -40,14 +41,23 @@ export function pipelineScoreAt(records: readonly PipelineRecord[], threshold: n
   return sum / records.length;
 }
 
+function rowOf(
+  records: readonly PipelineRecord[],
+  columns: ReturnType<typeof scoreColumns>,
+  threshold: number,
+): SweepRow {
+  const counts = confusionMatrix(columns.scores, columns.truth, threshold);
+  return { ...metricsFromConfusion(counts, threshold), siimScore: pipelineScoreAt(records, threshold) };
+}
+
 export function sweepRow(records: readonly PipelineRecord[], threshold: number): SweepRow {
-  const counts = confusionAt(records, threshold);
-  return { threshold, ...counts, ...ratesOf(counts), siimScore: pipelineScoreAt(records, threshold) };
+  return rowOf(records, scoreColumns(records), threshold);
 }
 
 export function sweepThresholds(
   records: readonly PipelineRecord[],
   thresholds: readonly number[] = thresholdGrid(),
 ): SweepRow[] {
-  return thresholds.map((t) => sweepRow(records, t));
+  const columns = scoreColumns(records);
+  return thresholds.map((t) => rowOf(records, columns, t));
 }

@@ -6,7 +6,6 @@ import * as torch from '../torch/index.js';
 import { nn, type Tensor } from '../torch/index.js';
 import { Encoder } from './encoder.js';
 import { EncoderModel } from './encoder-model.js';
-import { readSafetensors } from './safetensors-reader.js';
 
 export interface PretrainedReport {
   file: string;
@@ -28,10 +27,13 @@ export const IMAGENET_NORMALIZATION = {
   grayStd: 0.226,
 } as const;
 
-/** Loads `file` into the encoder of a model (or into an encoder itself). */
+/**
+ * Loads `file` into the encoder of a model (or into an encoder itself). An unreadable or corrupt file
+ * is a torch.SafetensorsError naming the file.
+ */
 export async function loadPretrained(model: Encoder | EncoderModel<unknown>, file: string): Promise<PretrainedReport> {
   const encoder = model instanceof Encoder ? model : model.encoder;
-  const { tensors } = await readSafetensors(file);
+  const tensors = torch.loadSafetensors(file);
   try {
     return loadEncoderWeights(encoder, tensors, file);
   } finally {

@@ -3,10 +3,8 @@
 // `loadBundle` validates it and builds both models once, saying exactly what is wrong with a broken
 // bundle (missing file, bad JSON, unknown architecture, weights that do not match: keys listed).
 import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { nn, type Tensor } from '../torch/index.js';
+import { loadSafetensors, nn, SafetensorsError, type Tensor } from '../torch/index.js';
 import {
   BUNDLE_FORMAT,
   BUNDLE_FORMAT_VERSION,
@@ -27,23 +25,11 @@ import {
   type PipelineModel,
 } from './model-contract.js';
 import { readTrainingRun, type TrainingRun } from './training-run.js';
-import { readWeights, WeightsFileError } from './weights-io.js';
+import { writeJsonAtomic } from '../atomic-file.js';
+import { pneumoVersion } from '../project-paths.js';
 
 export const DEFAULT_PIXEL_THRESHOLD = 0.5;
 export const DEFAULT_CLASSIFIER_THRESHOLD = 0.5;
-
-/** The version in pneumo's package.json (found above this file, in src/ or dist/src/). */
-export function pneumoVersion(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const file = path.join(dir, 'package.json');
-    if (existsSync(file))
-      return String((JSON.parse(readFileSync(file, 'utf8')) as { version?: string }).version ?? 'unknown');
-    const parent = path.dirname(dir);
-    if (parent === dir) return 'unknown';
-    dir = parent;
-  }
-}
 
 async function libtorchVersion(): Promise<string> {
   try {
@@ -176,10 +162,11 @@ async function buildModel(
   }
   let weights: Map<string, Tensor>;
   try {
-    weights = await readWeights(path.join(dir, entry.weights));
+    weights = loadSafetensors(path.join(dir, entry.weights));
   } catch (err) {
     model.dispose();
-    if (err instanceof WeightsFileError) throw new BundleError(dir, [err.message]);
+    // Named as bundle.json names it: the bundle's folder is already in the message.
+    if (err instanceof SafetensorsError) throw new BundleError(dir, [`${entry.weights}: ${err.reason}`]);
     throw err;
   }
   try {
@@ -206,7 +193,7 @@ export interface LoadBundleOptions {
 export async function loadBundle(dir: string, options: LoadBundleOptions = {}): Promise<LoadedBundle> {
   const bundleDir = path.resolve(dir);
   const manifest = await readBundleManifest(bundleDir);
-  const factory = options.modelFactory ?? (await registryModelFactory());
+  const factory = options.modelFactory ?? registryModelFactory;
   const classifier = await buildModel(bundleDir, 'classifier', manifest.classifier, factory);
   let segmenter: PipelineModel;
   try {
@@ -236,9 +223,6 @@ export async function updateBundleThresholds(
   const manifest = await readBundleManifest(dir);
   const updated: BundleManifest = { ...manifest, thresholds, thresholdSource: source };
   validateManifest(updated, dir);
-  const file = path.join(dir, BUNDLE_MANIFEST);
-  const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, JSON.stringify(updated, null, 2) + '\n');
-  await rename(temporary, file);
+  writeJsonAtomic(path.join(dir, BUNDLE_MANIFEST), updated);
   return updated;
 }

@@ -1,9 +1,16 @@
 // What the pipeline needs of a model, and where models come from. Models are rebuilt from plain data,
-// an architecture name and a JSON config (issue 5: `createModel(name, config)` in src/models), then
-// given their weights. The outputs the pipeline reads:
+// an architecture name and a JSON config (src/models' registry), then given their weights. The
+// outputs the pipeline reads:
 //   classifier: forward(x [N,1,H,W]) -> logits [N] (or [N,1]);
 //   segmenter (U-Net): forward(x) -> {mask: [N,1,H,W] logits, label?: [N] logits} (or the mask tensor).
 import type { nn, Tensor } from '../torch/index.js';
+import {
+  MODELS,
+  createModel,
+  createModelFromConfig,
+  type ModelConfig as RegistryModelConfig,
+  type ModelOptions,
+} from '../models/index.js';
 
 export type ModelConfig = Record<string, unknown>;
 
@@ -24,33 +31,16 @@ export class UnknownArchitectureError extends Error {
   }
 }
 
-interface ModelRegistryModule {
-  /** Builds by name with options (defaults filled in by the registry). */
-  createModel(name: string, options: ModelConfig): PipelineModel;
-  /** Builds from a resolved config (it carries its own name), as training records it. */
-  createModelFromConfig?: (config: ModelConfig) => PipelineModel;
-  MODELS?: Record<string, unknown>;
-}
-
-// src/models lives on its own branch; the specifier is a variable so that this file compiles before
-// that branch is merged, and fails with a clear message at run time instead.
-const MODELS_MODULE = '../models/index.js';
-
-/** The project's model registry (src/models), wrapped so that an unknown name is an UnknownArchitectureError. */
-export async function registryModelFactory(): Promise<ModelFactory> {
-  let registry: ModelRegistryModule;
-  try {
-    registry = (await import(MODELS_MODULE)) as ModelRegistryModule;
-  } catch (err) {
-    throw new Error(`the model registry (src/models) is not available in this build: ${(err as Error).message}`);
-  }
-  return (architecture, config) => {
-    const known = Object.keys(registry.MODELS ?? {});
-    if (known.length > 0 && !known.includes(architecture)) throw new UnknownArchitectureError(architecture, known);
-    if (registry.createModelFromConfig && config.name === architecture) return registry.createModelFromConfig(config);
-    return registry.createModel(architecture, config);
-  };
-}
+/**
+ * The project's model registry (src/models) as a ModelFactory: an unknown name is an
+ * UnknownArchitectureError; a config that carries its own name (as training records it) is rebuilt
+ * as it is, any other is taken as options over the registry's defaults.
+ */
+export const registryModelFactory: ModelFactory = (architecture, config) => {
+  if (!Object.hasOwn(MODELS, architecture)) throw new UnknownArchitectureError(architecture, Object.keys(MODELS));
+  if (config.name === architecture) return createModelFromConfig(config as unknown as RegistryModelConfig);
+  return createModel(architecture, config as ModelOptions);
+};
 
 function isTensor(value: unknown): value is Tensor {
   return typeof value === 'object' && value !== null && 'shape' in value && 'dispose' in value;

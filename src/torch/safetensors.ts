@@ -4,9 +4,8 @@
 // Written the way the reference implementation writes it (tensors ordered by dtype, largest first, then
 // name, so every tensor starts aligned) and checked the way it checks on reading (offsets contiguous and
 // covering the data exactly).
-import { closeSync, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
-import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { writeFileAtomic } from '../atomic-file.js';
 import { Tensor } from './tensor.js';
 import { native } from './native.js';
 import { BYTES_PER_ELEMENT, DTYPE_CODE, type DType } from './dtype.js';
@@ -153,11 +152,6 @@ function parseEntry(name: string, value: unknown, file: string): SafetensorsEntr
   return { dtype: type!, shape: shape as number[], dataOffsets: [begin, end] };
 }
 
-function writeAll(fd: number, bytes: Uint8Array): void {
-  let done = 0;
-  while (done < bytes.byteLength) done += writeSync(fd, bytes, done, bytes.byteLength - done);
-}
-
 function withFile<T>(file: string, fn: (fd: number) => T): T {
   let fd: number;
   try {
@@ -207,8 +201,7 @@ export function loadSafetensors(file: string): Map<string, Tensor> {
 
 /**
  * Writes tensors (any device; copied to the CPU) and optional string metadata to a safetensors file.
- * The file appears complete or not at all: it is written under a temporary name next to the target,
- * flushed, then renamed over it.
+ * The file appears complete or not at all (writeFileAtomic: a flushed temporary file renamed over it).
  */
 export function saveSafetensors(
   file: string,
@@ -239,23 +232,17 @@ export function saveSafetensors(
   const length = Buffer.alloc(8);
   length.writeBigUInt64LE(BigInt(json.length));
 
-  const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    const fd = openSync(temporary, 'w');
-    try {
-      writeAll(fd, length);
-      writeAll(fd, json);
+    writeFileAtomic(file, (write) => {
+      write(length);
+      write(json);
+      // One tensor at a time, so the JS side never holds more than the largest tensor.
       for (const [, t] of entries) {
         const data = t.data();
-        writeAll(fd, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+        write(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
       }
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temporary, file);
+    });
   } catch (err) {
-    rmSync(temporary, { force: true });
     throw new SafetensorsError(file, `cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
 }

@@ -13,7 +13,7 @@ import * as torch from '../torch/index.js';
 import { saveSafetensors, loadSafetensorsWithMetadata } from '../torch/safetensors.js';
 import { saveOptimizerState, loadOptimizerState } from '../torch/optim/index.js';
 import type { Optimizer } from '../torch/optim/index.js';
-import { writeJsonAtomic } from './atomic-file.js';
+import { writeJsonAtomic } from '../atomic-file.js';
 import type { EpochRecord } from './history.js';
 
 export const CHECKPOINT_FORMAT = 'pneumo.train.checkpoint/1';

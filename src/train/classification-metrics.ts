@@ -107,26 +107,48 @@ export function rocAuc(scores: ArrayLike<number>, truth: ArrayLike<number>): num
   return (positiveRankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
 }
 
-/** Average precision (sklearn's definition); null with no positive. */
-export function averagePrecision(scores: ArrayLike<number>, truth: ArrayLike<number>): number | null {
+/** One distinct score: images scoring at least it are called positive. */
+export interface ScoreStep {
+  threshold: number;
+  /** Positives and negatives scoring >= threshold. */
+  truePositives: number;
+  falsePositives: number;
+}
+
+/**
+ * The cumulative counts at each distinct score, highest first: the points of the ROC and PR curves.
+ * Tied scores form one step, so the steps do not depend on the order of the input.
+ */
+export function scoreSteps(scores: ArrayLike<number>, truth: ArrayLike<number>): ScoreStep[] {
   checkInputs(scores, truth);
-  let positives = 0;
-  for (let i = 0; i < truth.length; i++) positives += truth[i];
-  if (positives === 0) return null;
   const order = byScoreDescending(scores);
+  const steps: ScoreStep[] = [];
   let tp = 0;
-  let seen = 0;
-  let previousRecall = 0;
-  let ap = 0;
+  let fp = 0;
   for (let start = 0; start < order.length;) {
     let end = start;
     while (end + 1 < order.length && scores[order[end + 1]] === scores[order[start]]) end++;
-    for (let k = start; k <= end; k++) tp += truth[order[k]];
-    seen += end - start + 1;
-    const recall = tp / positives;
-    ap += (recall - previousRecall) * (tp / seen);
-    previousRecall = recall;
+    for (let k = start; k <= end; k++) {
+      if (truth[order[k]] === 1) tp++;
+      else fp++;
+    }
+    steps.push({ threshold: scores[order[start]], truePositives: tp, falsePositives: fp });
     start = end + 1;
+  }
+  return steps;
+}
+
+/** Average precision (sklearn's definition); null with no positive. */
+export function averagePrecision(scores: ArrayLike<number>, truth: ArrayLike<number>): number | null {
+  const steps = scoreSteps(scores, truth);
+  const positives = steps.at(-1)?.truePositives ?? 0;
+  if (positives === 0) return null;
+  let previousRecall = 0;
+  let ap = 0;
+  for (const { truePositives: tp, falsePositives: fp } of steps) {
+    const recall = tp / positives;
+    ap += (recall - previousRecall) * (tp / (tp + fp));
+    previousRecall = recall;
   }
   return ap;
 }
@@ -158,26 +180,15 @@ export function bestThreshold(
   truth: ArrayLike<number>,
   objective: ThresholdObjective = 'f1',
 ): { threshold: number; value: number } | null {
-  checkInputs(scores, truth);
-  let positives = 0;
-  for (let i = 0; i < truth.length; i++) positives += truth[i];
-  const negatives = truth.length - positives;
+  const steps = scoreSteps(scores, truth);
+  const positives = steps.at(-1)?.truePositives ?? 0;
+  const negatives = steps.at(-1)?.falsePositives ?? 0;
   if (positives === 0 || negatives === 0) return null;
-  const order = byScoreDescending(scores);
-  let tp = 0;
-  let fp = 0;
   let best: { threshold: number; value: number } | null = null;
-  for (let start = 0; start < order.length;) {
-    let end = start;
-    while (end + 1 < order.length && scores[order[end + 1]] === scores[order[start]]) end++;
-    for (let k = start; k <= end; k++) {
-      if (truth[order[k]] === 1) tp++;
-      else fp++;
-    }
+  for (const { threshold, truePositives: tp, falsePositives: fp } of steps) {
     const fn = positives - tp;
     const value = objective === 'f1' ? (2 * tp) / (2 * tp + fp + fn) : tp / positives - fp / negatives;
-    if (!best || value > best.value) best = { threshold: scores[order[start]], value };
-    start = end + 1;
+    if (!best || value > best.value) best = { threshold, value };
   }
   return best;
 }

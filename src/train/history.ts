@@ -1,7 +1,8 @@
 // What each epoch leaves behind: one record of losses and metrics on both parts of the split, written
 // as RUN/metrics.csv (rewritten whole and atomically each epoch from the history that the checkpoint
 // also holds, so that a resumed run's CSV never has a gap or a duplicate epoch).
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomic } from '../atomic-file.js';
+import { csvText } from '../data/csv.js';
 import type { PhaseMetrics } from './tasks.js';
 
 export interface EpochRecord {
@@ -53,11 +54,9 @@ export function historyCsv(history: readonly EpochRecord[]): string {
       ...validationKeys.map((k) => r.validation[k]),
       r.threshold,
       r.encoderFrozen,
-    ]
-      .map(cell)
-      .join(','),
+    ].map(cell),
   );
-  return [header.join(','), ...rows].join('\n') + '\n';
+  return csvText(header, rows);
 }
 
 export function writeHistoryCsv(file: string, history: readonly EpochRecord[]): void {

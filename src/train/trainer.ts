@@ -25,7 +25,7 @@ import {
   type TrainingState,
 } from './checkpoint.js';
 import { TensorBoardWriter } from './logs/tensorboard.js';
-import { writeJsonAtomic } from './atomic-file.js';
+import { writeJsonAtomic } from '../atomic-file.js';
 import { engineInfo } from '../torch/engine-info.js';
 
 export class NonFiniteLossError extends Error {

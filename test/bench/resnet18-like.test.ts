@@ -1,23 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../../src/project-paths.js';
 import * as torch from '../../src/torch/index.js';
 import { ResNet18Like } from '../../bench/resnet18-like.js';
-import { PYTHON } from '../torch/golden/python.js';
+import { runPython } from '../python.js';
 import { assertClose } from '../torch/helpers.js';
-
-const SCRIPT = path.join(PROJECT_ROOT, 'test', 'bench', 'resnet18_reference.py');
 
 test("the benchmark's ResNet-18 is torchvision's: its weights load by name and give the same outputs", () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'pneumo-resnet18-'));
   const model = new ResNet18Like(3);
   try {
     const file = path.join(dir, 'resnet18.safetensors');
-    execFileSync(PYTHON, [SCRIPT, file]);
+    runPython('test/bench/resnet18_reference.py', file);
     torch.scope(() => {
       const all = torch.loadSafetensors(file);
       const weights = new Map([...all].filter(([k]) => !/^(input|out\.|after_train\.)/.test(k)));

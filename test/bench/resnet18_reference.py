@@ -1,6 +1,6 @@
 """torchvision's resnet18 on a fixed input, for test/bench/resnet18-like.test.ts.
 
-Usage: resnet18_reference.py OUT_FILE. Writes one safetensors file (by hand, with the golden writer)
+Usage: resnet18_reference.py OUT_FILE. Writes one safetensors file (scripts/torch_to_safetensors.py)
 holding the model's state dict under its own names, the input `input`, and the outputs `out.eval` and
 `out.train` (eval mode, then one training-mode forward, whose running statistics are saved too as
 `after_train.<name>`).
@@ -11,8 +11,8 @@ import sys
 import torch
 import torchvision
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'torch', 'golden'))
-from safetensors_reference import save  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'scripts'))
+from torch_to_safetensors import save_safetensors  # noqa: E402
 
 torch.set_num_threads(1)
 torch.manual_seed(0)
@@ -34,4 +34,4 @@ with torch.no_grad():
 for k, v in model.state_dict().items():
     if 'running' in k:
         tensors['after_train.' + k] = v.clone()
-save(sys.argv[1], tensors, {})
+save_safetensors(tensors, sys.argv[1])

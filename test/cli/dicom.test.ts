@@ -1,15 +1,14 @@
 // The dicom command end to end, as a user runs it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
-import { fixture, PROJECT_ROOT } from '../fixture-path.js';
+import { fixture } from '../fixture-path.js';
+import { runPneumo } from './run-pneumo.js';
 
-const pneumo = (...args: string[]) =>
-  spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'bin/pneumo.js'), ...args], { encoding: 'utf8' });
+const pneumo = (...args: string[]) => runPneumo(args);
 
 test('dicom info --json lists metadata, failures at the end, exit 1 when one failed', () => {
   const good = fixture('siim-sample/1.2.276.0.7230010.3.1.4.8323329.4904.1517875185.355709.dcm');

@@ -1,15 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { SIIM_SAMPLE } from '../fixture-path.js';
+import { runPneumo } from './run-pneumo.js';
 
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/pneumo.js');
-const pneumo = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+const pneumo = (...args: string[]) => runPneumo(args);
 
 test('pneumo eda --data --json: one JSON line, the report written, no progress noise on stdout', async () => {
   const out = await mkdtemp(path.join(tmpdir(), 'pneumo-cli-eda-'));

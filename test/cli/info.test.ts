@@ -1,20 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { runPneumo } from './run-pneumo.js';
 
-// dist/test/cli/info.test.js -> <repo>/bin/pneumo.js
-const PNEUMO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'pneumo.js');
-
-function pneumo(args: string[], env: NodeJS.ProcessEnv = process.env) {
-  const run = spawnSync(process.execPath, [PNEUMO, 'info', ...args], { encoding: 'utf8', env });
-  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
-}
+const pneumo = (args: string[], env?: NodeJS.ProcessEnv) => runPneumo(['info', ...args], env);
 
 test('pneumo info --json prints one object with the engine fields', () => {
   const run = pneumo(['--json'], { ...process.env, PNEUMO_THREADS: '1' });
-  assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.status, 0, run.stderr);
   assert.equal(run.stdout.trim().split('\n').length, 1);
   const info = JSON.parse(run.stdout);
   assert.deepEqual(Object.keys(info).sort(), ['blas', 'cuda', 'libtorch', 'mkldnn', 'threads', 'version']);
@@ -28,7 +20,7 @@ test('pneumo info --json prints one object with the engine fields', () => {
 
 test('pneumo info prints the same fields as aligned lines', () => {
   const run = pneumo([]);
-  assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.status, 0, run.stderr);
   const keys = run.stdout
     .trim()
     .split('\n')

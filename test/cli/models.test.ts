@@ -1,20 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { runPneumo } from './run-pneumo.js';
 
-// dist/test/cli/models.test.js -> <repo>/bin/pneumo.js
-const PNEUMO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'pneumo.js');
-
-function pneumo(...args: string[]) {
-  const run = spawnSync(process.execPath, [PNEUMO, 'models', ...args], { encoding: 'utf8' });
-  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
-}
+const pneumo = (...args: string[]) => runPneumo(['models', ...args]);
 
 test('pneumo models --json: one object per model with parameters and GFLOPs at the size', () => {
   const run = pneumo('unet-resnet18-w16', 'classifier-resnet18-w16', '--json', '--size', '64');
-  assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.status, 0, run.stderr);
   const rows = run.stdout
     .trim()
     .split('\n')
@@ -32,14 +24,14 @@ test('pneumo models --json: one object per model with parameters and GFLOPs at t
 
 test('pneumo models: a table by default; an unknown name or a bad size exits 1 with one line', () => {
   const table = pneumo('classifier-resnet18-w16', '--size', '128');
-  assert.equal(table.code, 0, table.stderr);
+  assert.equal(table.status, 0, table.stderr);
   assert.match(
     table.stdout,
     /^model\s+task\s+encoder\s+params\s+GFLOPs@128\nclassifier-resnet18-w16\s+classification\s+resnet18-w16\s+0\.70M\s+\d+\.\d\d\n$/,
   );
   const unknown = pneumo('unet-resnet99');
-  assert.equal(unknown.code, 1);
+  assert.equal(unknown.status, 1);
   assert.match(unknown.stderr, /^pneumo: Wrong model name `unet-resnet99`, supported: \[unet-resnet18, .*\]\n$/);
   const size = pneumo('--size', '-3');
-  assert.equal(size.code, 1);
+  assert.equal(size.status, 1);
 });

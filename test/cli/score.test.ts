@@ -1,23 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { SIIM_SAMPLE_CRLF_BOM_CSV, SIIM_SAMPLE_CSV } from '../fixture-path.js';
+import { runPneumo } from './run-pneumo.js';
 
-// dist/test/cli/score.test.js -> <repo>/bin/pneumo.js
-const PNEUMO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'bin', 'pneumo.js');
-
-function pneumo(...args: string[]) {
-  const run = spawnSync(process.execPath, [PNEUMO, 'score', ...args], { encoding: 'utf8' });
-  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
-}
+const pneumo = (...args: string[]) => runPneumo(['score', ...args]);
 
 test('pneumo score: the sample truth against itself prints 1.000000 and exits 0', () => {
   const run = pneumo('--truth', SIIM_SAMPLE_CSV, '--pred', SIIM_SAMPLE_CRLF_BOM_CSV);
-  assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.status, 0, run.stderr);
   assert.match(run.stdout, /^SIIM score 1\.000000 \(mean per-image Dice over 10 images/);
   assert.equal(run.stderr, '');
 });
@@ -33,7 +26,7 @@ test('pneumo score: --json, --all-truth, missing ids, malformed rows and unreada
     const pred = path.join(dir, 'pred.csv');
     writeFileSync(pred, ['ImageId,EncodedPixels', ...ids.slice(0, 8).map((id) => `${id},-1`), 'made.up,-1'].join('\n'));
     const run = pneumo('--truth', SIIM_SAMPLE_CSV, '--pred', pred, '--json');
-    assert.equal(run.code, 0, run.stderr);
+    assert.equal(run.status, 0, run.stderr);
     const report = JSON.parse(run.stdout);
     // The first 8 rows hold 5 negatives and 3 positives: Dice 5/8.
     assert.equal(report.score, 5 / 8);
@@ -51,7 +44,7 @@ test('pneumo score: --json, --all-truth, missing ids, malformed rows and unreada
     const bad = path.join(dir, 'bad.csv');
     writeFileSync(bad, `${ids[0]},-1\n${ids[5]},1 2 3\n${ids[6]},-1,extra\n`);
     const malformed = pneumo('--truth', SIIM_SAMPLE_CSV, '--pred', bad);
-    assert.equal(malformed.code, 1);
+    assert.equal(malformed.status, 1);
     assert.match(malformed.stdout, /^SIIM score 1\.000000 .* over 1 images/);
     assert.match(
       malformed.stdout,
@@ -61,10 +54,10 @@ test('pneumo score: --json, --all-truth, missing ids, malformed rows and unreada
     assert.match(malformed.stderr, /^pneumo: 2 malformed rows/);
 
     const missing = pneumo('--truth', path.join(dir, 'none.csv'), '--pred', pred);
-    assert.equal(missing.code, 1);
+    assert.equal(missing.status, 1);
     assert.equal(missing.stderr, `pneumo: ${path.join(dir, 'none.csv')}: cannot read the label file: no such file\n`);
     const usage = pneumo('--truth', SIIM_SAMPLE_CSV);
-    assert.equal(usage.code, 1);
+    assert.equal(usage.status, 1);
     assert.match(usage.stderr, /required option '--pred <csv>'/);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatHardExamples, hardExamples, parseHardExamples } from '../../src/evaluate/hard-examples.js';
 import { classificationErrors } from '../../src/evaluate/error-analysis.js';
-import { splitCsvLine } from '../../src/data/labels.js';
+import { splitCsvLine } from '../../src/data/csv.js';
 import { RECORDS } from './pipeline-records.js';
 
 test('hard examples: every error and poor segmentation, written and read back', () => {

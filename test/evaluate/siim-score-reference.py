@@ -1,20 +1,14 @@
 # Independent reference for test/evaluate/siim-score.test.ts: builds the shifted prediction of the SIIM
-# sample and scores it with a Kaggle-style rle2mask in NumPy (masks OR-ed, mean Dice, empty/empty = 1).
+# sample and scores it with the Kaggle-style decoder of scripts/siim_rle.py in NumPy (masks OR-ed, mean
+# Dice, empty/empty = 1).
 # Run with Debian's python3: /usr/bin/python3 test/evaluate/siim-score-reference.py ../shared/fixtures/siim-sample/train-rle-sample.csv
+import os
 import sys
+
 import numpy as np
 
-
-def rle2mask(rle, width=1024, height=1024):
-    flat = np.zeros(width * height, np.uint8)
-    if rle.strip() not in ('', '-1'):
-        numbers = [int(x) for x in rle.split()]
-        position = 0
-        for gap, length in zip(numbers[0::2], numbers[1::2]):
-            position += gap
-            flat[position:position + length] = 1
-            position += length
-    return flat.reshape(width, height).T  # column-major numbering
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'scripts'))
+from siim_rle import rle_decode  # noqa: E402
 
 
 def groups(rows):
@@ -38,12 +32,8 @@ for i, (image_id, rle) in enumerate(truth):
 t, p = groups(truth), groups(prediction)
 scores = []
 for image_id, rows in t.items():
-    a = np.zeros((1024, 1024), bool)
-    b = np.zeros((1024, 1024), bool)
-    for r in rows:
-        a |= rle2mask(r).astype(bool)
-    for r in p[image_id]:
-        b |= rle2mask(r).astype(bool)
+    a = rle_decode(rows).astype(bool)
+    b = rle_decode(p[image_id]).astype(bool)
     total = a.sum() + b.sum()
     scores.append(1.0 if total == 0 else 2 * (a & b).sum() / total)
 print('%.6f' % np.mean(scores))

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pipelineScoreAt, sweepThresholds, thresholdGrid } from '../../src/evaluate/threshold-sweep.js';
+import { pipelineScoreAt, sweepRow, sweepThresholds, thresholdGrid } from '../../src/evaluate/threshold-sweep.js';
 import { RECORDS } from './pipeline-records.js';
 
 test('the default grid is 0.05..0.95 by 0.05 and holds the seed grid 0.1..0.9 exactly', () => {
@@ -32,4 +32,29 @@ test('pipeline SIIM score: below the threshold an image scores as an empty mask'
   assert.equal(at(0.2).recall, 1);
   assert.equal(at(0.9).recall, 1 / 3);
   assert.equal(at(0.9).precision, 1);
+});
+
+test('confusion counts at 0.5 and the rates computed by hand', () => {
+  const row = sweepRow(RECORDS, 0.5);
+  assert.deepEqual(
+    [row.truePositives, row.falsePositives, row.trueNegatives, row.falseNegatives],
+    [2, 1, 2, 1],
+  );
+  assert.equal(row.threshold, 0.5);
+  assert.equal(row.precision, 2 / 3);
+  assert.equal(row.recall, 2 / 3);
+  assert.equal(row.specificity, 2 / 3);
+  assert.equal(row.f1, 4 / 6);
+  assert.equal(row.accuracy, 4 / 6);
+});
+
+test('a probability equal to the threshold is called positive; undefined rates are null', () => {
+  assert.equal(sweepRow(RECORDS, 0.9).truePositives, 1);
+  const none = sweepRow(RECORDS, 0.95);
+  assert.equal(none.precision, null);
+  assert.equal(none.recall, 0);
+  assert.equal(none.specificity, 1);
+  const empty = sweepRow([], 0.5);
+  assert.equal(empty.accuracy, null);
+  assert.equal(empty.siimScore, null);
 });

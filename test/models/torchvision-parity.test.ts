@@ -32,7 +32,7 @@ for (const { arch, ours, withClassifier } of CASES) {
   test(`${ours} loaded from torchvision's ${arch} state dict matches its outputs`, async () => {
     const live = torch.liveTensors();
     const encoder = createEncoder(ours, { inChannels: 3, withClassifier }).eval();
-    const io = await readGolden(dir, `${arch}.io.safetensors`);
+    const io = readGolden(dir, `${arch}.io.safetensors`);
     try {
       const report = await loadPretrained(encoder, path.join(dir, `${arch}.safetensors`));
       assert.equal(report.loaded, encoder.stateDict().size);
@@ -67,8 +67,8 @@ for (const { arch, ours, withClassifier } of CASES) {
 
 test('a 1-channel resnet18 from the 3-channel file gives torchvision`s logits of the grey image on three channels', async () => {
   const encoder = createEncoder('resnet18', { inChannels: 1, withClassifier: true }).eval();
-  const io = await readGolden(dir, 'resnet18.io.safetensors');
-  const weights = await readGolden(dir, 'resnet18.safetensors');
+  const io = readGolden(dir, 'resnet18.io.safetensors');
+  const weights = readGolden(dir, 'resnet18.safetensors');
   try {
     const report = await loadPretrained(encoder, path.join(dir, 'resnet18.safetensors'));
     assert.equal(report.firstConv, 'summed');

@@ -49,6 +49,7 @@ test('a bundle from two runs: manifest, weights, provenance; it loads and reprod
   assert.match(manifest.thresholdSource.method, /validation/);
   assert.deepEqual((manifest.provenance.classifier as { split: unknown }).split, { validationFraction: 0.2, seed: 1 });
   assert.match(manifest.versions.libtorch, /^\d+\.\d+/);
+  assert.match(manifest.versions.pneumo, /^\d+\.\d+\.\d+/);
   const live = torch.liveTensors();
   const bundle = await loadBundle(dir, { modelFactory: tinyModelFactory });
   torch.manualSeed(1); // the seed the run was made with
@@ -103,12 +104,12 @@ test('each kind of broken bundle gets one clear error', async () => {
   const swappedError = await loadError(swapped);
   assert.match(
     swappedError.message,
-    /missing keys \(4\): conv\.weight, conv\.bias, fc\.weight, fc\.bias; unexpected keys \(4\): encoder\.weight/,
+    /missing keys \(4\): conv\.weight, conv\.bias, fc\.weight, fc\.bias; unexpected keys \(4\): encoder\.bias, encoder\.weight, head\.bias, head\.weight/,
   );
 
   const truncated = await freshBundle('truncated');
   writeFileSync(path.join(truncated, 'classifier.safetensors'), Buffer.from([1, 2, 3]));
-  assert.match((await loadError(truncated)).message, /classifier\.safetensors: not a safetensors file/);
+  assert.match((await loadError(truncated)).message, /classifier\.safetensors: too short to be a safetensors file \(3 bytes\)/);
 
   const version = await freshBundle('version');
   editManifest(version, (j) => (j.formatVersion = 99));

@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import sharp from 'sharp';
 import { makeBundle } from '../../src/pipeline/bundle.js';
 import { predictFiles, type PredictionRecord } from '../../src/pipeline/predict-files.js';
@@ -13,6 +12,7 @@ import { decodeRle } from '../../src/data/rle.js';
 import { tinyModelFactory, writeTinyRun } from './tiny-models.js';
 import { squareImage, squareMask } from './synthetic-images.js';
 import { SIIM_SAMPLE, SIIM_SAMPLE_ID_PREFIX } from '../fixture-path.js';
+import { runPneumo } from '../cli/run-pneumo.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'pneumo-predict-'));
 test.after(() => rmSync(root, { recursive: true, force: true }));
@@ -99,11 +99,7 @@ test('predict over files, a folder and a list: outputs exist, match the images a
 });
 
 test('the predict command fails with one line and exit code 1 for a missing bundle', () => {
-  const result = spawnSync(
-    process.execPath,
-    ['bin/pneumo.js', 'predict', root, '--bundle', path.join(root, 'nowhere'), '--out', path.join(root, 'o2')],
-    { encoding: 'utf8' },
-  );
+  const result = runPneumo(['predict', root, '--bundle', path.join(root, 'nowhere'), '--out', path.join(root, 'o2')]);
   assert.equal(result.status, 1);
   assert.match(result.stderr, /^pneumo: bundle .*nowhere: no such folder\n$/);
 });

@@ -12,7 +12,6 @@ import {
   type ModelFactory,
   type PipelineModel,
 } from '../../src/pipeline/model-contract.js';
-import { writeWeights } from '../../src/pipeline/weights-io.js';
 
 class TinyClassifier extends nn.Module {
   readonly conv: nn.Conv2d;
@@ -84,7 +83,7 @@ export async function writeTinyRun(dir: string, o: TinyRunOptions): Promise<void
       setAnalytic(model, { 'fc.weight': [o.analytic.gain ?? 1], 'fc.bias': [o.analytic.bias ?? 0] });
     else setAnalytic(model, { 'head.weight': [10], 'head.bias': [-5] });
   }
-  await writeWeights(path.join(dir, 'best.safetensors'), model.stateDict());
+  torch.saveSafetensors(path.join(dir, 'best.safetensors'), model.stateDict());
   model.dispose();
   const run = {
     model: { name: architecture, config },

@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as torch from '../../src/torch/index.js';
 import { nn, type Tensor } from '../../src/torch/index.js';
-import { goldenJson } from './golden/python.js';
+import { pythonJson } from '../python.js';
+
+const REFERENCE = 'test/torch/golden/safetensors_reference.py';
 
 interface Described {
   tensors: Record<string, { dtype: string; shape: number[]; values: number[] }>;
@@ -43,7 +45,7 @@ function withDir(fn: (dir: string) => void): void {
 test('reads a file written by hand in Python per the spec, every dtype, and writes the same bytes back', () =>
   withDir((dir) => {
     const file = path.join(dir, 'python.safetensors');
-    const expected = goldenJson<Described>('safetensors_reference.py', 'write', file);
+    const expected = pythonJson<Described>(REFERENCE, 'write', file);
     torch.scope(() => {
       const { tensors, metadata } = torch.loadSafetensorsWithMetadata(file);
       assert.deepEqual(metadata, expected.metadata);
@@ -79,7 +81,7 @@ test('a file written here parses back in Python with the same values', () =>
         ['empty', torch.zeros([0])],
       ]);
       torch.saveSafetensors(file, tensors, { framework: 'pneumo', ünïcode: 'värde' });
-      const parsed = goldenJson<Described>('safetensors_reference.py', 'check', file);
+      const parsed = pythonJson<Described>(REFERENCE, 'check', file);
       assert.deepEqual(parsed.metadata, { framework: 'pneumo', ünïcode: 'värde' });
       for (const [name, t] of tensors) {
         const got = parsed.tensors[name];

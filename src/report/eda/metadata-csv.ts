@@ -1,4 +1,5 @@
 // OUT/metadata.csv: one row per image, labels and header side by side, for pandas or a spreadsheet.
+import { csvText } from '../../data/csv.js';
 import type { HeaderEntry } from './header-facts.js';
 import { IMPLAUSIBLE_AGE } from './header-facts.js';
 import type { ImageLabel } from './label-facts.js';
@@ -67,15 +68,10 @@ export function metadataRows(labels: ReadonlyMap<string, ImageLabel> | null, hea
   });
 }
 
-function csvField(value: string | number | boolean | null): string {
-  if (value === null) return '';
-  const text = String(value);
-  return /[",\r\n]|^\s|\s$/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
 /** RFC 4180 CSV with a header line; empty fields for missing values, booleans as true/false. */
 export function formatMetadataCsv(rows: readonly MetadataRow[]): string {
-  const lines = [METADATA_COLUMNS.join(',')];
-  for (const row of rows) lines.push(METADATA_COLUMNS.map((c) => csvField(row[c])).join(','));
-  return lines.join('\n') + '\n';
+  return csvText(
+    METADATA_COLUMNS,
+    rows.map((row) => METADATA_COLUMNS.map((c) => (row[c] === null ? '' : String(row[c])))),
+  );
 }

@@ -2,34 +2,30 @@
 
 The `safetensors` package is not installed, so both directions follow the format's specification
 directly: an unsigned 64-bit little-endian header length N, N bytes of JSON header padded with spaces
-to a multiple of 8, then the raw little-endian tensor data. The writer orders tensors as the reference
-implementation does (dtype descending in its enum order, then name), so a conforming writer given the
-same tensors and metadata produces the same bytes.
+to a multiple of 8, then the raw little-endian tensor data. The writer is the project's
+scripts/torch_to_safetensors.py, which orders tensors as the reference implementation does (dtype
+descending in its enum order, then name), so a conforming writer given the same tensors and metadata
+produces the same bytes. The checker below validates a file as the reference reader does.
 
   write PATH   writes a file of every supported dtype; prints {name: {dtype, shape, values}} and metadata
   check PATH   validates a file as the reference reader does and prints the same description of it
 """
 import json
 import math
+import os
 import struct
 import sys
 
 import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "scripts"))
+from torch_to_safetensors import save_safetensors  # noqa: E402
 
 TORCH_DTYPES = {
     'BOOL': torch.bool, 'U8': torch.uint8, 'F16': torch.float16, 'BF16': torch.bfloat16,
     'I32': torch.int32, 'F32': torch.float32, 'F64': torch.float64, 'I64': torch.int64,
 }
 NAME_OF = {v: k for k, v in TORCH_DTYPES.items()}
-# The reference's Dtype enum order (BOOL, U8, I8, F8*, I16, U16, F16, BF16, I32, U32, F32, F64, I64, U64).
-ENUM_ORDER = ['BOOL', 'U8', 'F16', 'BF16', 'I32', 'F32', 'F64', 'I64']
-
-
-def raw_bytes(t):
-    t = t.contiguous()
-    if t.dtype == torch.bfloat16:
-        return t.view(torch.int16).numpy().tobytes()
-    return t.numpy().tobytes()
 
 
 def describe(tensors, metadata):
@@ -58,28 +54,10 @@ def sample():
     }
 
 
-def save(path, tensors, metadata):
-    """Writes tensors (name -> torch tensor) and string metadata in the reference writer's layout."""
-    order = sorted(tensors.items(), key=lambda kv: (-ENUM_ORDER.index(NAME_OF[kv[1].dtype]), kv[0]))
-    header, offset, blobs = ({'__metadata__': metadata} if metadata else {}), 0, []
-    for name, t in order:
-        data = raw_bytes(t)
-        header[name] = {'dtype': NAME_OF[t.dtype], 'shape': list(t.shape), 'data_offsets': [offset, offset + len(data)]}
-        offset += len(data)
-        blobs.append(data)
-    text = json.dumps(header, separators=(',', ':')).encode('utf-8')
-    text += b' ' * ((8 - len(text) % 8) % 8)
-    with open(path, 'wb') as f:
-        f.write(struct.pack('<Q', len(text)))
-        f.write(text)
-        for blob in blobs:
-            f.write(blob)
-
-
 def write(path):
     tensors = sample()
     metadata = {'format': 'pt', 'note': 'written by hand'}
-    save(path, tensors, metadata)
+    save_safetensors(tensors, path, metadata)
     print(json.dumps(describe(tensors, metadata)))
 
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import * as torch from '../../../src/torch/index.js';
 import { optim, type Tensor } from '../../../src/torch/index.js';
 import { assertClose } from '../helpers.js';
-import { goldenJson } from '../golden/python.js';
+import { pythonJson } from '../../python.js';
 
 interface Problem {
   w: number[][];
@@ -31,7 +31,7 @@ interface Golden {
   results: Record<string, Reference>;
 }
 
-const golden = goldenJson<Golden>('optim_reference.py');
+const golden = pythonJson<Golden>('test/torch/golden/optim_reference.py');
 
 const camel = (o: Record<string, unknown>) =>
   Object.fromEntries(Object.entries(o).map(([k, v]) => [k.replace(/_(.)/g, (_, c: string) => c.toUpperCase()), v]));

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as torch from '../../../src/torch/index.js';
 import { optim } from '../../../src/torch/index.js';
 import { assertClose } from '../helpers.js';
-import { goldenJson } from '../golden/python.js';
+import { pythonJson } from '../../python.js';
 
 type Case =
   | {
@@ -24,7 +24,7 @@ type Case =
       sequence: number[][];
     };
 
-const cases = goldenJson<Record<string, Case>>('schedules_reference.py');
+const cases = pythonJson<Record<string, Case>>('test/torch/golden/schedules_reference.py');
 
 /** An SGD over one parameter per group, with the given learning rates. */
 function groups(lrs: number[]) {

@@ -22,19 +22,29 @@ function fsyncFolder(folder: string): void {
   }
 }
 
+/** Writes a file's content piece by piece, so that large data need not be joined in memory first. */
+export type ContentWriter = (write: (bytes: Uint8Array) => void) => void;
+
 /**
- * Writes `data` to `file` atomically. `beforeRename` runs between the flushed temporary file and the
- * rename (tests use it to simulate a crash there); if anything throws, the temporary file is removed
- * and `file` keeps its previous content.
+ * Writes `data` (or what `data` writes, piece by piece) to `file` atomically. `beforeRename` runs
+ * between the flushed temporary file and the rename (tests use it to simulate a crash there); if
+ * anything throws, the temporary file is removed and `file` keeps its previous content.
  */
-export function writeFileAtomic(file: string, data: string | Uint8Array, beforeRename?: () => void): void {
+export function writeFileAtomic(
+  file: string,
+  data: string | Uint8Array | ContentWriter,
+  beforeRename?: () => void,
+): void {
   const temporary = temporaryPathFor(file);
   try {
     const fd = openSync(temporary, 'w');
     try {
-      const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-      let written = 0;
-      while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+      const write = (bytes: Uint8Array) => {
+        let written = 0;
+        while (written < bytes.byteLength) written += writeSync(fd, bytes, written, bytes.byteLength - written);
+      };
+      if (typeof data === 'function') data(write);
+      else write(typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
       fsyncSync(fd);
     } finally {
       closeSync(fd);

@@ -1,0 +1,32 @@
+// Parsers of numeric command-line options. A bad value throws commander's InvalidArgumentError, which
+// commander reports as a usage error naming the option (`option '--batch <n>' argument '0' is
+// invalid. expected an integer >= 1, got "0"`).
+import { InvalidArgumentError } from 'commander';
+
+/** An integer >= min. */
+export const integer =
+  (min: number) =>
+  (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isInteger(n) || n < min)
+      throw new InvalidArgumentError(`expected an integer >= ${min}, got "${value}"`);
+    return n;
+  };
+
+/** A finite number >= min. */
+export const number =
+  (min: number) =>
+  (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n < min)
+      throw new InvalidArgumentError(`expected a number >= ${min}, got "${value}"`);
+    return n;
+  };
+
+/** A number in [0, 1]: a probability or a fraction. */
+export function unitInterval(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !(n >= 0 && n <= 1))
+    throw new InvalidArgumentError(`expected a number in [0, 1], got "${value}"`);
+  return n;
+}
