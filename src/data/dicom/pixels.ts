@@ -14,6 +14,13 @@ export interface StoredPixels {
   data: Int32Array;
 }
 
+/** 8-bit unsigned samples that are their own stored values (no masking, no sign): SIIM's JPEGs. */
+export interface StoredBytes {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
 export interface Lut {
   /** Stored (or modality) value mapped to the first entry; values below/above clamp to the ends. */
   firstMapped: number;
@@ -183,13 +190,31 @@ function applyTable(data: Int32Array, offset: number, table: Float32Array, out: 
   for (let i = 0; i < data.length; i++) out[i] = table[data[i] - offset];
 }
 
+// Byte twins of minMax and applyTable: one array type per loop keeps V8's element access monomorphic.
+function minMaxBytes(data: Uint8Array): [number, number] {
+  let min = 255;
+  let max = 0;
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
+  return [min, max];
+}
+
+function applyTableBytes(data: Uint8Array, offset: number, table: Float32Array, out: Float32Array): void {
+  for (let i = 0; i < data.length; i++) out[i] = table[data[i] - offset];
+}
+
 function markPresent(data: Int32Array, offset: number, seen: Uint8Array): void {
   for (let i = 0; i < data.length; i++) seen[data[i] - offset] = 1;
 }
 
 /** Stored values -> GrayImage in [0, 1], "bright = dense". */
-export function renderGray(stored: StoredPixels, params: DisplayParams): GrayImage {
-  const { width, height, data } = stored;
+export function renderGray(stored: StoredPixels | StoredBytes, params: DisplayParams): GrayImage {
+  if (stored.data instanceof Uint8Array && !params.modalityLut) return renderGrayBytes(stored as StoredBytes, params);
+  const { width, height } = stored;
+  const data = stored.data instanceof Int32Array ? stored.data : Int32Array.from(stored.data);
   const pixels = new Float32Array(data.length);
   if (data.length === 0) return { width, height, pixels };
   const [min, max] = minMax(data);
@@ -209,5 +234,18 @@ export function renderGray(stored: StoredPixels, params: DisplayParams): GrayIma
   const table = new Float32Array(range);
   for (let v = min; v <= max; v++) table[v - min] = f(v);
   applyTable(data, min, table, pixels);
+  return { width, height, pixels };
+}
+
+/** renderGray for plain 8-bit samples: the same table, read straight from the bytes. */
+function renderGrayBytes(stored: StoredBytes, params: DisplayParams): GrayImage {
+  const { width, height, data } = stored;
+  const pixels = new Float32Array(data.length);
+  if (data.length === 0) return { width, height, pixels };
+  const [min, max] = minMaxBytes(data);
+  const f = displayFunction(params, min, max);
+  const table = new Float32Array(max - min + 1);
+  for (let v = min; v <= max; v++) table[v - min] = f(v);
+  applyTableBytes(data, min, table, pixels);
   return { width, height, pixels };
 }

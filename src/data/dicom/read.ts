@@ -7,7 +7,7 @@ import { CodecError, decodeFrame, type EncodedFrame } from './codecs/index.js';
 import { DicomError } from './errors.js';
 import { extractMeta, type DicomMeta } from './meta.js';
 import { parseDicomBytes, PIXEL_DATA, reachedPixelData, type ParsedDicom } from './parse.js';
-import { readDisplayParams, renderGray, toStoredValues, type StoredPixels } from './pixels.js';
+import { readDisplayParams, renderGray, toStoredValues, type StoredBytes, type StoredPixels } from './pixels.js';
 import { transferSyntax } from './transfer-syntax.js';
 
 /** How much of a file a header read looks at first; the SIIM headers are about 1 KiB. */
@@ -148,7 +148,16 @@ function encodedFrame(dataSet: DataSet, meta: DicomMeta, file: string, bigEndian
   return { ...common, bytes };
 }
 
-async function decodeParsed(parsed: ParsedDicom, file: string): Promise<DicomPixels & { dataSet: DataSet }> {
+interface DecodedDicom {
+  meta: DicomMeta;
+  dataSet: DataSet;
+  /** The stored values, made on first use: display needs no Int32 copy of 8-bit data. */
+  stored(): StoredPixels;
+  /** What the display pipeline reads: the 8-bit samples themselves when they need no masking or sign. */
+  displayInput(): StoredPixels | StoredBytes;
+}
+
+async function decodeParsed(parsed: ParsedDicom, file: string): Promise<DecodedDicom> {
   const meta = extractMeta(parsed.dataSet, parsed.transferSyntaxUid);
   checkDecodable(meta, file);
   const syntax = transferSyntax(meta.transferSyntaxUid)!;
@@ -164,18 +173,38 @@ async function decodeParsed(parsed: ParsedDicom, file: string): Promise<DicomPix
       `pixel data does not decode (${err instanceof Error ? err.message : String(err)})`,
     );
   }
-  const stored = toStoredValues(samples, meta.columns, meta.rows, frame.bitsStored, meta.pixelRepresentation === 1);
-  return { meta, stored, dataSet: parsed.dataSet };
+  let stored: StoredPixels | null = null;
+  const storedValues = () =>
+    (stored ??= toStoredValues(samples, meta.columns, meta.rows, frame.bitsStored, meta.pixelRepresentation === 1));
+  const plainBytes =
+    samples instanceof Uint8Array &&
+    meta.pixelRepresentation !== 1 &&
+    frame.bitsStored >= 8 &&
+    samples.length === meta.columns * meta.rows;
+  return {
+    meta,
+    dataSet: parsed.dataSet,
+    stored: storedValues,
+    displayInput: () =>
+      plainBytes ? { width: meta.columns, height: meta.rows, data: samples as Uint8Array } : storedValues(),
+  };
 }
 
 /** Decodes DICOM bytes held in memory; `file` names them in errors. */
 export async function decodeDicomBytes(bytes: Uint8Array, file: string): Promise<DicomImage> {
-  const { meta, stored, dataSet } = await decodeParsed(parseDicomBytes(bytes, file), file);
+  const decoded = await decodeParsed(parseDicomBytes(bytes, file), file);
+  const { meta, dataSet } = decoded;
   const image = renderGray(
-    stored,
+    decoded.displayInput(),
     readDisplayParams(dataSet, meta.pixelRepresentation, meta.photometricInterpretation),
   );
-  return { meta, stored, image };
+  return {
+    meta,
+    image,
+    get stored() {
+      return decoded.stored();
+    },
+  };
 }
 
 /** A plain Uint8Array over a file's bytes: Buffer's slice() shares memory, which the codecs must not meet. */
@@ -186,8 +215,8 @@ async function readBytes(file: string): Promise<Uint8Array> {
 
 /** The stored pixel values (after Bits Stored and sign, before any rescale or windowing) and the metadata. */
 export async function readDicomStoredPixels(file: string): Promise<DicomPixels> {
-  const { meta, stored } = await decodeParsed(parseDicomBytes(await readBytes(file), file), file);
-  return { meta, stored };
+  const decoded = await decodeParsed(parseDicomBytes(await readBytes(file), file), file);
+  return { meta: decoded.meta, stored: decoded.stored() };
 }
 
 /** The displayable image ("bright = dense", [0, 1]), the stored values and the metadata. */

@@ -91,7 +91,8 @@ export function resizePlane(
 ): Float32Array {
   checkSize('source', width, height);
   checkSize('target', outWidth, outHeight);
-  if (src.length !== width * height) throw new TransformError(`plane holds ${src.length} pixels, expected ${width}x${height}`);
+  if (src.length !== width * height)
+    throw new TransformError(`plane holds ${src.length} pixels, expected ${width}x${height}`);
   if (width === outWidth && height === outHeight) {
     out.set(src);
     return out;
@@ -126,9 +127,17 @@ export function resizePlane(
 }
 
 /** Area resize by whole factors (1024 -> 256, 512): the mean of each block, without the weight tables. */
-function boxShrink(src: Float32Array, width: number, height: number, fx: number, fy: number, out: Float32Array): Float32Array {
+function boxShrink(
+  src: Float32Array,
+  width: number,
+  height: number,
+  fx: number,
+  fy: number,
+  out: Float32Array,
+): Float32Array {
   const outWidth = width / fx;
   const outHeight = height / fy;
+  if (fx === 2 && fy === 2) return halve(src, width, outWidth, outHeight, out);
   const scale = 1 / (fx * fy);
   const row = new Float32Array(outWidth);
   for (let y = 0; y < outHeight; y++) {
@@ -143,6 +152,18 @@ function boxShrink(src: Float32Array, width: number, height: number, fx: number,
     }
     const o = y * outWidth;
     for (let x = 0; x < outWidth; x++) out[o + x] = row[x] * scale;
+  }
+  return out;
+}
+
+/** The 2x2 case in one pass over two source rows (1024 -> 512, the common input size): ~2x faster. */
+function halve(src: Float32Array, width: number, outWidth: number, outHeight: number, out: Float32Array): Float32Array {
+  for (let y = 0; y < outHeight; y++) {
+    let top = 2 * y * width;
+    let bottom = top + width;
+    let o = y * outWidth;
+    for (let x = 0; x < outWidth; x++, top += 2, bottom += 2)
+      out[o++] = (src[top] + src[top + 1] + src[bottom] + src[bottom + 1]) * 0.25;
   }
   return out;
 }
