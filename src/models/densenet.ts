@@ -184,16 +184,11 @@ export class DenseNet extends Encoder {
   }
 
   forward(x: Tensor): Tensor {
-    if (!this.classifier) throw new Error(`${this.name}: built without its classifier (withClassifier: false)`);
-    const classifier = this.classifier;
-    return torch.scope(() => classifier.forward(torch.flatten(torch.adaptiveAvgPool2d(this.forwardHead(x), 1), 1)));
+    return this.classifyPooled(this.classifier, x);
   }
 
   macs(input: FeatureShape): Counted {
-    const features = countMacs(this.features, input);
-    if (!this.classifier) return features;
-    const head = countMacs(this.classifier, [features.shape[0], 1, 1]);
-    return { macs: features.macs + head.macs, shape: head.shape };
+    return this.withPooledHeadMacs(countMacs(this.features, input), this.classifier);
   }
 
   /** torchvision's old checkpoints name `denselayerN.norm.1.weight` what is now `norm1.weight`. */

@@ -1,7 +1,8 @@
 // What the U-Net and the classifier need from an encoder, whatever its family. Each family keeps
 // torchvision's module tree and parameter names, so torchvision's state dicts load by name.
+import * as torch from '../torch/index.js';
 import { nn, type Tensor } from '../torch/index.js';
-import type { Counted, FeatureShape } from './flops.js';
+import { countMacs, type Counted, type FeatureShape } from './flops.js';
 
 export interface EncoderOptions {
   /** Channels of the input image: 1 for X-rays (default), 3 for torchvision's own inputs. */
@@ -48,6 +49,19 @@ export abstract class Encoder extends nn.Layer {
 
   /** The first convolution's input channels. */
   abstract readonly inChannels: number;
+
+  /** torchvision's forward for families whose head follows a global average pool (DenseNet, EfficientNet). */
+  protected classifyPooled(head: nn.Layer | null, x: Tensor): Tensor {
+    if (!head) throw new Error(`${this.name}: built without its classifier (withClassifier: false)`);
+    return torch.scope(() => head.forward(torch.flatten(torch.adaptiveAvgPool2d(this.forwardHead(x), 1), 1)));
+  }
+
+  /** MACs of the features plus such a pooled head, if the encoder has one. */
+  protected withPooledHeadMacs(features: Counted, head: nn.Module | null): Counted {
+    if (!head) return features;
+    const counted = countMacs(head, [features.shape[0], 1, 1]);
+    return { macs: features.macs + counted.macs, shape: counted.shape };
+  }
 }
 
 /** How torchvision builds a member of a family, for the weight-export recipe and the table. */
