@@ -11,7 +11,6 @@ import { decodeRle, encodeRle } from '../src/data/rle.js';
 import { fixture, PROJECT_ROOT } from '../test/fixture-path.js';
 import { PYTHON } from '../test/python.js';
 
-
 function siimFiles(): string[] {
   const dir = fixture('siim-sample');
   return readdirSync(dir)

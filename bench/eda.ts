@@ -32,12 +32,14 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
     start = performance.now();
     const { entries, unreadable } = await readHeaders(found, { read: readDicomHeader });
     const oursSeconds = (performance.now() - start) / 1000;
-    if (entries.length !== files || unreadable.length > 0) throw new Error(`bench eda: read ${entries.length} of ${files} headers`);
+    if (entries.length !== files || unreadable.length > 0)
+      throw new Error(`bench eda: read ${entries.length} of ${files} headers`);
 
     const list = path.join(dir, 'files.txt');
     await writeFile(list, found.join('\n'));
     const py = spawnSync(PYTHON, [path.join(PROJECT_ROOT, 'bench', 'eda-headers.py'), list], { encoding: 'utf8' });
-    if (py.status !== 0) throw new Error(`bench eda: the pydicom reference failed: ${py.stderr.trim().split('\n').at(-1)}`);
+    if (py.status !== 0)
+      throw new Error(`bench eda: the pydicom reference failed: ${py.stderr.trim().split('\n').at(-1)}`);
     const python = JSON.parse(py.stdout) as { files: number; seconds: number };
     return {
       benchmark: 'eda-headers',

@@ -15,7 +15,6 @@ import { PYTHON } from '../test/python.js';
 import { median } from './median.js';
 import { ResNet18Like } from './resnet18-like.js';
 
-
 interface Settings {
   threads: number;
   batch: number;

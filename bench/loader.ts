@@ -18,7 +18,12 @@ const SOURCE = 1024;
 const SIZE = 256;
 const BATCH = 16;
 // The same augmentations on both sides (the Python reference has no grid distortion).
-const AUGMENT: AugmentConfig = { hflip: { p: 0.5 }, shiftScaleRotate: { p: 0.5 }, brightnessContrast: { p: 0.5 }, gamma: { p: 0.5 } };
+const AUGMENT: AugmentConfig = {
+  hflip: { p: 0.5 },
+  shiftScaleRotate: { p: 0.5 },
+  brightnessContrast: { p: 0.5 },
+  gamma: { p: 0.5 },
+};
 
 /** Chest-like 8-bit images: smooth large structure plus noise, so PNG sizes are realistic (~0.5-1 MB). */
 async function writeSources(dir: string, count: number): Promise<LoaderItem[]> {
@@ -35,7 +40,9 @@ async function writeSources(dir: string, count: number): Promise<LoaderItem[]> {
     }
     const imageId = `1.2.276.0.7230010.3.1.4.8323329.${1000 + k}.1517875165.${878000 + k}`;
     const file = path.join(dir, `${imageId}.png`);
-    await sharp(pixels, { raw: { width: SOURCE, height: SOURCE, channels: 1 } }).png().toFile(file);
+    await sharp(pixels, { raw: { width: SOURCE, height: SOURCE, channels: 1 } })
+      .png()
+      .toFile(file);
     const mask = { width: SOURCE, height: SOURCE, data: new Uint8Array(SOURCE * SOURCE) };
     const positive = k % 4 === 0;
     if (positive) for (let y = 200; y < 500; y++) for (let x = 100 + k; x < 260 + k; x++) mask.data[y * SOURCE + x] = 1;
@@ -44,12 +51,18 @@ async function writeSources(dir: string, count: number): Promise<LoaderItem[]> {
   return items;
 }
 
-function runPython(items: LoaderItem[], workers: number[]): Record<string, { cold: number; cached: number }> | { error: string } {
+function runPython(
+  items: LoaderItem[],
+  workers: number[],
+): Record<string, { cold: number; cached: number }> | { error: string } {
   const script = path.join(PROJECT_ROOT, 'bench', 'loader_reference.py');
   const job = JSON.stringify({ items, size: SIZE, batchSize: BATCH, workers, seed: 1 });
   const out = spawnSync(PYTHON, [script], { input: job, encoding: 'utf8', maxBuffer: 1 << 26 });
-  if (out.status !== 0) return { error: (out.stderr || out.error?.message || 'python failed').trim().split('\n').slice(-1)[0] };
-  return (JSON.parse(out.stdout.trim().split('\n').pop()!) as { results: Record<string, { cold: number; cached: number }> }).results;
+  if (out.status !== 0)
+    return { error: (out.stderr || out.error?.message || 'python failed').trim().split('\n').slice(-1)[0] };
+  return (
+    JSON.parse(out.stdout.trim().split('\n').pop()!) as { results: Record<string, { cold: number; cached: number }> }
+  ).results;
 }
 
 export async function run({ quick }: { quick: boolean }): Promise<object> {
@@ -60,14 +73,23 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
     const workerCounts = [1, 2];
     const ours: Record<string, object> = {};
     for (const workers of workerCounts) {
-      ours[workers] = await measureLoaderThroughput(items, { size: SIZE, batchSize: BATCH, workers, augment: AUGMENT, seed: 1 });
+      ours[workers] = await measureLoaderThroughput(items, {
+        size: SIZE,
+        batchSize: BATCH,
+        workers,
+        augment: AUGMENT,
+        seed: 1,
+      });
     }
     const python = runPython(items, workerCounts);
     const ratio: Record<string, object> = {};
     if (!('error' in python)) {
       for (const w of workerCounts) {
         const o = ours[w] as { coldImagesPerSecond: number; cachedImagesPerSecond: number };
-        ratio[w] = { cold: +(o.coldImagesPerSecond / python[w].cold).toFixed(2), cached: +(o.cachedImagesPerSecond / python[w].cached).toFixed(2) };
+        ratio[w] = {
+          cold: +(o.coldImagesPerSecond / python[w].cold).toFixed(2),
+          cached: +(o.cachedImagesPerSecond / python[w].cached).toFixed(2),
+        };
       }
     }
     const round = (o: object) => JSON.parse(JSON.stringify(o, (_k, v) => (typeof v === 'number' ? +v.toFixed(1) : v)));

@@ -158,9 +158,9 @@ export async function run({
       // Same weights, same input: 0 (or float32 rounding) when both sides run the same network.
       classifier_probability_max_abs_diff: python
         ? Number(
-            Math.max(...oursProbabilities.map((p, i) => Math.abs(p - python.classifier_probabilities[i]))).toExponential(
-              2,
-            ),
+            Math.max(
+              ...oursProbabilities.map((p, i) => Math.abs(p - python.classifier_probabilities[i])),
+            ).toExponential(2),
           )
         : null,
       threads,

@@ -10,7 +10,6 @@ import { bceWithLogitsLoss, softDiceLoss } from '../src/train/losses/index.js';
 import type { SegmentationLogits } from '../src/train/trainable-model.js';
 import type { StepJob } from './train.js';
 
-
 function vmHwmKiB(): number | null {
   const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
   return match ? Number(match[1]) : null;

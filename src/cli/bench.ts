@@ -12,9 +12,15 @@ export function registerBenchmark(name: string, description: string): void {
 registerBenchmark('engine', 'conv net training steps, TypeScript vs PyTorch (issue: tensor engine)');
 registerBenchmark('data', 'DICOM decode + resize throughput and RLE codec speed vs pydicom/Pillow');
 registerBenchmark('train', 'U-Net and classifier training steps and peak memory vs PyTorch');
-registerBenchmark('loader', 'training loader images/s at 256 with augmentation, cold and cached, 1 and 2 workers vs a PyTorch DataLoader');
+registerBenchmark(
+  'loader',
+  'training loader images/s at 256 with augmentation, cold and cached, 1 and 2 workers vs a PyTorch DataLoader',
+);
 registerBenchmark('eda', 'reading 12,000 DICOM headers for the EDA vs pydicom (stop_before_pixels)');
-registerBenchmark('models', 'encoder classification networks (resnet34, densenet121, efficientnet-b0): forward and train step vs torchvision');
+registerBenchmark(
+  'models',
+  'encoder classification networks (resnet34, densenet121, efficientnet-b0): forward and train step vs torchvision',
+);
 registerBenchmark('predict', 'end-to-end two-stage prediction latency and throughput vs PyTorch');
 
 export function benchCommand(): Command {
@@ -23,10 +29,17 @@ export function benchCommand(): Command {
     .argument('<name>', 'which benchmark')
     .option('--quick', 'fewer repetitions (for smoke tests)')
     .option('--out <file>', 'also write the JSON to this file')
-    .addHelpText('after', '\n' + Object.entries(BENCHMARKS).map(([n, d]) => `  ${n.padEnd(8)} ${d}`).join('\n'))
+    .addHelpText(
+      'after',
+      '\n' +
+        Object.entries(BENCHMARKS)
+          .map(([n, d]) => `  ${n.padEnd(8)} ${d}`)
+          .join('\n'),
+    )
     .action(
       runAction(async (name: string, opts: { quick?: boolean; out?: string }) => {
-        if (!(name in BENCHMARKS)) throw new UsageError(`unknown benchmark \`${name}\`, supported: ${Object.keys(BENCHMARKS).join(', ')}`);
+        if (!(name in BENCHMARKS))
+          throw new UsageError(`unknown benchmark \`${name}\`, supported: ${Object.keys(BENCHMARKS).join(', ')}`);
         const mod = (await import(`../../bench/${name}.js`)) as { run(o: { quick: boolean }): Promise<object> };
         const result = await mod.run({ quick: Boolean(opts.quick) });
         const line = JSON.stringify(result);

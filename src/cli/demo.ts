@@ -16,7 +16,10 @@ export function demoCommand(): Command {
     )
     .option('--out <dir>', 'output folder (its earlier demo outputs are replaced, never reused)', 'demo-out')
     .addOption(
-      new Option('--size <size>', 'small: ~400 images, about 10 minutes on 2 cores; full: 2000 images, larger models (an hour or more); tiny: a smoke run')
+      new Option(
+        '--size <size>',
+        'small: ~400 images, about 10 minutes on 2 cores; full: 2000 images, larger models (an hour or more); tiny: a smoke run',
+      )
         .choices(['small', 'full', 'tiny'])
         .default('small'),
     )
@@ -25,7 +28,8 @@ export function demoCommand(): Command {
     .option('--json', 'print the result (demo.json) on stdout')
     .action(
       runAction(async (opts: DemoCliOptions) => {
-        if (!Number.isInteger(opts.seed) || opts.seed < 0) throw new Error(`Expected a non-negative integer seed but received ${opts.seed}`);
+        if (!Number.isInteger(opts.seed) || opts.seed < 0)
+          throw new Error(`Expected a non-negative integer seed but received ${opts.seed}`);
         const { runDemo } = await import('../report/demo/run-demo.js');
         const { demoPlan } = await import('../report/demo/demo-plan.js');
         const { progressReporter } = await import('./progress.js');

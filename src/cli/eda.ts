@@ -11,12 +11,20 @@ interface EdaOptions {
 
 export function edaCommand(): Command {
   return new Command('eda')
-    .description('Exploratory data analysis of a SIIM-format dataset: label and DICOM header facts, plots, an HTML report')
-    .option('--data <dir>', 'dataset folder: a label CSV (train-rle.csv or stage_2_train.csv) and DICOM files anywhere below')
-    .option('--labels <csv>', 'label CSV; alone, only the labels are analysed; with --data, it replaces the folder\'s own')
+    .description(
+      'Exploratory data analysis of a SIIM-format dataset: label and DICOM header facts, plots, an HTML report',
+    )
+    .option(
+      '--data <dir>',
+      'dataset folder: a label CSV (train-rle.csv or stage_2_train.csv) and DICOM files anywhere below',
+    )
+    .option(
+      '--labels <csv>',
+      "label CSV; alone, only the labels are analysed; with --data, it replaces the folder's own",
+    )
     .option('--out <dir>', 'output folder', 'eda-out')
     .option('--concurrency <n>', 'DICOM headers read at once', '32')
-    .option('--json', 'print eda.json\'s headline numbers as one JSON line instead of the text summary')
+    .option('--json', "print eda.json's headline numbers as one JSON line instead of the text summary")
     .addHelpText(
       'after',
       `
@@ -35,9 +43,11 @@ Examples:
     )
     .action(
       runAction(async (opts: EdaOptions) => {
-        if (!opts.data && !opts.labels) throw new UsageError('give --data DIR (labels and DICOMs) or --labels CSV (labels only)');
+        if (!opts.data && !opts.labels)
+          throw new UsageError('give --data DIR (labels and DICOMs) or --labels CSV (labels only)');
         const concurrency = Number(opts.concurrency);
-        if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency must be a positive integer, got "${opts.concurrency}"`);
+        if (!Number.isInteger(concurrency) || concurrency < 1)
+          throw new UsageError(`--concurrency must be a positive integer, got "${opts.concurrency}"`);
         const { runEda } = await import('../report/eda/run-eda.js');
         const { writeEdaReport } = await import('../report/eda/eda-report.js');
         const { edaSummaryLines } = await import('../report/eda/summary.js');
@@ -56,7 +66,19 @@ Examples:
         if (opts.json) {
           const l = result.labels;
           const h = result.headers;
-          const line = { out: opts.out, rows: l.rows, images: l.images, duplicateRows: l.duplicateRows, positive: l.positive, negative: l.negative, positiveRate: l.positiveRate, files: h?.files ?? null, unreadable: h?.unreadable.length ?? null, labelProblems: result.labelProblems.length, report: outputs.html };
+          const line = {
+            out: opts.out,
+            rows: l.rows,
+            images: l.images,
+            duplicateRows: l.duplicateRows,
+            positive: l.positive,
+            negative: l.negative,
+            positiveRate: l.positiveRate,
+            files: h?.files ?? null,
+            unreadable: h?.unreadable.length ?? null,
+            labelProblems: result.labelProblems.length,
+            report: outputs.html,
+          };
           process.stdout.write(JSON.stringify(line) + '\n');
         } else {
           for (const line of edaSummaryLines(result)) process.stdout.write(line + '\n');

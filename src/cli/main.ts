@@ -39,6 +39,7 @@ for (const make of [
   evaluateCommand,
   synthCommand,
   demoCommand,
-]) program.addCommand(make());
+])
+  program.addCommand(make());
 
 await program.parseAsync(process.argv);

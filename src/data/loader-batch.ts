@@ -71,12 +71,24 @@ export async function createBatchBuilder(config: PipelineConfig): Promise<(task:
   return (task) => buildBatch(task, config, augmentation, readImage);
 }
 
-async function loadResized(item: LoaderItem, config: PipelineConfig, counters: Counters, readImage: ReadImage): Promise<CachedEntry> {
+async function loadResized(
+  item: LoaderItem,
+  config: PipelineConfig,
+  counters: Counters,
+  readImage: ReadImage,
+): Promise<CachedEntry> {
   const { width, height } = config;
   let cache: { file: string; key: string } | null = null;
   if (config.cacheDir) {
     const source = await stat(item.path);
-    const key = [item.imageId, source.size, source.mtimeMs, `${width}x${height}`, config.resize, hashRows(item.rleRows)].join('\n');
+    const key = [
+      item.imageId,
+      source.size,
+      source.mtimeMs,
+      `${width}x${height}`,
+      config.resize,
+      hashRows(item.rleRows),
+    ].join('\n');
     cache = { file: cacheFile(config.cacheDir, item.imageId, width, height), key };
     const hit = await readCacheEntry(cache.file, key, width, height);
     if (hit) {
@@ -89,7 +101,8 @@ async function loadResized(item: LoaderItem, config: PipelineConfig, counters: C
   const full = decodeRleRows(item.rleRows, image.width, image.height, item.imageId);
   const pixels = resizePlane(image.pixels, image.width, image.height, width, height, config.resize);
   // Quantised as the cache stores them, so that a batch is the same whether it came from the cache or not.
-  for (let i = 0; i < pixels.length; i++) pixels[i] = Math.round((pixels[i] < 0 ? 0 : pixels[i] > 1 ? 1 : pixels[i]) * 65535) / 65535;
+  for (let i = 0; i < pixels.length; i++)
+    pixels[i] = Math.round((pixels[i] < 0 ? 0 : pixels[i] > 1 ? 1 : pixels[i]) * 65535) / 65535;
   const entry = { pixels, mask: resizeMask(full, width, height).data };
   if (cache) {
     try {
@@ -101,7 +114,12 @@ async function loadResized(item: LoaderItem, config: PipelineConfig, counters: C
   return entry;
 }
 
-async function buildBatch(task: BatchTask, config: PipelineConfig, augmentation: Compose | null, readImage: ReadImage): Promise<BatchResult> {
+async function buildBatch(
+  task: BatchTask,
+  config: PipelineConfig,
+  augmentation: Compose | null,
+  readImage: ReadImage,
+): Promise<BatchResult> {
   const { width, height } = config;
   const plane = width * height;
   const count = task.entries.length;
@@ -119,7 +137,10 @@ async function buildBatch(task: BatchTask, config: PipelineConfig, augmentation:
       let pixels = entry.pixels;
       let mask = entry.mask;
       if (augmentation) {
-        const out = augmentation.apply({ image: { width, height, pixels }, mask: { width, height, data: mask } }, Rng.derive(config.seed, task.epoch, position));
+        const out = augmentation.apply(
+          { image: { width, height, pixels }, mask: { width, height, data: mask } },
+          Rng.derive(config.seed, task.epoch, position),
+        );
         pixels = out.image.pixels;
         mask = out.mask!.data;
       }
@@ -129,7 +150,11 @@ async function buildBatch(task: BatchTask, config: PipelineConfig, augmentation:
       labels[slot] = item.label;
       ok[slot] = 1;
     } catch (err) {
-      failures.push({ imageId: item.imageId, path: item.path, reason: err instanceof Error ? err.message : String(err) });
+      failures.push({
+        imageId: item.imageId,
+        path: item.path,
+        reason: err instanceof Error ? err.message : String(err),
+      });
     }
   };
 
@@ -154,7 +179,8 @@ async function buildBatch(task: BatchTask, config: PipelineConfig, augmentation:
     positions.push(task.entries[slot].position);
     n++;
   }
-  const trim = <T extends Float32Array>(a: T, length: number): T => (length === a.length ? a : (a.slice(0, length) as T));
+  const trim = <T extends Float32Array>(a: T, length: number): T =>
+    length === a.length ? a : (a.slice(0, length) as T);
   return {
     epoch: task.epoch,
     index: task.index,

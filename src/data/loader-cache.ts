@@ -38,7 +38,12 @@ export function cacheFile(dir: string, imageId: string, width: number, height: n
 }
 
 /** The entry, or null when the file is missing, stale (other key) or damaged. */
-export async function readCacheEntry(file: string, key: string, width: number, height: number): Promise<CachedEntry | null> {
+export async function readCacheEntry(
+  file: string,
+  key: string,
+  width: number,
+  height: number,
+): Promise<CachedEntry | null> {
   let buf: Buffer;
   try {
     buf = await readFile(file);
@@ -67,7 +72,13 @@ function align2(n: number): number {
   return (n + 1) & ~1;
 }
 
-export async function writeCacheEntry(file: string, key: string, width: number, height: number, entry: CachedEntry): Promise<void> {
+export async function writeCacheEntry(
+  file: string,
+  key: string,
+  width: number,
+  height: number,
+  entry: CachedEntry,
+): Promise<void> {
   const keyBytes = Buffer.from(key, 'utf8');
   const pixelsAt = align2(FIXED_HEADER + 4 + keyBytes.length);
   const n = width * height;

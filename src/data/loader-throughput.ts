@@ -15,7 +15,11 @@ export interface ThroughputResult {
   cachedFirstBatchMs: number;
 }
 
-async function timeEpoch(loader: BatchLoader, epoch: number, since: number): Promise<{ images: number; seconds: number; firstBatchMs: number }> {
+async function timeEpoch(
+  loader: BatchLoader,
+  epoch: number,
+  since: number,
+): Promise<{ images: number; seconds: number; firstBatchMs: number }> {
   let images = 0;
   let firstBatchMs = -1;
   for await (const batch of loader.epoch(epoch)) {
@@ -29,7 +33,10 @@ async function timeEpoch(loader: BatchLoader, epoch: number, since: number): Pro
  * Runs two epochs over `items` with a fresh cache folder (removed afterwards unless `options.cacheDir`
  * is given): the first cold, the second served from the cache.
  */
-export async function measureLoaderThroughput(items: readonly LoaderItem[], options: LoaderOptions): Promise<ThroughputResult> {
+export async function measureLoaderThroughput(
+  items: readonly LoaderItem[],
+  options: LoaderOptions,
+): Promise<ThroughputResult> {
   const ownCache = !options.cacheDir;
   const cacheDir = options.cacheDir ?? (await mkdtemp(path.join(tmpdir(), 'pneumo-loader-cache-')));
   try {

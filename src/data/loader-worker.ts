@@ -7,5 +7,12 @@ const build = await createBatchBuilder(workerData as PipelineConfig);
 
 serveTasks<BatchTask, BatchResult>(async (task) => {
   const result = await build(task);
-  return { result, transfer: [result.images.buffer as ArrayBuffer, result.masks.buffer as ArrayBuffer, result.labels.buffer as ArrayBuffer] };
+  return {
+    result,
+    transfer: [
+      result.images.buffer as ArrayBuffer,
+      result.masks.buffer as ArrayBuffer,
+      result.labels.buffer as ArrayBuffer,
+    ],
+  };
 });

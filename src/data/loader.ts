@@ -95,7 +95,14 @@ export class BatchLoader {
   readonly batchSize: number;
   readonly workers: number;
   readonly prefetch: number;
-  private readonly stat: LoaderStats = { batches: 0, items: 0, cacheHits: 0, cacheMisses: 0, cacheWriteFailures: 0, failures: [] };
+  private readonly stat: LoaderStats = {
+    batches: 0,
+    items: 0,
+    cacheHits: 0,
+    cacheMisses: 0,
+    cacheWriteFailures: 0,
+    failures: [],
+  };
 
   private constructor(
     readonly items: readonly LoaderItem[],
@@ -113,11 +120,16 @@ export class BatchLoader {
 
   static async open(items: readonly LoaderItem[], options: LoaderOptions): Promise<BatchLoader> {
     const size = typeof options.size === 'number' ? { width: options.size, height: options.size } : options.size;
-    for (const [what, v] of [['width', size.width], ['height', size.height], ['batch size', options.batchSize]] as const) {
+    for (const [what, v] of [
+      ['width', size.width],
+      ['height', size.height],
+      ['batch size', options.batchSize],
+    ] as const) {
       if (!Number.isInteger(v) || v < 1) throw new LoaderError(`Expected a positive integer ${what} but received ${v}`);
     }
     const workers = options.workers ?? defaultWorkerCount();
-    if (!Number.isInteger(workers) || workers < 1) throw new LoaderError(`Expected a positive integer worker count but received ${workers}`);
+    if (!Number.isInteger(workers) || workers < 1)
+      throw new LoaderError(`Expected a positive integer worker count but received ${workers}`);
     if (options.prefetch !== undefined && (!Number.isInteger(options.prefetch) || options.prefetch < 1)) {
       throw new LoaderError(`Expected a positive integer prefetch but received ${options.prefetch}`);
     }
@@ -140,7 +152,9 @@ export class BatchLoader {
     try {
       await import(config.readerModule);
     } catch (err) {
-      throw new LoaderError(`the image reader ${config.readerModule} cannot be loaded: ${(err as Error).message.split('\n')[0]}`);
+      throw new LoaderError(
+        `the image reader ${config.readerModule} cannot be loaded: ${(err as Error).message.split('\n')[0]}`,
+      );
     }
     const pool = new WorkerPool<BatchTask, BatchResult>(new URL('./loader-worker.js', import.meta.url), {
       size: workers,
@@ -170,7 +184,8 @@ export class BatchLoader {
   /** Starts loading the epoch at once (call it before the previous epoch ends to keep workers busy). */
   epoch(epoch: number, order: readonly number[] = this.order(epoch)): EpochBatches {
     for (const i of order) {
-      if (!Number.isInteger(i) || i < 0 || i >= this.items.length) throw new LoaderError(`epoch order holds ${i}, not an index of the ${this.items.length} items`);
+      if (!Number.isInteger(i) || i < 0 || i >= this.items.length)
+        throw new LoaderError(`epoch order holds ${i}, not an index of the ${this.items.length} items`);
     }
     return new EpochBatches(this, epoch, order, this.batchCount(epoch, order), this.prefetch);
   }
@@ -196,12 +211,21 @@ export class BatchLoader {
   /** @internal */
   async runBatch(epoch: number, index: number, order: readonly number[]): Promise<BatchResult> {
     const start = index * this.batchSize;
-    const entries = order.slice(start, start + this.batchSize).map((i, k) => ({ position: start + k, item: this.items[i] }));
+    const entries = order
+      .slice(start, start + this.batchSize)
+      .map((i, k) => ({ position: start + k, item: this.items[i] }));
     let result = await this.runTask({ epoch, index, entries });
     if (result instanceof Error) {
       // A worker died or hung on this batch: retry its items one by one, so that only the culprit is lost.
-      const parts = entries.length > 1 ? await Promise.all(entries.map((e) => this.runTask({ epoch, index, entries: [e] }))) : [result];
-      result = mergeResults(epoch, index, parts.map((part, k) => (part instanceof Error ? failedResult(epoch, index, [entries[k]], part) : part)));
+      const parts =
+        entries.length > 1
+          ? await Promise.all(entries.map((e) => this.runTask({ epoch, index, entries: [e] })))
+          : [result];
+      result = mergeResults(
+        epoch,
+        index,
+        parts.map((part, k) => (part instanceof Error ? failedResult(epoch, index, [entries[k]], part) : part)),
+      );
     }
     const s = this.stat;
     s.batches++;
@@ -230,7 +254,20 @@ function failedResult(epoch: number, index: number, entries: BatchTask['entries'
   const reason = `the worker failed on it: ${err.message}`;
   const empty = new Float32Array(0);
   const failures = entries.map(({ item }) => ({ imageId: item.imageId, path: item.path, reason }));
-  return { epoch, index, n: 0, ids: [], positions: [], images: empty, masks: empty, labels: empty, cacheHits: 0, cacheMisses: 0, cacheWriteFailures: 0, failures };
+  return {
+    epoch,
+    index,
+    n: 0,
+    ids: [],
+    positions: [],
+    images: empty,
+    masks: empty,
+    labels: empty,
+    cacheHits: 0,
+    cacheMisses: 0,
+    cacheWriteFailures: 0,
+    failures,
+  };
 }
 
 function mergeResults(epoch: number, index: number, parts: BatchResult[]): BatchResult {
@@ -297,7 +334,21 @@ export class EpochBatches implements AsyncIterableIterator<Batch> {
       this.fill();
       if (r.n === 0) continue;
       const { ids, images, masks, labels, n, epoch, index, failures } = r;
-      return { done: false, value: { ids, images, masks, labels, n, epoch, index, failures, width: this.loader.width, height: this.loader.height } };
+      return {
+        done: false,
+        value: {
+          ids,
+          images,
+          masks,
+          labels,
+          n,
+          epoch,
+          index,
+          failures,
+          width: this.loader.width,
+          height: this.loader.height,
+        },
+      };
     }
     this.done = true;
     return { done: true, value: undefined };

@@ -41,7 +41,11 @@ function absoluteRuns(encoded: string, width: number, height: number, imageId: s
     }
     const start = position + Number(parts[i]);
     const end = start + Number(parts[i + 1]);
-    if (end > total) throw new RleError(imageId, `run ${i / 2 + 1} ends at pixel ${end}, past the end of the ${width}x${height} image`);
+    if (end > total)
+      throw new RleError(
+        imageId,
+        `run ${i / 2 + 1} ends at pixel ${end}, past the end of the ${width}x${height} image`,
+      );
     runs[i] = start;
     runs[i + 1] = end;
     position = end;

@@ -56,7 +56,8 @@ export function parsePositiveFraction(text: string, totalEpochs = 1): PositiveFr
   numbers.slice(0, 2).forEach((n) => checkFraction(n, `positive fraction "${text}"`));
   if (parts.length === 1) return numbers[0];
   const epochs = parts.length === 3 ? numbers[2] : totalEpochs;
-  if (!Number.isInteger(epochs) || epochs < 1) throw new SamplerError(`positive fraction "${text}": the epoch count must be a positive integer`);
+  if (!Number.isInteger(epochs) || epochs < 1)
+    throw new SamplerError(`positive fraction "${text}": the epoch count must be a positive integer`);
   return { start: numbers[0], end: numbers[1], epochs };
 }
 
@@ -84,12 +85,18 @@ function drawPasses(pool: readonly number[], count: number, rng: Rng): number[] 
 }
 
 /** The item indices of one epoch, in order (an index repeats when its item is oversampled). */
-export function sampleEpoch(items: readonly Labelled[], epoch: number, seed: number, options: SamplingOptions = {}): number[] {
+export function sampleEpoch(
+  items: readonly Labelled[],
+  epoch: number,
+  seed: number,
+  options: SamplingOptions = {},
+): number[] {
   const { weights, positiveFraction } = options;
   if (weights) {
     if (weights.length !== items.length) throw new SamplerError(`${weights.length} weights for ${items.length} items`);
     for (let i = 0; i < weights.length; i++) {
-      if (!(weights[i] >= 0) || !Number.isFinite(weights[i])) throw new SamplerError(`weight of ${items[i].imageId} is ${weights[i]}, expected a finite number >= 0`);
+      if (!(weights[i] >= 0) || !Number.isFinite(weights[i]))
+        throw new SamplerError(`weight of ${items[i].imageId} is ${weights[i]}, expected a finite number >= 0`);
     }
   }
   const rng = Rng.derive(seed, epoch);
@@ -100,8 +107,16 @@ export function sampleEpoch(items: readonly Labelled[], epoch: number, seed: num
   }
   const fraction = positiveFractionAt(positiveFraction, epoch);
   checkFraction(fraction, `positive fraction at epoch ${epoch}`);
-  const positives = weightedPool(all.filter((i) => items[i].label === 1), weights, rng);
-  const negatives = weightedPool(all.filter((i) => items[i].label !== 1), weights, rng);
+  const positives = weightedPool(
+    all.filter((i) => items[i].label === 1),
+    weights,
+    rng,
+  );
+  const negatives = weightedPool(
+    all.filter((i) => items[i].label !== 1),
+    weights,
+    rng,
+  );
   let totalWeight = items.length;
   if (weights) {
     totalWeight = 0;
@@ -109,14 +124,26 @@ export function sampleEpoch(items: readonly Labelled[], epoch: number, seed: num
   }
   const size = options.epochSize ?? Math.round(totalWeight);
   const positiveCount = Math.round(fraction * size);
-  if (positiveCount > 0 && positives.length === 0) throw new SamplerError(`positive fraction ${fraction.toFixed(3)} asked for, but there are no positive items`);
-  if (size - positiveCount > 0 && negatives.length === 0) throw new SamplerError(`positive fraction ${fraction.toFixed(3)} leaves room for negatives, but there are no negative items`);
-  return rng.shuffle([...drawPasses(positives, positiveCount, rng), ...drawPasses(negatives, size - positiveCount, rng)]);
+  if (positiveCount > 0 && positives.length === 0)
+    throw new SamplerError(`positive fraction ${fraction.toFixed(3)} asked for, but there are no positive items`);
+  if (size - positiveCount > 0 && negatives.length === 0)
+    throw new SamplerError(
+      `positive fraction ${fraction.toFixed(3)} leaves room for negatives, but there are no negative items`,
+    );
+  return rng.shuffle([
+    ...drawPasses(positives, positiveCount, rng),
+    ...drawPasses(negatives, size - positiveCount, rng),
+  ]);
 }
 
 /** Weight `factor` for the listed image ids and 1 for the others; ids that match no item are returned, not dropped. */
-export function hardExampleWeights(items: readonly Labelled[], hardIds: readonly string[], factor: number): { weights: Float64Array; unmatched: string[] } {
-  if (!(factor >= 0) || !Number.isFinite(factor)) throw new SamplerError(`oversample factor must be a finite number >= 0, received ${factor}`);
+export function hardExampleWeights(
+  items: readonly Labelled[],
+  hardIds: readonly string[],
+  factor: number,
+): { weights: Float64Array; unmatched: string[] } {
+  if (!(factor >= 0) || !Number.isFinite(factor))
+    throw new SamplerError(`oversample factor must be a finite number >= 0, received ${factor}`);
   const hard = new Set(hardIds);
   const weights = new Float64Array(items.length);
   const seen = new Set<string>();

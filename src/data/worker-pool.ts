@@ -38,7 +38,10 @@ export interface WorkerPoolOptions {
 }
 
 type TaskMessage = { type: 'task'; id: number; task: unknown } | { type: 'close' };
-type ReplyMessage = { type: 'ready' } | { type: 'reply'; id: number; ok: true; result: unknown } | { type: 'reply'; id: number; ok: false; error: string };
+type ReplyMessage =
+  | { type: 'ready' }
+  | { type: 'reply'; id: number; ok: true; result: unknown }
+  | { type: 'reply'; id: number; ok: false; error: string };
 
 interface Pending {
   id: number;
@@ -72,7 +75,8 @@ export class WorkerPool<In, Out> {
     private readonly script: URL,
     options: WorkerPoolOptions,
   ) {
-    if (!Number.isInteger(options.size) || options.size < 1) throw new WorkerPoolError(`Expected a positive integer worker count but received ${options.size}`);
+    if (!Number.isInteger(options.size) || options.size < 1)
+      throw new WorkerPoolError(`Expected a positive integer worker count but received ${options.size}`);
     this.options = { taskTimeoutMs: 0, closeGraceMs: 5000, maxStartupFailures: 3, ...options };
     for (let i = 0; i < options.size; i++) this.spawn();
   }
@@ -135,7 +139,15 @@ export class WorkerPool<In, Out> {
   private spawn(): void {
     const worker = new Worker(this.script, { workerData: this.options.workerData });
     let onExit: () => void = () => {};
-    const slot: Slot = { worker, current: null, timer: null, timedOut: false, ready: false, lastError: null, exited: new Promise<void>((r) => (onExit = r)) };
+    const slot: Slot = {
+      worker,
+      current: null,
+      timer: null,
+      timedOut: false,
+      ready: false,
+      lastError: null,
+      exited: new Promise<void>((r) => (onExit = r)),
+    };
     worker.on('message', (msg: ReplyMessage) => this.onReply(slot, msg));
     worker.on('error', (err) => (slot.lastError = err));
     worker.on('exit', (code) => {
@@ -150,7 +162,8 @@ export class WorkerPool<In, Out> {
   // that is never closed does not hang the process at exit.
   private updateRefs(): void {
     for (const slot of this.slots) {
-      if (this.closing || slot.current || this.queue.length > 0 || (!slot.ready && this.readyWaiters.length > 0)) slot.worker.ref();
+      if (this.closing || slot.current || this.queue.length > 0 || (!slot.ready && this.readyWaiters.length > 0))
+        slot.worker.ref();
       else slot.worker.unref();
     }
   }

@@ -37,7 +37,10 @@ export interface LinkItem {
 }
 
 export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+  return text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
 }
 
 /** Integers with thousands separators, fractions to 4 significant digits, empty for null/NaN. */
@@ -80,7 +83,11 @@ export class HtmlReport {
 
   /** Starts a section; later blocks go into it, and it is listed in the table of contents. */
   section(title: string): this {
-    let id = title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'section';
+    let id =
+      title
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/^-|-$/g, '') || 'section';
     for (let n = 2; this.ids.has(id); n++) id = `${id.replace(/-\d+$/, '')}-${n}`;
     this.ids.add(id);
     this.sections.push({ title, id, blocks: [] });
@@ -117,13 +124,25 @@ export class HtmlReport {
   table(table: TableOptions): this {
     const width = table.columns.length;
     for (const [i, row] of table.rows.entries()) {
-      if (row.length !== width) throw new RangeError(`table "${table.caption ?? table.columns.join(', ')}": row ${i + 1} has ${row.length} cells, expected ${width}`);
+      if (row.length !== width)
+        throw new RangeError(
+          `table "${table.caption ?? table.columns.join(', ')}": row ${i + 1} has ${row.length} cells, expected ${width}`,
+        );
     }
     // A column whose filled cells are all numbers is right-aligned.
-    const numeric = table.columns.map((_, c) => table.rows.some((r) => typeof r[c] === 'number') && table.rows.every((r) => r[c] === null || r[c] === undefined || typeof r[c] === 'number'));
+    const numeric = table.columns.map(
+      (_, c) =>
+        table.rows.some((r) => typeof r[c] === 'number') &&
+        table.rows.every((r) => r[c] === null || r[c] === undefined || typeof r[c] === 'number'),
+    );
     return this.add(() => {
       const head = table.columns.map((c, i) => `<th${numeric[i] ? ' class="num"' : ''}>${escapeHtml(c)}</th>`).join('');
-      const body = table.rows.map((r) => `<tr>${r.map((v, i) => `<td${numeric[i] ? ' class="num"' : ''}>${escapeHtml(formatCell(v))}</td>`).join('')}</tr>`).join('\n');
+      const body = table.rows
+        .map(
+          (r) =>
+            `<tr>${r.map((v, i) => `<td${numeric[i] ? ' class="num"' : ''}>${escapeHtml(formatCell(v))}</td>`).join('')}</tr>`,
+        )
+        .join('\n');
       const caption = table.caption ? `<caption>${escapeHtml(table.caption)}</caption>` : '';
       return `<table>${caption}<thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
     });
@@ -149,7 +168,10 @@ export class HtmlReport {
     return this.add(
       (dir) =>
         `<ul class="links">${items
-          .map((l) => `<li><a href="${escapeHtml(relativeHref(l.href, dir))}">${escapeHtml(l.text)}</a>${l.note ? ` <span class="hint">${escapeHtml(l.note)}</span>` : ''}</li>`)
+          .map(
+            (l) =>
+              `<li><a href="${escapeHtml(relativeHref(l.href, dir))}">${escapeHtml(l.text)}</a>${l.note ? ` <span class="hint">${escapeHtml(l.note)}</span>` : ''}</li>`,
+          )
           .join('')}</ul>`,
     );
   }
@@ -157,11 +179,20 @@ export class HtmlReport {
   /** The whole document; file links are made relative to `reportDir`, the folder the page will live in. */
   render(reportDir: string): string {
     const dir = path.resolve(reportDir);
-    const generated = (this.options.generatedAt ?? new Date()).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
-    const toc = this.sections.length > 1 ? `<nav><ul>${this.sections.map((s) => `<li><a href="#${s.id}">${escapeHtml(s.title)}</a></li>`).join('')}</ul></nav>` : '';
+    const generated = (this.options.generatedAt ?? new Date())
+      .toISOString()
+      .replace('T', ' ')
+      .replace(/\.\d+Z$/, ' UTC');
+    const toc =
+      this.sections.length > 1
+        ? `<nav><ul>${this.sections.map((s) => `<li><a href="#${s.id}">${escapeHtml(s.title)}</a></li>`).join('')}</ul></nav>`
+        : '';
     const body = [
       ...this.preamble.map((b) => b(dir)),
-      ...this.sections.map((s) => `<section id="${s.id}">\n<h2>${escapeHtml(s.title)}</h2>\n${s.blocks.map((b) => b(dir)).join('\n')}\n</section>`),
+      ...this.sections.map(
+        (s) =>
+          `<section id="${s.id}">\n<h2>${escapeHtml(s.title)}</h2>\n${s.blocks.map((b) => b(dir)).join('\n')}\n</section>`,
+      ),
     ].join('\n');
     return `<!DOCTYPE html>
 <html lang="en">

@@ -86,6 +86,8 @@ export function barChart(options: BarChartOptions): PlotSpec {
       },
     });
   }
-  const size = options.horizontal ? { width: 420, height: Math.max(120, categoryOrder.length * (grouped ? 34 : 22)) } : { width: Math.max(260, categoryOrder.length * (grouped ? 60 : 36)), height: 260 };
+  const size = options.horizontal
+    ? { width: 420, height: Math.max(120, categoryOrder.length * (grouped ? 34 : 22)) }
+    : { width: Math.max(260, categoryOrder.length * (grouped ? 60 : 36)), height: 260 };
   return { ...frameProperties(options, size), data: { values: data }, layer: layers } as PlotSpec;
 }

@@ -29,9 +29,14 @@ export class HeatMapError extends Error {
 
 export function heatMap(options: HeatMapOptions): PlotSpec {
   const { grid, rows, columns } = options;
-  if (grid.length !== rows * columns) throw new HeatMapError(`heat map "${options.title}": grid holds ${grid.length} values, expected ${rows}x${columns}`);
-  if (options.xLabels && options.xLabels.length !== columns) throw new HeatMapError(`heat map "${options.title}": ${options.xLabels.length} x labels for ${columns} columns`);
-  if (options.yLabels && options.yLabels.length !== rows) throw new HeatMapError(`heat map "${options.title}": ${options.yLabels.length} y labels for ${rows} rows`);
+  if (grid.length !== rows * columns)
+    throw new HeatMapError(
+      `heat map "${options.title}": grid holds ${grid.length} values, expected ${rows}x${columns}`,
+    );
+  if (options.xLabels && options.xLabels.length !== columns)
+    throw new HeatMapError(`heat map "${options.title}": ${options.xLabels.length} x labels for ${columns} columns`);
+  if (options.yLabels && options.yLabels.length !== rows)
+    throw new HeatMapError(`heat map "${options.title}": ${options.yLabels.length} y labels for ${rows} rows`);
   const categorical = Boolean(options.xLabels || options.yLabels);
   const [x0, x1] = options.xExtent ?? [0, columns];
   const [y0, y1] = options.yExtent ?? [0, rows];
@@ -42,24 +47,71 @@ export function heatMap(options: HeatMapOptions): PlotSpec {
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < columns; c++) {
       const value = grid[r * columns + c];
-      if (categorical) cells.push({ xLabel: options.xLabels?.[c] ?? String(c), yLabel: options.yLabels?.[r] ?? String(r), value });
-      else cells.push({ x: x0 + c * cellWidth, x2: x0 + (c + 1) * cellWidth, y: y0 + r * cellHeight, y2: y0 + (r + 1) * cellHeight, value });
+      if (categorical)
+        cells.push({ xLabel: options.xLabels?.[c] ?? String(c), yLabel: options.yLabels?.[r] ?? String(r), value });
+      else
+        cells.push({
+          x: x0 + c * cellWidth,
+          x2: x0 + (c + 1) * cellWidth,
+          y: y0 + r * cellHeight,
+          y2: y0 + (r + 1) * cellHeight,
+          value,
+        });
     }
   }
-  const color = { field: 'value', type: 'quantitative', title: options.valueTitle, scale: { scheme: options.scheme ?? 'viridis' }, ...(options.valueFormat ? { legend: { format: options.valueFormat } } : {}) };
-  const tooltipValue = { field: 'value', title: options.valueTitle, ...(options.valueFormat ? { format: options.valueFormat } : {}) };
+  const color = {
+    field: 'value',
+    type: 'quantitative',
+    title: options.valueTitle,
+    scale: { scheme: options.scheme ?? 'viridis' },
+    ...(options.valueFormat ? { legend: { format: options.valueFormat } } : {}),
+  };
+  const tooltipValue = {
+    field: 'value',
+    title: options.valueTitle,
+    ...(options.valueFormat ? { format: options.valueFormat } : {}),
+  };
 
   if (categorical) {
-    const xAxis = { field: 'xLabel', type: 'ordinal', title: options.xTitle, sort: options.xLabels ? [...options.xLabels] : null, axis: { labelAngle: 0, orient: 'top' } };
-    const yAxis = { field: 'yLabel', type: 'ordinal', title: options.yTitle, sort: options.yLabels ? [...options.yLabels] : null };
-    const layers: unknown[] = [{ mark: 'rect', encoding: { x: xAxis, y: yAxis, color, tooltip: [{ field: 'yLabel', title: options.yTitle }, { field: 'xLabel', title: options.xTitle }, tooltipValue] } }];
+    const xAxis = {
+      field: 'xLabel',
+      type: 'ordinal',
+      title: options.xTitle,
+      sort: options.xLabels ? [...options.xLabels] : null,
+      axis: { labelAngle: 0, orient: 'top' },
+    };
+    const yAxis = {
+      field: 'yLabel',
+      type: 'ordinal',
+      title: options.yTitle,
+      sort: options.yLabels ? [...options.yLabels] : null,
+    };
+    const layers: unknown[] = [
+      {
+        mark: 'rect',
+        encoding: {
+          x: xAxis,
+          y: yAxis,
+          color,
+          tooltip: [
+            { field: 'yLabel', title: options.yTitle },
+            { field: 'xLabel', title: options.xTitle },
+            tooltipValue,
+          ],
+        },
+      },
+    ];
     if (options.showValues) {
       layers.push({
         mark: { type: 'text', fontSize: 14 },
         encoding: {
           x: xAxis,
           y: yAxis,
-          text: { field: 'value', type: 'quantitative', ...(options.valueFormat ? { format: options.valueFormat } : {}) },
+          text: {
+            field: 'value',
+            type: 'quantitative',
+            ...(options.valueFormat ? { format: options.valueFormat } : {}),
+          },
           // Text must stay readable on both ends of the colour scale.
           color: { condition: { test: 'datum.value > 0.5 * datum.maxValue', value: 'black' }, value: 'white' },
         },
@@ -81,13 +133,27 @@ export function heatMap(options: HeatMapOptions): PlotSpec {
     // Thousands of cells: per-cell screen-reader labels would make the SVG megabytes long.
     mark: { type: 'rect', aria: false },
     encoding: {
-      x: { field: 'x', type: 'quantitative', title: options.xTitle, scale: { domain: [x0, x1], nice: false, zero: false } },
+      x: {
+        field: 'x',
+        type: 'quantitative',
+        title: options.xTitle,
+        scale: { domain: [x0, x1], nice: false, zero: false },
+      },
       x2: { field: 'x2' },
       // Image convention: the first row is at the top.
-      y: { field: 'y', type: 'quantitative', title: options.yTitle, scale: { domain: [y0, y1], reverse: true, nice: false, zero: false } },
+      y: {
+        field: 'y',
+        type: 'quantitative',
+        title: options.yTitle,
+        scale: { domain: [y0, y1], reverse: true, nice: false, zero: false },
+      },
       y2: { field: 'y2' },
       color,
-      tooltip: [{ field: 'x', title: `${options.xTitle} from` }, { field: 'y', title: `${options.yTitle} from` }, tooltipValue],
+      tooltip: [
+        { field: 'x', title: `${options.xTitle} from` },
+        { field: 'y', title: `${options.yTitle} from` },
+        tooltipValue,
+      ],
     },
   } as PlotSpec;
 }

@@ -40,7 +40,7 @@ export function histogram(options: HistogramOptions): PlotSpec {
   const groupOrder = options.groupOrder ?? distinct(data.map((d) => d.group));
   const step = options.bins?.step;
   const bin = {
-    ...(step !== undefined !== undefined ? { step } : { maxbins: options.bins?.maxbins ?? 30 }),
+    ...((step !== undefined) !== undefined ? { step } : { maxbins: options.bins?.maxbins ?? 30 }),
     ...(options.bins?.extent ? { extent: options.bins.extent } : {}),
   };
   const normalize = Boolean(options.normalize);
@@ -80,7 +80,13 @@ export function histogram(options: HistogramOptions): PlotSpec {
       scale: groupColorScale(groupOrder, options.groupColors),
       legend: null,
     };
-    encoding.row = { field: 'group', type: 'nominal', title: options.groupTitle ?? null, sort: [...groupOrder], header: { labelAngle: 0, labelAlign: 'left', labelFontSize: 12, labelFontWeight: 'bold', titleFontSize: 12 } };
+    encoding.row = {
+      field: 'group',
+      type: 'nominal',
+      title: options.groupTitle ?? null,
+      sort: [...groupOrder],
+      header: { labelAngle: 0, labelAlign: 'left', labelFontSize: 12, labelFontWeight: 'bold', titleFontSize: 12 },
+    };
   }
 
   return {

@@ -41,8 +41,20 @@ export function lineChart(options: LineChartOptions): PlotSpec {
     ...(log ? { type: 'log' } : {}),
   });
   const encoding: Record<string, unknown> = {
-    x: { field: 'x', type: 'quantitative', title: options.xTitle, scale: scale(options.xDomain, options.logX), ...(options.xFormat ? { axis: { format: options.xFormat } } : {}) },
-    y: { field: 'y', type: 'quantitative', title: options.yTitle, scale: scale(options.yDomain, options.logY), ...(options.yFormat ? { axis: { format: options.yFormat } } : {}) },
+    x: {
+      field: 'x',
+      type: 'quantitative',
+      title: options.xTitle,
+      scale: scale(options.xDomain, options.logX),
+      ...(options.xFormat ? { axis: { format: options.xFormat } } : {}),
+    },
+    y: {
+      field: 'y',
+      type: 'quantitative',
+      title: options.yTitle,
+      scale: scale(options.yDomain, options.logY),
+      ...(options.yFormat ? { axis: { format: options.yFormat } } : {}),
+    },
     order: { field: 'order', type: 'quantitative' },
     tooltip: [
       ...(multiple ? [{ field: 'series', title: options.seriesTitle ?? 'series' }] : []),
@@ -65,12 +77,22 @@ export function lineChart(options: LineChartOptions): PlotSpec {
     layers.push({
       data: { values: [{ x: from[0], y: from[1], x2: to[0], y2: to[1], label: label ?? '' }] },
       mark: { type: 'rule', strokeDash: [5, 4], color: '#888' },
-      encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' }, x2: { field: 'x2' }, y2: { field: 'y2' } },
+      encoding: {
+        x: { field: 'x', type: 'quantitative' },
+        y: { field: 'y', type: 'quantitative' },
+        x2: { field: 'x2' },
+        y2: { field: 'y2' },
+      },
     });
   }
   layers.push({
     data: { values: data },
-    mark: { type: 'line', interpolate: options.interpolate ?? 'linear', strokeWidth: 2, point: Boolean(options.showPoints) },
+    mark: {
+      type: 'line',
+      interpolate: options.interpolate ?? 'linear',
+      strokeWidth: 2,
+      point: Boolean(options.showPoints),
+    },
     encoding,
   });
   return { ...frameProperties(options, { width: 420, height: 280 }), layer: layers } as PlotSpec;

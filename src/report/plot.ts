@@ -54,12 +54,20 @@ export async function renderSvg(spec: PlotSpec): Promise<string> {
 /** Rasterises an SVG document; `scale` 2 gives a sharp image on high-density screens and in print. */
 export async function svgToPng(svg: string, scale = 2): Promise<Buffer> {
   const sharp = (await import('sharp')).default;
-  return sharp(Buffer.from(svg), { density: 72 * scale }).png().toBuffer();
+  return sharp(Buffer.from(svg), { density: 72 * scale })
+    .png()
+    .toBuffer();
 }
 
 /** Writes `dir/name.svg` and `dir/name.png` (creating `dir`) and returns their paths. */
-export async function savePlot(spec: PlotSpec, dir: string, name: string, options: { scale?: number } = {}): Promise<SavedPlot> {
-  if (!/^[\w.-]+$/.test(name)) throw new PlotError(`plot name "${name}" must be a plain file name (letters, digits, _ . -)`);
+export async function savePlot(
+  spec: PlotSpec,
+  dir: string,
+  name: string,
+  options: { scale?: number } = {},
+): Promise<SavedPlot> {
+  if (!/^[\w.-]+$/.test(name))
+    throw new PlotError(`plot name "${name}" must be a plain file name (letters, digits, _ . -)`);
   const svg = await renderSvg(spec);
   const png = await svgToPng(svg, options.scale ?? 2);
   await mkdir(dir, { recursive: true });

@@ -28,7 +28,8 @@ function collect(value: unknown, into: Set<Disposable>, seen: Set<object>): void
   }
   if (Array.isArray(value)) for (const v of value) collect(v, into, seen);
   else if (value instanceof Map) for (const v of value.values()) collect(v, into, seen);
-  else if (Object.getPrototypeOf(value) === Object.prototype) for (const v of Object.values(value)) collect(v, into, seen);
+  else if (Object.getPrototypeOf(value) === Object.prototype)
+    for (const v of Object.values(value)) collect(v, into, seen);
 }
 
 /** Runs a synchronous fn and disposes every tensor it made except the ones it returns. */

@@ -121,7 +121,9 @@ export class Tensor implements Disposable {
     const build = (dim: number, offset: number): unknown[] => {
       const size = shape[dim];
       const stride = shape.slice(dim + 1).reduce((a, b) => a * b, 1);
-      return Array.from({ length: size }, (_, i) => (dim === shape.length - 1 ? flat[offset + i] : build(dim + 1, offset + i * stride)));
+      return Array.from({ length: size }, (_, i) =>
+        dim === shape.length - 1 ? flat[offset + i] : build(dim + 1, offset + i * stride),
+      );
     };
     return build(0, 0);
   }
@@ -232,11 +234,14 @@ export class Tensor implements Disposable {
 export function tensor(data: ArrayBufferView | number[] | number, shape?: Shape, dtype?: DType): Tensor {
   const values: ArrayBufferView =
     typeof data === 'number' ? new Float32Array([data]) : Array.isArray(data) ? new Float32Array(data) : data;
-  const raw = (values instanceof Uint16Array && (dtype === 'float16' || dtype === 'bfloat16')) || (values instanceof Uint8Array && dtype === 'bool');
+  const raw =
+    (values instanceof Uint16Array && (dtype === 'float16' || dtype === 'bfloat16')) ||
+    (values instanceof Uint8Array && dtype === 'bool');
   const natural = raw ? (dtype as DType) : dtypeOfArray(values);
   const count = values.byteLength / BYTES_PER_ELEMENT[natural];
   const dims = shape ?? (typeof data === 'number' ? [] : [count]);
-  if (dims.reduce((a, b) => a * b, 1) !== count) throw new Error(`tensor(): ${count} values do not fill shape [${dims.join(', ')}]`);
+  if (dims.reduce((a, b) => a * b, 1) !== count)
+    throw new Error(`tensor(): ${count} values do not fill shape [${dims.join(', ')}]`);
   const made = new Tensor(native.fromBuffer(values, DTYPE_CODE[natural], [...dims]));
   if (dtype === undefined || dtype === natural) return made;
   try {

@@ -12,12 +12,24 @@ const pneumo = (...args: string[]) => runPneumo(args);
 test('pneumo eda --data --json: one JSON line, the report written, no progress noise on stdout', async () => {
   const out = await mkdtemp(path.join(tmpdir(), 'pneumo-cli-eda-'));
   try {
-    const run = pneumo('eda', '--data', SIIM_SAMPLE, '--labels', path.join(SIIM_SAMPLE, 'train-rle-sample.csv'), '--out', out, '--json');
+    const run = pneumo(
+      'eda',
+      '--data',
+      SIIM_SAMPLE,
+      '--labels',
+      path.join(SIIM_SAMPLE, 'train-rle-sample.csv'),
+      '--out',
+      out,
+      '--json',
+    );
     assert.equal(run.status, 0, run.stderr);
     const lines = run.stdout.trim().split('\n');
     assert.equal(lines.length, 1);
     const summary = JSON.parse(lines[0]);
-    assert.deepEqual([summary.images, summary.positive, summary.negative, summary.files, summary.unreadable], [10, 5, 5, 10, 0]);
+    assert.deepEqual(
+      [summary.images, summary.positive, summary.negative, summary.files, summary.unreadable],
+      [10, 5, 5, 10, 0],
+    );
     assert.ok(existsSync(path.join(out, 'index.html')) && existsSync(path.join(out, 'metadata.csv')));
   } finally {
     await rm(out, { recursive: true, force: true });
@@ -25,7 +37,11 @@ test('pneumo eda --data --json: one JSON line, the report written, no progress n
 });
 
 test('pneumo eda: usage errors and missing inputs give one line on stderr and exit 1', () => {
-  for (const args of [['eda'], ['eda', '--labels', '/no/such/labels.csv', '--out', path.join(tmpdir(), 'unused')], ['eda', '--data', SIIM_SAMPLE, '--concurrency', '0']]) {
+  for (const args of [
+    ['eda'],
+    ['eda', '--labels', '/no/such/labels.csv', '--out', path.join(tmpdir(), 'unused')],
+    ['eda', '--data', SIIM_SAMPLE, '--concurrency', '0'],
+  ]) {
     const run = pneumo(...args);
     assert.equal(run.status, 1, args.join(' '));
     assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);

@@ -22,7 +22,13 @@ test('csvField quotes only what needs it, and every field reads back as written'
 
 test('csvText: header, one line per row, LF and a final newline', () => {
   assert.equal(
-    csvText(['ImageId', 'note'], [['a', 'x,y'], ['b', '']]),
+    csvText(
+      ['ImageId', 'note'],
+      [
+        ['a', 'x,y'],
+        ['b', ''],
+      ],
+    ),
     'ImageId,note\na,"x,y"\nb,\n',
   );
   assert.equal(csvText(['only'], []), 'only\n');

@@ -12,7 +12,11 @@ test('header optional, first column kept, BOM, CRLF, quotes, blank lines, no fin
   assert.deepEqual(parseIdList(`\uFEFFImageId, EncodedPixels\r\n${a}, -1\r\n\r\n"${b}",1 2\r\n`).ids, [a, b]);
   assert.equal(parseIdList(`ImageId\n${a}`).header, 'ImageId');
   assert.deepEqual(parseIdList(`${a}\n${b}`), { ids: [a, b], header: null, duplicates: [] });
-  assert.deepEqual(parseIdList(`image_id;score\n${b};0.9\n${a};0.1\n${b};0.2`), { ids: [b, a], header: 'image_id;score', duplicates: [b] });
+  assert.deepEqual(parseIdList(`image_id;score\n${b};0.9\n${a};0.1\n${b};0.2`), {
+    ids: [b, a],
+    header: 'image_id;score',
+    duplicates: [b],
+  });
   assert.throws(() => parseIdList('ImageId\n\n', 'hard.csv'), /hard.csv: holds no image ids/);
 });
 

@@ -4,12 +4,17 @@ import type { Labelled } from '../../src/data/split.js';
 import { hardExampleWeights, parsePositiveFraction, positiveFractionAt, sampleEpoch } from '../../src/data/sampler.js';
 
 // 100 items, 20 positive (ids p0..p19), 80 negative (n0..n79).
-const items = Array.from({ length: 100 }, (_, i): Labelled => (i < 20 ? { imageId: `p${i}`, label: 1 } : { imageId: `n${i - 20}`, label: 0 }));
+const items = Array.from({ length: 100 }, (_, i): Labelled =>
+  i < 20 ? { imageId: `p${i}`, label: 1 } : { imageId: `n${i - 20}`, label: 0 },
+);
 const positivesIn = (order: number[]) => order.filter((i) => items[i].label === 1).length;
 
 test('plain epochs visit every item exactly once, in an order fixed by (seed, epoch)', () => {
   const e0 = sampleEpoch(items, 0, 42);
-  assert.deepEqual([...e0].sort((a, b) => a - b), items.map((_, i) => i));
+  assert.deepEqual(
+    [...e0].sort((a, b) => a - b),
+    items.map((_, i) => i),
+  );
   assert.deepEqual(sampleEpoch(items, 0, 42), e0);
   assert.notDeepEqual(sampleEpoch(items, 1, 42), e0);
   assert.notDeepEqual(sampleEpoch(items, 0, 43), e0);
@@ -28,8 +33,14 @@ test('balanced epochs are half positives, each positive seen 2-3 times, each neg
 test('a 0.8 -> 0.4 schedule moves linearly over the epochs, then holds', () => {
   const schedule = parsePositiveFraction('0.8:0.4', 5);
   assert.deepEqual(schedule, { start: 0.8, end: 0.4, epochs: 5 });
-  assert.deepEqual([0, 1, 2, 3, 4, 9].map((e) => +positiveFractionAt(schedule, e).toFixed(6)), [0.8, 0.7, 0.6, 0.5, 0.4, 0.4]);
-  assert.deepEqual([0, 2, 4].map((e) => positivesIn(sampleEpoch(items, e, 7, { positiveFraction: schedule }))), [80, 60, 40]);
+  assert.deepEqual(
+    [0, 1, 2, 3, 4, 9].map((e) => +positiveFractionAt(schedule, e).toFixed(6)),
+    [0.8, 0.7, 0.6, 0.5, 0.4, 0.4],
+  );
+  assert.deepEqual(
+    [0, 2, 4].map((e) => positivesIn(sampleEpoch(items, e, 7, { positiveFraction: schedule }))),
+    [80, 60, 40],
+  );
   assert.equal(positivesIn(sampleEpoch(items, 0, 7, { positiveFraction: 0.25, epochSize: 40 })), 10);
 });
 
@@ -61,7 +72,8 @@ test('oversampling: listed ids weigh `factor`, unknown ids come back, and plain 
 
 test('oversampling inside a class under a positive fraction: a hard positive comes up three times as often', () => {
   const { weights } = hardExampleWeights(items, ['p0'], 3);
-  let hard = 0, other = 0;
+  let hard = 0,
+    other = 0;
   for (let e = 0; e < 50; e++) {
     const order = sampleEpoch(items, e, 2, { positiveFraction: 0.5, weights, epochSize: 88 });
     hard += order.filter((i) => i === 0).length;

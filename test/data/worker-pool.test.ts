@@ -1,6 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PoolClosedError, TaskTimeoutError, WorkerCrashedError, WorkerPool, WorkerTaskError } from '../../src/data/worker-pool.js';
+import {
+  PoolClosedError,
+  TaskTimeoutError,
+  WorkerCrashedError,
+  WorkerPool,
+  WorkerTaskError,
+} from '../../src/data/worker-pool.js';
 import type { TestTask } from './worker-pool-test-worker.js';
 
 const script = new URL('./worker-pool-test-worker.js', import.meta.url);
@@ -25,9 +31,16 @@ test('tasks spread over the workers, and buffers are transferred both ways, not 
 test('a throwing task rejects with its message; a crashing or overrunning worker is replaced', async () => {
   const pool = new WorkerPool<TestTask, Out>(script, { size: 1, taskTimeoutMs: 1000 });
   try {
-    await assert.rejects(pool.run({ kind: 'throw', message: 'bad pixels' }), (e: Error) => e instanceof WorkerTaskError && e.message === 'bad pixels');
+    await assert.rejects(
+      pool.run({ kind: 'throw', message: 'bad pixels' }),
+      (e: Error) => e instanceof WorkerTaskError && e.message === 'bad pixels',
+    );
     const before = (await pool.run({ kind: 'sleep', ms: 0 })).threadId;
-    for (let i = 0; i < 4; i++) await assert.rejects(pool.run({ kind: 'exit', code: 7 }), (e: Error) => e instanceof WorkerCrashedError && /code 7/.test(e.message));
+    for (let i = 0; i < 4; i++)
+      await assert.rejects(
+        pool.run({ kind: 'exit', code: 7 }),
+        (e: Error) => e instanceof WorkerCrashedError && /code 7/.test(e.message),
+      );
     const after = (await pool.run({ kind: 'sleep', ms: 0 })).threadId;
     assert.notEqual(after, before);
     await assert.rejects(pool.run({ kind: 'spin' }), TaskTimeoutError);
@@ -39,11 +52,20 @@ test('a throwing task rejects with its message; a crashing or overrunning worker
 });
 
 test('a worker that keeps crashing stops the pool with the reason instead of respawning forever, while task crashes never stop it', async () => {
-  const pool = new WorkerPool<TestTask, Out>(new URL('./no-such-worker.js', import.meta.url), { size: 1, maxStartupFailures: 2 });
+  const pool = new WorkerPool<TestTask, Out>(new URL('./no-such-worker.js', import.meta.url), {
+    size: 1,
+    maxStartupFailures: 2,
+  });
   try {
     // However the crashes and the tasks interleave, the pool ends up refusing with the reason.
     const errors: Error[] = [];
-    for (let i = 0; i < 3; i++) errors.push(await pool.run({ kind: 'sleep', ms: 0 }).then(() => new Error('ran'), (e: Error) => e));
+    for (let i = 0; i < 3; i++)
+      errors.push(
+        await pool.run({ kind: 'sleep', ms: 0 }).then(
+          () => new Error('ran'),
+          (e: Error) => e,
+        ),
+      );
     assert.ok(errors.every((e) => e instanceof WorkerCrashedError && /Cannot find module/.test(e.message)));
     assert.match(errors[2].message, /failed to start 2 times in a row/);
     assert.equal(pool.size, 0);
@@ -54,7 +76,12 @@ test('a worker that keeps crashing stops the pool with the reason instead of res
 
 test('close ends every worker, rejects queued tasks, and lets a running one finish within the grace period', async () => {
   const pool = new WorkerPool<TestTask, Out>(script, { size: 2, closeGraceMs: 2000 });
-  const running = [0, 1, 2].map(() => pool.run({ kind: 'sleep', ms: 200 }).then(() => 'finished', (e: Error) => e));
+  const running = [0, 1, 2].map(() =>
+    pool.run({ kind: 'sleep', ms: 200 }).then(
+      () => 'finished',
+      (e: Error) => e,
+    ),
+  );
   await new Promise((r) => setTimeout(r, 50));
   const started = Date.now();
   await pool.close();

@@ -36,10 +36,7 @@ test('pipeline SIIM score: below the threshold an image scores as an empty mask'
 
 test('confusion counts at 0.5 and the rates computed by hand', () => {
   const row = sweepRow(RECORDS, 0.5);
-  assert.deepEqual(
-    [row.truePositives, row.falsePositives, row.trueNegatives, row.falseNegatives],
-    [2, 1, 2, 1],
-  );
+  assert.deepEqual([row.truePositives, row.falsePositives, row.trueNegatives, row.falseNegatives], [2, 1, 2, 1]);
   assert.equal(row.threshold, 0.5);
   assert.equal(row.precision, 2 / 3);
   assert.equal(row.recall, 2 / 3);

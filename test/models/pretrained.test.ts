@@ -117,7 +117,8 @@ test('unreadable and corrupt files fail with a one-line SafetensorsError naming 
     for (const [file, message] of cases) {
       await assert.rejects(
         loadPretrained(encoder, file),
-        (err: Error) => err instanceof torch.SafetensorsError && message.test(err.message) && !err.message.includes('\n'),
+        (err: Error) =>
+          err instanceof torch.SafetensorsError && message.test(err.message) && !err.message.includes('\n'),
       );
     }
   } finally {

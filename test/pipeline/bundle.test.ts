@@ -109,7 +109,10 @@ test('each kind of broken bundle gets one clear error', async () => {
 
   const truncated = await freshBundle('truncated');
   writeFileSync(path.join(truncated, 'classifier.safetensors'), Buffer.from([1, 2, 3]));
-  assert.match((await loadError(truncated)).message, /classifier\.safetensors: too short to be a safetensors file \(3 bytes\)/);
+  assert.match(
+    (await loadError(truncated)).message,
+    /classifier\.safetensors: too short to be a safetensors file \(3 bytes\)/,
+  );
 
   const version = await freshBundle('version');
   editManifest(version, (j) => (j.formatVersion = 99));

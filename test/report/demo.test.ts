@@ -37,7 +37,8 @@ test('the tiny demo writes every artefact, and each one parses', async () => {
   // Every relative link and image of the index exists.
   const refs = [...html.matchAll(/(?:href|src)="([^"#]+)"/g)].map((m) => m[1]).filter((r) => !/^[a-z]+:/.test(r));
   assert.ok(refs.length > 10, `only ${refs.length} links`);
-  for (const ref of refs) assert.ok(existsSync(path.join(out, decodeURIComponent(ref))), `index.html links ${ref}, which does not exist`);
+  for (const ref of refs)
+    assert.ok(existsSync(path.join(out, decodeURIComponent(ref))), `index.html links ${ref}, which does not exist`);
 
   // Data, EDA, runs and bundle.
   const eda = parseJson(path.join(out, 'eda', 'eda.json'));
@@ -45,8 +46,14 @@ test('the tiny demo writes every artefact, and each one parses', async () => {
   for (const task of ['segmenter', 'classifier']) {
     const run = path.join(out, 'runs', task);
     assert.ok(existsSync(path.join(run, 'best.safetensors')));
-    assert.equal(readFileSync(path.join(run, 'metrics.csv'), 'utf8').trim().split('\n').length, 1 + plan[task as 'segmenter'].epochs);
-    assert.equal((parseJson(path.join(run, 'run.json')) as { model: { name: string } }).model.name, plan[task as 'segmenter'].model);
+    assert.equal(
+      readFileSync(path.join(run, 'metrics.csv'), 'utf8').trim().split('\n').length,
+      1 + plan[task as 'segmenter'].epochs,
+    );
+    assert.equal(
+      (parseJson(path.join(run, 'run.json')) as { model: { name: string } }).model.name,
+      plan[task as 'segmenter'].model,
+    );
   }
   const bundle = parseJson(path.join(out, 'bundle', 'bundle.json')) as { thresholds: Record<string, number> };
   assert.deepEqual(bundle.thresholds.classifier, first.thresholds.classifier);
@@ -57,7 +64,10 @@ test('the tiny demo writes every artefact, and each one parses', async () => {
     assert.ok(Array.isArray(evaluation.sweep) && (evaluation.sweep as unknown[]).length >= 17);
     assert.ok(existsSync(path.join(out, 'evaluation', split, 'index.html')));
   }
-  assert.equal((parseJson(path.join(out, 'evaluation', 'test', 'evaluation.json')) as { images: number }).images, plan.testImages);
+  assert.equal(
+    (parseJson(path.join(out, 'evaluation', 'test', 'evaluation.json')) as { images: number }).images,
+    plan.testImages,
+  );
 
   // Predictions: overlays at the source size, masks equal to their RLE, a SIIM-format submission.
   for (const folder of readdirSync(path.join(out, 'predictions'))) {
@@ -77,7 +87,10 @@ test('the tiny demo writes every artefact, and each one parses', async () => {
       assert.equal(meta.width, r.width);
       assert.ok(meta.height! >= r.height, 'the overlay holds the whole image (and its title)');
       const mask = decodeRle(r.rle, r.width, r.height, r.id);
-      assert.equal(mask.data.reduce((a, b) => a + b, 0), r.area.pixels);
+      assert.equal(
+        mask.data.reduce((a, b) => a + b, 0),
+        r.area.pixels,
+      );
     }
     const submission = parseLabelCsv(readFileSync(path.join(dir, 'submission.csv'), 'utf8'), 'submission.csv');
     assert.equal(submission.malformed.length, 0);

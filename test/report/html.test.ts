@@ -7,7 +7,10 @@ import path from 'node:path';
 import { escapeHtml, formatCell, HtmlReport, relativeHref } from '../../src/report/html.js';
 
 test('escapeHtml escapes the five special characters', () => {
-  assert.equal(escapeHtml(`<a href="x">Tom & Jerry's</a>`), '&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;');
+  assert.equal(
+    escapeHtml(`<a href="x">Tom & Jerry's</a>`),
+    '&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt;',
+  );
 });
 
 test('formatCell: thousands separators, 4 significant digits, blanks for missing', () => {
@@ -31,13 +34,22 @@ test('report: every text escaped, sections listed with unique ids, numeric colum
   const html = new HtmlReport('EDA <b>', { subtitle: 'a & b', generatedAt: new Date('2024-01-02T03:04:05Z') })
     .section('Labels')
     .headlines([{ label: 'Images', value: 12089, note: '<22%>' }])
-    .table({ columns: ['Sex', 'Images'], rows: [['<M>', 7], ['F', null]], caption: 'Sex & class' })
+    .table({
+      columns: ['Sex', 'Images'],
+      rows: [
+        ['<M>', 7],
+        ['F', null],
+      ],
+      caption: 'Sex & class',
+    })
     .section('Labels')
     .note('bad "file"', 'warning')
     .list(['x<y'])
     .render('/tmp');
   assert.ok(!html.includes('<b>') && html.includes('EDA &lt;b&gt;'));
-  assert.ok(html.includes('a &amp; b') && html.includes('&lt;22%&gt;') && html.includes('&lt;M&gt;') && html.includes('x&lt;y'));
+  assert.ok(
+    html.includes('a &amp; b') && html.includes('&lt;22%&gt;') && html.includes('&lt;M&gt;') && html.includes('x&lt;y'),
+  );
   assert.ok(html.includes('bad &quot;file&quot;'));
   assert.ok(html.includes('2024-01-02 03:04:05 UTC'));
   assert.ok(html.includes('<section id="labels">') && html.includes('<section id="labels-2">'));
@@ -58,7 +70,10 @@ test('report: links and images still resolve after the folder is moved', async (
     await writeFile(path.join(before, 'sub', 'other.html'), '');
     const report = new HtmlReport('r')
       .section('Plots')
-      .plot({ svg: path.join(before, 'plots', 'age.svg'), png: path.join(before, 'plots', 'age.png') }, 'Age <by> class')
+      .plot(
+        { svg: path.join(before, 'plots', 'age.svg'), png: path.join(before, 'plots', 'age.png') },
+        'Age <by> class',
+      )
       .links([{ href: path.join(before, 'sub', 'other.html'), text: 'Other' }]);
     const file = await report.write(path.join(before, 'index.html'));
     const after = path.join(root, 'moved');

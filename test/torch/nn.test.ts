@@ -86,7 +86,10 @@ test('batch norm tracks batches in training and uses running stats in eval', () 
     const y = bn.forward(x);
     const mean = bn.buffer('running_mean').item();
     const variance = bn.buffer('running_var').item();
-    assertClose(y.toFloat32Array(), [1, 3, 5, 7].map((v) => (v - mean) / Math.sqrt(variance + 1e-5)));
+    assertClose(
+      y.toFloat32Array(),
+      [1, 3, 5, 7].map((v) => (v - mean) / Math.sqrt(variance + 1e-5)),
+    );
     bn.dispose();
   }));
 
@@ -126,7 +129,8 @@ test('a small conv net learns to tell vertical from horizontal stripes', () => {
     for (let i = 0; i < n; i++) {
       const vertical = (i + offset) % 2 === 0;
       const phase = (i * 7 + offset) % 2;
-      for (let r = 0; r < 8; r++) for (let c = 0; c < 8; c++) data[i * 64 + r * 8 + c] = ((vertical ? c : r) + phase) % 2;
+      for (let r = 0; r < 8; r++)
+        for (let c = 0; c < 8; c++) data[i * 64 + r * 8 + c] = ((vertical ? c : r) + phase) % 2;
       labels[i * 2 + (vertical ? 1 : 0)] = 1;
     }
     return { x: torch.tensor(data, [n, 1, 8, 8]).keep(), y: torch.tensor(labels, [n, 2]).keep() };
@@ -148,7 +152,13 @@ test('a small conv net learns to tell vertical from horizontal stripes', () => {
   net.eval();
   const test = make(8, 1);
   const correct = torch.scope(() =>
-    torch.noGrad(() => torch.eq(torch.argmax(net.forward(test.x), 1), torch.argmax(test.y, 1)).to('float32').sum().item()),
+    torch.noGrad(() =>
+      torch
+        .eq(torch.argmax(net.forward(test.x), 1), torch.argmax(test.y, 1))
+        .to('float32')
+        .sum()
+        .item(),
+    ),
   );
   assert.equal(correct, 8);
   for (const t of [train.x, train.y, test.x, test.y]) t.dispose();

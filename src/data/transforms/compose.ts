@@ -68,7 +68,10 @@ export function buildAugmentation(config: AugmentConfig): Compose {
   if (c.hflip) steps.push({ p: c.hflip.p, transform: new HorizontalFlip() });
   if (c.shiftScaleRotate) {
     const d = { ...AUGMENT_DEFAULTS.shiftScaleRotate, ...c.shiftScaleRotate };
-    steps.push({ p: d.p, transform: new RandomShiftScaleRotate({ shift: d.shift, scale: d.scale, rotate: d.rotate, border: d.border }) });
+    steps.push({
+      p: d.p,
+      transform: new RandomShiftScaleRotate({ shift: d.shift, scale: d.scale, rotate: d.rotate, border: d.border }),
+    });
   }
   if (c.gridDistortion) {
     const d = { ...AUGMENT_DEFAULTS.gridDistortion, ...c.gridDistortion };
@@ -108,29 +111,45 @@ const WARPS = new Set(['shiftScaleRotate', 'gridDistortion', 'elastic']);
  */
 export function parseAugmentConfig(value: unknown, where = 'augment'): AugmentConfig {
   if (value === null || value === undefined || value === false) return {};
-  if (typeof value !== 'object' || Array.isArray(value)) throw new TransformError(`${where}: expected an object of augmentations, received ${JSON.stringify(value)}`);
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw new TransformError(`${where}: expected an object of augmentations, received ${JSON.stringify(value)}`);
   const out: Record<string, Record<string, unknown>> = {};
   for (const [name, raw] of Object.entries(value as Record<string, unknown>)) {
-    if (!(name in FIELDS)) throw new TransformError(`${where}: unknown augmentation \`${name}\`, supported: ${Object.keys(FIELDS).join(', ')}`);
+    if (!(name in FIELDS))
+      throw new TransformError(
+        `${where}: unknown augmentation \`${name}\`, supported: ${Object.keys(FIELDS).join(', ')}`,
+      );
     if (raw === null || raw === false || raw === 0) continue;
     const entry: Record<string, unknown> = typeof raw === 'number' ? { p: raw } : (raw as Record<string, unknown>);
-    if (typeof entry !== 'object' || Array.isArray(entry)) throw new TransformError(`${where}.${name}: expected a probability or an object, received ${JSON.stringify(raw)}`);
+    if (typeof entry !== 'object' || Array.isArray(entry))
+      throw new TransformError(
+        `${where}.${name}: expected a probability or an object, received ${JSON.stringify(raw)}`,
+      );
     const fields = FIELDS[name as keyof AugmentConfig];
     const checked: Record<string, unknown> = {};
     for (const [field, v] of Object.entries(entry)) {
       if (field === 'p') {
-        if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw new TransformError(`${where}.${name}.p: expected a probability in [0, 1], received ${JSON.stringify(v)}`);
+        if (typeof v !== 'number' || !(v >= 0 && v <= 1))
+          throw new TransformError(
+            `${where}.${name}.p: expected a probability in [0, 1], received ${JSON.stringify(v)}`,
+          );
       } else if (field === 'border' && WARPS.has(name)) {
         if (!BORDER_MODES.includes(v as BorderMode)) {
-          throw new TransformError(`${where}.${name}.border: expected one of ${BORDER_MODES.join(', ')}, received ${JSON.stringify(v)}`);
+          throw new TransformError(
+            `${where}.${name}.border: expected one of ${BORDER_MODES.join(', ')}, received ${JSON.stringify(v)}`,
+          );
         }
       } else if (field in fields) {
         const [min, max, integer] = fields[field];
         if (typeof v !== 'number' || !(v >= min && v <= max) || (integer && !Number.isInteger(v))) {
-          throw new TransformError(`${where}.${name}.${field}: expected ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], received ${JSON.stringify(v)}`);
+          throw new TransformError(
+            `${where}.${name}.${field}: expected ${integer ? 'an integer' : 'a number'} in [${min}, ${max}], received ${JSON.stringify(v)}`,
+          );
         }
       } else {
-        throw new TransformError(`${where}.${name}: unknown setting \`${field}\`, supported: ${['p', ...Object.keys(fields), ...(WARPS.has(name) ? ['border'] : [])].join(', ')}`);
+        throw new TransformError(
+          `${where}.${name}: unknown setting \`${field}\`, supported: ${['p', ...Object.keys(fields), ...(WARPS.has(name) ? ['border'] : [])].join(', ')}`,
+        );
       }
       checked[field] = v;
     }

@@ -19,7 +19,8 @@ export interface GridDistortionParams {
 /** Source coordinate of every destination coordinate along one axis. */
 export function gridAxisMap(size: number, steps: readonly number[]): Float32Array {
   const cells = steps.length;
-  if (cells < 1 || steps.some((s) => !(s > 0))) throw new TransformError(`grid distortion needs positive cell factors, received [${steps.join(', ')}]`);
+  if (cells < 1 || steps.some((s) => !(s > 0)))
+    throw new TransformError(`grid distortion needs positive cell factors, received [${steps.join(', ')}]`);
   const map = new Float32Array(size);
   if (size < 2) return map;
   const span = size - 1;
@@ -62,7 +63,9 @@ export function elasticDeform(sample: Sample, p: ElasticParams, border: BorderMo
   const { width, height } = sample.image;
   const g = p.grid;
   if (!Number.isInteger(g) || g < 2 || p.dx.length !== g * g || p.dy.length !== g * g) {
-    throw new TransformError(`elastic deformation needs grid >= 2 and grid^2 displacements, received grid=${g} with ${p.dx.length}`);
+    throw new TransformError(
+      `elastic deformation needs grid >= 2 and grid^2 displacements, received grid=${g} with ${p.dx.length}`,
+    );
   }
   const mapX = new Float32Array(width * height);
   const mapY = new Float32Array(width * height);

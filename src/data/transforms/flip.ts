@@ -14,8 +14,13 @@ function flipRows<T extends Float32Array | Uint8Array>(src: T, width: number, he
 export function horizontalFlip(sample: Sample): Sample {
   const { image, mask } = sample;
   return {
-    image: { ...image, pixels: flipRows(image.pixels, image.width, image.height, new Float32Array(image.pixels.length)) },
-    mask: mask ? { ...mask, data: flipRows(mask.data, mask.width, mask.height, new Uint8Array(mask.data.length)) } : null,
+    image: {
+      ...image,
+      pixels: flipRows(image.pixels, image.width, image.height, new Float32Array(image.pixels.length)),
+    },
+    mask: mask
+      ? { ...mask, data: flipRows(mask.data, mask.width, mask.height, new Uint8Array(mask.data.length)) }
+      : null,
   };
 }
 

@@ -16,7 +16,9 @@ export const IMAGENET_GRAY: Normalization = { mean: 0.449, std: 0.226 };
 
 export function checkNormalization(n: Normalization): void {
   if (!Number.isFinite(n.mean) || !Number.isFinite(n.std) || n.std <= 0) {
-    throw new TransformError(`normalisation needs a finite mean and a positive std, received mean=${n.mean} std=${n.std}`);
+    throw new TransformError(
+      `normalisation needs a finite mean and a positive std, received mean=${n.mean} std=${n.std}`,
+    );
   }
 }
 

@@ -24,7 +24,12 @@ export function checkSameSize(sample: Sample): void {
   if (image.pixels.length !== image.width * image.height) {
     throw new TransformError(`image holds ${image.pixels.length} pixels, expected ${image.width}x${image.height}`);
   }
-  if (mask && (mask.width !== image.width || mask.height !== image.height || mask.data.length !== mask.width * mask.height)) {
-    throw new TransformError(`mask is ${mask.width}x${mask.height}, image is ${image.width}x${image.height}: they must match`);
+  if (
+    mask &&
+    (mask.width !== image.width || mask.height !== image.height || mask.data.length !== mask.width * mask.height)
+  ) {
+    throw new TransformError(
+      `mask is ${mask.width}x${mask.height}, image is ${image.width}x${image.height}: they must match`,
+    );
   }
 }

@@ -89,7 +89,8 @@ export function remapPlanes(
     outImage[i] = sampleBilinear(image, width, height, mapX[i], mapY[i], border, 0);
   }
   if (mask && outMask) {
-    for (let i = 0; i < outMask.length; i++) outMask[i] = sampleNearest(mask, width, height, mapX[i], mapY[i], border, 0);
+    for (let i = 0; i < outMask.length; i++)
+      outMask[i] = sampleNearest(mask, width, height, mapX[i], mapY[i], border, 0);
   }
   return { image: outImage, mask: outMask };
 }

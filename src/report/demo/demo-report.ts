@@ -23,7 +23,12 @@ async function readPredictions(file: string): Promise<PredictionRecord[]> {
   }
 }
 
-function predictionGallery(report: HtmlReport, folder: string, records: readonly PredictionRecord[], truth?: ReadonlyMap<string, 0 | 1>): void {
+function predictionGallery(
+  report: HtmlReport,
+  folder: string,
+  records: readonly PredictionRecord[],
+  truth?: ReadonlyMap<string, 0 | 1>,
+): void {
   for (const r of records) {
     const label = truth?.has(r.id) ? (truth.get(r.id) === 1 ? 'truth: pneumothorax' : 'truth: none') : null;
     const area = r.decision ? `, ${r.area.cm2 !== null ? `${r.area.cm2.toFixed(1)} cm²` : `${r.area.pixels} px`}` : '';
@@ -55,13 +60,24 @@ export async function writeDemoReport(
     { label: 'Dice on true positives', value: fmt(h.dicePositive), note: 'segmenter, per image' },
     { label: 'SIIM score', value: fmt(h.siimScore), note: `all-empty baseline ${fmt(h.allEmptyScore)}` },
     { label: 'demo time', value: `${(result.seconds.total / 60).toFixed(1)} min` },
-    { label: 'prediction', value: `${result.prediction.secondsPerImage.toFixed(2)} s/image`, note: '1024² DICOM, both stages, overlay written' },
+    {
+      label: 'prediction',
+      value: `${result.prediction.secondsPerImage.toFixed(2)} s/image`,
+      note: '1024² DICOM, both stages, overlay written',
+    },
   ];
   report.headlines(figures);
-  report.paragraph(`Operating point: ${h.thresholdObjective}. Thresholds in the bundle: classifier ${result.thresholds.classifier}, pixel ${result.thresholds.pixel}, minimum area ${result.thresholds.minArea} px (at 1024²).`);
+  report.paragraph(
+    `Operating point: ${h.thresholdObjective}. Thresholds in the bundle: classifier ${result.thresholds.classifier}, pixel ${result.thresholds.pixel}, minimum area ${result.thresholds.minArea} px (at 1024²).`,
+  );
   if (result.targets.length > 0) {
     const missed = result.targets.filter((t) => !t.met);
-    if (missed.length === 0) report.note('The run met every target of the demo: ' + result.targets.map((t) => `${t.name} ${t.value} (${t.target})`).join('; ') + '.');
+    if (missed.length === 0)
+      report.note(
+        'The run met every target of the demo: ' +
+          result.targets.map((t) => `${t.name} ${t.value} (${t.target})`).join('; ') +
+          '.',
+      );
     else
       report.note(
         `The run did NOT meet ${missed.length} of its targets: ` +
@@ -84,18 +100,41 @@ export async function writeDemoReport(
   report.section('Validation split (where the thresholds were chosen)');
   report.table({
     columns: ['ROC AUC', 'Dice on positives', 'SIIM score at the chosen thresholds', 'threshold sweep operating point'],
-    rows: [[fmt(result.validation.rocAuc), fmt(result.validation.dicePositive), fmt(result.validation.siimScore), result.validation.operatingPoint]],
+    rows: [
+      [
+        fmt(result.validation.rocAuc),
+        fmt(result.validation.dicePositive),
+        fmt(result.validation.siimScore),
+        result.validation.operatingPoint,
+      ],
+    ],
     caption: 'Optimistic by construction: the thresholds were tuned on these images. The headline uses the test set.',
   });
 
   report.section('Reports');
   const rel = (file: string) => path.relative(out, file);
   report.links([
-    { href: rel(result.files.eda), text: 'Exploratory data analysis', note: 'labels, duplicates, sex, age, view, mask sizes and locations' },
-    { href: rel(result.files.validationReport), text: 'Evaluation on the validation split', note: 'threshold sweep, ROC/PR, triplet search, galleries of errors' },
-    { href: rel(result.files.testReport), text: 'Evaluation on the test set', note: 'the frozen bundle on unseen images, galleries of errors' },
+    {
+      href: rel(result.files.eda),
+      text: 'Exploratory data analysis',
+      note: 'labels, duplicates, sex, age, view, mask sizes and locations',
+    },
+    {
+      href: rel(result.files.validationReport),
+      text: 'Evaluation on the validation split',
+      note: 'threshold sweep, ROC/PR, triplet search, galleries of errors',
+    },
+    {
+      href: rel(result.files.testReport),
+      text: 'Evaluation on the test set',
+      note: 'the frozen bundle on unseen images, galleries of errors',
+    },
     { href: rel(result.files.hardExamples), text: 'hard-examples.csv', note: 'for pneumo train --oversample' },
-    { href: rel(path.join(result.files.bundle, 'bundle.json')), text: 'bundle.json', note: 'architectures, input size, normalisation, thresholds, provenance' },
+    {
+      href: rel(path.join(result.files.bundle, 'bundle.json')),
+      text: 'bundle.json',
+      note: 'architectures, input size, normalisation, thresholds, provenance',
+    },
     { href: 'demo.json', text: 'demo.json', note: 'every number on this page, machine-readable' },
   ]);
 
@@ -104,9 +143,14 @@ export async function writeDemoReport(
     ['segmenter', runs.segmenter],
     ['classifier', runs.classifier],
   ] as const) {
-    const best = run.best ? `best validation ${run.monitor} ${fmt(run.best.value)} at epoch ${run.best.epoch}` : 'no best epoch';
-    report.paragraph(`${name}: ${run.epochsRun} epochs on ${run.trainImages} images, validated on ${run.validationImages}; ${best}.`);
-    for (const plot of run.plots) report.image(rel(plot), { caption: `${name}: ${path.basename(plot, '.png')}`, link: rel(plot), width: 420 });
+    const best = run.best
+      ? `best validation ${run.monitor} ${fmt(run.best.value)} at epoch ${run.best.epoch}`
+      : 'no best epoch';
+    report.paragraph(
+      `${name}: ${run.epochsRun} epochs on ${run.trainImages} images, validated on ${run.validationImages}; ${best}.`,
+    );
+    for (const plot of run.plots)
+      report.image(rel(plot), { caption: `${name}: ${path.basename(plot, '.png')}`, link: rel(plot), width: 420 });
     report.links([
       { href: rel(path.join(run.run, 'metrics.csv')), text: `${name} metrics.csv` },
       { href: rel(path.join(run.run, 'run.json')), text: `${name} run.json` },

@@ -86,16 +86,30 @@ export interface DemoResult {
 }
 
 // The folders and files the demo writes: the only things it removes when it runs again.
-const OWN_ENTRIES = ['data', 'test-data', 'eda', 'runs', 'cache', 'bundle', 'evaluation', 'predictions', 'index.html', 'demo.json'];
+const OWN_ENTRIES = [
+  'data',
+  'test-data',
+  'eda',
+  'runs',
+  'cache',
+  'bundle',
+  'evaluation',
+  'predictions',
+  'index.html',
+  'demo.json',
+];
 
 async function prepareOut(out: string, force: boolean): Promise<void> {
   await mkdir(out, { recursive: true });
   const entries = await readdir(out);
   const foreign = entries.filter((e) => !OWN_ENTRIES.includes(e));
   if (foreign.length > 0 && !force)
-    throw new Error(`${out} holds files the demo did not make (${foreign.slice(0, 3).join(', ')}); choose another --out or pass --force`);
+    throw new Error(
+      `${out} holds files the demo did not make (${foreign.slice(0, 3).join(', ')}); choose another --out or pass --force`,
+    );
   // Nothing from an earlier run is reused: stale weights or caches would make the numbers lie.
-  for (const entry of entries) if (OWN_ENTRIES.includes(entry) || force) await rm(path.join(out, entry), { recursive: true, force: true });
+  for (const entry of entries)
+    if (OWN_ENTRIES.includes(entry) || force) await rm(path.join(out, entry), { recursive: true, force: true });
 }
 
 async function timed<T>(seconds: Record<string, number>, name: string, work: () => Promise<T>): Promise<T> {
@@ -155,14 +169,24 @@ export async function runDemo(options: DemoOptions, reporter: DemoReporter = SIL
   const started = performance.now();
   await prepareOut(out, Boolean(options.force));
 
-  reporter.stage(1, stages, `synthesising ${plan.images} training and ${plan.testImages} test images (${plan.imageSide} px DICOM, seed ${seed})`);
+  reporter.stage(
+    1,
+    stages,
+    `synthesising ${plan.images} training and ${plan.testImages} test images (${plan.imageSide} px DICOM, seed ${seed})`,
+  );
   await timed(seconds, 'synthesis', async () => {
     for (const [folder, n, s, label] of [
       ['data', plan.images, seed, 'synth train'],
       ['test-data', plan.testImages, seed + 1000, 'synth test'],
     ] as const) {
       const bar = reporter.progress(label, n, Date.now());
-      const summary = await writeSynthDataset(dir(folder), { n, size: plan.imageSide, seed: s, workers, onProgress: (done) => bar.update(done) });
+      const summary = await writeSynthDataset(dir(folder), {
+        n,
+        size: plan.imageSide,
+        seed: s,
+        workers,
+        onProgress: (done) => bar.update(done),
+      });
       bar.stop();
       for (const f of summary.failures) failures.push(`synthesis: ${JSON.stringify(f)}`);
     }
@@ -174,7 +198,10 @@ export async function runDemo(options: DemoOptions, reporter: DemoReporter = SIL
     return writeEdaReport(result, dir('eda'));
   });
 
-  const train = async (task: 'segmenter' | 'classifier', extra: Record<string, unknown>): Promise<RunTrainingResult> => {
+  const train = async (
+    task: 'segmenter' | 'classifier',
+    extra: Record<string, unknown>,
+  ): Promise<RunTrainingResult> => {
     const settings = task === 'segmenter' ? plan.segmenter : plan.classifier;
     const config = resolveTrainConfig(
       task,
@@ -198,20 +225,30 @@ export async function runDemo(options: DemoOptions, reporter: DemoReporter = SIL
     return result;
   };
 
-  reporter.stage(3, stages, `training the segmenter (${plan.segmenter.model}, ${plan.segmenter.epochs} epochs at ${plan.inputSize} px, positive images)`);
+  reporter.stage(
+    3,
+    stages,
+    `training the segmenter (${plan.segmenter.model}, ${plan.segmenter.epochs} epochs at ${plan.inputSize} px, positive images)`,
+  );
   const segmenter = await timed(seconds, 'train segmenter', () => train('segmenter', {}));
   reporter.note(`segmenter: best validation Dice on positives ${fmt(segmenter.best?.value ?? null)}`);
 
   // No ImageNet weights can be downloaded here: the classifier starts from the encoder the segmenter
   // has just learned on the same training split (transfer learning), and sees balanced epochs.
-  reporter.stage(4, stages, `training the classifier (${plan.classifier.model}, ${plan.classifier.epochs} epochs, encoder from the segmenter)`);
+  reporter.stage(
+    4,
+    stages,
+    `training the classifier (${plan.classifier.model}, ${plan.classifier.epochs} epochs, encoder from the segmenter)`,
+  );
   const classifier = await timed(seconds, 'train classifier', () =>
     train('classifier', { pretrained: path.join(segmenter.run, 'best.safetensors'), positiveFraction: 'balanced' }),
   );
   reporter.note(`classifier: best validation ROC AUC ${fmt(classifier.best?.value ?? null)}`);
 
   reporter.stage(5, stages, 'bundling the two models');
-  await timed(seconds, 'bundle', () => makeBundle({ classifierRun: classifier.run, segmenterRun: segmenter.run, out: dir('bundle') }));
+  await timed(seconds, 'bundle', () =>
+    makeBundle({ classifierRun: classifier.run, segmenterRun: segmenter.run, out: dir('bundle') }),
+  );
 
   const evaluate = async (name: string, data: string, split: 'val' | 'all', choose: boolean) => {
     let bar: ReturnType<DemoReporter['progress']> | null = null;
@@ -230,10 +267,18 @@ export async function runDemo(options: DemoOptions, reporter: DemoReporter = SIL
     return result;
   };
 
-  reporter.stage(6, stages, 'choosing the operating point on the validation split (threshold sweep and triplet search)');
-  const validation = await timed(seconds, 'evaluate validation', () => evaluate('validation', dir('data'), 'val', true));
+  reporter.stage(
+    6,
+    stages,
+    'choosing the operating point on the validation split (threshold sweep and triplet search)',
+  );
+  const validation = await timed(seconds, 'evaluate validation', () =>
+    evaluate('validation', dir('data'), 'val', true),
+  );
   const thresholds = (await readBundleManifest(dir('bundle'))).thresholds;
-  reporter.note(`thresholds written to the bundle: classifier ${thresholds.classifier}, pixel ${thresholds.pixel}, minimum area ${thresholds.minArea}`);
+  reporter.note(
+    `thresholds written to the bundle: classifier ${thresholds.classifier}, pixel ${thresholds.pixel}, minimum area ${thresholds.minArea}`,
+  );
 
   reporter.stage(7, stages, `measuring the frozen bundle on the independent test set (${plan.testImages} images)`);
   const test = await timed(seconds, 'evaluate test', () => evaluate('test', dir('test-data'), 'all', false));
@@ -253,7 +298,11 @@ export async function runDemo(options: DemoOptions, reporter: DemoReporter = SIL
     allEmptyScore: test.negatives / Math.max(1, test.images),
   };
 
-  reporter.stage(8, stages, 'two-stage prediction on test images' + (haveSiimSample ? ' and on the real SIIM sample DICOMs' : ''));
+  reporter.stage(
+    8,
+    stages,
+    'two-stage prediction on test images' + (haveSiimSample ? ' and on the real SIIM sample DICOMs' : ''),
+  );
   const testIndex = await indexDataset(dir('test-data'));
   const chosen = pickForPrediction(testIndex.items, plan.predictImages);
   const predict = async (name: string, inputs: string[]): Promise<PredictFilesSummary> => {
@@ -269,13 +318,22 @@ export async function runDemo(options: DemoOptions, reporter: DemoReporter = SIL
     for (const f of summary.failures) failures.push(`prediction (${name}): ${f.file}: ${f.reason}`);
     return summary;
   };
-  const synthetic = await timed(seconds, 'predict', () => predict('synthetic', chosen.map((i) => i.path)));
+  const synthetic = await timed(seconds, 'predict', () =>
+    predict(
+      'synthetic',
+      chosen.map((i) => i.path),
+    ),
+  );
   let siimSample: DemoResult['siimSample'] = null;
   if (haveSiimSample) {
     const summary = await timed(seconds, 'predict SIIM sample', () => predict('siim-sample', [siimSampleDir]));
-    const score: SiimScoreResult = await scoreLabelFiles(path.join(siimSampleDir, 'train-rle-sample.csv'), summary.submissionFile, {
-      allTruth: true,
-    });
+    const score: SiimScoreResult = await scoreLabelFiles(
+      path.join(siimSampleDir, 'train-rle-sample.csv'),
+      summary.submissionFile,
+      {
+        allTruth: true,
+      },
+    );
     siimSample = { images: summary.predicted, score: score.score, predictedPositive: summary.positives };
   }
 
@@ -294,7 +352,10 @@ export async function runDemo(options: DemoOptions, reporter: DemoReporter = SIL
     thresholds,
     targets: checkTargets(plan, headline),
     seconds,
-    prediction: { imagesPerSecond: synthetic.imagesPerSecond, secondsPerImage: synthetic.seconds / Math.max(1, synthetic.predicted) },
+    prediction: {
+      imagesPerSecond: synthetic.imagesPerSecond,
+      secondsPerImage: synthetic.seconds / Math.max(1, synthetic.predicted),
+    },
     siimSample,
     files: {
       eda: eda.html,

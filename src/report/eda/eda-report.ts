@@ -29,7 +29,11 @@ function percent(share: number | null, digits = 1): string {
 
 function summaryRows(rows: [string, Summary | null][], scale = 1, digits = 1): Cell[][] {
   const f = (v: number) => Number((v * scale).toFixed(digits));
-  return rows.map(([name, s]) => (s ? [name, s.count, f(s.min), f(s.p25), f(s.median), f(s.p75), f(s.max), f(s.mean)] : [name, 0, null, null, null, null, null, null]));
+  return rows.map(([name, s]) =>
+    s
+      ? [name, s.count, f(s.min), f(s.p25), f(s.median), f(s.p75), f(s.max), f(s.mean)]
+      : [name, 0, null, null, null, null, null, null],
+  );
 }
 const SUMMARY_COLUMNS = ['', 'images', 'min', '25%', 'median', '75%', 'max', 'mean'];
 
@@ -37,7 +41,14 @@ function classTable(rows: readonly ClassCount[], name: string): { columns: strin
   const unlabelled = rows.some((r) => r.unlabelled > 0);
   return {
     columns: [name, 'negative', 'positive', ...(unlabelled ? ['unlabelled'] : []), 'total', 'positive rate'],
-    rows: rows.map((r) => [r.value, r.negative, r.positive, ...(unlabelled ? [r.unlabelled] : []), r.total, percent(r.positiveRate)]),
+    rows: rows.map((r) => [
+      r.value,
+      r.negative,
+      r.positive,
+      ...(unlabelled ? [r.unlabelled] : []),
+      r.total,
+      percent(r.positiveRate),
+    ]),
   };
 }
 
@@ -60,7 +71,10 @@ function classBars(rows: readonly ClassCount[], title: string, categoryTitle: st
 
 /** Indented JSON with arrays of plain numbers on one line (the 4,096-cell mask map stays 64 lines, not 4,096). */
 export function readableJson(value: unknown): string {
-  return JSON.stringify(value, null, 2).replace(/\[\s*(-?[\d.e+-]+(?:,\s*-?[\d.e+-]+)*)\s*\]/g, (_, items: string) => `[${items.split(/,\s*/).join(', ')}]`);
+  return JSON.stringify(value, null, 2).replace(
+    /\[\s*(-?[\d.e+-]+(?:,\s*-?[\d.e+-]+)*)\s*\]/g,
+    (_, items: string) => `[${items.split(/,\s*/).join(', ')}]`,
+  );
 }
 
 function clip<T>(items: readonly T[]): { shown: T[]; more: number } {
@@ -79,22 +93,34 @@ export async function writeEdaReport(result: EdaResult, outDir: string): Promise
   await writeFile(json, readableJson(edaJson(result)) + '\n');
   const csv = path.join(outDir, 'metadata.csv');
   const relativeTo = result.dataDir;
-  const entries = relativeTo ? result.headerEntries.map((e) => ({ ...e, path: path.relative(relativeTo, e.path) })) : result.headerEntries;
+  const entries = relativeTo
+    ? result.headerEntries.map((e) => ({ ...e, path: path.relative(relativeTo, e.path) }))
+    : result.headerEntries;
   await writeFile(csv, formatMetadataCsv(metadataRows(result.images, entries)));
 
   const report = new HtmlReport('Exploratory data analysis', {
-    subtitle: result.dataDir ? `Dataset ${result.dataDir} (labels ${path.basename(result.labelsFile)})` : `Labels ${result.labelsFile}`,
+    subtitle: result.dataDir
+      ? `Dataset ${result.dataDir} (labels ${path.basename(result.labelsFile)})`
+      : `Labels ${result.labelsFile}`,
   });
 
-  report.section('Overview').headlines([
-    { label: 'images', value: labels.images, note: `${labels.rows.toLocaleString('en-US')} label rows` },
-    { label: 'positive', value: labels.positive, note: `${percent(labels.positiveRate)} of images` },
-    { label: 'negative', value: labels.negative, note: `${percent(labels.negativeRate)} of images` },
-    { label: 'duplicate rows', value: labels.duplicateRows, note: `in ${labels.imagesWithDuplicateRows} images` },
-    ...(headers ? [{ label: 'DICOM files', value: headers.files, note: `${headers.unreadable.length} unreadable` }] : []),
-  ]);
+  report
+    .section('Overview')
+    .headlines([
+      { label: 'images', value: labels.images, note: `${labels.rows.toLocaleString('en-US')} label rows` },
+      { label: 'positive', value: labels.positive, note: `${percent(labels.positiveRate)} of images` },
+      { label: 'negative', value: labels.negative, note: `${percent(labels.negativeRate)} of images` },
+      { label: 'duplicate rows', value: labels.duplicateRows, note: `in ${labels.imagesWithDuplicateRows} images` },
+      ...(headers
+        ? [{ label: 'DICOM files', value: headers.files, note: `${headers.unreadable.length} unreadable` }]
+        : []),
+    ]);
   const problems = result.labelProblems.length + (headers ? headers.unreadable.length : 0);
-  if (problems > 0) report.note(`${problems} problem${problems === 1 ? '' : 's'} found: see "Problems" below. Everything else was analysed.`, 'warning');
+  if (problems > 0)
+    report.note(
+      `${problems} problem${problems === 1 ? '' : 's'} found: see "Problems" below. Everything else was analysed.`,
+      'warning',
+    );
   report.links([
     { href: json, text: 'eda.json', note: 'every number on this page, machine-readable' },
     { href: csv, text: 'metadata.csv', note: 'one row per image: label, mask size, age, sex, view, ...' },
@@ -115,24 +141,72 @@ export async function writeEdaReport(result: EdaResult, outDir: string): Promise
       ['images with both -1 and mask rows', labels.mixedImages.length, null],
     ],
   });
-  await plot('class-balance', barChart({ title: 'Images per class', data: CLASSES.map((c) => ({ category: c, value: labels[c] })), categoryTitle: 'Class', valueTitle: 'Images', showValues: true, width: 240 }));
-  report.plot(plots['class-balance'], `${labels.positive} positive and ${labels.negative} negative images (${percent(labels.positiveRate)} positive).`);
+  await plot(
+    'class-balance',
+    barChart({
+      title: 'Images per class',
+      data: CLASSES.map((c) => ({ category: c, value: labels[c] })),
+      categoryTitle: 'Class',
+      valueTitle: 'Images',
+      showValues: true,
+      width: 240,
+    }),
+  );
+  report.plot(
+    plots['class-balance'],
+    `${labels.positive} positive and ${labels.negative} negative images (${percent(labels.positiveRate)} positive).`,
+  );
   if (labels.positive > 0) {
     await plot(
       'rows-per-positive-image',
-      barChart({ title: 'Mask rows per positive image', data: labels.rowsPerPositiveImage.map((r) => ({ category: String(r.maskRows), value: r.images })), categoryTitle: 'Distinct mask rows (parts)', valueTitle: 'Positive images', showValues: true }),
+      barChart({
+        title: 'Mask rows per positive image',
+        data: labels.rowsPerPositiveImage.map((r) => ({ category: String(r.maskRows), value: r.images })),
+        categoryTitle: 'Distinct mask rows (parts)',
+        valueTitle: 'Positive images',
+        showValues: true,
+      }),
     );
-    report.plot(plots['rows-per-positive-image'], 'A positive image may carry several RLE rows (separate parts of the pneumothorax); they are OR-ed into one mask. Repeated rows are not counted.');
-    report.table({ caption: 'Mask rows per positive image', columns: ['distinct mask rows', 'positive images'], rows: labels.rowsPerPositiveImage.map((r) => [r.maskRows, r.images]) });
+    report.plot(
+      plots['rows-per-positive-image'],
+      'A positive image may carry several RLE rows (separate parts of the pneumothorax); they are OR-ed into one mask. Repeated rows are not counted.',
+    );
+    report.table({
+      caption: 'Mask rows per positive image',
+      columns: ['distinct mask rows', 'positive images'],
+      rows: labels.rowsPerPositiveImage.map((r) => [r.maskRows, r.images]),
+    });
   }
 
   // Masks.
   if (labels.maskPixels) {
     report.section('Masks');
-    report.table({ caption: 'Mask size per positive image', columns: SUMMARY_COLUMNS, rows: [...summaryRows([['pixels', labels.maskPixels]], 1, 0), ...summaryRows([['share of image (%)', labels.maskShare]], 100, 3)] });
-    const shares = [...result.images.values()].filter((l) => l.positive && l.maskShare !== null).map((l) => (l.maskShare as number) * 100);
-    await plot('mask-area', histogram({ title: 'Mask area', subtitle: 'positive images', values: shares, valueTitle: 'Mask area (% of image)', countTitle: 'Positive images', bins: { maxbins: 40 } }));
-    report.plot(plots['mask-area'], 'Share of the image covered by the mask, per positive image. Small masks are the hard cases for segmentation.');
+    report.table({
+      caption: 'Mask size per positive image',
+      columns: SUMMARY_COLUMNS,
+      rows: [
+        ...summaryRows([['pixels', labels.maskPixels]], 1, 0),
+        ...summaryRows([['share of image (%)', labels.maskShare]], 100, 3),
+      ],
+    });
+    const shares = [...result.images.values()]
+      .filter((l) => l.positive && l.maskShare !== null)
+      .map((l) => (l.maskShare as number) * 100);
+    await plot(
+      'mask-area',
+      histogram({
+        title: 'Mask area',
+        subtitle: 'positive images',
+        values: shares,
+        valueTitle: 'Mask area (% of image)',
+        countTitle: 'Positive images',
+        bins: { maxbins: 40 },
+      }),
+    );
+    report.plot(
+      plots['mask-area'],
+      'Share of the image covered by the mask, per positive image. Small masks are the hard cases for segmentation.',
+    );
     const loc = labels.maskLocation;
     const size = loc.commonSize;
     await plot(
@@ -151,7 +225,10 @@ export async function writeEdaReport(result: EdaResult, outDir: string): Promise
         valueFormat: '.0%',
       }),
     );
-    report.plot(plots['mask-location'], `Mask location density on a ${loc.gridSize}x${loc.gridSize} grid; the image's left is the patient's right (radiological convention).`);
+    report.plot(
+      plots['mask-location'],
+      `Mask location density on a ${loc.gridSize}x${loc.gridSize} grid; the image's left is the patient's right (radiological convention).`,
+    );
   }
 
   if (headers) writeHeaderSections(report, headers, await plotHeaderFacts(headers, result, plot));
@@ -162,23 +239,42 @@ export async function writeEdaReport(result: EdaResult, outDir: string): Promise
     report.section('Problems');
     if (badFiles.length > 0) {
       const { shown, more } = clip(badFiles);
-      report.table({ caption: `Unreadable DICOM files (${badFiles.length})`, columns: ['file', 'reason'], rows: shown.map((f) => [relativeTo ? path.relative(relativeTo, f.path) : f.path, f.reason]) });
+      report.table({
+        caption: `Unreadable DICOM files (${badFiles.length})`,
+        columns: ['file', 'reason'],
+        rows: shown.map((f) => [relativeTo ? path.relative(relativeTo, f.path) : f.path, f.reason]),
+      });
       if (more) report.paragraph(`... and ${more} more (all listed in eda.json).`);
     }
     if (result.labelProblems.length > 0) {
       const { shown, more } = clip(result.labelProblems);
-      report.table({ caption: `Label rows left out (${result.labelProblems.length})`, columns: ['line', 'image', 'reason'], rows: shown.map((p) => [p.line, p.imageId, p.reason]) });
+      report.table({
+        caption: `Label rows left out (${result.labelProblems.length})`,
+        columns: ['line', 'image', 'reason'],
+        rows: shown.map((p) => [p.line, p.imageId, p.reason]),
+      });
       if (more) report.paragraph(`... and ${more} more (all listed in eda.json).`);
     }
     if (headers && headers.fileNameMismatches.length > 0) {
       const { shown, more } = clip(headers.fileNameMismatches);
-      report.note('These files are not named after their SOP Instance UID: training and evaluation find images by file name and will not match them to their labels.', 'warning');
-      report.table({ caption: `Files named other than their ImageId (${headers.fileNameMismatches.length})`, columns: ['file', 'ImageId in the header'], rows: shown.map((f) => [relativeTo ? path.relative(relativeTo, f.path) : f.path, f.imageId]) });
+      report.note(
+        'These files are not named after their SOP Instance UID: training and evaluation find images by file name and will not match them to their labels.',
+        'warning',
+      );
+      report.table({
+        caption: `Files named other than their ImageId (${headers.fileNameMismatches.length})`,
+        columns: ['file', 'ImageId in the header'],
+        rows: shown.map((f) => [relativeTo ? path.relative(relativeTo, f.path) : f.path, f.imageId]),
+      });
       if (more) report.paragraph(`... and ${more} more (all listed in eda.json).`);
     }
     if (headers && headers.duplicateImageIds.length > 0) {
       const { shown, more } = clip(headers.duplicateImageIds);
-      report.table({ caption: 'One ImageId in several files (the first file was used)', columns: ['image', 'files'], rows: shown.map((d) => [d.imageId, d.paths.join(', ')]) });
+      report.table({
+        caption: 'One ImageId in several files (the first file was used)',
+        columns: ['image', 'files'],
+        rows: shown.map((d) => [d.imageId, d.paths.join(', ')]),
+      });
       if (more) report.paragraph(`... and ${more} more (all listed in eda.json).`);
     }
   }
@@ -197,21 +293,37 @@ function writeHeaderSections(report: HtmlReport, h: HeaderFacts, plots: HeaderPl
   report.section('Patients');
   report.table({ caption: 'Sex by class', ...classTable(h.sexByClass, 'sex') });
   report.plot(plots.sex, 'Images per sex and class.');
-  report.table({ caption: 'Age (years) by class', columns: SUMMARY_COLUMNS, rows: summaryRows([['all', h.age.all], ['negative', h.age.negative], ['positive', h.age.positive]]) });
+  report.table({
+    caption: 'Age (years) by class',
+    columns: SUMMARY_COLUMNS,
+    rows: summaryRows([
+      ['all', h.age.all],
+      ['negative', h.age.negative],
+      ['positive', h.age.positive],
+    ]),
+  });
   const unlabelled = h.age.bands.some((b) => b.unlabelled > 0);
   report.table({
     caption: `Age bands (${AGE_BAND_WIDTH} years)`,
     columns: ['age', 'negative', 'positive', ...(unlabelled ? ['unlabelled'] : [])],
     rows: h.age.bands.map((b) => [b.band, b.negative, b.positive, ...(unlabelled ? [b.unlabelled] : [])]),
   });
-  if (plots.age) report.plot(plots.age, `Age distribution of each class as a share of the class, so that the smaller positive class compares fairly; ${h.age.implausible.length} implausible ages left out.`);
+  if (plots.age)
+    report.plot(
+      plots.age,
+      `Age distribution of each class as a share of the class, so that the smaller positive class compares fairly; ${h.age.implausible.length} implausible ages left out.`,
+    );
   if (h.age.absences.length > 0) {
     report.note('Age ranges where one class has no case: a model is untested there.', 'warning');
     report.list(h.age.absences);
   }
-  if (h.age.missing > 0) report.note(`${h.age.missing} image${h.age.missing === 1 ? ' has' : 's have'} no readable age.`);
+  if (h.age.missing > 0)
+    report.note(`${h.age.missing} image${h.age.missing === 1 ? ' has' : 's have'} no readable age.`);
   if (h.age.implausible.length > 0) {
-    report.note(`${h.age.implausible.length} implausible age${h.age.implausible.length === 1 ? '' : 's'} (over ${IMPLAUSIBLE_AGE}), left out of the age statistics:`, 'warning');
+    report.note(
+      `${h.age.implausible.length} implausible age${h.age.implausible.length === 1 ? '' : 's'} (over ${IMPLAUSIBLE_AGE}), left out of the age statistics:`,
+      'warning',
+    );
     const { shown, more } = clip(h.age.implausible);
     report.table({ columns: ['image', 'age', 'class'], rows: shown.map((a) => [a.imageId, a.age, a.label]) });
     if (more) report.paragraph(`... and ${more} more (all listed in eda.json).`);
@@ -219,11 +331,17 @@ function writeHeaderSections(report: HtmlReport, h: HeaderFacts, plots: HeaderPl
 
   report.section('Acquisition');
   report.table({ caption: 'View position by class', ...classTable(h.viewByClass, 'view') });
-  report.plot(plots.view, 'PA (posterior-anterior, standing) and AP (anterior-posterior, often bedside) views per class.');
+  report.plot(
+    plots.view,
+    'PA (posterior-anterior, standing) and AP (anterior-posterior, often bedside) views per class.',
+  );
   report.table({ caption: 'Modality', ...countsTable(h.modality, 'modality') });
   report.table({ caption: 'Body part examined', ...countsTable(h.bodyPart, 'body part') });
   report.table({ caption: 'Image size (columns x rows)', ...countsTable(h.imageSize, 'size') });
-  report.table({ caption: 'Photometric interpretation', ...countsTable(h.photometricInterpretation, 'photometric interpretation') });
+  report.table({
+    caption: 'Photometric interpretation',
+    ...countsTable(h.photometricInterpretation, 'photometric interpretation'),
+  });
   report.table({ caption: 'Transfer syntax', ...countsTable(h.transferSyntax, 'transfer syntax') });
   report.table({ caption: 'Pixel spacing (mm, row x column)', ...countsTable(h.pixelSpacing, 'pixel spacing') });
 
@@ -249,7 +367,11 @@ function writeHeaderSections(report: HtmlReport, h: HeaderFacts, plots: HeaderPl
   }
 }
 
-async function plotHeaderFacts(h: HeaderFacts, result: EdaResult, plot: (name: string, spec: PlotSpec) => Promise<SavedPlot>): Promise<HeaderPlots> {
+async function plotHeaderFacts(
+  h: HeaderFacts,
+  result: EdaResult,
+  plot: (name: string, spec: PlotSpec) => Promise<SavedPlot>,
+): Promise<HeaderPlots> {
   const ages: { value: number; group: string }[] = [];
   for (const { header } of result.headerEntries) {
     const label = result.images.get(header.imageId);

@@ -139,7 +139,8 @@ function ageFacts(entries: readonly { header: HeaderRecord; cls: ImageClass }[])
     bands.push(band);
   }
   // Bands past the oldest patient say nothing; keep the table to the ages seen.
-  while (bands.length > 1 && bands.at(-1)!.positive + bands.at(-1)!.negative + bands.at(-1)!.unlabelled === 0) bands.pop();
+  while (bands.length > 1 && bands.at(-1)!.positive + bands.at(-1)!.negative + bands.at(-1)!.unlabelled === 0)
+    bands.pop();
   const agesOf = (cls: ImageClass) => valid.filter((v) => v.cls === cls).map((v) => v.age);
   return {
     all: summarize(valid.map((v) => v.age)),
@@ -157,7 +158,11 @@ function ageFacts(entries: readonly { header: HeaderRecord; cls: ImageClass }[])
  * of each class, then any 10-year band in between. A model never shown a positive child cannot be
  * trusted on one, so these ranges are worth a sentence each.
  */
-export function ageAbsences(positiveAges: readonly number[], negativeAges: readonly number[], bands: readonly AgeBand[]): string[] {
+export function ageAbsences(
+  positiveAges: readonly number[],
+  negativeAges: readonly number[],
+  bands: readonly AgeBand[],
+): string[] {
   if (positiveAges.length === 0 || negativeAges.length === 0) return [];
   const out: string[] = [];
   const classes = [
@@ -169,8 +174,14 @@ export function ageAbsences(positiveAges: readonly number[], negativeAges: reado
     const max = Math.max(...c.own);
     const below = c.other.filter((a) => a < min).length;
     const above = c.other.filter((a) => a > max).length;
-    if (below > 0) out.push(`no ${c.name} case under ${formatAge(min)} (${below} ${c.otherName} case${below === 1 ? '' : 's'} under it)`);
-    if (above > 0) out.push(`no ${c.name} case over ${formatAge(max)} (${above} ${c.otherName} case${above === 1 ? '' : 's'} over it)`);
+    if (below > 0)
+      out.push(
+        `no ${c.name} case under ${formatAge(min)} (${below} ${c.otherName} case${below === 1 ? '' : 's'} under it)`,
+      );
+    if (above > 0)
+      out.push(
+        `no ${c.name} case over ${formatAge(max)} (${above} ${c.otherName} case${above === 1 ? '' : 's'} over it)`,
+      );
   }
   // A band with no case of a class lies wholly under its youngest case, wholly over its oldest (both
   // said above), or between the two: a gap, said here.
@@ -205,19 +216,35 @@ export function computeHeaderFacts(
     files: entries.length + unreadable.length,
     readable: entries.length,
     unreadable: [...unreadable],
-    fileNameMismatches: entries.filter((e) => imageIdOfFile(e.path) !== e.header.imageId).map((e) => ({ path: e.path, imageId: e.header.imageId })),
+    fileNameMismatches: entries
+      .filter((e) => imageIdOfFile(e.path) !== e.header.imageId)
+      .map((e) => ({ path: e.path, imageId: e.header.imageId })),
     duplicateImageIds: [...firstPath].filter(([, p]) => p.length > 1).map(([imageId, paths]) => ({ imageId, paths })),
     sex: countBy(headers, (h) => h.patientSex),
-    sexByClass: byClass(unique, (u) => u.header.patientSex, (u) => u.cls),
+    sexByClass: byClass(
+      unique,
+      (u) => u.header.patientSex,
+      (u) => u.cls,
+    ),
     view: countBy(headers, (h) => h.viewPosition),
-    viewByClass: byClass(unique, (u) => u.header.viewPosition, (u) => u.cls),
+    viewByClass: byClass(
+      unique,
+      (u) => u.header.viewPosition,
+      (u) => u.cls,
+    ),
     age: ageFacts(unique),
     modality: countBy(headers, (h) => h.modality),
     bodyPart: countBy(headers, (h) => h.bodyPartExamined),
     imageSize: countBy(headers, (h) => `${h.columns}x${h.rows}`),
     photometricInterpretation: countBy(headers, (h) => h.photometricInterpretation || null),
-    transferSyntax: countBy(headers, (h) => (h.transferSyntaxName && h.transferSyntaxName !== h.transferSyntaxUid ? `${h.transferSyntaxName} (${h.transferSyntaxUid})` : h.transferSyntaxUid || null)),
-    pixelSpacing: countBy(headers, (h) => (h.pixelSpacing ? h.pixelSpacing.map((s) => String(Number(s.toPrecision(6)))).join(' x ') : null)),
+    transferSyntax: countBy(headers, (h) =>
+      h.transferSyntaxName && h.transferSyntaxName !== h.transferSyntaxUid
+        ? `${h.transferSyntaxName} (${h.transferSyntaxUid})`
+        : h.transferSyntaxUid || null,
+    ),
+    pixelSpacing: countBy(headers, (h) =>
+      h.pixelSpacing ? h.pixelSpacing.map((s) => String(Number(s.toPrecision(6)))).join(' x ') : null,
+    ),
     imagesWithoutLabel: labels ? unique.filter((u) => !labels.has(u.header.imageId)).map((u) => u.header.imageId) : [],
     labelsWithoutImage: labels ? [...labels.keys()].filter((id) => !firstPath.has(id)) : [],
   };

@@ -167,7 +167,9 @@ export function computeLabelFacts(
     positiveRate: ratio(positives.length, images.size),
     negativeRate: ratio(images.size - positives.length, images.size),
     mixedImages: labels.filter((l) => l.mixed).map((l) => l.imageId),
-    rowsPerPositiveImage: [...perImage].sort((a, b) => a[0] - b[0]).map(([maskRows, count]) => ({ maskRows, images: count })),
+    rowsPerPositiveImage: [...perImage]
+      .sort((a, b) => a[0] - b[0])
+      .map(([maskRows, count]) => ({ maskRows, images: count })),
     maskPixels: summarize(measured.map((l) => l.maskPixels as number)),
     maskShare: summarize(measured.map((l) => l.maskShare as number)),
     maskLocation: {
@@ -195,7 +197,7 @@ export function intervalGeometry(intervals: readonly number[], size: ImageSize, 
   for (let i = 0; i < intervals.length; i += 2) {
     const end = intervals[i + 1];
     area += end - intervals[i];
-    for (let k = intervals[i]; k < end; ) {
+    for (let k = intervals[i]; k < end;) {
       const column = Math.floor(k / height);
       const firstRow = k - column * height;
       const lastRow = Math.min(height, firstRow + (end - k)) - 1;
@@ -205,7 +207,8 @@ export function intervalGeometry(intervals: readonly number[], size: ImageSize, 
       if (column > right) right = column;
       const cellColumn = Math.floor((column * gridSize) / width);
       const lastCellRow = Math.floor((lastRow * gridSize) / height);
-      for (let cr = Math.floor((firstRow * gridSize) / height); cr <= lastCellRow; cr++) cells[cr * gridSize + cellColumn] = 1;
+      for (let cr = Math.floor((firstRow * gridSize) / height); cr <= lastCellRow; cr++)
+        cells[cr * gridSize + cellColumn] = 1;
       k += lastRow - firstRow + 1;
     }
   }

@@ -34,7 +34,10 @@ export type MetadataRow = Record<(typeof METADATA_COLUMNS)[number], string | num
  * Rows in label order, then images with a DICOM but no label. `label` is positive, negative, or empty
  * for an image without a label row; `file` is the DICOM path as given (the caller makes it relative).
  */
-export function metadataRows(labels: ReadonlyMap<string, ImageLabel> | null, headers: readonly HeaderEntry[]): MetadataRow[] {
+export function metadataRows(
+  labels: ReadonlyMap<string, ImageLabel> | null,
+  headers: readonly HeaderEntry[],
+): MetadataRow[] {
   const headerOf = new Map<string, HeaderEntry>();
   for (const entry of headers) if (!headerOf.has(entry.header.imageId)) headerOf.set(entry.header.imageId, entry);
   const ids = [...(labels?.keys() ?? []), ...[...headerOf.keys()].filter((id) => !labels?.has(id))];

@@ -13,7 +13,10 @@ export interface ReadHeadersOptions {
   read: (file: string) => Promise<HeaderRecord>;
 }
 
-export async function readHeaders(files: readonly string[], options: ReadHeadersOptions): Promise<{ entries: HeaderEntry[]; unreadable: UnreadableFile[] }> {
+export async function readHeaders(
+  files: readonly string[],
+  options: ReadHeadersOptions,
+): Promise<{ entries: HeaderEntry[]; unreadable: UnreadableFile[] }> {
   const concurrency = Math.max(1, options.concurrency ?? Math.max(32, availableParallelism() * 4));
   const results: (HeaderEntry | UnreadableFile)[] = new Array(files.length);
   let next = 0;

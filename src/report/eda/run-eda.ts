@@ -36,12 +36,20 @@ export async function runEda(input: EdaInput): Promise<EdaResult> {
   if (dataDir) {
     const files = await findDicomFiles(dataDir);
     input.onHeaderProgress?.(0, files.length);
-    ({ entries: headerEntries, unreadable } = await readHeaders(files, { concurrency: input.concurrency, onProgress: input.onHeaderProgress, read: readDicomHeader }));
+    ({ entries: headerEntries, unreadable } = await readHeaders(files, {
+      concurrency: input.concurrency,
+      onProgress: input.onHeaderProgress,
+      read: readDicomHeader,
+    }));
   }
   const headerSeconds = (performance.now() - start) / 1000;
 
   // Masks are measured on each image's own size when its header says it (synthetic sets may be small).
-  const sizes = new Map(headerEntries.filter((e) => e.header.rows > 0 && e.header.columns > 0).map((e) => [e.header.imageId, { width: e.header.columns, height: e.header.rows }]));
+  const sizes = new Map(
+    headerEntries
+      .filter((e) => e.header.rows > 0 && e.header.columns > 0)
+      .map((e) => [e.header.imageId, { width: e.header.columns, height: e.header.rows }]),
+  );
   const { facts, images } = computeLabelFacts(table.rows, { sizeOf: (id) => sizes.get(id) });
   const labelProblems: LabelProblem[] = [
     ...table.malformed.map((m) => ({ line: m.line, imageId: m.imageId, reason: m.reason })),

@@ -17,17 +17,28 @@ export function edaSummaryLines(result: EdaResult): string[] {
   const lines = [
     `labels   ${l.rows} rows, ${l.images} images: ${l.positive} positive (${pct(l.positiveRate)}), ${l.negative} negative; ${l.duplicateRows} duplicate rows in ${l.imagesWithDuplicateRows} images`,
   ];
-  if (l.maskPixels) lines.push(`masks    median ${Math.round(l.maskPixels.median)} px (${((l.maskShare?.median ?? 0) * 100).toFixed(2)}% of image), ${l.maskPixels.min}-${l.maskPixels.max} px`);
+  if (l.maskPixels)
+    lines.push(
+      `masks    median ${Math.round(l.maskPixels.median)} px (${((l.maskShare?.median ?? 0) * 100).toFixed(2)}% of image), ${l.maskPixels.min}-${l.maskPixels.max} px`,
+    );
   const h = result.headers;
   if (h) {
-    lines.push(`dicom    ${h.files} files, ${h.readable} read, ${h.unreadable.length} unreadable in ${result.seconds.headers.toFixed(1)} s`);
+    lines.push(
+      `dicom    ${h.files} files, ${h.readable} read, ${h.unreadable.length} unreadable in ${result.seconds.headers.toFixed(1)} s`,
+    );
     lines.push(`sex      ${top(h.sex)}`);
     lines.push(`view     ${top(h.view)}`);
-    if (h.age.all) lines.push(`age      median ${h.age.all.median}, ${h.age.all.min}-${h.age.all.max}; ${h.age.implausible.length} over 110, ${h.age.missing} missing`);
+    if (h.age.all)
+      lines.push(
+        `age      median ${h.age.all.median}, ${h.age.all.min}-${h.age.all.max}; ${h.age.implausible.length} over 110, ${h.age.missing} missing`,
+      );
     for (const a of h.age.absences) lines.push(`         ${a}`);
     lines.push(`sizes    ${top(h.imageSize)}; photometric ${top(h.photometricInterpretation)}`);
-    lines.push(`join     ${h.imagesWithoutLabel.length} images with no label, ${h.labelsWithoutImage.length} labels with no image, ${h.fileNameMismatches.length} files not named after their ImageId`);
+    lines.push(
+      `join     ${h.imagesWithoutLabel.length} images with no label, ${h.labelsWithoutImage.length} labels with no image, ${h.fileNameMismatches.length} files not named after their ImageId`,
+    );
   }
-  if (result.labelProblems.length > 0) lines.push(`problems ${result.labelProblems.length} label rows left out (listed in the report)`);
+  if (result.labelProblems.length > 0)
+    lines.push(`problems ${result.labelProblems.length} label rows left out (listed in the report)`);
   return lines;
 }

@@ -26,7 +26,8 @@ export class Conv2d extends Layer {
     super();
     this.options = { stride: 1, padding: 0, dilation: 1, groups: 1, bias: true, ...options };
     const [kh, kw] = typeof kernelSize === 'number' ? [kernelSize, kernelSize] : kernelSize;
-    if (inChannels % this.options.groups !== 0) throw new Error(`Conv2d: in_channels ${inChannels} not divisible by groups ${this.options.groups}`);
+    if (inChannels % this.options.groups !== 0)
+      throw new Error(`Conv2d: in_channels ${inChannels} not divisible by groups ${this.options.groups}`);
     const weight = this.registerParameter('weight', empty([outChannels, inChannels / this.options.groups, kh, kw]))!;
     const bias = this.registerParameter('bias', this.options.bias ? empty([outChannels]) : null);
     defaultInit(weight, bias);
@@ -58,6 +59,12 @@ export class ConvTranspose2d extends Layer {
 
   forward(input: Tensor): Tensor {
     const { stride, padding, dilation, groups, bias, outputPadding } = this.options;
-    return convTranspose2d(input, this.param('weight'), bias ? this.param('bias') : null, { stride, padding, dilation, groups, outputPadding });
+    return convTranspose2d(input, this.param('weight'), bias ? this.param('bias') : null, {
+      stride,
+      padding,
+      dilation,
+      groups,
+      outputPadding,
+    });
   }
 }

@@ -35,13 +35,23 @@ function gain(nonlinearity: 'relu' | 'leaky_relu' | 'linear' | 'sigmoid', a = 0)
   return 1;
 }
 
-export function kaimingUniform_(t: Tensor, a = 0, mode: 'fan_in' | 'fan_out' = 'fan_in', nonlinearity: 'relu' | 'leaky_relu' = 'leaky_relu'): Tensor {
+export function kaimingUniform_(
+  t: Tensor,
+  a = 0,
+  mode: 'fan_in' | 'fan_out' = 'fan_in',
+  nonlinearity: 'relu' | 'leaky_relu' = 'leaky_relu',
+): Tensor {
   const f = fans(t.shape);
   const bound = gain(nonlinearity, a) * Math.sqrt(3 / (mode === 'fan_in' ? f.fanIn : f.fanOut));
   return uniform_(t, -bound, bound);
 }
 
-export function kaimingNormal_(t: Tensor, a = 0, mode: 'fan_in' | 'fan_out' = 'fan_in', nonlinearity: 'relu' | 'leaky_relu' = 'leaky_relu'): Tensor {
+export function kaimingNormal_(
+  t: Tensor,
+  a = 0,
+  mode: 'fan_in' | 'fan_out' = 'fan_in',
+  nonlinearity: 'relu' | 'leaky_relu' = 'leaky_relu',
+): Tensor {
   const f = fans(t.shape);
   return normal_(t, 0, gain(nonlinearity, a) / Math.sqrt(mode === 'fan_in' ? f.fanIn : f.fanOut));
 }

@@ -13,7 +13,8 @@ export class StateDictError extends Error {
   ) {
     const parts: string[] = [];
     const list = (label: string, keys: string[]) => {
-      if (keys.length > 0) parts.push(`${label} (${keys.length}): ${keys.slice(0, 12).join(', ')}${keys.length > 12 ? ', ...' : ''}`);
+      if (keys.length > 0)
+        parts.push(`${label} (${keys.length}): ${keys.slice(0, 12).join(', ')}${keys.length > 12 ? ', ...' : ''}`);
     };
     list('missing keys', missing);
     list('unexpected keys', unexpected);
@@ -115,7 +116,8 @@ export abstract class Module {
     const out = new Map<string, Tensor>();
     for (const [name, p] of this.#parameters) if (p) out.set(prefix ? `${prefix}.${name}` : name, p);
     for (const [name, b] of this.#buffers) if (b) out.set(prefix ? `${prefix}.${name}` : name, b);
-    for (const [name, child] of this.#children) for (const [k, v] of child.stateDict(prefix ? `${prefix}.${name}` : name)) out.set(k, v);
+    for (const [name, child] of this.#children)
+      for (const [k, v] of child.stateDict(prefix ? `${prefix}.${name}` : name)) out.set(k, v);
     return out;
   }
 

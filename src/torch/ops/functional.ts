@@ -40,7 +40,15 @@ export interface ConvOptions {
 }
 
 export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null, o: ConvOptions = {}): Tensor {
-  return conv2dOp.tensor(input, weight, bias, pair(o.stride ?? 1), pair(o.padding ?? 0), pair(o.dilation ?? 1), o.groups ?? 1);
+  return conv2dOp.tensor(
+    input,
+    weight,
+    bias,
+    pair(o.stride ?? 1),
+    pair(o.padding ?? 0),
+    pair(o.dilation ?? 1),
+    o.groups ?? 1,
+  );
 }
 
 export function convTranspose2d(
@@ -61,7 +69,8 @@ export function convTranspose2d(
   );
 }
 
-export const linear = (input: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor => linearOp.tensor(input, weight, bias);
+export const linear = (input: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor =>
+  linearOp.tensor(input, weight, bias);
 
 /** Batch normalisation; in training mode it updates runningMean/runningVar in place. */
 export function batchNorm(
@@ -77,8 +86,13 @@ export function batchNorm(
   return batchNormOp.tensor(input, weight, bias, runningMean, runningVar, training, momentum, eps, true);
 }
 
-export const groupNorm = (input: Tensor, groups: number, weight: Tensor | null = null, bias: Tensor | null = null, eps = 1e-5): Tensor =>
-  groupNormOp.tensor(input, groups, weight, bias, eps, true);
+export const groupNorm = (
+  input: Tensor,
+  groups: number,
+  weight: Tensor | null = null,
+  bias: Tensor | null = null,
+  eps = 1e-5,
+): Tensor => groupNormOp.tensor(input, groups, weight, bias, eps, true);
 
 export interface PoolOptions {
   stride?: Pair;
@@ -87,13 +101,29 @@ export interface PoolOptions {
 }
 
 export const maxPool2d = (input: Tensor, kernel: Pair, o: PoolOptions & { dilation?: Pair } = {}): Tensor =>
-  maxPool2dOp.tensor(input, pair(kernel), pair(o.stride ?? kernel), pair(o.padding ?? 0), pair(o.dilation ?? 1), o.ceilMode ?? false);
+  maxPool2dOp.tensor(
+    input,
+    pair(kernel),
+    pair(o.stride ?? kernel),
+    pair(o.padding ?? 0),
+    pair(o.dilation ?? 1),
+    o.ceilMode ?? false,
+  );
 
 export const avgPool2d = (input: Tensor, kernel: Pair, o: PoolOptions & { countIncludePad?: boolean } = {}): Tensor =>
-  avgPool2dOp.tensor(input, pair(kernel), pair(o.stride ?? kernel), pair(o.padding ?? 0), o.ceilMode ?? false, o.countIncludePad ?? true, null);
+  avgPool2dOp.tensor(
+    input,
+    pair(kernel),
+    pair(o.stride ?? kernel),
+    pair(o.padding ?? 0),
+    o.ceilMode ?? false,
+    o.countIncludePad ?? true,
+    null,
+  );
 
 export const adaptiveAvgPool2d = (input: Tensor, size: Pair): Tensor => adaptiveAvgPool2dOp.tensor(input, pair(size));
-export const adaptiveMaxPool2d = (input: Tensor, size: Pair): Tensor => adaptiveMaxPool2dOp.tensors(input, pair(size))[0];
+export const adaptiveMaxPool2d = (input: Tensor, size: Pair): Tensor =>
+  adaptiveMaxPool2dOp.tensors(input, pair(size))[0];
 
 export interface InterpolateOptions {
   size?: Pair;
@@ -104,7 +134,8 @@ export interface InterpolateOptions {
 
 /** Resizes (N, C, H, W) by size or scale factor, as torch.nn.functional.interpolate. */
 export function interpolate(input: Tensor, o: InterpolateOptions): Tensor {
-  if ((o.size === undefined) === (o.scaleFactor === undefined)) throw new Error('interpolate(): give exactly one of size and scaleFactor');
+  if ((o.size === undefined) === (o.scaleFactor === undefined))
+    throw new Error('interpolate(): give exactly one of size and scaleFactor');
   const size = o.size === undefined ? null : pair(o.size);
   const scales = o.scaleFactor === undefined ? null : [o.scaleFactor, o.scaleFactor];
   if ((o.mode ?? 'nearest') === 'nearest') return upsampleNearest.tensor(input, size, scales);
@@ -144,4 +175,5 @@ export function binaryCrossEntropyWithLogits(
 export const binaryCrossEntropy = (probabilities: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor =>
   bceOp.tensor(probabilities, target, null, REDUCTION[reduction]);
 
-export const mseLoss = (input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor => mseOp.tensor(input, target, REDUCTION[reduction]);
+export const mseLoss = (input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor =>
+  mseOp.tensor(input, target, REDUCTION[reduction]);

@@ -110,8 +110,10 @@ const sqrtIn = op('aten::sqrt_');
 export const add_ = (a: Tensor, b: Operand, alpha = 1): Tensor =>
   b instanceof Tensor ? inPlace(addInT, a, b, alpha) : inPlace(addInS, a, b, alpha);
 export const sub_ = (a: Tensor, b: Tensor, alpha = 1): Tensor => inPlace(subInT, a, b, alpha);
-export const mul_ = (a: Tensor, b: Operand): Tensor => (b instanceof Tensor ? inPlace(mulInT, a, b) : inPlace(mulInS, a, b));
-export const div_ = (a: Tensor, b: Operand): Tensor => (b instanceof Tensor ? inPlace(divInT, a, b) : inPlace(divInS, a, b));
+export const mul_ = (a: Tensor, b: Operand): Tensor =>
+  b instanceof Tensor ? inPlace(mulInT, a, b) : inPlace(mulInS, a, b);
+export const div_ = (a: Tensor, b: Operand): Tensor =>
+  b instanceof Tensor ? inPlace(divInT, a, b) : inPlace(divInS, a, b);
 /** a += value * t1 * t2 */
 export const addcmul_ = (a: Tensor, t1: Tensor, t2: Tensor, value = 1): Tensor => inPlace(addcmulIn, a, t1, t2, value);
 /** a += value * t1 / t2 */
@@ -120,5 +122,6 @@ export const addcdiv_ = (a: Tensor, t1: Tensor, t2: Tensor, value = 1): Tensor =
 export const lerp_ = (a: Tensor, end: Tensor, weight: number): Tensor => inPlace(lerpIn, a, end, weight);
 export const zero_ = (a: Tensor): Tensor => inPlace(zeroIn, a);
 export const fill_ = (a: Tensor, value: number): Tensor => inPlace(fillIn, a, value);
-export const clamp_ = (a: Tensor, min?: number | null, max?: number | null): Tensor => inPlace(clampIn, a, min ?? null, max ?? null);
+export const clamp_ = (a: Tensor, min?: number | null, max?: number | null): Tensor =>
+  inPlace(clampIn, a, min ?? null, max ?? null);
 export const sqrt_ = (a: Tensor): Tensor => inPlace(sqrtIn, a);

@@ -37,14 +37,16 @@ export const view = (a: Tensor, shape: Shape): Tensor => viewOp.tensor(a, [...sh
 export const permute = (a: Tensor, dims: Shape): Tensor => permuteOp.tensor(a, [...dims]);
 export const transpose = (a: Tensor, dim0: number, dim1: number): Tensor => transposeOp.tensor(a, dim0, dim1);
 export const flatten = (a: Tensor, startDim = 0, endDim = -1): Tensor => flattenOp.tensor(a, startDim, endDim);
-export const squeeze = (a: Tensor, dim?: number): Tensor => (dim === undefined ? squeezeAll.tensor(a) : squeezeDim.tensor(a, dim));
+export const squeeze = (a: Tensor, dim?: number): Tensor =>
+  dim === undefined ? squeezeAll.tensor(a) : squeezeDim.tensor(a, dim);
 export const unsqueeze = (a: Tensor, dim: number): Tensor => unsqueezeOp.tensor(a, dim);
 export const cat = (tensors: readonly Tensor[], dim = 0): Tensor => catOp.tensor([...tensors], dim);
 export const stack = (tensors: readonly Tensor[], dim = 0): Tensor => stackOp.tensor([...tensors], dim);
 /** Elements start..end (exclusive) along dim, with a step; negative bounds count from the end. */
 export const slice = (a: Tensor, dim: number, start?: number | null, end?: number | null, step = 1): Tensor =>
   sliceOp.tensor(a, dim, start ?? null, end ?? null, step);
-export const narrow = (a: Tensor, dim: number, start: number, length: number): Tensor => narrowOp.tensor(a, dim, start, length);
+export const narrow = (a: Tensor, dim: number, start: number, length: number): Tensor =>
+  narrowOp.tensor(a, dim, start, length);
 export const indexSelect = (a: Tensor, dim: number, index: Tensor): Tensor => indexSelectOp.tensor(a, dim, index);
 /** Advanced indexing a[i0, i1, ...] with index tensors (null keeps a dimension whole). */
 export const index = (a: Tensor, indices: readonly (Tensor | null)[]): Tensor => indexOp.tensor(a, [...indices]);
@@ -63,8 +65,14 @@ export const toDevice = (a: Tensor, device: string): Tensor =>
  * Pads the last dimensions as torch.nn.functional.pad: `pad` lists (before, after) pairs starting
  * from the last dimension. Modes: constant (with value), reflect and replicate (4-D input, last two dims).
  */
-export function pad(a: Tensor, padding: Shape, mode: 'constant' | 'reflect' | 'replicate' = 'constant', value = 0): Tensor {
+export function pad(
+  a: Tensor,
+  padding: Shape,
+  mode: 'constant' | 'reflect' | 'replicate' = 'constant',
+  value = 0,
+): Tensor {
   if (mode === 'constant') return constantPad.tensor(a, [...padding], value);
-  if (padding.length !== 4) throw new Error(`pad(): ${mode} padding takes 4 values (left, right, top, bottom), got ${padding.length}`);
+  if (padding.length !== 4)
+    throw new Error(`pad(): ${mode} padding takes 4 values (left, right, top, bottom), got ${padding.length}`);
   return mode === 'reflect' ? reflectionPad2d.tensor(a, [...padding]) : replicationPad2d.tensor(a, [...padding]);
 }

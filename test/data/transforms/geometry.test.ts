@@ -2,7 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { horizontalFlip } from '../../../src/data/transforms/flip.js';
 import { shiftScaleRotate, RandomShiftScaleRotate } from '../../../src/data/transforms/affine.js';
-import { gridDistortion, elasticDeform, RandomGridDistortion, RandomElastic, gridAxisMap } from '../../../src/data/transforms/distortion.js';
+import {
+  gridDistortion,
+  elasticDeform,
+  RandomGridDistortion,
+  RandomElastic,
+  gridAxisMap,
+} from '../../../src/data/transforms/distortion.js';
 import { borderIndex } from '../../../src/data/transforms/sampling.js';
 import type { Sample } from '../../../src/data/transforms/sample.js';
 import { Rng } from '../../../src/data/random.js';
@@ -11,16 +17,26 @@ import { at, imageOf, maskAsSample, maskOf, testPattern } from './helpers.js';
 const identity = { angle: 0, scale: 1, shiftX: 0, shiftY: 0 };
 
 test('border indices: reflect is 101 (dcb|abcd|cba), replicate repeats the edge, constant is outside', () => {
-  assert.deepEqual([-3, -2, -1, 0, 3, 4, 5, 6].map((i) => borderIndex(i, 4, 'reflect')), [3, 2, 1, 0, 3, 2, 1, 0]);
-  assert.deepEqual([-2, 5].map((i) => borderIndex(i, 4, 'replicate')), [0, 3]);
-  assert.deepEqual([-1, 4, 2].map((i) => borderIndex(i, 4, 'constant')), [-1, -1, 2]);
+  assert.deepEqual(
+    [-3, -2, -1, 0, 3, 4, 5, 6].map((i) => borderIndex(i, 4, 'reflect')),
+    [3, 2, 1, 0, 3, 2, 1, 0],
+  );
+  assert.deepEqual(
+    [-2, 5].map((i) => borderIndex(i, 4, 'replicate')),
+    [0, 3],
+  );
+  assert.deepEqual(
+    [-1, 4, 2].map((i) => borderIndex(i, 4, 'constant')),
+    [-1, -1, 2],
+  );
 });
 
 test('flip mirrors columns, on image and mask alike, and twice is the identity', () => {
   const mask = testPattern(9);
   const sample = maskAsSample(mask);
   const once = horizontalFlip(sample);
-  for (let y = 0; y < 9; y++) for (let x = 0; x < 9; x++) assert.equal(once.mask!.data[y * 9 + x], mask.data[y * 9 + 8 - x]);
+  for (let y = 0; y < 9; y++)
+    for (let x = 0; x < 9; x++) assert.equal(once.mask!.data[y * 9 + x], mask.data[y * 9 + 8 - x]);
   assert.deepEqual(Array.from(once.image.pixels), Array.from(once.mask!.data));
   const twice = horizontalFlip(once);
   assert.deepEqual(twice.mask!.data, mask.data);
@@ -45,10 +61,16 @@ test('a shift moves a known pixel by the given fraction, with the fill value whe
   const img = imageOf(10, 10, (x, y) => (x === 2 && y === 3 ? 1 : 0));
   const out = shiftScaleRotate({ image: img, mask: null }, { ...identity, shiftX: 0.3, shiftY: -0.2 }, 'constant');
   assert.equal(at(out.image, 5, 1), 1);
-  assert.equal(out.image.pixels.reduce((s, v) => s + v, 0), 1);
+  assert.equal(
+    out.image.pixels.reduce((s, v) => s + v, 0),
+    1,
+  );
   const ramp = imageOf(10, 1, (x) => x / 10 + 0.05);
   const shifted = shiftScaleRotate({ image: ramp, mask: null }, { ...identity, shiftX: 0.2 }, 'constant');
-  assert.deepEqual(Array.from(shifted.image.pixels.slice(0, 3)).map((v) => +v.toFixed(4)), [0, 0, 0.05]);
+  assert.deepEqual(
+    Array.from(shifted.image.pixels.slice(0, 3)).map((v) => +v.toFixed(4)),
+    [0, 0, 0.05],
+  );
   const replicated = shiftScaleRotate({ image: ramp, mask: null }, { ...identity, shiftX: 0.2 }, 'replicate');
   assert.ok(Math.abs(replicated.image.pixels[0] - 0.05) < 1e-6);
 });
@@ -69,9 +91,14 @@ test('grid distortion with unit cells and elastic with zero displacement are the
   for (let i = 0; i < mask.data.length; i++) assert.ok(Math.abs(grid.image.pixels[i] - mask.data[i]) < 1e-5);
   const zero = elasticDeform(sample, { grid: 3, dx: new Float32Array(9), dy: new Float32Array(9) });
   assert.deepEqual(zero.mask!.data, mask.data);
-  const shift = elasticDeform(sample, { grid: 3, dx: new Float32Array(9).fill(-2), dy: new Float32Array(9).fill(1) }, 'constant');
+  const shift = elasticDeform(
+    sample,
+    { grid: 3, dx: new Float32Array(9).fill(-2), dy: new Float32Array(9).fill(1) },
+    'constant',
+  );
   // Output (x, y) reads source (x - 2, y + 1): content moves 2 right and 1 up.
-  for (let y = 0; y < 15; y++) for (let x = 2; x < 16; x++) assert.equal(shift.mask!.data[y * 16 + x], mask.data[(y + 1) * 16 + x - 2]);
+  for (let y = 0; y < 15; y++)
+    for (let x = 2; x < 16; x++) assert.equal(shift.mask!.data[y * 16 + x], mask.data[(y + 1) * 16 + x - 2]);
 });
 
 test('grid axis map: stretched first cell, ends pinned to the image', () => {

@@ -21,7 +21,13 @@ export function maskAsSample(mask: Mask): Sample {
 
 /** A blob and a bar: asymmetric, so that any flip or rotation shows. */
 export function testPattern(size: number): Mask {
-  return maskOf(size, size, (x, y) => (x - size * 0.3) ** 2 + (y - size * 0.4) ** 2 < (size * 0.15) ** 2 || (x > size * 0.6 && x < size * 0.7 && y > size * 0.2));
+  return maskOf(
+    size,
+    size,
+    (x, y) =>
+      (x - size * 0.3) ** 2 + (y - size * 0.4) ** 2 < (size * 0.15) ** 2 ||
+      (x > size * 0.6 && x < size * 0.7 && y > size * 0.2),
+  );
 }
 
 export function at(image: GrayImage, x: number, y: number): number {

@@ -6,7 +6,8 @@ import { Rng } from '../../../src/data/random.js';
 import { maskOf } from './helpers.js';
 
 const image = { width: 4, height: 1, pixels: Float32Array.of(0.1, 0.3, 0.5, 0.7) };
-const close = (a: ArrayLike<number>, b: number[]) => b.forEach((v, i) => assert.ok(Math.abs(a[i] - v) < 1e-6, `${i}: ${a[i]} vs ${v}`));
+const close = (a: ArrayLike<number>, b: number[]) =>
+  b.forEach((v, i) => assert.ok(Math.abs(a[i] - v) < 1e-6, `${i}: ${a[i]} vs ${v}`));
 
 test('contrast stretches about the mean, brightness adds, results clip to [0, 1], the mask is untouched', () => {
   const mask = maskOf(4, 1, (x) => x > 1);
@@ -21,7 +22,9 @@ test('gamma is a power law on [0, 1] and draws log-uniformly inside its range', 
   // The tabulated curve stays within 3e-4 of Math.pow, also near 0 where x^0.8 is steepest.
   const edge = Float32Array.of(0, 1e-5, 3e-4, 0.001, 0.37, 0.999, 1, 1.5, -0.2);
   const out = adjustGamma({ image: { width: 9, height: 1, pixels: edge }, mask: null }, 0.8).image.pixels;
-  edge.forEach((v, i) => assert.ok(Math.abs(out[i] - Math.pow(Math.min(1, Math.max(0, v)), 0.8)) < 3e-4, `${v}: ${out[i]}`));
+  edge.forEach((v, i) =>
+    assert.ok(Math.abs(out[i] - Math.pow(Math.min(1, Math.max(0, v)), 0.8)) < 3e-4, `${v}: ${out[i]}`),
+  );
   const g = new RandomGamma([0.5, 2]);
   const rng = new Rng(4);
   let below = 0;

@@ -52,7 +52,11 @@ test('nearest mask resize keeps 0/1 and maps block centres', () => {
   const mask = maskOf(8, 8, (x, y) => x >= 4 && y < 4);
   const out = resizeMask(mask, 2, 2);
   assert.deepEqual(Array.from(out.data), [0, 1, 0, 0]);
-  const up = resizeMask(maskOf(2, 1, (x) => x === 1), 4, 1);
+  const up = resizeMask(
+    maskOf(2, 1, (x) => x === 1),
+    4,
+    1,
+  );
   assert.deepEqual(Array.from(up.data), [0, 0, 1, 1]);
 });
 

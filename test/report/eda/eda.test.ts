@@ -27,7 +27,8 @@ const README: Record<string, [string, string, number, string]> = {
 
 async function sampleCopy(): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'pneumo-eda-'));
-  for (const name of await readdir(SIIM_SAMPLE)) if (name.endsWith('.dcm')) await copyFile(path.join(SIIM_SAMPLE, name), path.join(dir, name));
+  for (const name of await readdir(SIIM_SAMPLE))
+    if (name.endsWith('.dcm')) await copyFile(path.join(SIIM_SAMPLE, name), path.join(dir, name));
   await copyFile(path.join(SIIM_SAMPLE, 'train-rle-sample.crlf-bom.csv'), path.join(dir, 'train-rle.csv'));
   return dir;
 }
@@ -39,15 +40,56 @@ test('SIIM sample: eda.json, metadata.csv, plots and report hold the README fact
     const result = await runEda({ dataDir: data });
     const outputs = await writeEdaReport(result, out);
     const json = JSON.parse(await readFile(outputs.json, 'utf8'));
-    assert.deepEqual([json.rows, json.images, json.duplicateRows, json.positive, json.negative, json.positiveRate], [10, 10, 0, 5, 5, 0.5]);
+    assert.deepEqual(
+      [json.rows, json.images, json.duplicateRows, json.positive, json.negative, json.positiveRate],
+      [10, 10, 0, 5, 5, 0.5],
+    );
     const h = json.headers;
     assert.deepEqual([h.files, h.readable, h.unreadable.length], [10, 10, 0]);
     assert.deepEqual(h.sex, { F: 6, M: 4 });
-    assert.deepEqual(h.sexByClass.map((r: { value: string; negative: number; positive: number }) => [r.value, r.negative, r.positive]), [['F', 3, 3], ['M', 2, 2]]);
-    assert.deepEqual(h.viewByClass.map((r: { value: string; negative: number; positive: number }) => [r.value, r.negative, r.positive]), [['AP', 4, 1], ['PA', 1, 4]]);
-    assert.deepEqual([h.modality, h.bodyPart, h.imageSize, h.photometricInterpretation, h.transferSyntax], [{ CR: 10 }, { CHEST: 10 }, { '1024x1024': 10 }, { MONOCHROME2: 10 }, { 'JPEG Baseline (Process 1) (1.2.840.10008.1.2.4.50)': 10 }]);
-    assert.deepEqual([h.age.positive.min, h.age.positive.max, h.age.negative.min, h.age.negative.max, h.age.implausible.length, h.age.missing], [16, 69, 10, 68, 0, 0]);
-    assert.ok(h.age.absences.includes('no positive case under 16 (1 negative case under it)'), h.age.absences.join('; '));
+    assert.deepEqual(
+      h.sexByClass.map((r: { value: string; negative: number; positive: number }) => [r.value, r.negative, r.positive]),
+      [
+        ['F', 3, 3],
+        ['M', 2, 2],
+      ],
+    );
+    assert.deepEqual(
+      h.viewByClass.map((r: { value: string; negative: number; positive: number }) => [
+        r.value,
+        r.negative,
+        r.positive,
+      ]),
+      [
+        ['AP', 4, 1],
+        ['PA', 1, 4],
+      ],
+    );
+    assert.deepEqual(
+      [h.modality, h.bodyPart, h.imageSize, h.photometricInterpretation, h.transferSyntax],
+      [
+        { CR: 10 },
+        { CHEST: 10 },
+        { '1024x1024': 10 },
+        { MONOCHROME2: 10 },
+        { 'JPEG Baseline (Process 1) (1.2.840.10008.1.2.4.50)': 10 },
+      ],
+    );
+    assert.deepEqual(
+      [
+        h.age.positive.min,
+        h.age.positive.max,
+        h.age.negative.min,
+        h.age.negative.max,
+        h.age.implausible.length,
+        h.age.missing,
+      ],
+      [16, 69, 10, 68, 0, 0],
+    );
+    assert.ok(
+      h.age.absences.includes('no positive case under 16 (1 negative case under it)'),
+      h.age.absences.join('; '),
+    );
     assert.deepEqual([h.imagesWithoutLabel, h.labelsWithoutImage, json.labelProblems], [[], [], []]);
 
     const [head, ...lines] = (await readFile(outputs.csv, 'utf8')).trimEnd().split('\n');
@@ -57,12 +99,23 @@ test('SIIM sample: eda.json, metadata.csv, plots and report hold the README fact
     for (const line of lines) {
       const row = line.split(',');
       const [cls, sex, age, view] = README[col(row, 'imageId').replace(PREFIX, '')];
-      assert.deepEqual([col(row, 'label'), col(row, 'sex'), Number(col(row, 'age')), col(row, 'view')], [cls, sex, age, view]);
+      assert.deepEqual(
+        [col(row, 'label'), col(row, 'sex'), Number(col(row, 'age')), col(row, 'view')],
+        [cls, sex, age, view],
+      );
       assert.equal(col(row, 'file'), `${col(row, 'imageId')}.dcm`); // relative to the dataset folder
     }
 
     const html = await readFile(outputs.html, 'utf8');
-    const names = ['class-balance', 'rows-per-positive-image', 'mask-area', 'mask-location', 'sex-by-class', 'age-by-class', 'view-by-class'];
+    const names = [
+      'class-balance',
+      'rows-per-positive-image',
+      'mask-area',
+      'mask-location',
+      'sex-by-class',
+      'age-by-class',
+      'view-by-class',
+    ];
     assert.deepEqual(Object.keys(outputs.plots).sort(), [...names].sort());
     for (const name of names) {
       assert.ok(html.includes(`src="plots/${name}.svg"`), name);
@@ -84,11 +137,17 @@ test('a corrupt DICOM and a malformed label row are listed, the rest analysed', 
     const csv = await readFile(path.join(data, 'train-rle.csv'), 'utf8');
     await writeFile(path.join(data, 'train-rle.csv'), csv + '\r\nbroken-row-without-rle\r\n');
     const result = await runEda({ dataDir: data });
-    assert.deepEqual(result.headers?.unreadable.map((u) => path.basename(u.path)).sort(), ['empty.dcm', 'sub-truncated.dcm']);
+    assert.deepEqual(result.headers?.unreadable.map((u) => path.basename(u.path)).sort(), [
+      'empty.dcm',
+      'sub-truncated.dcm',
+    ]);
     assert.ok(result.headers?.unreadable.every((u) => u.reason.length > 0));
     assert.equal(result.headers?.readable, 10);
     assert.equal(result.labels.images, 10);
-    assert.deepEqual(result.labelProblems.map((p) => p.imageId), ['broken-row-without-rle']);
+    assert.deepEqual(
+      result.labelProblems.map((p) => p.imageId),
+      ['broken-row-without-rle'],
+    );
     const outputs = await writeEdaReport(result, path.join(data, 'out'));
     const html = await readFile(outputs.html, 'utf8');
     assert.ok(html.includes('sub-truncated.dcm') && html.includes('broken-row-without-rle'));
@@ -105,7 +164,12 @@ test('labels alone: label facts and plots, no header tables', async () => {
     const outputs = await writeEdaReport(result, out);
     const json = JSON.parse(await readFile(outputs.json, 'utf8'));
     assert.deepEqual([json.images, json.positive, json.headers, json.dataDir], [10, 5, null, null]);
-    assert.deepEqual(Object.keys(outputs.plots).sort(), ['class-balance', 'mask-area', 'mask-location', 'rows-per-positive-image']);
+    assert.deepEqual(Object.keys(outputs.plots).sort(), [
+      'class-balance',
+      'mask-area',
+      'mask-location',
+      'rows-per-positive-image',
+    ]);
   } finally {
     await rm(out, { recursive: true, force: true });
   }

@@ -62,8 +62,16 @@ test('masks: OR-ed area, box and share; a bad row is reported and leaves the siz
 test('mask location: share of mapped positive images touching each cell', () => {
   const { facts } = computeLabelFacts(ROWS, SMALL);
   // B touches cells (0,0) (1,0) (0,1); D touches (0,0); E is not mapped.
-  assert.deepEqual(facts.maskLocation, { gridSize: 2, share: [1, 0.5, 0.5, 0], images: 2, commonSize: { width: 4, height: 4 } });
-  const mixed = computeLabelFacts(ROWS, { gridSize: 2, sizeOf: (id) => (id === 'B' ? { width: 8, height: 4 } : { width: 4, height: 4 }) });
+  assert.deepEqual(facts.maskLocation, {
+    gridSize: 2,
+    share: [1, 0.5, 0.5, 0],
+    images: 2,
+    commonSize: { width: 4, height: 4 },
+  });
+  const mixed = computeLabelFacts(ROWS, {
+    gridSize: 2,
+    sizeOf: (id) => (id === 'B' ? { width: 8, height: 4 } : { width: 4, height: 4 }),
+  });
   assert.equal(mixed.facts.maskLocation.commonSize, null);
 });
 
@@ -101,19 +109,28 @@ test('intervalGeometry agrees with a pixel-by-pixel scan of the decoded mask', (
     // Two overlapping random blobs written as two rows, so that the OR of rows is exercised.
     const rows = [0, 1].map(() => {
       const m = emptyMask(width, height);
-      const r0 = rng.int(height), c0 = rng.int(width);
+      const r0 = rng.int(height),
+        c0 = rng.int(width);
       for (let r = r0; r < Math.min(height, r0 + 1 + rng.int(height)); r++)
-        for (let c = c0; c < Math.min(width, c0 + 1 + rng.int(width)); c++) if (rng.bool(0.8)) m.data[r * width + c] = 1;
+        for (let c = c0; c < Math.min(width, c0 + 1 + rng.int(width)); c++)
+          if (rng.bool(0.8)) m.data[r * width + c] = 1;
       return encodeRle(m);
     });
     const mask = decodeRleRows(rows, width, height);
-    let area = 0, top = height, left = width, bottom = -1, right = -1;
+    let area = 0,
+      top = height,
+      left = width,
+      bottom = -1,
+      right = -1;
     const expectedCells = new Uint8Array(gridSize * gridSize);
     for (let r = 0; r < height; r++)
       for (let c = 0; c < width; c++) {
         if (!mask.data[r * width + c]) continue;
         area++;
-        top = Math.min(top, r); bottom = Math.max(bottom, r); left = Math.min(left, c); right = Math.max(right, c);
+        top = Math.min(top, r);
+        bottom = Math.max(bottom, r);
+        left = Math.min(left, c);
+        right = Math.max(right, c);
         expectedCells[Math.floor((r * gridSize) / height) * gridSize + Math.floor((c * gridSize) / width)] = 1;
       }
     const cells = new Uint8Array(gridSize * gridSize);

@@ -12,7 +12,12 @@ test('summarize matches numpy.quantile (linear) and mean; non-finite values igno
 
 test('countBy: most frequent first, ties by value, absent values as (missing)', () => {
   const counts = countBy(['PA', 'AP', null, 'AP', 'PA', undefined, 'LL'], (v) => v);
-  assert.deepEqual(Object.entries(counts), [[MISSING, 2], ['AP', 2], ['PA', 2], ['LL', 1]]);
+  assert.deepEqual(Object.entries(counts), [
+    [MISSING, 2],
+    ['AP', 2],
+    ['PA', 2],
+    ['LL', 1],
+  ]);
 });
 
 test('ratio of nothing is null, not 0', () => {

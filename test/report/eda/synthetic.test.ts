@@ -24,7 +24,10 @@ test('EDA numbers equal the known composition of a synthetic dataset', async () 
     transferSyntax: 'explicit',
   });
   const c = summary.composition;
-  assert.ok(c.duplicateRows > 0 && c.multiRowImages > 0 && c.age.implausible > 0, 'the draw holds every feature under test');
+  assert.ok(
+    c.duplicateRows > 0 && c.multiRowImages > 0 && c.age.implausible > 0,
+    'the draw holds every feature under test',
+  );
 
   const eda = edaJson(await runEda({ dataDir: dir }));
   assert.equal(eda.images, c.images);
