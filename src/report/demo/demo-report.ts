@@ -127,7 +127,7 @@ export async function writeDemoReport(
     {
       href: rel(result.files.testReport),
       text: 'Evaluation on the test set',
-      note: 'the frozen bundle on unseen images, galleries of errors',
+      note: "the frozen bundle on unseen images, galleries of errors (its operating-point section shows the threshold that would be best on these images, for reference; the headline above uses the bundle's)",
     },
     { href: rel(result.files.hardExamples), text: 'hard-examples.csv', note: 'for pneumo train --oversample' },
     {
