@@ -22,7 +22,6 @@ Napi::Object TensorWrap::Init(Napi::Env env, Napi::Object exports) {
                                        InstanceMethod("zeroGrad", &TensorWrap::ZeroGrad),
                                        InstanceMethod("backward", &TensorWrap::Backward),
                                        InstanceMethod("detach", &TensorWrap::Detach),
-                                       InstanceMethod("sameStorage", &TensorWrap::SameStorage),
                                        InstanceMethod("copyFrom", &TensorWrap::CopyFrom),
                                    });
   constructor_ = Napi::Persistent(cls);
@@ -155,12 +154,6 @@ Napi::Value TensorWrap::Backward(const Napi::CallbackInfo& info) {
 
 Napi::Value TensorWrap::Detach(const Napi::CallbackInfo& info) {
   return Guard(info, [&]() -> Napi::Value { return Wrap(info.Env(), tensor().detach()); });
-}
-
-Napi::Value TensorWrap::SameStorage(const Napi::CallbackInfo& info) {
-  return Guard(info, [&]() -> Napi::Value {
-    return Napi::Boolean::New(info.Env(), tensor().is_same(TensorWrap::FromValue(info[0])));
-  });
 }
 
 // Overwrites this tensor's values in place without recording autograd history (loading weights,

@@ -31,7 +31,6 @@ class TensorWrap : public Napi::ObjectWrap<TensorWrap> {
   Napi::Value ZeroGrad(const Napi::CallbackInfo& info);
   Napi::Value Backward(const Napi::CallbackInfo& info);
   Napi::Value Detach(const Napi::CallbackInfo& info);
-  Napi::Value SameStorage(const Napi::CallbackInfo& info);
   Napi::Value CopyFrom(const Napi::CallbackInfo& info);
 
   at::Tensor tensor_;

@@ -31,7 +31,6 @@ export interface NativeTensor {
   zeroGrad(): void;
   backward(gradient?: NativeTensor, retainGraph?: boolean): void;
   detach(): NativeTensor;
-  sameStorage(other: NativeTensor): boolean;
   copyFrom(source: NativeTensor): void;
 }
 

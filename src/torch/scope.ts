@@ -55,7 +55,3 @@ export function scope<T>(fn: () => T): T {
   }
   return result;
 }
-
-export function scopeDepth(): number {
-  return stack.length;
-}

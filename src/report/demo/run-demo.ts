@@ -14,10 +14,9 @@ import { writeEdaReport } from '../eda/eda-report.js';
 import { resolveTrainConfig } from '../../train/config.js';
 import { runTraining, type RunTrainingResult } from '../../train/run-training.js';
 import type { TrainReporter } from '../../train/trainer.js';
-import { makeBundle } from '../../pipeline/bundle.js';
-import { readBundleManifest } from '../../pipeline/bundle.js';
-import { evaluateBundle, type EvaluationResult } from '../../evaluate/evaluate-bundle.js';
-import { sweepRow, type SweepRow } from '../../evaluate/threshold-sweep.js';
+import { makeBundle, readBundleManifest } from '../../pipeline/bundle.js';
+import { evaluateBundle } from '../../evaluate/evaluate-bundle.js';
+import { sweepRow } from '../../evaluate/threshold-sweep.js';
 import { predictFiles, type PredictFilesSummary } from '../../pipeline/predict-files.js';
 import { scoreLabelFiles, type SiimScoreResult } from '../../evaluate/siim-score.js';
 import { sharedFixturesDir } from '../../project-paths.js';
@@ -127,10 +126,6 @@ function pickForPrediction(items: readonly DatasetItem[], count: number): Datase
   const positives = sorted.filter((i) => i.label === 1).slice(0, Math.ceil(count / 2));
   const negatives = sorted.filter((i) => i.label === 0).slice(0, count - positives.length);
   return [...positives, ...negatives];
-}
-
-function atBundleThreshold(result: EvaluationResult, threshold: number): SweepRow {
-  return sweepRow(result.perImage, threshold);
 }
 
 const fmt = (v: number | null, digits = 3) => (v === null ? 'n/a' : v.toFixed(digits));
@@ -282,7 +277,7 @@ export async function runDemo(options: DemoOptions, reporter: DemoReporter = SIL
 
   reporter.stage(7, stages, `measuring the frozen bundle on the independent test set (${plan.testImages} images)`);
   const test = await timed(seconds, 'evaluate test', () => evaluate('test', dir('test-data'), 'all', false));
-  const row = atBundleThreshold(test, thresholds.classifier);
+  const row = sweepRow(test.perImage, thresholds.classifier);
   const headline: DemoHeadline = {
     rocAuc: test.classifier.rocAuc,
     prAuc: test.classifier.prAuc,
@@ -325,6 +320,7 @@ export async function runDemo(options: DemoOptions, reporter: DemoReporter = SIL
     ),
   );
   let siimSample: DemoResult['siimSample'] = null;
+  let siimSamplePredictions: string | null = null;
   if (haveSiimSample) {
     const summary = await timed(seconds, 'predict SIIM sample', () => predict('siim-sample', [siimSampleDir]));
     const score: SiimScoreResult = await scoreLabelFiles(
@@ -335,6 +331,7 @@ export async function runDemo(options: DemoOptions, reporter: DemoReporter = SIL
       },
     );
     siimSample = { images: summary.predicted, score: score.score, predictedPositive: summary.positives };
+    siimSamplePredictions = summary.predictionsFile;
   }
 
   seconds.total = (performance.now() - started) / 1000;
@@ -346,7 +343,7 @@ export async function runDemo(options: DemoOptions, reporter: DemoReporter = SIL
     validation: {
       rocAuc: validation.classifier.rocAuc,
       dicePositive: validation.segmentation.summary.meanDicePositive,
-      siimScore: atBundleThreshold(validation, thresholds.classifier).siimScore,
+      siimScore: sweepRow(validation.perImage, thresholds.classifier).siimScore,
       operatingPoint: validation.operatingPoint.description,
     },
     thresholds,
@@ -366,7 +363,7 @@ export async function runDemo(options: DemoOptions, reporter: DemoReporter = SIL
       testReport: test.files.report,
       hardExamples: validation.files.hardExamples,
       syntheticPredictions: synthetic.predictionsFile,
-      ...(haveSiimSample ? { siimSamplePredictions: dir('predictions', 'siim-sample', 'predictions.jsonl') } : {}),
+      ...(siimSamplePredictions ? { siimSamplePredictions } : {}),
     },
     failures,
   };
