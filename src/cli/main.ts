@@ -25,6 +25,8 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 const program = new Command('pneumo')
   .description('Pneumothorax detection and segmentation on chest X-rays (SIIM-ACR format).')
   .showHelpAfterError('(run with --help for usage)')
+  // A command's options belong to it alone, so `serve token create --store X` is the subcommand's --store.
+  .enablePositionalOptions()
   .version(pneumoVersion());
 
 for (const make of [

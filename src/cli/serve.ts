@@ -92,48 +92,52 @@ function tokenCommand(): Command {
 }
 
 export function serveCommand(): Command {
-  return new Command('serve')
-    .description(
-      'Triage service: DICOMweb STOW-RS in, inference in worker processes, results, worklist and reviews out through /api (docs/serve.md)',
-    )
-    .option('--bundle <dir>', 'model bundle made by `pneumo bundle` (required to serve)')
-    .option('--store <dir>', 'folder for the database, the received DICOM files and derived images', DEFAULT_STORE)
-    .option('--host <address>', 'address to listen on', '127.0.0.1')
-    .option('--port <n>', 'port to listen on (0: any free port)', integer(0), 8080)
-    .option('--workers <n>', 'inference worker processes', integer(1), 1)
-    .option('--threads <n>', 'compute threads per worker (default: the cores shared among the workers)', integer(1))
-    .option('--queue-limit <n>', 'instances queued or running at which uploads get 503 + Retry-After', integer(1), 64)
-    .option('--max-upload-mb <n>', 'largest request body in MiB (413 above)', number(0.001), 64)
-    .option('--escalate-after <minutes>', 'an unreviewed instance waiting longer tops the worklist', number(0), 60)
-    .option('--cors-origin <origin>', 'allow this browser origin (repeatable; CORS is off without it)', collect, [])
-    .option('--log-level <level>', 'pino log level', 'info')
-    .addCommand(tokenCommand())
-    .addHelpText(
-      'after',
-      '\nEvery route but /health and /ready needs `Authorization: Bearer TOKEN`; make the first one with\n' +
-        '`pneumo serve token create --role admin --store DIR`. Logs are JSON lines (pino) on stdout.',
-    )
-    .action(
-      runAction(async (opts: ServeCliOptions) => {
-        if (!opts.bundle) throw new UsageError('--bundle <dir> is required to serve');
-        const { buildApp } = await import('../serve/app.js');
-        const { app } = await buildApp({
-          bundleDir: opts.bundle,
-          storeDir: opts.store,
-          workers: opts.workers,
-          threadsPerWorker: opts.threads,
-          queueLimit: opts.queueLimit,
-          maxUploadBytes: Math.round(opts.maxUploadMb * 1024 * 1024),
-          escalateAfterMinutes: opts.escalateAfter,
-          corsOrigins: opts.corsOrigin,
-          logger: { level: opts.logLevel },
-        });
-        const stop = () => {
-          void app.close().then(() => process.exit(0));
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-        await app.listen({ host: opts.host, port: opts.port });
-      }),
-    );
+  return (
+    new Command('serve')
+      .description(
+        'Triage service: DICOMweb STOW-RS in, inference in worker processes, results, worklist and reviews out through /api (docs/serve.md)',
+      )
+      .option('--bundle <dir>', 'model bundle made by `pneumo bundle` (required to serve)')
+      .option('--store <dir>', 'folder for the database, the received DICOM files and derived images', DEFAULT_STORE)
+      .option('--host <address>', 'address to listen on', '127.0.0.1')
+      .option('--port <n>', 'port to listen on (0: any free port)', integer(0), 8080)
+      .option('--workers <n>', 'inference worker processes', integer(1), 1)
+      .option('--threads <n>', 'compute threads per worker (default: the cores shared among the workers)', integer(1))
+      .option('--queue-limit <n>', 'instances queued or running at which uploads get 503 + Retry-After', integer(1), 64)
+      .option('--max-upload-mb <n>', 'largest request body in MiB (413 above)', number(0.001), 64)
+      .option('--escalate-after <minutes>', 'an unreviewed instance waiting longer tops the worklist', number(0), 60)
+      .option('--cors-origin <origin>', 'allow this browser origin (repeatable; CORS is off without it)', collect, [])
+      .option('--log-level <level>', 'pino log level', 'info')
+      // `serve token create --store X`: the subcommand's own --store, not serve's.
+      .enablePositionalOptions()
+      .addCommand(tokenCommand())
+      .addHelpText(
+        'after',
+        '\nEvery route but /health and /ready needs `Authorization: Bearer TOKEN`; make the first one with\n' +
+          '`pneumo serve token create --role admin --store DIR`. Logs are JSON lines (pino) on stdout.',
+      )
+      .action(
+        runAction(async (opts: ServeCliOptions) => {
+          if (!opts.bundle) throw new UsageError('--bundle <dir> is required to serve');
+          const { buildApp } = await import('../serve/app.js');
+          const { app } = await buildApp({
+            bundleDir: opts.bundle,
+            storeDir: opts.store,
+            workers: opts.workers,
+            threadsPerWorker: opts.threads,
+            queueLimit: opts.queueLimit,
+            maxUploadBytes: Math.round(opts.maxUploadMb * 1024 * 1024),
+            escalateAfterMinutes: opts.escalateAfter,
+            corsOrigins: opts.corsOrigin,
+            logger: { level: opts.logLevel },
+          });
+          const stop = () => {
+            void app.close().then(() => process.exit(0));
+          };
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+          await app.listen({ host: opts.host, port: opts.port });
+        }),
+      )
+  );
 }

@@ -1,5 +1,6 @@
 // What the service tests share: a small bundle of registry models (the real CLI can load it, no test
 // hooks), small DICOMs with chosen UIDs and identifying values, STOW-RS bodies, and waiting.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as torch from '../../src/torch/index.js';
@@ -7,6 +8,7 @@ import { createModel } from '../../src/models/index.js';
 import { makeBundle } from '../../src/pipeline/bundle.js';
 import { DEMO_MODELS } from '../../src/pipeline/demo-models.js';
 import { siimDicom } from '../../src/data/synth/siim-dicom.js';
+import { PNEUMO_BIN, runPneumo } from '../cli/run-pneumo.js';
 
 export const INPUT = 64;
 
@@ -100,3 +102,61 @@ export async function waitFor<T>(
 }
 
 export const auth = (token: string) => ({ authorization: `Bearer ${token}` });
+
+export interface ServerProcess {
+  child: ChildProcess;
+  /** http://127.0.0.1:PORT */
+  url: string;
+  /** Everything the process wrote to stdout and stderr so far (its pino log). */
+  output(): string;
+  exited: Promise<number | null>;
+}
+
+/** Starts `pneumo serve` on a free loopback port and resolves once it listens. */
+export async function startServer(args: readonly string[]): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [PNEUMO_BIN, 'serve', '--host', '127.0.0.1', '--port', '0', ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const url = await Promise.race([
+    waitFor(
+      'the server to listen',
+      async () => /listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1] ?? null,
+      60_000,
+    ),
+    exited.then((code) => {
+      throw new Error(`pneumo serve exited (${code}) before listening:\n${output}`);
+    }),
+  ]);
+  return { child, url, output: () => output, exited };
+}
+
+export async function createTokenCli(store: string, role: string): Promise<string> {
+  const result = runPneumo([
+    'serve',
+    'token',
+    'create',
+    '--role',
+    role,
+    '--label',
+    `${role} cli`,
+    '--store',
+    store,
+    '--json',
+  ]);
+  if (result.status !== 0) throw new Error(`token create failed: ${result.stderr}`);
+  return (JSON.parse(result.stdout) as { token: string }).token;
+}
+
+/** POST a STOW-RS request over the socket. */
+export async function stowOverHttp(url: string, token: string, instances: readonly Uint8Array[]): Promise<Response> {
+  const { body, contentType } = stowBody(instances);
+  return fetch(`${url}/dicom-web/studies`, {
+    method: 'POST',
+    body,
+    headers: { ...auth(token), 'content-type': contentType },
+  });
+}
