@@ -82,16 +82,21 @@ export async function stowRoutes(app: FastifyInstance, ctx: ServeContext): Promi
 
   app.post(
     '/studies',
-    { config: { permission: 'upload' }, schema: { response: { '2xx': responseSchema, '4xx': responseSchema } } },
-    async (request, reply) => {
-      const depth = await ctx.store.queueDepth();
-      if (depth >= ctx.queueLimit) {
+    {
+      config: { permission: 'upload' },
+      schema: { response: { '2xx': responseSchema, '4xx': responseSchema } },
+      // Refused before the body is read: an overloaded service spends nothing on uploads it cannot take.
+      onRequest: async () => {
+        const depth = await ctx.store.queueDepth();
+        if (depth < ctx.queueLimit) return;
         ctx.metrics.uploads.inc({ outcome: 'overloaded' });
         const wait = Math.ceil((depth * ctx.dispatcher.meanJobSeconds) / Math.max(1, ctx.runner.capacity));
         throw httpError(503, `the inference queue is full (${depth} instances); retry later`, {
           'Retry-After': String(Math.min(120, Math.max(1, wait))),
         });
-      }
+      },
+    },
+    async (request, reply) => {
       const contentType = request.headers['content-type'] ?? '';
       const body = request.body as Buffer;
       let parts: BodyPart[];
