@@ -11,19 +11,20 @@
 //               result; the service's event-loop delay p99 (prom-client, reset at each scrape) is taken
 //               over this phase, while inference runs.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import * as torch from '../src/torch/index.js';
-import { createModel, IMAGENET_NORMALIZATION } from '../src/models/index.js';
+import { IMAGENET_NORMALIZATION } from '../src/models/index.js';
 import { makeBundle } from '../src/pipeline/bundle.js';
 import { DEMO_MODELS } from '../src/pipeline/demo-models.js';
 import { PROJECT_ROOT } from '../src/project-paths.js';
 import { SqliteStore } from '../src/serve/store/sqlite-store.js';
 import { DATABASE_FILE } from '../src/serve/store/store-layout.js';
 import { fixture } from './support/fixtures.js';
+import { writeRegistryRun } from './support/registry-run.js';
 
 const INPUT = 256;
 const WORKERS = 2;
@@ -31,21 +32,6 @@ const QUEUE_LIMIT = 64;
 /** The stated bound on resident memory: the service plus its inference workers. */
 const RSS_BOUND_MB = 1536;
 const BOUNDARY = 'pneumo-bench-boundary';
-
-function writeRun(dir: string, architecture: string): void {
-  mkdirSync(dir, { recursive: true });
-  const model = createModel(architecture);
-  torch.saveSafetensors(path.join(dir, 'best.safetensors'), model.stateDict());
-  writeFileSync(
-    path.join(dir, 'run.json'),
-    JSON.stringify({
-      model: { name: architecture, config: model.config },
-      inputSize: INPUT,
-      normalization: { mean: IMAGENET_NORMALIZATION.grayMean, std: IMAGENET_NORMALIZATION.grayStd },
-    }),
-  );
-  model.dispose();
-}
 
 /** Upload bodies: the SIIM sample with its SOP Instance UID replaced by a fresh one of the same length. */
 class Uploads {
@@ -117,8 +103,9 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
   const bin = path.join(PROJECT_ROOT, 'bin', 'pneumo.js');
   try {
     torch.manualSeed(0);
-    writeRun(path.join(work, 'c'), DEMO_MODELS.classifier);
-    writeRun(path.join(work, 's'), DEMO_MODELS.segmenter);
+    const normalization = { mean: IMAGENET_NORMALIZATION.grayMean, std: IMAGENET_NORMALIZATION.grayStd };
+    writeRegistryRun(path.join(work, 'c'), DEMO_MODELS.classifier, INPUT, normalization);
+    writeRegistryRun(path.join(work, 's'), DEMO_MODELS.segmenter, INPUT, normalization);
     const bundle = path.join(work, 'bundle');
     await makeBundle({ classifierRun: path.join(work, 'c'), segmenterRun: path.join(work, 's'), out: bundle });
     const token = await new Promise<string>((resolve, reject) => {
@@ -264,6 +251,7 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
           uploadsPerSecond: round(p.acknowledged.length / steady, 2),
           uploadToResultSeconds: { p50: l.p50, p99: l.p99 },
           httpLatencyMs: { p50: p.result.latency.p50, p99: p.result.latency.p99 },
+          eventLoopDelayP99Ms: round(p.loopP99, 2),
           statuses: p.statuses,
         };
       }

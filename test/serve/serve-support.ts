@@ -1,37 +1,22 @@
 // What the service tests share: a small bundle of registry models (the real CLI can load it, no test
 // hooks), small DICOMs with chosen UIDs and identifying values, STOW-RS bodies, and waiting.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as torch from '../../src/torch/index.js';
-import { createModel } from '../../src/models/index.js';
+import { writeRegistryRun } from '../../bench/support/registry-run.js';
 import { makeBundle } from '../../src/pipeline/bundle.js';
 import { DEMO_MODELS } from '../../src/pipeline/demo-models.js';
 import { siimDicom } from '../../src/data/synth/siim-dicom.js';
 import { PNEUMO_BIN, runPneumo } from '../cli/run-pneumo.js';
 
 export const INPUT = 64;
-
-function writeRun(dir: string, architecture: string): void {
-  mkdirSync(dir, { recursive: true });
-  const model = createModel(architecture);
-  torch.saveSafetensors(path.join(dir, 'best.safetensors'), model.stateDict());
-  writeFileSync(
-    path.join(dir, 'run.json'),
-    JSON.stringify({
-      model: { name: architecture, config: model.config },
-      inputSize: INPUT,
-      normalization: { mean: 0.5, std: 0.25 },
-    }),
-  );
-  model.dispose();
-}
+const NORMALIZATION = { mean: 0.5, std: 0.25 };
 
 /** The demo's architectures at input 64 with seeded random weights; classifier threshold 0, so every image is segmented. */
 export async function makeServeBundle(root: string): Promise<string> {
   torch.manualSeed(7);
-  writeRun(path.join(root, 'run-c'), DEMO_MODELS.classifier);
-  writeRun(path.join(root, 'run-s'), DEMO_MODELS.segmenter);
+  writeRegistryRun(path.join(root, 'run-c'), DEMO_MODELS.classifier, INPUT, NORMALIZATION);
+  writeRegistryRun(path.join(root, 'run-s'), DEMO_MODELS.segmenter, INPUT, NORMALIZATION);
   const out = path.join(root, 'bundle');
   await makeBundle({
     classifierRun: path.join(root, 'run-c'),

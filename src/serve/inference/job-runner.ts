@@ -1,7 +1,7 @@
 // How the service runs inference, seen from the dispatcher: a fixed number of slots, each running one
 // job at a time off the event loop. Today's implementation forks child processes (process-pool.ts);
 // worker threads holding their own addon instance can replace it behind the same interface.
-import type { Thresholds } from '../store/store.js';
+import type { PredictionSummary, Thresholds } from '../store/store.js';
 
 export interface InferenceJob {
   uid: string;
@@ -11,16 +11,9 @@ export interface InferenceJob {
   outDir: string;
 }
 
-export interface InferenceOutput {
-  probability: number;
-  decision: boolean;
-  segmented: boolean;
-  thresholds: Thresholds;
-  rle: string;
-  areaPixels: number;
+export interface InferenceOutput extends PredictionSummary {
   /** [row, column] mm from the DICOM, for the area in cm². */
   pixelSpacing: [number, number] | null;
-  bbox: { x: number; y: number; width: number; height: number } | null;
   /** File names inside outDir; the mask only for a positive. */
   maskFile: string | null;
   overlayFile: string;

@@ -28,9 +28,13 @@ type Row = Record<string, unknown>;
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
-function instanceFromRow(r: Row): InstanceRecord {
+function spacingOf(r: Row): [number, number] | null {
   const row = num(r.spacing_row);
   const column = num(r.spacing_column);
+  return row !== null && column !== null ? [row, column] : null;
+}
+
+function instanceFromRow(r: Row): InstanceRecord {
   return {
     uid: String(r.uid),
     studyUid: str(r.study_uid),
@@ -45,7 +49,7 @@ function instanceFromRow(r: Row): InstanceRecord {
     viewPosition: str(r.view_position),
     rows: Number(r.image_rows),
     columns: Number(r.image_columns),
-    pixelSpacing: row !== null && column !== null ? [row, column] : null,
+    pixelSpacing: spacingOf(r),
     bitsAllocated: Number(r.bits_allocated),
     bitsStored: Number(r.bits_stored),
     pixelRepresentation: Number(r.pixel_representation),
@@ -233,14 +237,12 @@ export class SqliteStore implements Store {
        RETURNING uid, file, worker_deaths, received_at, spacing_row, spacing_column`,
     ).get(worker, now) as Row | undefined;
     if (!row) return null;
-    const r = num(row.spacing_row);
-    const c = num(row.spacing_column);
     return {
       uid: String(row.uid),
       file: String(row.file),
       workerDeaths: Number(row.worker_deaths),
       receivedAt: Number(row.received_at),
-      pixelSpacing: r !== null && c !== null ? [r, c] : null,
+      pixelSpacing: spacingOf(row),
     };
   }
 

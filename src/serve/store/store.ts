@@ -56,8 +56,8 @@ export interface Thresholds {
   minArea: number;
 }
 
-export interface ResultRecord {
-  uid: string;
+/** What the pipeline says of one image, as a worker reports it and the store keeps it. */
+export interface PredictionSummary {
   probability: number;
   decision: boolean;
   segmented: boolean;
@@ -65,8 +65,12 @@ export interface ResultRecord {
   /** SIIM RLE at the image's own resolution; `-1` when empty. */
   rle: string;
   areaPixels: number;
-  areaCm2: number | null;
   bbox: { x: number; y: number; width: number; height: number } | null;
+}
+
+export interface ResultRecord extends PredictionSummary {
+  uid: string;
+  areaCm2: number | null;
   /** Derived PNGs, relative to the store folder; the mask only for a positive. */
   maskFile: string | null;
   overlayFile: string;
