@@ -76,6 +76,14 @@ function contentSecurityPolicy() {
   };
 }
 
+/**
+ * The web app's bundles carry a content hash in their names (web/build.mjs), so a browser may keep
+ * them for a year; index.html, which names them, is revalidated on every load.
+ */
+export function webCacheControl(file: string): string {
+  return /-[A-Z0-9]{8}\.(js|css)(\.map)?$/.test(file) ? 'public, max-age=31536000, immutable' : 'no-cache';
+}
+
 export async function buildApp(options: ServeOptions): Promise<BuiltApp> {
   const storeDir = path.resolve(options.storeDir);
   const workers = options.workers ?? 1;
@@ -182,7 +190,12 @@ export async function buildApp(options: ServeOptions): Promise<BuiltApp> {
   const webDist = options.webDist === undefined ? path.join(PROJECT_ROOT, 'web', 'dist') : options.webDist;
   if (webDist && existsSync(webDist)) {
     const { default: fastifyStatic } = await import('@fastify/static');
-    await app.register(fastifyStatic, { root: path.resolve(webDist), prefix: '/' });
+    await app.register(fastifyStatic, {
+      root: path.resolve(webDist),
+      prefix: '/',
+      cacheControl: false,
+      setHeaders: (res, file) => res.setHeader('Cache-Control', webCacheControl(file)),
+    });
   }
 
   await dicomPool.whenReady();
