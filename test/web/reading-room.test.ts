@@ -48,10 +48,19 @@ function saveScreenshot(name: string, png: Buffer): void {
     copyFileSync(path.join(OUT, name), path.join(PROJECT_ROOT, 'docs', name));
 }
 
+/** The little of a canvas the page function below touches (the tests compile without the DOM library). */
+interface PageCanvas {
+  width: number;
+  height: number;
+  getContext(
+    kind: '2d',
+  ): { getImageData(x: number, y: number, w: number, h: number): { data: ArrayLike<number> } } | null;
+}
+
 /** Pixels of the visible canvas in the mask's colour (saturated magenta; the X-ray itself is grey), counted in the page. */
 async function maskColouredPixels(page: Page): Promise<number> {
   return page.$eval('canvas.image-canvas', (c) => {
-    const canvas = c as HTMLCanvasElement;
+    const canvas = c as unknown as PageCanvas;
     const rgba = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
     let n = 0;
     for (let i = 0; i < rgba.length; i += 4) if (rgba[i] - rgba[i + 1] > 40 && rgba[i + 2] - rgba[i + 1] > 20) n++;
@@ -118,10 +127,9 @@ test('the reading room in Chromium: worklist order, overlay, window drag, O, A, 
     await page.press('#token', 'Enter');
 
     // The worklist fills in the service's priority order.
-    await page.waitForFunction((n) => document.querySelectorAll('table.worklist tbody tr').length === n, order.length);
-    const shown = await page.$$eval('table.worklist tbody tr', (rows) =>
-      rows.map((r) => (r as HTMLElement).dataset.uid),
-    );
+    const rows = page.locator('table.worklist tbody tr');
+    await waitFor('the worklist rows', async () => (await rows.count()) === order.length);
+    const shown = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-uid')));
     assert.deepEqual(shown, order);
     saveScreenshot('reading-room-worklist.png', await page.screenshot());
 
@@ -136,19 +144,15 @@ test('the reading room in Chromium: worklist order, overlay, window drag, O, A, 
     await page.waitForSelector('canvas.image-canvas[data-ready="true"]');
     assert.equal(new URL(page.url()).hash, `#/view/${uid}`);
     assert.equal(await page.textContent('.verdict-title'), 'THIS IMAGE CONTAINS PNEUMOTHORAX');
-    await page.waitForFunction(
-      () => document.querySelector('canvas.image-canvas')!.getAttribute('data-overlay') === 'on',
-    );
+    await page.waitForSelector('canvas.image-canvas[data-overlay="on"]');
     assert.ok((await maskColouredPixels(page)) > 0, 'the mask is drawn over the image');
     saveScreenshot('reading-room-viewer.png', await page.screenshot());
 
     phase('viewer drawn');
     // O hides the mask: no mask-coloured pixel is left.
     await page.keyboard.press('o');
-    await page.waitForFunction(
-      () => document.querySelector('canvas.image-canvas')!.getAttribute('data-overlay') === 'off',
-    );
-    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => r(null))));
+    // data-overlay is set at the end of a draw, so the canvas below is the one drawn without the mask.
+    await page.waitForSelector('canvas.image-canvas[data-overlay="off"]');
     assert.equal(await maskColouredPixels(page), 0);
 
     // A drag in the window tool changes width and centre: the canvas pixels change.
@@ -230,15 +234,17 @@ test('the reading room in Chromium: worklist order, overlay, window drag, O, A, 
     // N opens the next study in the worklist order.
     await page.keyboard.press('n');
     const next = order[order.indexOf(uid) + 1];
-    await page.waitForFunction((h) => location.hash === h, `#/view/${next}`);
+    await page.waitForURL((u) => u.hash === `#/view/${next}`);
     await page.waitForSelector('canvas.image-canvas[data-ready="true"]');
     phase('next study shown');
     assert.deepEqual(problems, [], 'no page errors and no CSP violations');
   } finally {
     await browser?.close();
+    phase('browser closed');
     if (server) {
       server.child.kill('SIGTERM');
       await server.exited;
+      phase('service stopped');
     }
   }
 });
