@@ -9,6 +9,8 @@ cd "$(dirname "$0")/.."
 
 packages=(build-essential python3 libopenblas0-pthread python3-torch python3-torchvision python3-pydicom python3-pil python3-numpy fonts-dejavu-core)
 [ -n "${LIBTORCH:-}" ] || packages+=(libtorch-dev)
+# The reading room's browser tests (test/web) drive Debian's Chromium through playwright-core.
+packages+=(chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
