@@ -133,6 +133,18 @@ test('the reading room in Chromium: worklist order, overlay, window drag, O, A, 
     assert.deepEqual(shown, order);
     saveScreenshot('reading-room-worklist.png', await page.screenshot());
 
+    // A polling refresh keeps the selected row (and the rows in place).
+    await page.keyboard.press('j');
+    await page.keyboard.press('j');
+    const selectedUid = () => page.getAttribute('table.worklist tr.selected', 'data-uid');
+    assert.equal(await selectedUid(), order[2]);
+    const stamp = await page.textContent('.refreshed');
+    await waitFor('a refresh', async () => (await page.textContent('.refreshed')) !== stamp, 10_000);
+    assert.equal(await selectedUid(), order[2]);
+    assert.equal(await rows.count(), order.length);
+    await page.keyboard.press('k');
+    await page.keyboard.press('k');
+
     phase('worklist shown');
     // J to the first positive, Enter opens it; the overlay is drawn (mask-coloured pixels on the canvas).
     const items = await worklist();
