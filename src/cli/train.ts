@@ -99,7 +99,7 @@ export function trainCommand(): Command {
     )
     .option(
       '--pretrained <file>',
-      "encoder weights as safetensors with torchvision/timm names (3-channel first conv is summed to 1), or a segmenter run's best.safetensors (its encoder is taken)",
+      "encoder weights: a .safetensors/.pth/.pt/.bin file (torchvision, timm, smp, torchxrayvision; a state dict, a dict holding one, or a whole pickled model; 3-channel first conv summed to 1), or a segmenter run's best.safetensors (its encoder is taken)",
     )
     .option('--size <n>', 'training image side in pixels, a multiple of 32 (default 256)', integer(32))
     .option('--epochs <n>', 'epochs to train (default 20)', integer(1))

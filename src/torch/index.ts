@@ -23,4 +23,5 @@ export {
   type TorchCheckpoint,
   type CheckpointLayout,
 } from './checkpoint.js';
+export { loadWeightsFile, type WeightsFile } from './weights-file.js';
 export { emptyCache, cpuCacheInfo, type CpuCacheInfo } from './memory.js';

@@ -114,7 +114,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunTrain
     if (config.pretrained !== null && !options.resume) {
       const report = await loadPretrained(built, config.pretrained);
       say(
-        `pretrained: ${report.loaded} tensors from ${config.pretrained} (first conv ${report.firstConv}${report.dropped.length ? `, ${report.dropped.length} head tensors left out` : ''})`,
+        `pretrained: ${report.loaded} tensors from ${config.pretrained} (${report.format ?? 'safetensors'} ${report.layout ?? 'state-dict'}${report.prefix ? `, prefix ${report.prefix} taken off` : ''}, first conv ${report.firstConv}${report.dropped.length ? `, ${report.dropped.length} tensors left out` : ''})`,
       );
     }
     const result = await trainModel({
