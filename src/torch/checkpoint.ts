@@ -23,7 +23,10 @@ export class CheckpointError extends Error {
     readonly file: string,
     readonly reason: string,
   ) {
-    super(`${file}: ${reason}`);
+    // Names in a damaged file can hold any character; the message stays one printable line.
+    super(
+      `${file}: ${reason.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}`,
+    );
   }
 }
 
@@ -59,6 +62,8 @@ const LEGACY_PROTOCOL = 1001;
 // this many times the storage bytes: real checkpoints read each storage about once, so this bounds
 // what a hostile file of overlapping views can make us allocate.
 const MAX_READ_FACTOR = 4;
+// libtorch's own limit on dimensions.
+const MAX_DIMS = 64;
 
 /** A storage: its element type and count, and its bytes when first needed. */
 class Storage {
@@ -84,6 +89,14 @@ class TensorRef {
   ) {}
 }
 
+/** A short description of an unpickled value for an error message (JSON cannot show a bigint). */
+function show(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}...` : value);
+  if (Array.isArray(value)) return `[${value.slice(0, 8).map(show).join(', ')}${value.length > 8 ? ', ...' : ''}]`;
+  if (value === null || typeof value !== 'object') return String(value);
+  return value.constructor.name;
+}
+
 function isIntegerArray(value: unknown): value is number[] {
   return Array.isArray(value) && value.every((v) => Number.isSafeInteger(v) && (v as number) >= 0);
 }
@@ -93,8 +106,8 @@ function rebuildTensor(args: unknown[]): TensorRef {
   if (!(storage instanceof Storage)) throw new PickleError('a tensor is rebuilt from something that is not a storage');
   if (!Number.isSafeInteger(offset) || (offset as number) < 0)
     throw new PickleError(`tensor storage offset ${String(offset)}`);
-  if (!isIntegerArray(shape) || !isIntegerArray(stride) || shape.length !== stride.length)
-    throw new PickleError(`tensor shape ${JSON.stringify(shape)} and strides ${JSON.stringify(stride)} do not fit`);
+  if (!isIntegerArray(shape) || !isIntegerArray(stride) || shape.length !== stride.length || shape.length > MAX_DIMS)
+    throw new PickleError(`tensor shape ${show(shape)} and strides ${show(stride)} do not fit`);
   return new TensorRef(storage, offset as number, shape, stride);
 }
 
@@ -294,7 +307,7 @@ function findStateDict(value: unknown): { refs: Map<string, TensorRef>; layout: 
       if (isStateDict(inner)) return { refs: inner as Map<string, TensorRef>, layout: `wrapped:${key}` };
       if (moduleState(inner)) return { refs: walkModule(inner as PickleObject), layout: `wrapped:${key}` };
     }
-    const keys = [...value.keys()].slice(0, 12).map((k) => JSON.stringify(k));
+    const keys = [...value.keys()].slice(0, 12).map(show);
     throw new PickleError(
       `holds a dict with keys [${keys.join(', ')}${value.size > 12 ? ', ...' : ''}] but no state dict (looked under ${WRAPPED_STATE_DICT_KEYS.join(', ')})`,
     );

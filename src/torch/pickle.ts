@@ -76,7 +76,11 @@ function describe(value: unknown): string {
   return typeof value;
 }
 
+// Integers in checkpoints are small; a longer one is damage, and converting it would take quadratic time.
+const MAX_LONG_BYTES = 256;
+
 function decodeLong(bytes: Uint8Array): number | bigint {
+  if (bytes.length > MAX_LONG_BYTES) throw new PickleError(`integer of ${bytes.length} bytes is too long`);
   if (bytes.length === 0) return 0;
   let value = 0n;
   for (let i = bytes.length - 1; i >= 0; i--) value = (value << 8n) | BigInt(bytes[i]);
@@ -85,6 +89,7 @@ function decodeLong(bytes: Uint8Array): number | bigint {
 }
 
 function parseIntText(text: string, what: string): number | bigint | boolean {
+  if (text.length > 2 * MAX_LONG_BYTES) throw new PickleError(`${what} opcode holds ${text.length} characters`);
   const trimmed = text.replace(/L$/, '');
   if (what === 'INT' && trimmed === '00') return false;
   if (what === 'INT' && trimmed === '01') return true;
