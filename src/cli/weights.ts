@@ -1,7 +1,7 @@
 // `pneumo weights list|download|convert`: the pretrained weights pneumo knows by name, the local
 // cache they download into, and conversion of any weights file to safetensors.
 import { Command } from 'commander';
-import { runAction, UsageError } from './run-action.js';
+import { errorLine, EXIT, runAction, UsageError } from './run-action.js';
 
 interface CacheOption {
   cache?: string;
@@ -92,10 +92,10 @@ function downloadCommand(): Command {
           } catch (err) {
             progress.stop();
             failed++;
-            process.stderr.write(`pneumo: ${entry.name}: ${(err as Error).message.split('\n')[0]}\n`);
+            process.stderr.write(`${errorLine(`${entry.name}: ${(err as Error).message}`)}\n`);
           }
         }
-        return failed > 0 ? 1 : 0;
+        return failed > 0 ? EXIT.failed : EXIT.done;
       }),
     );
 }

@@ -13,7 +13,7 @@ import { createEncoder } from '../../src/models/encoders.js';
 import { encodeRle } from '../../src/data/rle.js';
 import { syntheticDicom } from '../data/dicom/synthetic.js';
 import { tinyImages } from '../train/tiny-data.js';
-import { runPython } from '../python.js';
+import { runPython } from '../../bench/support/python.js';
 import { startWeightsServer, type WeightsServer } from '../models/weights-server.js';
 import { PNEUMO_BIN } from './run-pneumo.js';
 
@@ -75,7 +75,7 @@ test('weights download fetches into --cache, list shows it cached, a second down
   assert.match(again.stdout, /^test-w16: cached /);
   assert.equal(server.requests.length, 1);
   const unknown = await pneumo(['weights', 'download', 'nope', '--cache', cache]);
-  assert.equal(unknown.status, 1);
+  assert.equal(unknown.status, 2);
   assert.match(unknown.stderr, /^pneumo: Wrong weights name `nope`, known weights: \[test-w16, resnet18-imagenet/);
 });
 
@@ -133,5 +133,6 @@ test('weights convert writes the state dict of a torch.save file as safetensors;
   assert.equal(hostile.status, 1);
   assert.match(hostile.stderr, /^pneumo: .*hostile-system\.pth: refused to call posix\.system/);
   const usage = await pneumo(['weights', 'convert', path.join(dir, 'views.pth'), path.join(dir, 'out.bin')]);
+  assert.equal(usage.status, 2);
   assert.match(usage.stderr, /the output must be a \.safetensors file/);
 });

@@ -12,7 +12,7 @@ import { createEncoder } from '../../src/models/encoders.js';
 import { loadEncoderWeights, loadPretrained } from '../../src/models/pretrained.js';
 import { createSegmenter } from '../../src/models/registry.js';
 import { assertClose } from '../torch/helpers.js';
-import { runPython } from '../python.js';
+import { runPython } from '../../bench/support/python.js';
 
 const TOLERANCE = 1e-4;
 let dir = '';

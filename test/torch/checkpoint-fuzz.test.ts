@@ -10,7 +10,7 @@ import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import * as torch from '../../src/torch/index.js';
 import { ZipArchive } from '../../src/torch/zip-archive.js';
-import { runPython } from '../python.js';
+import { runPython } from '../../bench/support/python.js';
 
 const FILES = 500;
 const BASES = ['views.pth', 'views-big.pth', 'views-legacy.pth', 'small-module.pt', 'small-module-legacy.pt'];

@@ -10,7 +10,7 @@ import path from 'node:path';
 import * as torch from '../../src/torch/index.js';
 import type { Tensor } from '../../src/torch/index.js';
 import { unpickle, PickleObject } from '../../src/torch/pickle.js';
-import { pythonJson } from '../python.js';
+import { pythonJson } from '../../bench/support/python.js';
 
 type Described = Record<string, { dtype: string; shape: number[]; values: (number | string)[] }>;
 interface Reference {
