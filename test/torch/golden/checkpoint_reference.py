@@ -42,19 +42,11 @@ import numpy
 import torch
 import torchvision
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "scripts"))
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "scripts"))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "models", "golden"))
 from torch_to_safetensors import save_safetensors  # noqa: E402
-
-
-def randomise_batch_norm(model, generator):
-    for m in model.modules():
-        if isinstance(m, torch.nn.BatchNorm2d):
-            n = m.num_features
-            m.weight.data = torch.rand(n, generator=generator) + 0.5
-            m.bias.data = torch.randn(n, generator=generator) * 0.1
-            m.running_mean = torch.randn(n, generator=generator) * 0.1
-            m.running_var = torch.rand(n, generator=generator) + 0.5
-            m.num_batches_tracked.fill_(7)
+from torchvision_golden import randomise_batch_norm  # noqa: E402
 
 
 def torchvision_files(out_dir, arch, seed):
