@@ -118,9 +118,9 @@ export async function resolvePretrained(
   spec: string,
   encoder: string,
   options: EnsureOptions = {},
-): Promise<{ file: string; entry: WeightsEntry | null; action?: EnsureResult['action'] }> {
+): Promise<{ file: string; entry: WeightsEntry | null; action?: EnsureResult['action']; sha256?: string }> {
   if (isWeightsPath(spec)) return { file: spec, entry: null };
   const entry = findWeights(spec, encoder, options.env ?? process.env);
   const result = await ensureWeights(entry, options);
-  return { file: result.file, entry, action: result.action };
+  return { file: result.file, entry, action: result.action, sha256: result.sha256 };
 }

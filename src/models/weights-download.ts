@@ -6,6 +6,8 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { fsyncFolder } from '../atomic-file.js';
 
 export class DownloadError extends Error {
   override name = 'DownloadError';
@@ -129,5 +131,6 @@ export async function downloadVerified(
     );
   }
   await rename(part, file);
+  fsyncFolder(path.dirname(file));
   return { sha256, bytes: received, resumedFrom };
 }

@@ -148,8 +148,9 @@ function reducers(): Map<string, Reducer> {
     ['numpy.core.multiarray._reconstruct', inert('numpy.ndarray')],
     ['numpy.dtype', inert('numpy.dtype')],
   ]);
-  // Tensor subclasses: (rebuild function, class, its arguments, state); the function must be allowed too.
-  table.set('torch._utils._rebuild_from_type_v2', (args) => {
+  // Tensors with attributes or of a subclass: (rebuild function, class, its arguments, state); the
+  // function must be allowed too, and the class and state are ignored.
+  const fromType: Reducer = (args) => {
     const [fn, , fnArgs] = args;
     const inner = fn instanceof PickleGlobal ? table.get(fn.path) : undefined;
     if (!inner || !Array.isArray(fnArgs))
@@ -157,7 +158,9 @@ function reducers(): Map<string, Reducer> {
         `refused to call ${fn instanceof PickleGlobal ? fn.path : 'a non-global'} inside _rebuild_from_type_v2`,
       );
     return inner(fnArgs);
-  });
+  };
+  table.set('torch._tensor._rebuild_from_type_v2', fromType);
+  table.set('torch._tensor._rebuild_from_type', fromType);
   return table;
 }
 

@@ -115,6 +115,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunTrain
     // Named weights (`imagenet`, `xrv-densenet121-res224-all`) are fetched into the cache first, so
     // that an offline machine fails here, with where to put the file, before any training.
     let pretrainedFile: string | null = null;
+    let pretrainedWeights: Record<string, string> | null = null;
     if (config.pretrained !== null && !options.resume) {
       let lastTenth = -1;
       const resolved = await resolvePretrained(config.pretrained, getModelEntry(config.model).encoder, {
@@ -124,7 +125,11 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunTrain
         },
       });
       pretrainedFile = resolved.file;
-      if (resolved.entry) say(`pretrained ${resolved.entry.name}: ${resolved.action} ${resolved.file}`);
+      if (resolved.entry) {
+        say(`pretrained ${resolved.entry.name}: ${resolved.action} ${resolved.file}`);
+        const { name, url } = resolved.entry;
+        pretrainedWeights = { name, url, file: resolved.file, sha256: resolved.sha256 ?? '' };
+      }
     }
     validationLoader = await BatchLoader.open(items.validation, { ...common, augment: null, sampling: 'sequential' });
     torch.manualSeed(config.seed);
@@ -154,6 +159,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunTrain
           validationIds: items.validation.map((i) => i.imageId),
         },
         pretrained: config.pretrained,
+        ...(pretrainedWeights ? { pretrainedWeights } : {}),
       },
     });
     const failures = distinctFailures([...trainLoader.stats.failures, ...validationLoader.stats.failures]);

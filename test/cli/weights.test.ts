@@ -20,6 +20,7 @@ import { PNEUMO_BIN } from './run-pneumo.js';
 let dir = '';
 let server: WeightsServer;
 let env: NodeJS.ProcessEnv;
+let sha256 = '';
 before(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'pneumo-weights-cli-'));
   runPython('test/torch/golden/checkpoint_reference.py', 'reader', dir);
@@ -27,7 +28,7 @@ before(async () => {
   torch.saveSafetensors(path.join(dir, 'w16.safetensors'), encoder.stateDict());
   encoder.dispose();
   const body = readFileSync(path.join(dir, 'w16.safetensors'));
-  const sha256 = createHash('sha256').update(body).digest('hex');
+  sha256 = createHash('sha256').update(body).digest('hex');
   server = await startWeightsServer();
   const name = `w16-${sha256.slice(0, 8)}.safetensors`;
   server.files.set(name, { body });
@@ -99,6 +100,11 @@ test('train --pretrained NAME downloads into $PNEUMO_CACHE and trains from it; o
   assert.match(
     r.stderr,
     /pretrained: \d+ tensors from .*cache-b\/weights\/w16-.* first conv summed, 2 tensors left out/,
+  );
+  const run = readFileSync(path.join(dir, 'run', 'run.json'), 'utf8');
+  assert.ok(
+    run.includes(`"sha256": "${sha256}"`) || run.includes(`"sha256":"${sha256}"`),
+    'run.json records the digest',
   );
 
   const offline = await pneumo([...common, ...flags, '--out', path.join(dir, 'run-offline')], {

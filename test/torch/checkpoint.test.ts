@@ -82,6 +82,16 @@ test("a training script's dict: the state dict under `state_dict`, optimizer sta
   }
 });
 
+test('a tensor subclass, pickled through _rebuild_from_type_v2, gives its values', () => {
+  const checkpoint = load('tagged.pth');
+  try {
+    assert.deepEqual(Array.from(checkpoint.tensors.get('tagged')!.toFloat32Array()), [0, 1, 2, 3]);
+    assert.deepEqual(Array.from(checkpoint.tensors.get('plain')!.toFloat32Array()), [1, 1]);
+  } finally {
+    checkpoint.dispose();
+  }
+});
+
 for (const file of ['small-module.pt', 'small-module-legacy.pt'])
   test(`${file}: a whole pickled nn.Module gives Module.state_dict() (order, nesting, no non-persistent buffers)`, () => {
     const checkpoint = load(file);

@@ -147,6 +147,10 @@ def byte_swapped(src, dst):
         zout.writestr(f"{prefix}/byteorder", b"big")
 
 
+class Tagged(torch.Tensor):
+    """A tensor subclass: it pickles through torch._tensor._rebuild_from_type_v2."""
+
+
 class System:
     def __init__(self, marker):
         self.marker = marker
@@ -193,6 +197,9 @@ def reader(out_dir):
         "best_metric": numpy.float64(0.8125),
         "version": 2,
     }, os.path.join(out_dir, "wrapped.pth"))
+
+    tagged = torch.arange(4, dtype=torch.float32).as_subclass(Tagged)
+    torch.save(collections.OrderedDict(tagged=tagged, plain=torch.ones(2)), os.path.join(out_dir, "tagged.pth"))
 
     torch.manual_seed(4)
     small = Small()
