@@ -86,6 +86,10 @@ export async function ensureWeights(entry: WeightsEntry, options: EnsureOptions 
       writeFileSync(`${file}.sha256`, `${digest}  ${path.basename(file)}\n`);
       return { file, action: 'cached', sha256: digest };
     }
+    if (options.download === false)
+      throw new DownloadError(
+        `${file} does not match the published SHA-256 ${entry.sha256} of weights ${entry.name}: replace it with the file from ${entry.url}`,
+      );
     rmSync(file);
   }
   const url = downloadUrl(entry, env);

@@ -10,7 +10,7 @@
 // nn.Module, whose `_parameters`, `_buffers` and `_modules` are walked into dotted names as
 // Module.state_dict() does. Tensors are views (storage, offset, shape, strides) until read, so a
 // checkpoint's optimizer state and other entries cost nothing.
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { Tensor } from './tensor.js';
 import { native } from './native.js';
 import { BYTES_PER_ELEMENT, DTYPE_CODE, type DType } from './dtype.js';
@@ -58,6 +58,8 @@ const STORAGE_DTYPES: Record<string, DType> = {
 // Magic number and protocol version of the legacy format (torch/serialization.py).
 const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
 const LEGACY_PROTOCOL = 1001;
+// The legacy stream is read whole, and Node reads at most this much into one buffer.
+const LEGACY_MAX_BYTES = 2 ** 31 - 1;
 // A tensor may read at most as many elements as its storage holds, and all tensors together at most
 // this many times the storage bytes: real checkpoints read each storage about once, so this bounds
 // what a hostile file of overlapping views can make us allocate.
@@ -479,7 +481,11 @@ export function loadTorchCheckpoint(file: string): TorchCheckpoint {
     let storageBytes: number;
     let bigEndian = false;
     if (format === 'zip') ({ value, storageBytes, bigEndian, close } = readZip(file));
-    else ({ value, storageBytes } = readLegacy(readFileSync(file)));
+    else {
+      if (statSync(file).size > LEGACY_MAX_BYTES)
+        throw new PickleError('legacy-format files over 2 GiB are not supported; re-save it with PyTorch >= 1.6');
+      ({ value, storageBytes } = readLegacy(readFileSync(file)));
+    }
     const { refs, layout } = findStateDict(value);
     const reader = new TensorReader(storageBytes, bigEndian);
     for (const [name, ref] of refs) tensors.set(name, reader.read(ref, name));

@@ -71,7 +71,8 @@ export class ZipArchive {
     const buffer = Buffer.allocUnsafe(length);
     let done = 0;
     while (done < length) {
-      const n = readSync(this.#fd, buffer, done, length - done, position + done);
+      // One read call takes at most 2 GiB; storages can be larger.
+      const n = readSync(this.#fd, buffer, done, Math.min(length - done, 1 << 30), position + done);
       if (n === 0) throw new ZipError(`file ends inside the ${what}`);
       done += n;
     }

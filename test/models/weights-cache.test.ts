@@ -5,7 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as torch from '../../src/torch/index.js';
@@ -135,7 +135,7 @@ test('a 404 and an unreachable host are one-line errors; offline, the error says
   );
 });
 
-test('a mirror serves the same file names; a file put in the cache by hand is verified once and used', async () => {
+test('a mirror serves the same file names; a file put in the cache by hand is verified once, and replaced if wrong', async () => {
   const { entry, cache } = served();
   const published = { ...entry, url: `https://models.invalid/weights/${path.basename(new URL(entry.url).pathname)}` };
   const env = { PNEUMO_WEIGHTS_MIRROR: server.url('').replace(/\/$/, '') };
@@ -146,12 +146,20 @@ test('a mirror serves the same file names; a file put in the cache by hand is ve
   rmSync(`${result.file}.sha256`);
   assert.equal((await ensureWeights(published, { cacheDir: cache, env: {}, download: false })).action, 'cached');
   assert.ok(existsSync(`${result.file}.sha256`));
+  // A wrong file is kept and named when downloading is off, replaced when it is on.
+  rmSync(`${result.file}.sha256`);
+  writeFileSync(result.file, 'not the weights');
+  await assert.rejects(
+    ensureWeights(published, { cacheDir: cache, env, download: false }),
+    /does not match the published SHA-256 [0-9a-f]{8} of weights test-w16-\d+: replace it with the file from https:\/\/models\.invalid\//,
+  );
+  assert.equal((await ensureWeights(published, { cacheDir: cache, env })).action, 'downloaded');
+  assert.deepEqual(readFileSync(result.file), body);
 });
 
 test('--pretrained NAME resolves through the cache; a path stays a path; `imagenet` picks the encoder`s weights', async () => {
   const { entry, cache } = served();
   const catalogFile = path.join(dir, 'catalog.json');
-  const { writeFileSync } = await import('node:fs');
   writeFileSync(catalogFile, JSON.stringify([entry]));
   const env = { PNEUMO_WEIGHTS_CATALOG: catalogFile };
   const resolved = await resolvePretrained(entry.name, 'resnet18-w16', { cacheDir: cache, env });
