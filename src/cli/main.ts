@@ -13,6 +13,7 @@ import { predictCommand } from './predict.js';
 import { evaluateCommand } from './evaluate.js';
 import { synthCommand } from './synth.js';
 import { demoCommand } from './demo.js';
+import { weightsCommand } from './weights.js';
 import { serveCommand } from './serve.js';
 import { pneumoVersion } from '../project-paths.js';
 import { EXIT } from './run-action.js';
@@ -42,6 +43,7 @@ for (const make of [
   evaluateCommand,
   synthCommand,
   demoCommand,
+  weightsCommand,
   serveCommand,
 ])
   program.addCommand(make());
