@@ -8,3 +8,4 @@ export {
 } from './process-group.js';
 export { DataParallel, type DataParallelOptions } from './data-parallel.js';
 export { localAddressToward } from './local-address.js';
+export { rankFromEnv, type RankEnv } from './env.js';

@@ -3,9 +3,9 @@
 // peer that stalls each end in a DistributedError within the timeout instead of a hang.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './free-port.js';
+import { rankEnv, runRank } from './spawn-rank.js';
 
 const RANK_SCRIPT = fileURLToPath(new URL('./collectives-rank.js', import.meta.url));
 
@@ -17,34 +17,14 @@ interface RankReport {
   [key: string]: unknown;
 }
 
-function startRank(scenario: string, rank: number, worldSize: number, port: number, timeoutMs: number) {
-  const child = spawn(process.execPath, [RANK_SCRIPT, scenario], {
-    env: {
-      ...process.env,
-      RANK: String(rank),
-      WORLD_SIZE: String(worldSize),
-      MASTER_ADDR: '127.0.0.1',
-      MASTER_PORT: String(port),
-      TIMEOUT_MS: String(timeoutMs),
-      PNEUMO_THREADS: '1',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  return new Promise<{ code: number | null; report: RankReport | null; stderr: string }>((resolve) =>
-    child.on('close', (code) => {
-      const line = stdout.trim().split('\n').pop();
-      resolve({ code, report: line ? (JSON.parse(line) as RankReport) : null, stderr });
-    }),
-  );
-}
-
 async function runRanks(scenario: string, ranks: number[], worldSize: number, timeoutMs: number) {
   const port = await freePort();
-  return Promise.all(ranks.map((r) => startRank(scenario, r, worldSize, port, timeoutMs)));
+  const exits = await Promise.all(
+    ranks.map((r) =>
+      runRank([RANK_SCRIPT, scenario], { ...rankEnv(r, worldSize, port), TIMEOUT_MS: String(timeoutMs) }),
+    ),
+  );
+  return exits.map((e) => ({ ...e, report: e.report as RankReport | null }));
 }
 
 test('all-reduce, all-gather, broadcast and barrier give the known values on both ranks', async () => {
