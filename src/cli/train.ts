@@ -243,7 +243,7 @@ checkpoint for --resume.`,
         const { runTraining } = await import('../train/run-training.js');
         if (rank && checked.threads === null && !process.env.PNEUMO_THREADS)
           checked.threads = Math.max(1, Math.floor(availableParallelism() / rank.localWorldSize));
-        // Rank 0 speaks for the job; the others report only their errors.
+        // Rank 0 speaks for the job and writes its plots; the others report only their errors.
         const speaks = !rank || rank.rank === 0;
         const reporter = speaks ? trainProgress(checked.epochs) : undefined;
         const result = await runTraining({
@@ -254,6 +254,11 @@ checkpoint for --resume.`,
           ...(flags.distTimeout !== undefined ? { distributedTimeoutMs: flags.distTimeout * 1000 } : {}),
         });
         if (!speaks) return;
+        const { writeTrainingPlots } = await import('../report/training-plots.js');
+        const plots = await writeTrainingPlots(checked.out, result.history, checked.task).catch((err: Error) => {
+          process.stderr.write(`pneumo: plots not written: ${err.message}\n`);
+          return [];
+        });
         const summary = {
           run: path.resolve(result.run),
           task: checked.task,
@@ -266,7 +271,7 @@ checkpoint for --resume.`,
           trainImages: result.trainImages,
           validationImages: result.validationImages,
           skippedImages: result.failures.length,
-          plots: result.plots,
+          plots,
         };
         if (flags.json) process.stdout.write(JSON.stringify(summary) + '\n');
         else {

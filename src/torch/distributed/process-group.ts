@@ -3,8 +3,8 @@
 // same). Collectives block until every rank has taken part; a timeout or a lost peer becomes a
 // DistributedError naming the rank and the collective, never a hang.
 import { native, type NativeProcessGroup } from '../native.js';
-import { Tensor, tensor } from '../tensor.js';
-import { div_ } from '../ops/index.js';
+import { Tensor } from '../tensor.js';
+import { div_, tensor } from '../ops/index.js';
 import { localAddressToward } from './local-address.js';
 
 export class DistributedError extends Error {
