@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One-step set-up on Debian 12 (root, Node 20 and npm present). Installs only what is missing:
 # libtorch (the engine), Gloo's headers (libtorch's distributed process groups need them to compile
-# against), OpenBLAS (without it Debian's libtorch falls back to the slow reference BLAS), PyTorch, torchvision and pydicom for the parity tests and benchmarks, fonts for plot text; then
+# against), OpenBLAS (without it Debian's libtorch falls back to the slow reference BLAS), PyTorch,
+# torchvision and pydicom for the parity tests and benchmarks, fonts for plot text; then
 # `npm ci`, which compiles the native addon with node-gyp, and the TypeScript build.
 # With LIBTORCH=/path/to/libtorch set, the addon builds against that directory instead.
 set -euo pipefail
