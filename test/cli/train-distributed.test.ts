@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readLastCheckpoint } from '../../src/train/checkpoint.js';
-import { freePort } from '../torch/distributed/free-port.js';
+import { freePort } from '../../bench/support/free-port.js';
 import { rankEnv, runRank } from '../torch/distributed/spawn-rank.js';
 import { writeTinyDicomDataset } from './tiny-dicom-dataset.js';
 import { PNEUMO_BIN } from './run-pneumo.js';

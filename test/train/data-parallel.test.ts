@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../torch/distributed/free-port.js';
+import { freePort } from '../../bench/support/free-port.js';
 import { rankEnv, runRank } from '../torch/distributed/spawn-rank.js';
 
 const RANK_SCRIPT = fileURLToPath(new URL('./data-parallel-rank.js', import.meta.url));

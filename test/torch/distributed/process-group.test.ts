@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './free-port.js';
+import { freePort } from '../../../bench/support/free-port.js';
 import { rankEnv, runRank } from './spawn-rank.js';
 
 const RANK_SCRIPT = fileURLToPath(new URL('./collectives-rank.js', import.meta.url));
