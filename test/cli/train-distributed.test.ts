@@ -132,3 +132,30 @@ test('the launcher stops the job and names the rank when one of its ranks dies',
   assert.match(stderr, /pneumo launch: rank 1 was killed by SIGKILL; stopping the other ranks/);
   assert.match(stderr, /pneumo: rank 1 was killed by SIGKILL; the other local ranks were stopped/);
 });
+
+test('SIGTERM to the launcher reaches every rank and the job ends', async () => {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [...trainArgs(path.join(folder, 'terminated'), 50), '--nproc-per-node', '2', '--master-port', String(port)],
+    { env: { ...process.env, PNEUMO_THREADS: '1' }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stderr = '';
+  let signalled = false;
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    if (!signalled && /rank 0 of 2 joined/.test(stderr)) {
+      signalled = true;
+      child.kill('SIGTERM');
+    }
+  });
+  const started = Date.now();
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.ok(signalled, stderr);
+  assert.equal(code, 1);
+  assert.ok(Date.now() - started < 60_000);
+  const pids = [...stderr.matchAll(/started \(pid (\d+)/g)].map((m) => Number(m[1]));
+  assert.equal(pids.length, 2);
+  for (const pid of pids) assert.throws(() => process.kill(pid, 0), /ESRCH/, `rank pid ${pid} is gone`);
+  assert.match(stderr, /rank \d was killed by SIGTERM/);
+});
