@@ -42,8 +42,8 @@ function trainSteps(job: DistributedJob, group: ProcessGroup | null): number[] {
       const out = model.forward(images) as torch.Tensor;
       const loss = bceWithLogitsLoss(out, labels);
       optimizer.zeroGrad();
-      ddp?.beforeBackward();
-      loss.backward();
+      if (ddp) ddp.backward(loss);
+      else loss.backward();
       optimizer.step();
       loss.item();
     });
@@ -58,7 +58,8 @@ function allReduceTimes(job: DistributedJob, group: ProcessGroup): Record<string
   for (const mib of job.sizesMiB) {
     const buffer = torch.ones([(mib * 1024 * 1024) / 4]).keep();
     const times: number[] = [];
-    for (let k = 0; k < job.warmup + job.repeats; k++) {
+    const repeats = repeatsFor(job, mib);
+    for (let k = 0; k < job.warmup + repeats; k++) {
       group.barrier();
       const start = performance.now();
       group.allReduce(buffer, 'sum');
@@ -68,6 +69,11 @@ function allReduceTimes(job: DistributedJob, group: ProcessGroup): Record<string
     out[String(mib)] = times;
   }
   return out;
+}
+
+/** More repetitions of the small buffers, whose times are short and noisy: about 40 MiB per size. */
+function repeatsFor(job: DistributedJob, mib: number): number {
+  return Math.max(job.repeats, Math.round(40 / mib));
 }
 
 async function main(): Promise<void> {

@@ -122,6 +122,7 @@ export async function run(options: { quick: boolean }): Promise<object> {
     warmup: 2,
     threads: 1,
     sizesMiB: options.quick ? [1, 4] : [1, 4, 16, 64],
+    // At least this many all-reduces per size; small buffers get more (bench/distributed-rank.ts).
     repeats: options.quick ? 2 : 5,
   };
   const imagesPerStep = base.batch * worldSize;

@@ -46,7 +46,9 @@ def all_reduce_times(job):
     for mib in job['sizesMiB']:
         buffer = torch.ones(mib * 1024 * 1024 // 4)
         times = []
-        for k in range(job['warmup'] + job['repeats']):
+        # As repeatsFor in bench/distributed-rank.ts: about 40 MiB per size.
+        repeats = max(job['repeats'], round(40 / mib))
+        for k in range(job['warmup'] + repeats):
             dist.barrier()
             start = time.perf_counter()
             dist.all_reduce(buffer)

@@ -195,7 +195,7 @@ Examples:
   pneumo train segmenter --data data/siim --out runs/seg --positive-fraction 0.8:0.4 --aux-head
   pneumo train segmenter --out runs/seg --resume --epochs 30
   pneumo train classifier --data data/siim --out runs/cls --nproc-per-node 2
-  pneumo train classifier ... --nproc-per-node 4 --nnodes 2 --node-rank 0 --master-addr 10.0.0.1
+  pneumo train classifier ... --nproc-per-node 4 --nnodes 2 --node-rank 0 --master-addr node0.cluster
 Data parallel: ranks also start from torchrun's variables (RANK, LOCAL_RANK, WORLD_SIZE,
 LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT; GLOO_SOCKET_IFNAME picks the interface), so
 torchrun --nproc_per_node 2 --no_python pneumo train ... works too. --batch is per rank.
@@ -241,8 +241,12 @@ checkpoint for --resume.`,
         const checked = resolveTrainConfig(task, { ...config }, {}, source);
         const { trainProgress } = await import('./train-progress.js');
         const { runTraining } = await import('../train/run-training.js');
-        if (rank && checked.threads === null && !process.env.PNEUMO_THREADS)
-          checked.threads = Math.max(1, Math.floor(availableParallelism() / rank.localWorldSize));
+        if (rank) {
+          // This machine's cores are shared among its ranks: compute threads and loader workers alike.
+          const share = Math.max(1, Math.floor(availableParallelism() / rank.localWorldSize));
+          if (checked.threads === null && !process.env.PNEUMO_THREADS) checked.threads = share;
+          if (checked.workers === null) checked.workers = Math.max(1, Math.min(4, share - 1));
+        }
         // Rank 0 speaks for the job and writes its plots; the others report only their errors.
         const speaks = !rank || rank.rank === 0;
         const reporter = speaks ? trainProgress(checked.epochs) : undefined;
@@ -296,14 +300,22 @@ checkpoint for --resume.`,
 
 /** `--nproc-per-node N`: this command again in N child processes, one rank each. */
 async function launch(flags: TrainFlags): Promise<number> {
-  const { launchRanks, withoutLaunchFlags } = await import('../train/launch.js');
-  const result = await launchRanks({
-    command: [process.execPath, process.argv[1], ...withoutLaunchFlags(process.argv.slice(2), LAUNCH_FLAGS)],
+  const { checkLaunch, launchRanks, withoutLaunchFlags } = await import('../train/launch.js');
+  const layout = {
     nprocPerNode: flags.nprocPerNode!,
     nnodes: flags.nnodes ?? 1,
     nodeRank: flags.nodeRank ?? 0,
-    masterAddr: flags.masterAddr ?? '127.0.0.1',
     masterPort: flags.masterPort ?? 29500,
+  };
+  try {
+    checkLaunch(layout);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const result = await launchRanks({
+    command: [process.execPath, process.argv[1], ...withoutLaunchFlags(process.argv.slice(2), LAUNCH_FLAGS)],
+    ...layout,
+    masterAddr: flags.masterAddr ?? '127.0.0.1',
     ...(flags.threads !== undefined ? { threadsPerRank: flags.threads } : {}),
     onEvent: (text) => process.stderr.write(`pneumo launch: ${text}\n`),
   });

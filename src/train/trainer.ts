@@ -317,9 +317,9 @@ class Trainer {
           `non-finite loss (${v}) at epoch ${epoch + 1}, step ${index + 1} (global step ${this.globalStep + 1}): lower --lr or set clipGradNorm; the last checkpoint is intact`,
         );
       this.optimizer.zeroGrad();
-      this.dataParallel?.beforeBackward();
       // With data parallel, the gradients are every rank's average when backward returns.
-      loss.backward();
+      if (this.dataParallel) this.dataParallel.backward(loss);
+      else loss.backward();
       if (config.clipGradNorm !== null) {
         const norm = clipGradNorm(model.parameters(), config.clipGradNorm);
         if (!Number.isFinite(norm))

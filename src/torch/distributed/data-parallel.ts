@@ -69,14 +69,16 @@ export class DataParallel {
     }
   }
 
-  /** Call after the loss and before its backward(): arms the gradient hooks of this step. */
-  beforeBackward(): void {
+  /** The loss's backward pass, with every rank's gradients averaged when it returns. */
+  backward(loss: Tensor): void {
     this.reducerCall('prepareBackward');
+    this.group.guard('gradient all-reduce', () => loss.backward());
   }
 
   private reducerCall(what: 'prepareForward' | 'prepareBackward'): void {
-    if (!this.#reducer) throw new Error('data parallel: beforeForward() must come first');
-    this.#reducer[what]();
+    const reducer = this.#reducer;
+    if (!reducer) throw new Error('data parallel: beforeForward() must come first');
+    this.group.guard('gradient bucketing', () => reducer[what]());
   }
 
   dispose(): void {

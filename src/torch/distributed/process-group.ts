@@ -79,7 +79,8 @@ export class ProcessGroup {
     return this.#native;
   }
 
-  private run<T>(what: string, fn: (group: NativeProcessGroup) => T): T {
+  /** Runs `fn` on the native group; its failure becomes a DistributedError naming this rank and `what`. */
+  guard<T>(what: string, fn: (group: NativeProcessGroup) => T): T {
     try {
       return fn(this.handle);
     } catch (err) {
@@ -94,7 +95,7 @@ export class ProcessGroup {
   allReduce(tensors: Tensor | readonly Tensor[], op: ReduceOp = 'sum'): void {
     const list = tensors instanceof Tensor ? [tensors] : [...tensors];
     if (list.length === 0) return;
-    this.run('all-reduce', (g) =>
+    this.guard('all-reduce', (g) =>
       g.allReduce(
         list.map((t) => t.handle),
         op === 'avg' ? 'sum' : op,
@@ -116,12 +117,12 @@ export class ProcessGroup {
 
   /** Overwrites `t` on every rank with its value on `root`. */
   broadcast(t: Tensor, root = 0): void {
-    this.run('broadcast', (g) => g.broadcast(t.handle, root));
+    this.guard('broadcast', (g) => g.broadcast(t.handle, root));
   }
 
   /** Many tensors from `root`, packed into a few flat messages (DDP's start-up broadcast). */
   broadcastCoalesced(tensors: readonly Tensor[], root = 0): void {
-    this.run('broadcast', (g) =>
+    this.guard('broadcast', (g) =>
       g.broadcastCoalesced(
         tensors.map((t) => t.handle),
         root,
@@ -132,11 +133,11 @@ export class ProcessGroup {
 
   /** Every rank's `t`, in rank order (new tensors owned by the current scope). */
   allGather(t: Tensor): Tensor[] {
-    return this.run('all-gather', (g) => g.allGather(t.handle)).map((h) => new Tensor(h));
+    return this.guard('all-gather', (g) => g.allGather(t.handle)).map((h) => new Tensor(h));
   }
 
   barrier(): void {
-    this.run('barrier', (g) => g.barrier());
+    this.guard('barrier', (g) => g.barrier());
   }
 
   /** Leaves the group (rank 0 stops serving the store). */
