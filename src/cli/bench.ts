@@ -30,6 +30,7 @@ registerBenchmark(
   'distributed',
   'data-parallel step time (1 process x 2 threads vs 2 ranks x 1 thread) and Gloo all-reduce bandwidth 1-64 MiB vs PyTorch DDP',
 );
+registerBenchmark('checkpoint', 'reading torch.save files (state dicts, a whole module, legacy format) vs torch.load');
 
 export function benchCommand(): Command {
   return new Command('bench')
