@@ -10,6 +10,8 @@ interface PredictOptions {
   list: string[];
   threads?: number;
   json?: boolean;
+  dicomOut?: string;
+  emptySeg?: boolean;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -28,19 +30,39 @@ export function predictCommand(): Command {
     .option('--list <file>', 'a file listing input paths, one per line (repeatable)', collect, [])
     .option('--threads <n>', 'compute threads (default: all cores)', integer(1))
     .option('--json', 'print the summary as one JSON object')
+    .option(
+      '--dicom-out <dir>',
+      'also write, per DICOM input, a DICOM Segmentation (positives), a Secondary Capture of the overlay and a Structured Report',
+    )
+    .option('--empty-seg', 'with --dicom-out: write a Segmentation with an empty frame for negatives too')
     .addHelpText(
       'after',
       '\nWrites to OUT: ID.overlay.png per image (full resolution, mask in colour, decision and probability in the title),\n' +
         'ID.mask.png per positive, predictions.jsonl (one line per image: probability, threshold, decision, area in\n' +
         'pixels and cm² when the DICOM gives the pixel spacing, bounding box, RLE, timings) and submission.csv (SIIM\n' +
         'format, -1 for negatives). Unreadable inputs are listed at the end; the exit code is then 1.\n' +
-        "Relative paths in a list file are taken from the list file's folder; lines starting with # are comments.",
+        "Relative paths in a list file are taken from the list file's folder; lines starting with # are comments.\n" +
+        'With --dicom-out DIR: ID.seg.dcm, ID.sc.dcm and ID.sr.dcm in DIR, in the source study (new series 9001-9003).',
     )
     .action(
       runAction(async (inputs: string[], opts: PredictOptions) => {
         const { predictFiles } = await import('../pipeline/predict-files.js');
         const { progressCallback } = await import('./progress.js');
         const progress = progressCallback('predict', { unit: 'images' });
+        if (opts.emptySeg && !opts.dicomOut) {
+          process.stderr.write('pneumo: --empty-seg needs --dicom-out DIR\n');
+          return 2;
+        }
+        let derivedOutputs;
+        if (opts.dicomOut) {
+          const { readBundleManifest } = await import('../pipeline/bundle.js');
+          const { dicomOutputWriter } = await import('../interop/dicom-outputs.js');
+          derivedOutputs = dicomOutputWriter({
+            dir: opts.dicomOut,
+            manifest: await readBundleManifest(opts.bundle),
+            emptySegmentation: opts.emptySeg ? 'empty-frame' : 'skip',
+          });
+        }
         const summary = await predictFiles({
           inputs,
           listFiles: opts.list,
@@ -50,6 +72,7 @@ export function predictCommand(): Command {
           batchSize: opts.batch,
           threads: opts.threads,
           onProgress: progress.onProgress,
+          derivedOutputs,
         });
         progress.stop();
         if (opts.json) process.stdout.write(JSON.stringify(summary) + '\n');
