@@ -8,8 +8,9 @@ import path from 'node:path';
 import { readDicomHeader } from '../src/data/dicom/index.js';
 import { readImage, resizeGray } from '../src/data/image-io.js';
 import { decodeRle, encodeRle } from '../src/data/rle.js';
-import { fixture, PROJECT_ROOT } from '../test/fixture-path.js';
-import { PYTHON } from '../test/python.js';
+import { PROJECT_ROOT } from '../src/project-paths.js';
+import { fixture } from './support/fixtures.js';
+import { PYTHON } from './support/python.js';
 
 function siimFiles(): string[] {
   const dir = fixture('siim-sample');

@@ -10,12 +10,13 @@ import { performance } from 'node:perf_hooks';
 import { readHeaders } from '../src/report/eda/read-headers.js';
 import { findDicomFiles } from '../src/data/dataset.js';
 import { readDicomHeader } from '../src/data/dicom/index.js';
-import { PROJECT_ROOT, SIIM_SAMPLE } from '../test/fixture-path.js';
-import { PYTHON } from '../test/python.js';
+import { PROJECT_ROOT } from '../src/project-paths.js';
+import { fixture } from './support/fixtures.js';
+import { PYTHON } from './support/python.js';
 
 export async function run({ quick }: { quick: boolean }): Promise<object> {
   const files = quick ? 1200 : 12000;
-  const sample = SIIM_SAMPLE;
+  const sample = fixture('siim-sample');
   const sources = (await readdir(sample)).filter((n) => n.endsWith('.dcm')).map((n) => path.join(sample, n));
   const dir = await mkdtemp(path.join(tmpdir(), 'pneumo-bench-eda-'));
   try {

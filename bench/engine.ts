@@ -11,7 +11,7 @@ import * as torch from '../src/torch/index.js';
 import { optim, type Tensor } from '../src/torch/index.js';
 import { engineInfo } from '../src/torch/engine-info.js';
 import { PROJECT_ROOT } from '../src/project-paths.js';
-import { PYTHON } from '../test/python.js';
+import { PYTHON } from './support/python.js';
 import { median } from './median.js';
 import { ResNet18Like } from './resnet18-like.js';
 

@@ -12,7 +12,7 @@ import { measureLoaderThroughput } from '../src/data/loader-throughput.js';
 import type { LoaderItem } from '../src/data/loader.js';
 import type { AugmentConfig } from '../src/data/transforms/compose.js';
 import { PROJECT_ROOT } from '../src/project-paths.js';
-import { PYTHON } from '../test/python.js';
+import { PYTHON } from './support/python.js';
 
 const SOURCE = 1024;
 const SIZE = 256;

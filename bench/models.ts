@@ -8,7 +8,7 @@ import path from 'node:path';
 import * as torch from '../src/torch/index.js';
 import { createEncoder } from '../src/models/encoders.js';
 import { PROJECT_ROOT } from '../src/project-paths.js';
-import { PYTHON } from '../test/python.js';
+import { PYTHON } from './support/python.js';
 import { median } from './median.js';
 
 // dist/bench/models.js -> <repo>/bench/models_python.py

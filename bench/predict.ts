@@ -17,8 +17,9 @@ import { createModel, IMAGENET_NORMALIZATION, MODELS } from '../src/models/index
 import { makeBundle } from '../src/pipeline/bundle.js';
 import { DEMO_MODELS } from '../src/pipeline/demo-models.js';
 import { Predictor, type StageTimings } from '../src/pipeline/predictor.js';
-import { fixture, PROJECT_ROOT } from '../test/fixture-path.js';
-import { PYTHON } from '../test/python.js';
+import { PROJECT_ROOT } from '../src/project-paths.js';
+import { fixture } from './support/fixtures.js';
+import { PYTHON } from './support/python.js';
 
 const INPUT = 512;
 const STAGES = ['read', 'preprocess', 'classify', 'segment', 'postprocess', 'encode'] as const;

@@ -22,7 +22,7 @@ import { loaderSource, type BatchSource } from '../src/train/batch-source.js';
 import { trainModel } from '../src/train/trainer.js';
 import type { TrainableModel } from '../src/train/trainable-model.js';
 import { PROJECT_ROOT } from '../src/project-paths.js';
-import { PYTHON } from '../test/python.js';
+import { PYTHON } from './support/python.js';
 import { median } from './median.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

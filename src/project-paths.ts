@@ -1,4 +1,4 @@
-// Where pneumo's own files are, and the shared fixtures (real SIIM sample DICOMs) when present.
+// Where pneumo's own files are, and the test fixtures (real SIIM sample DICOMs) when present.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +9,7 @@ function findProjectRoot(): string {
     const pkg = path.join(dir, 'package.json');
     if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'pneumo') return dir;
   }
-  throw new Error(`pneumo: project root (package.json named pneumo) not found above ${here}`);
+  throw new Error(`project root (package.json named pneumo) not found above ${here}`);
 }
 
 /** The folder holding pneumo's package.json. */
@@ -22,15 +22,21 @@ export function pneumoVersion(): string {
 }
 
 /**
- * The shared fixtures folder: PNEUMO_FIXTURES if set, else the first `shared/fixtures` beside the
- * project or above it (CI clones the repository with shared/ beside it; a worktree sits deeper).
- * Null where there is none (an installed copy of pneumo).
+ * The test fixtures (real SIIM sample DICOMs, DICOM reader files): PNEUMO_FIXTURES if set, else the
+ * copy committed under test/fixtures. Null where there is none (an installed copy of pneumo).
  */
-export function sharedFixturesDir(): string | null {
+export function fixturesDir(): string | null {
   if (process.env.PNEUMO_FIXTURES) return path.resolve(process.env.PNEUMO_FIXTURES);
-  for (let dir = path.dirname(PROJECT_ROOT); dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    const candidate = path.join(dir, 'shared', 'fixtures');
-    if (existsSync(candidate)) return candidate;
-  }
-  return null;
+  const committed = path.join(PROJECT_ROOT, 'test', 'fixtures');
+  return existsSync(path.join(committed, 'siim-sample')) ? committed : null;
+}
+
+/** The fixtures folder, or an error that says how to get one (for commands that need the files). */
+export function requireFixturesDir(purpose: string): string {
+  const dir = fixturesDir();
+  if (!dir)
+    throw new Error(
+      `${purpose} needs the test fixtures (test/fixtures in a clone of the repository); set PNEUMO_FIXTURES to a copy`,
+    );
+  return dir;
 }

@@ -1,18 +1,12 @@
-// Paths of the shared test fixtures (see src/project-paths.ts for how they are found).
+// Paths of the test fixtures (test/fixtures, or PNEUMO_FIXTURES; see src/project-paths.ts).
 import path from 'node:path';
-import { PROJECT_ROOT, sharedFixturesDir } from '../src/project-paths.js';
+import { PROJECT_ROOT, requireFixturesDir } from '../src/project-paths.js';
 
 export { PROJECT_ROOT };
 
-function requireFixtures(): string {
-  const dir = sharedFixturesDir();
-  if (!dir) throw new Error('shared/fixtures not found beside the repository or above it; set PNEUMO_FIXTURES');
-  return dir;
-}
+export const FIXTURES = requireFixturesDir('the tests');
 
-export const FIXTURES = requireFixtures();
-
-/** Absolute path of a file under shared/fixtures. */
+/** Absolute path of a file under the fixtures folder. */
 export function fixture(...parts: string[]): string {
   return path.join(FIXTURES, ...parts);
 }

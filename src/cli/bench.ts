@@ -1,8 +1,12 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { Command } from 'commander';
+import { PROJECT_ROOT } from '../project-paths.js';
 import { runAction, UsageError } from './run-action.js';
 
 // Each benchmark lives in bench/<name>.ts and exports `run(options)`, resolving to the object that is
-// printed as one JSON line. The names are listed here so that --help can show them.
+// printed as one JSON line. It runs in a process of its own (bench/main.ts), so that shipped code never
+// imports bench/ and every benchmark starts from a fresh engine. The names are listed here for --help.
 const BENCHMARKS: Record<string, string> = {};
 
 export function registerBenchmark(name: string, description: string): void {
@@ -40,11 +44,11 @@ export function benchCommand(): Command {
       runAction(async (name: string, opts: { quick?: boolean; out?: string }) => {
         if (!(name in BENCHMARKS))
           throw new UsageError(`unknown benchmark \`${name}\`, supported: ${Object.keys(BENCHMARKS).join(', ')}`);
-        const mod = (await import(`../../bench/${name}.js`)) as { run(o: { quick: boolean }): Promise<object> };
-        const result = await mod.run({ quick: Boolean(opts.quick) });
-        const line = JSON.stringify(result);
-        process.stdout.write(line + '\n');
-        if (opts.out) (await import('node:fs')).writeFileSync(opts.out, line + '\n');
+        const entry = path.join(PROJECT_ROOT, 'dist', 'bench', 'main.js');
+        const args = [entry, name, ...(opts.quick ? ['--quick'] : []), ...(opts.out ? ['--out', opts.out] : [])];
+        const run = spawnSync(process.execPath, args, { stdio: 'inherit' });
+        if (run.error) throw new Error(`could not start ${entry}: ${run.error.message}`);
+        return run.status ?? 1;
       }),
     );
 }

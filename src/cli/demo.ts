@@ -30,8 +30,8 @@ export function demoCommand(): Command {
       runAction(async (opts: DemoCliOptions) => {
         if (!Number.isInteger(opts.seed) || opts.seed < 0)
           throw new Error(`Expected a non-negative integer seed but received ${opts.seed}`);
-        const { runDemo } = await import('../report/demo/run-demo.js');
-        const { demoPlan } = await import('../report/demo/demo-plan.js');
+        const { runDemo } = await import('../demo/run-demo.js');
+        const { demoPlan } = await import('../demo/demo-plan.js');
         const { progressReporter } = await import('./progress.js');
         const { trainProgress } = await import('./train-progress.js');
         const say = (line: string) => process.stderr.write(line + '\n');

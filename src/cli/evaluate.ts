@@ -105,6 +105,8 @@ export function evaluateCommand(): Command {
           onProgress: progress.onProgress,
         });
         progress.stop();
+        const { writeEvaluationReport } = await import('../report/evaluation-report.js');
+        await writeEvaluationReport(result, opts.out);
         if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
         else process.stdout.write(headline(result).join('\n') + `\nreport: ${result.files.report}\n`);
         if (result.failures.length > 0) {

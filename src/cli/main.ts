@@ -1,6 +1,6 @@
 // Entry point of the `pneumo` command. Each command lives in its own file and imports its heavy
 // dependencies (the engine, sharp, vega) lazily inside its action, so `--help` stays instant.
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { infoCommand } from './info.js';
 import { benchCommand } from './bench.js';
 import { scoreCommand } from './score.js';
@@ -14,6 +14,7 @@ import { evaluateCommand } from './evaluate.js';
 import { synthCommand } from './synth.js';
 import { demoCommand } from './demo.js';
 import { pneumoVersion } from '../project-paths.js';
+import { EXIT } from './run-action.js';
 
 // `pneumo ... | head` closes the pipe early; that is the reader's choice, not a failure.
 process.stdout.on('error', (err: NodeJS.ErrnoException) => {
@@ -42,4 +43,17 @@ for (const make of [
 ])
   program.addCommand(make());
 
-await program.parseAsync(process.argv);
+// Commander exits 1 on a bad option; the contract (README, "Exit codes") is 2 for every usage error.
+function usageExits(command: Command): void {
+  command.exitOverride();
+  for (const sub of command.commands) usageExits(sub);
+}
+usageExits(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (!(err instanceof CommanderError)) throw err;
+  // Help and --version end with code 0; commander has already printed the message of an error.
+  process.exitCode = err.exitCode === 0 ? EXIT.done : EXIT.usage;
+}

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { integer } from './option-parsers.js';
 import { runAction, UsageError } from './run-action.js';
-import type { SiimScoreResult } from '../evaluate/siim-score.js';
+import type { SiimScoreResult } from '../metrics/siim-score.js';
 
 interface ScoreOptions {
   truth: string;
@@ -69,7 +69,7 @@ export function scoreCommand(): Command {
     )
     .action(
       runAction(async (opts: ScoreOptions) => {
-        const { scoreLabelFiles } = await import('../evaluate/siim-score.js');
+        const { scoreLabelFiles } = await import('../metrics/siim-score.js');
         const result = await scoreLabelFiles(opts.truth, opts.pred, {
           allTruth: Boolean(opts.allTruth),
           width: opts.size,

@@ -203,6 +203,11 @@ checkpoint for --resume.`,
         const { runTraining } = await import('../train/run-training.js');
         const reporter = trainProgress(checked.epochs);
         const result = await runTraining({ config: checked, resume: Boolean(flags.resume), reporter });
+        const { writeTrainingPlots } = await import('../report/training-plots.js');
+        const plots = await writeTrainingPlots(checked.out, result.history, checked.task).catch((err: Error) => {
+          process.stderr.write(`pneumo: plots not written: ${err.message}\n`);
+          return [];
+        });
         const summary = {
           run: path.resolve(result.run),
           task: checked.task,
@@ -215,7 +220,7 @@ checkpoint for --resume.`,
           trainImages: result.trainImages,
           validationImages: result.validationImages,
           skippedImages: result.failures.length,
-          plots: result.plots,
+          plots,
         };
         if (flags.json) process.stdout.write(JSON.stringify(summary) + '\n');
         else {

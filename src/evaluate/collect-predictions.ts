@@ -5,7 +5,7 @@
 import { readImage } from '../data/image-io.js';
 import { itemMask, type DatasetItem } from '../data/dataset.js';
 import { resizeImage, resizeMask } from '../data/transforms/resize.js';
-import { scoreSegmentation, type ImageSegmentationScore } from '../train/segmentation-metrics.js';
+import { scoreSegmentation, type ImageSegmentationScore } from '../metrics/segmentation.js';
 import type { Predictor } from '../pipeline/predictor.js';
 import type { PipelineRecord } from './threshold-sweep.js';
 import type { TripletImage } from './triplet-search.js';

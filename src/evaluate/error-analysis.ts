@@ -2,8 +2,8 @@
 // and false positives, each split into confident errors (far from the threshold: the model is sure
 // and wrong) and near-threshold errors (a small threshold change would fix them); and the best and
 // worst segmentations of truth-positive images.
-import type { ScoredLabel } from './scored-label.js';
-import type { ImageSegmentationScore } from '../train/segmentation-metrics.js';
+import type { ScoredLabel } from '../metrics/scored-label.js';
+import type { ImageSegmentationScore } from '../metrics/segmentation.js';
 
 export interface ClassifiedImage extends ScoredLabel {
   imageId: string;

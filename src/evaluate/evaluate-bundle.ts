@@ -14,8 +14,8 @@ import { updateBundleThresholds } from '../pipeline/bundle.js';
 import type { ModelFactory } from '../pipeline/model-contract.js';
 import { Predictor } from '../pipeline/predictor.js';
 import { collectPredictions } from './collect-predictions.js';
-import type { ConfusionMatrix } from '../train/classification-metrics.js';
-import { classifierCurves, type PrPoint, type RocPoint } from './curves.js';
+import type { ConfusionMatrix } from '../metrics/classification.js';
+import { classifierCurves, type PrPoint, type RocPoint } from '../metrics/curves.js';
 import {
   classificationErrors,
   segmentationExtremes,
@@ -28,7 +28,6 @@ import { chooseOperatingPoint, type OperatingObjective, type OperatingPoint } fr
 import { analyseSegmentation, binCounts, type SegmentationAnalysis } from './segmentation-analysis.js';
 import { sweepThresholds, thresholdGrid, type SweepRow } from './threshold-sweep.js';
 import { DEFAULT_TRIPLET_GRID, scoreTriplet, searchTriplet, type TripletScore } from './triplet-search.js';
-import { writeEvaluationReport } from '../report/evaluation-report.js';
 import { chooseItems, type EvaluationSplit, type SplitChoice } from './validation-items.js';
 
 export interface EvaluateOptions {
@@ -91,6 +90,7 @@ export interface EvaluationResult {
   errors: ClassificationErrors;
   extremes: SegmentationExtremes;
   galleries: GalleryGroup[];
+  /** What evaluate wrote; `report` is where the caller puts the HTML report (src/report/evaluation-report.ts). */
   files: { evaluation: string; hardExamples: string; sweepCsv: string; report: string };
   seconds: { predict: number; total: number };
   /** Per image: id, label, probability, pipeline Dice, segmenter IoU (for the record and further analysis). */
@@ -372,7 +372,6 @@ export async function evaluateBundle(options: EvaluateOptions): Promise<Evaluati
       })),
     };
     await writeFile(files.evaluation, JSON.stringify(result, null, 1) + '\n');
-    await writeEvaluationReport(result, out);
     return result;
   } finally {
     predictor.dispose();

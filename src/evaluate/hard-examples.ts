@@ -4,7 +4,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { csvText, splitCsvLine } from '../data/csv.js';
 import type { ClassificationErrors } from './error-analysis.js';
-import type { ImageSegmentationScore } from '../train/segmentation-metrics.js';
+import type { ImageSegmentationScore } from '../metrics/segmentation.js';
 
 export type HardExampleReason =
   | 'false-negative-confident'

@@ -5,7 +5,7 @@ import {
   summariseSegmentation,
   type ImageSegmentationScore,
   type SegmentationSummary,
-} from '../train/segmentation-metrics.js';
+} from '../metrics/segmentation.js';
 
 export interface SegmentationAnalysis {
   summary: SegmentationSummary;

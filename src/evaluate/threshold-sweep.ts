@@ -1,8 +1,8 @@
 // The classifier threshold sweep: at each threshold, the classification rates and the SIIM score of
 // the whole two-stage pipeline, where an image below the threshold gets an empty mask and an image
 // at or above it gets the segmenter's (post-processed) mask.
-import { confusionMatrix, metricsFromConfusion, type ThresholdMetrics } from '../train/classification-metrics.js';
-import { scoreColumns, type ScoredLabel } from './scored-label.js';
+import { confusionMatrix, metricsFromConfusion, type ThresholdMetrics } from '../metrics/classification.js';
+import { scoreColumns, type ScoredLabel } from '../metrics/scored-label.js';
 
 /** One validation image as the pipeline sees it. */
 export interface PipelineRecord extends ScoredLabel {

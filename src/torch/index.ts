@@ -1,5 +1,6 @@
 // The public torch API: `import * as torch from '../torch/index.js'`.
-export { Tensor, tensor, liveTensors, type Shape } from './tensor.js';
+import './tensor-methods.js';
+export { Tensor, liveTensors, type Shape } from './tensor.js';
 export { scope } from './scope.js';
 export { noGrad, enableGrad, setNumThreads } from './grad-mode.js';
 export type { DType } from './dtype.js';

@@ -64,7 +64,7 @@ function loadAddon(): NativeAddon {
   const file = path.join(PROJECT_ROOT, 'build', 'Release', 'pneumo_torch.node');
   if (!existsSync(file)) {
     throw new Error(
-      `pneumo: the native engine is not built (${file} is missing).\n` +
+      `the native engine is not built (${file} is missing).\n` +
         'Possible solutions:\n' +
         '- run `bash scripts/setup.sh` (installs libtorch-dev and builds the addon)\n' +
         '- or, with libtorch already present, run `npx node-gyp rebuild` (set LIBTORCH=/path/to/libtorch for a custom build)',

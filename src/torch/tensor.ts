@@ -1,17 +1,9 @@
-// The TypeScript face of one libtorch tensor. Values live in native memory; `dispose()` or an enclosing
+// The TypeScript face of one libtorch tensor (its fluent op methods are installed by tensor-methods.ts,
+// so that this file does not import the ops that import it). Values live in native memory; `dispose()` or an enclosing
 // `scope()` releases them deterministically (the garbage collector is only a backstop).
 import { native, type NativeTensor } from './native.js';
 import { track, untrack, type Disposable } from './scope.js';
-import {
-  BYTES_PER_ELEMENT,
-  DTYPE_CODE,
-  dtypeFromCode,
-  dtypeOfArray,
-  typedArrayFor,
-  type AnyTypedArray,
-  type DType,
-} from './dtype.js';
-import * as ops from './ops/index.js';
+import { dtypeFromCode, typedArrayFor, type AnyTypedArray, type DType } from './dtype.js';
 
 export type Shape = readonly number[];
 
@@ -105,7 +97,7 @@ export class Tensor implements Disposable {
   /** A copy of the elements as float32 (converting when needed). */
   toFloat32Array(): Float32Array {
     if (this.dtype === 'float32') return new Float32Array(this.handle.toBuffer());
-    const converted = ops.toDtype(this, 'float32');
+    const converted = this.float();
     try {
       return new Float32Array(converted.handle.toBuffer());
     } finally {
@@ -144,110 +136,6 @@ export class Tensor implements Disposable {
 
   toString(): string {
     return `Tensor(shape=[${this.shape.join(', ')}], dtype=${this.dtype}, device=${this.device}${this.requiresGrad ? ', requiresGrad' : ''})`;
-  }
-
-  // Fluent forms of the most used ops; the functions in ops/ are the full set.
-  add(other: Tensor | number, alpha = 1): Tensor {
-    return ops.add(this, other, alpha);
-  }
-  sub(other: Tensor | number, alpha = 1): Tensor {
-    return ops.sub(this, other, alpha);
-  }
-  mul(other: Tensor | number): Tensor {
-    return ops.mul(this, other);
-  }
-  div(other: Tensor | number): Tensor {
-    return ops.div(this, other);
-  }
-  pow(exponent: Tensor | number): Tensor {
-    return ops.pow(this, exponent);
-  }
-  neg(): Tensor {
-    return ops.neg(this);
-  }
-  exp(): Tensor {
-    return ops.exp(this);
-  }
-  log(): Tensor {
-    return ops.log(this);
-  }
-  sqrt(): Tensor {
-    return ops.sqrt(this);
-  }
-  abs(): Tensor {
-    return ops.abs(this);
-  }
-  sigmoid(): Tensor {
-    return ops.sigmoid(this);
-  }
-  relu(): Tensor {
-    return ops.relu(this);
-  }
-  matmul(other: Tensor): Tensor {
-    return ops.matmul(this, other);
-  }
-  sum(dim?: number | number[], keepdim = false): Tensor {
-    return ops.sum(this, dim, keepdim);
-  }
-  mean(dim?: number | number[], keepdim = false): Tensor {
-    return ops.mean(this, dim, keepdim);
-  }
-  reshape(shape: Shape): Tensor {
-    return ops.reshape(this, shape);
-  }
-  view(shape: Shape): Tensor {
-    return ops.view(this, shape);
-  }
-  permute(dims: Shape): Tensor {
-    return ops.permute(this, dims);
-  }
-  transpose(dim0: number, dim1: number): Tensor {
-    return ops.transpose(this, dim0, dim1);
-  }
-  flatten(startDim = 0, endDim = -1): Tensor {
-    return ops.flatten(this, startDim, endDim);
-  }
-  squeeze(dim?: number): Tensor {
-    return ops.squeeze(this, dim);
-  }
-  unsqueeze(dim: number): Tensor {
-    return ops.unsqueeze(this, dim);
-  }
-  to(target: DType | string): Tensor {
-    return target in DTYPE_CODE ? ops.toDtype(this, target as DType) : ops.toDevice(this, target);
-  }
-  float(): Tensor {
-    return ops.toDtype(this, 'float32');
-  }
-  clone(): Tensor {
-    return ops.clone(this);
-  }
-  contiguous(): Tensor {
-    return ops.contiguous(this);
-  }
-}
-
-/**
- * A tensor holding a copy of the given values. A typed array keeps its own dtype unless another is
- * given; half-precision dtypes take their raw 16-bit patterns in a Uint16Array, bool a Uint8Array.
- */
-export function tensor(data: ArrayBufferView | number[] | number, shape?: Shape, dtype?: DType): Tensor {
-  const values: ArrayBufferView =
-    typeof data === 'number' ? new Float32Array([data]) : Array.isArray(data) ? new Float32Array(data) : data;
-  const raw =
-    (values instanceof Uint16Array && (dtype === 'float16' || dtype === 'bfloat16')) ||
-    (values instanceof Uint8Array && dtype === 'bool');
-  const natural = raw ? (dtype as DType) : dtypeOfArray(values);
-  const count = values.byteLength / BYTES_PER_ELEMENT[natural];
-  const dims = shape ?? (typeof data === 'number' ? [] : [count]);
-  if (dims.reduce((a, b) => a * b, 1) !== count)
-    throw new Error(`tensor(): ${count} values do not fill shape [${dims.join(', ')}]`);
-  const made = new Tensor(native.fromBuffer(values, DTYPE_CODE[natural], [...dims]));
-  if (dtype === undefined || dtype === natural) return made;
-  try {
-    return ops.toDtype(made, dtype);
-  } finally {
-    made.dispose();
   }
 }
 

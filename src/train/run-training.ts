@@ -15,7 +15,6 @@ import type { TrainConfig } from './config.js';
 import { loaderSource } from './batch-source.js';
 import { trainModel, type TrainReporter, type TrainResult } from './trainer.js';
 import type { TrainableModel } from './trainable-model.js';
-import { writeTrainingPlots } from './plots.js';
 
 export interface RunTrainingOptions {
   config: TrainConfig;
@@ -27,10 +26,15 @@ export interface RunTrainingResult extends TrainResult {
   run: string;
   trainImages: number;
   validationImages: number;
-  /** Images the loader could not read (skipped, each named with its reason). */
+  /** Distinct images the loader could not read (skipped, each named once with its reason). */
   failures: ItemFailure[];
-  /** PNG plots of the curves written into RUN/plots (empty when they could not be drawn; the reporter says why). */
-  plots: string[];
+}
+
+/** One failure per image: a file that cannot be read fails again in every epoch and in validation. */
+export function distinctFailures(failures: readonly ItemFailure[]): ItemFailure[] {
+  const byImage = new Map<string, ItemFailure>();
+  for (const f of failures) if (!byImage.has(f.path)) byImage.set(f.path, f);
+  return [...byImage.values()];
 }
 
 function describeIndex(index: DatasetIndex): string[] {
@@ -137,20 +141,15 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunTrain
         pretrained: config.pretrained,
       },
     });
-    const failures = [...trainLoader.stats.failures, ...validationLoader.stats.failures];
+    const failures = distinctFailures([...trainLoader.stats.failures, ...validationLoader.stats.failures]);
     for (const f of failures.slice(0, 5)) say(`skipped ${formatFailure(f)}`);
     if (failures.length > 5) say(`... and ${failures.length - 5} more skipped images`);
-    const plots = await writeTrainingPlots(config.out, result.history, config.task).catch((err: Error) => {
-      say(`plots not written: ${err.message}`);
-      return [];
-    });
     return {
       ...result,
       run: config.out,
       trainImages: items.train.length,
       validationImages: items.validation.length,
       failures,
-      plots,
     };
   } finally {
     model?.dispose();

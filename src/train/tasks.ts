@@ -5,9 +5,9 @@ import type { Tensor } from '../torch/index.js';
 import type { Batch } from '../data/loader.js';
 import type { TrainConfig } from './config.js';
 import { bceWithLogitsLoss, makeLoss, type LossFn } from './losses/index.js';
-import { bestThreshold, summariseClassification } from './classification-metrics.js';
-import { scoreBatch } from './batch-segmentation-metrics.js';
-import { summariseSegmentation, type ImageSegmentationScore } from './segmentation-metrics.js';
+import { bestThreshold, summariseClassification } from '../metrics/classification.js';
+import { scoreBatch } from '../metrics/batch-segmentation.js';
+import { summariseSegmentation, type ImageSegmentationScore } from '../metrics/segmentation.js';
 import type { SegmentationLogits, TrainableModel } from './trainable-model.js';
 
 /** Metrics of one phase of an epoch; null where undefined (e.g. AUC without both classes). */

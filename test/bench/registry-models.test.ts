@@ -11,7 +11,7 @@ import path from 'node:path';
 import * as torch from '../../src/torch/index.js';
 import { createModel, MODELS, type ModelOptions } from '../../src/models/index.js';
 import { DEMO_MODELS } from '../../src/pipeline/demo-models.js';
-import { pythonJson } from '../python.js';
+import { pythonJson } from '../../bench/support/python.js';
 
 const CASES: { name: string; options: ModelOptions }[] = [
   { name: DEMO_MODELS.classifier, options: {} },

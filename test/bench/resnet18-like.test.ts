@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as torch from '../../src/torch/index.js';
 import { ResNet18Like } from '../../bench/resnet18-like.js';
-import { runPython } from '../python.js';
+import { runPython } from '../../bench/support/python.js';
 import { assertClose } from '../torch/helpers.js';
 
 test("the benchmark's ResNet-18 is torchvision's: its weights load by name and give the same outputs", () => {

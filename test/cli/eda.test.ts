@@ -36,14 +36,14 @@ test('pneumo eda --data --json: one JSON line, the report written, no progress n
   }
 });
 
-test('pneumo eda: usage errors and missing inputs give one line on stderr and exit 1', () => {
-  for (const args of [
-    ['eda'],
-    ['eda', '--labels', '/no/such/labels.csv', '--out', path.join(tmpdir(), 'unused')],
-    ['eda', '--data', SIIM_SAMPLE, '--concurrency', '0'],
-  ]) {
+test('pneumo eda: usage errors (exit 2) and missing inputs (exit 1) give one line on stderr', () => {
+  for (const [args, status] of [
+    [['eda'], 2],
+    [['eda', '--labels', '/no/such/labels.csv', '--out', path.join(tmpdir(), 'unused')], 1],
+    [['eda', '--data', SIIM_SAMPLE, '--concurrency', '0'], 2],
+  ] as const) {
     const run = pneumo(...args);
-    assert.equal(run.status, 1, args.join(' '));
+    assert.equal(run.status, status, args.join(' '));
     assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
     assert.match(run.stderr, /^pneumo: /);
   }

@@ -30,8 +30,8 @@ test('pneumo models: a table by default; an unknown name or a bad size exits 1 w
     /^model\s+task\s+encoder\s+params\s+GFLOPs@128\nclassifier-resnet18-w16\s+classification\s+resnet18-w16\s+0\.70M\s+\d+\.\d\d\n$/,
   );
   const unknown = pneumo('unet-resnet99');
-  assert.equal(unknown.status, 1);
+  assert.equal(unknown.status, 2);
   assert.match(unknown.stderr, /^pneumo: Wrong model name `unet-resnet99`, supported: \[unet-resnet18, .*\]\n$/);
   const size = pneumo('--size', '-3');
-  assert.equal(size.status, 1);
+  assert.equal(size.status, 2);
 });

@@ -57,7 +57,7 @@ test('pneumo score: --json, --all-truth, missing ids, malformed rows and unreada
     assert.equal(missing.status, 1);
     assert.equal(missing.stderr, `pneumo: ${path.join(dir, 'none.csv')}: cannot read the label file: no such file\n`);
     const usage = pneumo('--truth', SIIM_SAMPLE_CSV);
-    assert.equal(usage.status, 1);
+    assert.equal(usage.status, 2);
     assert.match(usage.stderr, /required option '--pred <csv>'/);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -79,7 +79,7 @@ test('a config file with a flag over it, and every artefact of the run folder', 
   assert.equal(readFileSync(path.join(run, 'metrics.csv'), 'utf8').trim().split('\n').length, 4);
 });
 
-test('bad settings and a missing run are one-line errors with exit code 1', () => {
+test('bad settings are one-line errors with exit code 1, misuse of the command line exits 2', () => {
   const config = path.join(folder, 'bad.yaml');
   writeFileSync(config, 'epoch: 3\n');
   const r = pneumo(['train', 'classifier', ...common, '--out', path.join(folder, 'x'), '--config', config]);
@@ -87,10 +87,10 @@ test('bad settings and a missing run are one-line errors with exit code 1', () =
   assert.match(r.stderr, /^pneumo: .*bad\.yaml: unknown setting epoch/);
   assert.equal(r.stderr.trim().split('\n').length, 1);
   const resume = pneumo(['train', 'segmenter', '--out', path.join(folder, 'nothing-here'), '--resume']);
-  assert.equal(resume.status, 1);
+  assert.equal(resume.status, 2);
   assert.match(resume.stderr, /nothing to resume/);
   const task = pneumo(['train', 'detector', ...common, '--out', path.join(folder, 'y')]);
-  assert.equal(task.status, 1);
+  assert.equal(task.status, 2);
   assert.match(task.stderr, /unknown task `detector`/);
 });
 

@@ -6,9 +6,10 @@ import path from 'node:path';
 import * as torch from '../../src/torch/index.js';
 import { makeBundle, readBundleManifest } from '../../src/pipeline/bundle.js';
 import { evaluateBundle } from '../../src/evaluate/evaluate-bundle.js';
+import { writeEvaluationReport } from '../../src/report/evaluation-report.js';
 import { parseHardExamples } from '../../src/evaluate/hard-examples.js';
 import { predictFiles } from '../../src/pipeline/predict-files.js';
-import { scoreLabelFiles } from '../../src/evaluate/siim-score.js';
+import { scoreLabelFiles } from '../../src/metrics/siim-score.js';
 import { indexDataset } from '../../src/data/dataset.js';
 import { stratifiedSplit } from '../../src/data/split.js';
 import { tinyModelFactory, writeTinyRun } from '../pipeline/tiny-models.js';
@@ -60,6 +61,8 @@ test('evaluate on the SIIM sample: every artefact is written and parses; the pip
   for (const g of r.galleries)
     for (const e of g.entries) assert.ok(existsSync(path.join(out, e.thumbnail)), e.thumbnail);
   assert.equal(r.galleries.length, 6);
+  assert.ok(!existsSync(r.files.report), 'evaluate returns results; the caller writes the report');
+  await writeEvaluationReport(r, out);
   const html = readFileSync(r.files.report, 'utf8');
   assert.match(html, /Operating point/);
   for (const plot of ['roc', 'precision-recall', 'threshold-sweep', 'confusion-matrix', 'probability-histogram']) {

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as torch from '../../src/torch/index.js';
-import { runPython } from '../python.js';
+import { runPython } from '../../bench/support/python.js';
 
 export function runGolden(mode: 'structure' | 'parity'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(path.join(tmpdir(), `pneumo-golden-${mode}-`));

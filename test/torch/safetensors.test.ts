@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as torch from '../../src/torch/index.js';
 import { nn, type Tensor } from '../../src/torch/index.js';
-import { pythonJson } from '../python.js';
+import { pythonJson } from '../../bench/support/python.js';
 
 const REFERENCE = 'test/torch/golden/safetensors_reference.py';
 

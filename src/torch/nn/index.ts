@@ -1,3 +1,4 @@
+import '../tensor-methods.js';
 export { Module, Layer, StateDictError, type LoadResult } from './module.js';
 export { Conv2d, ConvTranspose2d, type Conv2dOptions } from './conv.js';
 export { BatchNorm2d, GroupNorm, type BatchNormOptions } from './batchnorm.js';

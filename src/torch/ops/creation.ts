@@ -1,10 +1,10 @@
 // Tensors made from sizes and values, and seeded random tensors.
 import { op } from '../dispatch.js';
 import { native } from '../native.js';
-import type { Tensor } from '../tensor.js';
-import { DTYPE_CODE, type DType } from '../dtype.js';
+import { Tensor, type Shape } from '../tensor.js';
+import { toDtype } from './shape.js';
+import { BYTES_PER_ELEMENT, DTYPE_CODE, dtypeOfArray, type DType } from '../dtype.js';
 
-type Shape = readonly number[];
 export interface CreateOptions {
   dtype?: DType;
   device?: string;
@@ -62,4 +62,28 @@ export const fullLike = (a: Tensor, value: number, o?: CreateOptions): Tensor =>
 /** Seeds libtorch's global generator (initialisation, dropout, rand/randn). */
 export function manualSeed(seed: number): void {
   native.manualSeed(seed);
+}
+
+/**
+ * A tensor holding a copy of the given values. A typed array keeps its own dtype unless another is
+ * given; half-precision dtypes take their raw 16-bit patterns in a Uint16Array, bool a Uint8Array.
+ */
+export function tensor(data: ArrayBufferView | number[] | number, shape?: Shape, dtype?: DType): Tensor {
+  const values: ArrayBufferView =
+    typeof data === 'number' ? new Float32Array([data]) : Array.isArray(data) ? new Float32Array(data) : data;
+  const raw =
+    (values instanceof Uint16Array && (dtype === 'float16' || dtype === 'bfloat16')) ||
+    (values instanceof Uint8Array && dtype === 'bool');
+  const natural = raw ? (dtype as DType) : dtypeOfArray(values);
+  const count = values.byteLength / BYTES_PER_ELEMENT[natural];
+  const dims = shape ?? (typeof data === 'number' ? [] : [count]);
+  if (dims.reduce((a, b) => a * b, 1) !== count)
+    throw new Error(`tensor(): ${count} values do not fill shape [${dims.join(', ')}]`);
+  const made = new Tensor(native.fromBuffer(values, DTYPE_CODE[natural], [...dims]));
+  if (dtype === undefined || dtype === natural) return made;
+  try {
+    return toDtype(made, dtype);
+  } finally {
+    made.dispose();
+  }
 }

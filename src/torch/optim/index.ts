@@ -1,3 +1,4 @@
+import '../tensor-methods.js';
 export {
   Optimizer,
   OptimizerStateError,

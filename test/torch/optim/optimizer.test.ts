@@ -6,7 +6,7 @@ import path from 'node:path';
 import * as torch from '../../../src/torch/index.js';
 import { optim, type Tensor } from '../../../src/torch/index.js';
 import { assertClose } from '../helpers.js';
-import { pythonJson } from '../../python.js';
+import { pythonJson } from '../../../bench/support/python.js';
 
 interface Problem {
   w: number[][];

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as torch from '../../../src/torch/index.js';
 import { optim } from '../../../src/torch/index.js';
 import { assertClose } from '../helpers.js';
-import { pythonJson } from '../../python.js';
+import { pythonJson } from '../../../bench/support/python.js';
 
 type Case =
   | {

@@ -1,0 +1,20 @@
+// The entry point `pneumo bench NAME` starts in a process of its own (src/ never imports bench/):
+// runs bench/NAME.ts and prints its one JSON line, also into --out FILE when given.
+import { writeFileSync } from 'node:fs';
+
+const [name, ...rest] = process.argv.slice(2);
+const quick = rest.includes('--quick');
+const outAt = rest.indexOf('--out');
+const out = outAt >= 0 ? rest[outAt + 1] : undefined;
+
+try {
+  const mod = (await import(`./${name}.js`)) as { run(o: { quick: boolean }): Promise<object> };
+  const line = JSON.stringify(await mod.run({ quick }));
+  process.stdout.write(line + '\n');
+  if (out) writeFileSync(out, line + '\n');
+} catch (err) {
+  process.stderr.write(
+    `pneumo bench ${name}: ${(err instanceof Error ? err.message : String(err)).replace(/^pneumo: /, '')}\n`,
+  );
+  process.exitCode = 1;
+}

@@ -1,0 +1,49 @@
+// What `pneumo demo` runs at each size: plain data, so the report can show it and tests can shrink it.
+// `small` is the default and must finish in under 15 minutes on 2 cores; `tiny` exists for the
+// end-to-end test and smoke runs and makes no claim about its numbers.
+import type { DemoPlan, DemoSize } from '../report/demo-summary.js';
+
+export type { DemoPlan, DemoSize };
+
+const TARGETS = { rocAuc: 0.95, dicePositive: 0.7, siimMarginOverEmpty: 0.05 };
+
+export const DEMO_PLANS: Record<DemoSize, DemoPlan> = {
+  tiny: {
+    size: 'tiny',
+    images: 24,
+    testImages: 10,
+    imageSide: 256,
+    inputSize: 64,
+    segmenter: { model: 'unet-resnet18-w16', epochs: 2, batch: 4, lr: 2e-3 },
+    classifier: { model: 'classifier-resnet18-w16', epochs: 2, batch: 8, lr: 5e-4 },
+    predictImages: 3,
+    targets: null,
+  },
+  small: {
+    size: 'small',
+    images: 400,
+    testImages: 200,
+    imageSide: 1024,
+    inputSize: 256,
+    segmenter: { model: 'unet-resnet18-w16', epochs: 25, batch: 8, lr: 2e-3 },
+    classifier: { model: 'classifier-resnet18-w16', epochs: 8, batch: 16, lr: 5e-4 },
+    predictImages: 12,
+    targets: TARGETS,
+  },
+  full: {
+    size: 'full',
+    images: 2000,
+    testImages: 500,
+    imageSide: 1024,
+    inputSize: 384,
+    segmenter: { model: 'unet-resnet34', epochs: 30, batch: 8, lr: 1e-3 },
+    classifier: { model: 'classifier-resnet34', epochs: 12, batch: 16, lr: 3e-4 },
+    predictImages: 24,
+    targets: TARGETS,
+  },
+};
+
+export function demoPlan(size: string): DemoPlan {
+  if (!(size in DEMO_PLANS)) throw new Error(`Expected --size small, full or tiny but received ${size}`);
+  return DEMO_PLANS[size as DemoSize];
+}

@@ -1,0 +1,61 @@
+// What the demo's report shows: the plan a run followed and the figures it measured. The demo
+// (src/demo/) fills these in; the report only writes them.
+import type { BundleThresholds } from '../pipeline/bundle-manifest.js';
+
+export type DemoSize = 'tiny' | 'small' | 'full';
+
+export interface DemoPlan {
+  size: DemoSize;
+  /** Images of the training set (split into training and validation parts). */
+  images: number;
+  /** Images of the independent test set (another seed), on which the headline numbers are measured. */
+  testImages: number;
+  /** Side of the synthetic DICOMs (SIIM: 1024). */
+  imageSide: number;
+  /** Input side of both models. */
+  inputSize: number;
+  segmenter: { model: string; epochs: number; batch: number; lr: number };
+  classifier: { model: string; epochs: number; batch: number; lr: number };
+  /** Test-set images whose overlays are written by the two-stage prediction. */
+  predictImages: number;
+  /** Targets of issue 7 that the report checks the run against (null: no target at this size). */
+  targets: { rocAuc: number; dicePositive: number; siimMarginOverEmpty: number } | null;
+}
+
+/** The figures the report leads with, all measured on the independent test set at the bundle's thresholds. */
+export interface DemoHeadline {
+  rocAuc: number | null;
+  prAuc: number | null;
+  threshold: number;
+  thresholdObjective: string;
+  recall: number | null;
+  specificity: number | null;
+  precision: number | null;
+  dicePositive: number | null;
+  siimScore: number | null;
+  /** The SIIM score of predicting every image empty: the share of negatives. */
+  allEmptyScore: number;
+}
+
+export interface TargetCheck {
+  name: string;
+  target: string;
+  value: string;
+  met: boolean;
+}
+
+export interface DemoResult {
+  out: string;
+  plan: DemoPlan;
+  seed: number;
+  headline: DemoHeadline;
+  validation: { rocAuc: number | null; dicePositive: number | null; siimScore: number | null; operatingPoint: string };
+  thresholds: BundleThresholds;
+  targets: TargetCheck[];
+  /** Wall-clock seconds per stage, and prediction speed. */
+  seconds: Record<string, number>;
+  prediction: { imagesPerSecond: number; secondsPerImage: number };
+  siimSample: { images: number; score: number | null; predictedPositive: number } | null;
+  files: Record<string, string>;
+  failures: string[];
+}
