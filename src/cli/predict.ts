@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { integer } from './option-parsers.js';
-import { runAction } from './run-action.js';
+import { runAction, UsageError } from './run-action.js';
 
 interface PredictOptions {
   bundle: string;
@@ -49,10 +49,7 @@ export function predictCommand(): Command {
         const { predictFiles } = await import('../pipeline/predict-files.js');
         const { progressCallback } = await import('./progress.js');
         const progress = progressCallback('predict', { unit: 'images' });
-        if (opts.emptySeg && !opts.dicomOut) {
-          process.stderr.write('pneumo: --empty-seg needs --dicom-out DIR\n');
-          return 2;
-        }
+        if (opts.emptySeg && !opts.dicomOut) throw new UsageError('--empty-seg needs --dicom-out DIR');
         let derivedOutputs;
         if (opts.dicomOut) {
           const { readBundleManifest } = await import('../pipeline/bundle.js');

@@ -1,7 +1,7 @@
 // The independent readers the interop tests hold pneumo's DICOM objects to: dicom3tools' dciodvfy
 // (IOD and VR conformance), DCMTK's dcmdump and dsr2xml, and pydicom (test/interop/dicom_objects_check.py).
 import { spawnSync } from 'node:child_process';
-import { pythonJson } from '../python.js';
+import { pythonJson } from '../../bench/support/python.js';
 
 function run(tool: string, args: string[]): { status: number | null; out: string } {
   const result = spawnSync(tool, args, { encoding: 'utf8', maxBuffer: 64 << 20 });
