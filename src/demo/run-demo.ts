@@ -23,6 +23,7 @@ import { sweepRow } from '../evaluate/threshold-sweep.js';
 import { predictFiles, type PredictFilesSummary } from '../pipeline/predict-files.js';
 import { scoreLabelFiles, type SiimScoreResult } from '../metrics/siim-score.js';
 import { fixturesDir } from '../project-paths.js';
+import { demoDataSeeds } from './demo-plan.js';
 import type { DemoHeadline, DemoPlan, DemoResult, TargetCheck } from '../report/demo-summary.js';
 
 /** How the demo shows its progress; the CLI gives bars and lines, tests give nothing. */
@@ -135,8 +136,8 @@ export async function runDemo(options: DemoOptions, reporter: DemoReporter = SIL
   );
   await timed(seconds, 'synthesis', async () => {
     for (const [folder, n, s, label] of [
-      ['data', plan.images, seed, 'synth train'],
-      ['test-data', plan.testImages, seed + 1000, 'synth test'],
+      ['data', plan.images, demoDataSeeds(seed).train, 'synth train'],
+      ['test-data', plan.testImages, demoDataSeeds(seed).test, 'synth test'],
     ] as const) {
       const bar = reporter.progress(label, n, Date.now());
       const summary = await writeSynthDataset(dir(folder), {
