@@ -101,6 +101,15 @@ export function predictCommand(): Command {
         const { predictFiles } = await import('../pipeline/predict-files.js');
         const { progressCallback } = await import('./progress.js');
         const progress = progressCallback('predict', { unit: 'images' });
+        const run = {
+          bundle: opts.bundle,
+          out: opts.out,
+          tta: Boolean(opts.tta),
+          batchSize: opts.batch,
+          threads: opts.threads,
+          onProgress: progress.onProgress,
+        };
+        const emptySegmentation = opts.emptySeg ? ('empty-frame' as const) : ('skip' as const);
         if (fromDicomweb) {
           const { predictDicomweb } = await import('../interop/predict-dicomweb.js');
           const summary = await predictDicomweb({
@@ -109,13 +118,8 @@ export function predictCommand(): Command {
             query: opts.qido.length > 0 ? qidoQuery(opts.qido) : undefined,
             push: Boolean(opts.push),
             dicomOut: opts.dicomOut,
-            emptySegmentation: opts.emptySeg ? 'empty-frame' : 'skip',
-            bundle: opts.bundle,
-            out: opts.out,
-            tta: Boolean(opts.tta),
-            batchSize: opts.batch,
-            threads: opts.threads,
-            onProgress: progress.onProgress,
+            emptySegmentation,
+            ...run,
             onRetry: (attempt, delayMs, error) =>
               process.stderr.write(`pneumo: push try ${attempt} failed (${error.message}); again in ${delayMs} ms\n`),
           });
@@ -136,18 +140,13 @@ export function predictCommand(): Command {
           derivedOutputs = dicomOutputWriter({
             dir: opts.dicomOut,
             manifest: await readBundleManifest(opts.bundle),
-            emptySegmentation: opts.emptySeg ? 'empty-frame' : 'skip',
+            emptySegmentation,
           });
         }
         const summary = await predictFiles({
           inputs,
           listFiles: opts.list,
-          bundle: opts.bundle,
-          out: opts.out,
-          tta: Boolean(opts.tta),
-          batchSize: opts.batch,
-          threads: opts.threads,
-          onProgress: progress.onProgress,
+          ...run,
           derivedOutputs,
         });
         progress.stop();
