@@ -15,7 +15,7 @@ import { syntheticDicom } from '../data/dicom/synthetic.js';
 import { SIIM_SAMPLE, SIIM_SAMPLE_ID_PREFIX } from '../fixture-path.js';
 import { runPneumo } from '../cli/run-pneumo.js';
 import { maskRuns, pydicomView } from './dicom-tools.js';
-import { Orthanc } from './orthanc.js';
+import { freePort, Orthanc } from './orthanc.js';
 import { registryBundle } from './registry-bundle.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'pneumo-dicomweb-'));
@@ -136,6 +136,19 @@ test('pneumo predict --dicomweb --study --push: SEG, SC and SR land in the right
   const again = runPneumo([...args, '--qido', 'PatientID=*', '--out', path.join(root, 'again')]);
   assert.equal(again.status, 0, again.stderr);
   assert.equal((JSON.parse(again.stdout) as { retrieved: number }).retrieved, 2);
+
+  const closed = new URL(orthanc.dicomweb);
+  closed.port = String(await freePort()); // nothing listens there
+  const unreachable = runPneumo(
+    [...args, '--study', studies[0], '--out', path.join(root, 'x')].map((a) =>
+      a === orthanc.dicomweb ? closed.href : a,
+    ),
+  );
+  assert.equal(unreachable.status, 1);
+  assert.match(
+    unreachable.stderr,
+    /^pneumo: QIDO-RS instance search in study [\d.]+: http:\/\/127\.0\.0\.1:\d+\/dicom-web\/studies\/[\d.]+\/instances\?includefield=00080070 did not answer \(ECONNREFUSED\)\n$/,
+  );
 
   const usage = runPneumo(['predict', '--dicomweb', orthanc.dicomweb, '--bundle', bundle, '--out', out]);
   assert.equal(usage.status, 2);

@@ -102,10 +102,16 @@ test('odd sources (12-bit, MONOCHROME1, no pixel spacing, no patient module, bad
     PixelSpacing: [0.5, 0.25],
   });
   writeOdd(inputs, 'no-study-uid', { StudyInstanceUID: undefined });
+  writeOdd(inputs, 'dx-frame-of-reference', {
+    SOPClassUID: '1.2.840.10008.5.1.4.1.1.1.1',
+    Modality: 'DX',
+    FrameOfReferenceUID: '1.2.826.0.1.3680043.8.498.12',
+    ImagerPixelSpacing: [0.2, 0.2],
+  });
   await writeGrayPng(squareImage(41, 37, { x: 8, y: 6, side: 14 }), path.join(inputs, 'plain.png'));
 
   const { summary, records, dicomOut } = await run(await bundle('positive', 0), inputs, 'odd', 'skip');
-  assert.equal(summary.predicted, 4);
+  assert.equal(summary.predicted, 5);
   const reasons = new Map(summary.failures.map((f) => [path.basename(f.file), f.reason]));
   assert.deepEqual([...reasons.keys()].sort(), ['no-study-uid.dcm', 'plain.png']);
   assert.equal(
@@ -115,9 +121,9 @@ test('odd sources (12-bit, MONOCHROME1, no pixel spacing, no patient module, bad
   assert.match(reasons.get('plain.png')!, /^plain\.png: not a DICOM file, so no DICOM objects were written/);
   for (const reason of reasons.values()) assert.doesNotMatch(reason, /\n/);
   const written = readdirSync(dicomOut).sort();
-  assert.equal(written.length, 6, `only the two good sources have objects: ${written.join(', ')}`);
+  assert.equal(written.length, 9, `only the three good sources have objects: ${written.join(', ')}`);
 
-  for (const name of ['twelve-bit-mono1-no-spacing', 'bad-values']) {
+  for (const name of ['twelve-bit-mono1-no-spacing', 'bad-values', 'dx-frame-of-reference']) {
     const record = records.find((r) => r.file.endsWith(`${name}.dcm`))!;
     assert.equal(record.decision, true, `${name} is positive`);
     const files = (record.derived as { dicom: DicomOutputFiles }).dicom;
@@ -141,6 +147,13 @@ test('odd sources (12-bit, MONOCHROME1, no pixel spacing, no patient module, bad
       assert.match(dump, /\(0008,0020\) DA \(no value available\)/, 'a malformed study date is left empty');
       assert.match(dump, /\(0010,0040\) CS \(no value available\)/);
       assert.match(dump, /\(0010,0010\) PN \[Doe\^Jane\]/);
+    } else if (name === 'dx-frame-of-reference') {
+      assert.deepEqual(seg.seg!.pixelSpacing, [0.2, 0.2], 'Imager Pixel Spacing when there is no Pixel Spacing');
+      assert.match(
+        dcmdump(paths[0]),
+        /\(0020,0052\) UI \[1\.2\.826\.0\.1\.3680043\.8\.498\.12\]/,
+        'the frame of reference is kept',
+      );
     } else {
       assert.equal(seg.seg!.pixelSpacing, null, 'no spacing: no Pixel Measures');
       assert.deepEqual(area, [pixels, '{pixels}'], 'no spacing: the area is in pixels');

@@ -13,7 +13,7 @@ export const ORTHANC_BIN = process.env.PNEUMO_ORTHANC ?? '/usr/sbin/Orthanc';
 export const DICOMWEB_PLUGIN =
   process.env.PNEUMO_ORTHANC_DICOMWEB ?? '/usr/share/orthanc/plugins/libOrthancDicomWeb.so';
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
