@@ -15,7 +15,7 @@ import { dicomOutputWriter } from './dicom-outputs.js';
 import { DicomwebClient, type QidoQuery } from './dicomweb/client.js';
 import { jsonString, TAGS } from './dicomweb/dicom-json.js';
 import { FolderDeadLetters } from './dicomweb/folder-dead-letters.js';
-import { forwardBatch, type OutgoingBatch, type RetryPolicy } from './dicomweb/forward.js';
+import { batchesByStudy, forwardBatch, type RetryPolicy } from './dicomweb/forward.js';
 import type { EmptySegmentation, ResultObject } from './result-objects.js';
 import { SEGMENTATION_STORAGE } from './segmentation.js';
 
@@ -102,17 +102,8 @@ export async function predictDicomweb(o: PredictDicomwebOptions): Promise<Predic
   let pushed = 0;
   let deadLetters: string | null = null;
   if (o.push && objects.length > 0) {
-    const byStudy = new Map<string, OutgoingBatch>();
-    for (const object of objects) {
-      const batch = byStudy.get(object.studyInstanceUid) ?? {
-        studyInstanceUid: object.studyInstanceUid,
-        instances: [],
-      };
-      batch.instances.push({ sopInstanceUid: object.sopInstanceUid, bytes: object.bytes });
-      byStudy.set(object.studyInstanceUid, batch);
-    }
     const sink = new FolderDeadLetters(path.join(out, 'dead-letters'));
-    for (const batch of byStudy.values()) {
+    for (const batch of batchesByStudy(objects)) {
       const outcome = await forwardBatch(batch, {
         store: (instances, study) => client.store(instances, study),
         retry: o.retry,

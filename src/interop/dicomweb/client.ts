@@ -71,7 +71,7 @@ export class DicomwebClient {
       const why = cause?.code ?? cause?.message ?? (err as Error).message;
       throw new DicomwebError(`${init.what}: ${url} did not answer (${why})`, null, true);
     }
-    if (!response.ok && response.status !== 202) {
+    if (!response.ok) {
       const text = (await response.text().catch(() => '')).replace(/\s+/g, ' ').slice(0, 200);
       throw new DicomwebError(
         `${init.what}: ${url} answered ${response.status} ${response.statusText}${text ? ` (${text})` : ''}`,

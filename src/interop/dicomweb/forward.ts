@@ -64,6 +64,19 @@ export type ForwardOutcome =
   | { delivered: true; attempts: number; stored: string[] }
   | { delivered: false; attempts: number; reason: string; deadLetter: DeadLetter | null };
 
+/** Objects grouped into one batch per study (STOW-RS stores into one study per request). */
+export function batchesByStudy(
+  objects: readonly { studyInstanceUid: string; sopInstanceUid: string; bytes: Uint8Array }[],
+): OutgoingBatch[] {
+  const batches = new Map<string, OutgoingBatch>();
+  for (const { studyInstanceUid, sopInstanceUid, bytes } of objects) {
+    const batch = batches.get(studyInstanceUid) ?? { studyInstanceUid, instances: [] };
+    batch.instances.push({ sopInstanceUid, bytes });
+    batches.set(studyInstanceUid, batch);
+  }
+  return [...batches.values()];
+}
+
 /** The wait before try `attempt + 1` (attempt counts from 1). */
 export function backoffDelay(policy: RetryPolicy, attempt: number): number {
   return Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.factor ** (attempt - 1));
