@@ -36,7 +36,12 @@ export function buildSegmentation(o: SegmentationOptions): Dataset {
     );
   const dimensionOrganizationUid = newUid();
   const shared: Dataset = {};
-  if (source.pixelSpacing) shared.PixelMeasuresSequence = [{ PixelSpacing: source.pixelSpacing, SliceThickness: 1 }];
+  // With a frame of reference the Pixel Measures macro also requires Slice Thickness; a projection
+  // radiograph has no slice, so a nominal 1 mm is written then, and nothing without one.
+  if (source.pixelSpacing)
+    shared.PixelMeasuresSequence = [
+      { PixelSpacing: source.pixelSpacing, ...(source.frameOfReferenceUid ? { SliceThickness: 1 } : {}) },
+    ];
   const segment = {
     SegmentNumber: 1,
     SegmentLabel: SEGMENT_LABEL,
