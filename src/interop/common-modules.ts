@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import type { BundleManifest } from '../pipeline/bundle-manifest.js';
 import { UTF8, type Dataset } from './dcmjs.js';
 import type { SourceImage } from './source-image.js';
-import { newUid } from './uid.js';
+import { nameUid, newUid } from './uid.js';
 
 /** What the segment, the SR and the equipment modules name as the producer of a result. */
 export interface Algorithm {
@@ -21,6 +21,11 @@ export function algorithmOfBundle(manifest: BundleManifest): Algorithm {
     name: lo(`pneumo ${manifest.classifier.architecture} + ${manifest.segmenter.architecture}`),
     version: lo(`${manifest.versions.pneumo} bundle ${manifest.createdAt}`),
   };
+}
+
+/** The Device Observer UID of the SRs this machine writes: the same on every run, different per host. */
+export function deviceObserverUid(): string {
+  return nameUid(`pneumo device ${hostname()}`);
 }
 
 /** Series and instance of one new object. */

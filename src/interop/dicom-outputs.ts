@@ -5,10 +5,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BundleManifest } from '../pipeline/bundle-manifest.js';
 import { safeFileStem, type PredictedImage } from '../pipeline/predict-files.js';
-import { algorithmOfBundle } from './common-modules.js';
+import { algorithmOfBundle, deviceObserverUid } from './common-modules.js';
 import { buildResultObjects, type EmptySegmentation, type ResultKind, type ResultObject } from './result-objects.js';
 import { readSourceImage } from './source-image.js';
-import { newUid } from './uid.js';
 
 export interface DicomOutputOptions {
   dir: string;
@@ -25,7 +24,7 @@ export function dicomOutputWriter(
   o: DicomOutputOptions,
 ): (item: PredictedImage) => Promise<{ dicom: DicomOutputFiles }> {
   const algorithm = algorithmOfBundle(o.manifest);
-  const observerUid = newUid();
+  const observerUid = deviceObserverUid();
   const dir = path.resolve(o.dir);
   return async (item) => {
     if (!item.isDicom)

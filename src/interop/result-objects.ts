@@ -40,7 +40,7 @@ export interface ResultObjectsOptions {
   /** The overlay's title banner, as predict draws it. */
   banner: Banner;
   algorithm: Algorithm;
-  /** Device Observer UID of the SR: one per pneumo process or service. */
+  /** Device Observer UID of the SR (deviceObserverUid()). */
   observerUid: string;
   /** What a negative gets: no SEG (default) or a SEG with an empty frame. */
   emptySegmentation?: EmptySegmentation;
