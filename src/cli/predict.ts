@@ -88,7 +88,7 @@ export function predictCommand(): Command {
         const fromDicomweb = opts.dicomweb !== undefined;
         if (fromDicomweb && (inputs.length > 0 || opts.list.length > 0))
           throw new UsageError('give input files (or --list) or --dicomweb URL, not both');
-        if (!fromDicomweb && inputs.length === 0)
+        if (!fromDicomweb && inputs.length === 0 && opts.list.length === 0)
           throw new UsageError('give input files, folders or @lists, or --dicomweb URL');
         for (const [flag, given] of [
           ['--study', opts.study.length > 0],
