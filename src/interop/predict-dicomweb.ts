@@ -130,6 +130,7 @@ export async function predictDicomweb(o: PredictDicomwebOptions): Promise<Predic
     submissionFile: '',
     seconds: 0,
     imagesPerSecond: 0,
+    threads: 0, // nothing was predicted
   };
   return {
     ...base,
