@@ -35,6 +35,7 @@ registerBenchmark(
   'serve',
   'pneumo serve under autocannon: uploads/s and upload-to-result p50/p99 at 1 and 4 clients, overload (2xx or 503, memory, event-loop delay)',
 );
+registerBenchmark('interop', 'writing DICOM SEG + Secondary Capture + SR per image vs pydicom writing the same');
 
 export function benchCommand(): Command {
   return new Command('bench')
