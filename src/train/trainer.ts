@@ -30,7 +30,7 @@ import {
 import { TensorBoardWriter } from './logs/tensorboard.js';
 import { writeJsonAtomic } from '../atomic-file.js';
 import { engineInfo } from '../torch/engine-info.js';
-import { DataParallel, type ProcessGroup } from '../torch/distributed/index.js';
+import { DataParallel, convertSyncBatchNorm, type ProcessGroup } from '../torch/distributed/index.js';
 
 export class NonFiniteLossError extends Error {
   override name = 'NonFiniteLossError';
@@ -221,10 +221,12 @@ class Trainer {
       model.freezeEncoder(!this.unfrozenAt(this.startEpoch));
     }
     // Rank 0's weights and buffers everywhere, whatever each rank initialised or restored.
-    if (this.o.distributed)
+    if (this.o.distributed) {
+      if (config.syncBatchNorm) convertSyncBatchNorm(model, this.o.distributed.group);
       this.dataParallel = new DataParallel(this.o.distributed.group, model, {
         bucketMiB: this.o.distributed.bucketMiB,
       });
+    }
   }
 
   private restore(state: TrainingState): void {

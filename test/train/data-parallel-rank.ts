@@ -1,7 +1,8 @@
 // One process of the data-parallel equivalence test: with WORLD_SIZE=2 one of two ranks, each taking
 // batches of B from its share of every epoch's order; with WORLD_SIZE=1 the single process taking
-// batches of 2B from the whole order. Prints the final weights as one JSON line.
-// `node data-parallel-rank.js OUT_DIR` with RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT set.
+// batches of 2B from the whole order. Prints the final weights (and buffers) as one JSON line.
+// `node data-parallel-rank.js OUT_DIR [bn]` with RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT set; with
+// `bn` the model has batch norm and the ranks train with sync batch norm.
 import path from 'node:path';
 import * as torch from '../../src/torch/index.js';
 import { nn, type Tensor } from '../../src/torch/index.js';
@@ -16,6 +17,7 @@ export const PER_RANK_BATCH = 4;
 const SIZE = 32;
 const rank = Number(process.env.RANK ?? 0);
 const worldSize = Number(process.env.WORLD_SIZE ?? 1);
+const withBatchNorm = process.argv[3] === 'bn';
 torch.setNumThreads(1);
 
 /** No batch norm and no dropout: the gradient of a batch mean is the mean of the shards' gradients. */
@@ -36,6 +38,30 @@ class PlainNet extends nn.Module {
     return torch.scope(() => this.body.forward(x).reshape([x.shape[0]]));
   }
 }
+
+/** With batch norm: equal to the 2B process only when its statistics are taken over both ranks. */
+class BatchNormNet extends nn.Module {
+  readonly body = this.registerModule(
+    'body',
+    new nn.Sequential(
+      new nn.Conv2d(1, 4, 3, { stride: 2, padding: 1, bias: false }),
+      new nn.BatchNorm2d(4),
+      new nn.ReLU(),
+      new nn.Conv2d(4, 8, 3, { stride: 2, padding: 1, bias: false }),
+      new nn.BatchNorm2d(8),
+      new nn.ReLU(),
+      new nn.AdaptiveAvgPool2d(1),
+      new nn.Flatten(),
+      new nn.Linear(8, 1),
+    ),
+  );
+  forward(x: Tensor): Tensor {
+    return torch.scope(() => this.body.forward(x).reshape([x.shape[0]]));
+  }
+}
+
+const values = (entries: Iterable<[string, Tensor]>) =>
+  Object.fromEntries([...entries].map(([name, t]) => [name, [...t.toFloat32Array()]]));
 
 async function main(): Promise<void> {
   const items = tinyImages(24, SIZE, 7);
@@ -62,8 +88,8 @@ async function main(): Promise<void> {
       : null;
   // A different start on every rank: the start-up broadcast must make them rank 0's.
   torch.manualSeed(1 + rank);
-  const model = new PlainNet();
-  const initial = Object.fromEntries([...model.namedParameters()].map(([name, p]) => [name, [...p.toFloat32Array()]]));
+  const model = withBatchNorm ? new BatchNormNet() : new PlainNet();
+  const initial = values(model.namedParameters());
   const config = resolveTrainConfig(
     'classifier',
     {},
@@ -80,6 +106,7 @@ async function main(): Promise<void> {
       weightDecay: 0,
       schedule: 'none',
       clipGradNorm: null,
+      syncBatchNorm: withBatchNorm,
     },
   );
   const result = await trainModel({
@@ -90,12 +117,14 @@ async function main(): Promise<void> {
     // A tiny bucket cap: several buckets, each all-reduced as soon as its gradients are ready.
     ...(group ? { distributed: { group, bucketMiB: 0.0005 } } : {}),
   });
-  const weights = Object.fromEntries([...model.namedParameters()].map(([name, p]) => [name, [...p.toFloat32Array()]]));
+  const weights = values(model.namedParameters());
+  const buffers = values(model.namedBuffers());
   process.stdout.write(
     JSON.stringify({
       rank,
       initial,
       weights,
+      buffers,
       trainLoss: result.history.map((h) => h.train.loss),
       steps: batches(0).length,
     }) + '\n',

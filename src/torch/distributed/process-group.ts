@@ -104,6 +104,14 @@ export class ProcessGroup {
     if (op === 'avg') for (const t of list) div_(t, this.worldSize);
   }
 
+  /**
+   * The sum of `t` over the ranks as a new tensor, differentiable: its backward all-reduces the
+   * gradient (torch.distributed.nn.functional.all_reduce). Sync batch norm's statistics use it.
+   */
+  allReduceWithGrad(t: Tensor): Tensor {
+    return new Tensor(this.guard('all-reduce', (g) => g.allReduceWithGrad(t.handle)));
+  }
+
   /** Plain numbers reduced across the ranks (loss sums, counts), in float64. */
   allReduceNumbers(values: readonly number[], op: ReduceOp = 'sum'): number[] {
     const t = tensor(Float64Array.from(values), [values.length]);
