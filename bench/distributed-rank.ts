@@ -56,7 +56,8 @@ function trainSteps(job: DistributedJob, group: ProcessGroup | null): number[] {
 function allReduceTimes(job: DistributedJob, group: ProcessGroup): Record<string, number[]> {
   const out: Record<string, number[]> = {};
   for (const mib of job.sizesMiB) {
-    const buffer = torch.ones([(mib * 1024 * 1024) / 4]).keep();
+    // Zeros stay zeros however often they are summed (ones would overflow to inf over many repeats).
+    const buffer = torch.zeros([(mib * 1024 * 1024) / 4]).keep();
     const times: number[] = [];
     const repeats = repeatsFor(job, mib);
     for (let k = 0; k < job.warmup + repeats; k++) {
@@ -71,9 +72,12 @@ function allReduceTimes(job: DistributedJob, group: ProcessGroup): Record<string
   return out;
 }
 
-/** More repetitions of the small buffers, whose times are short and noisy: about 40 MiB per size. */
+/**
+ * More repetitions of the small buffers, whose times are short and noisy: about 160 MiB per size, so
+ * the 4 MiB median rests on 40 all-reduces (10 gave figures that moved by 3x between runs).
+ */
 function repeatsFor(job: DistributedJob, mib: number): number {
-  return Math.max(job.repeats, Math.round(40 / mib));
+  return Math.max(job.repeats, Math.round(160 / mib));
 }
 
 async function main(): Promise<void> {

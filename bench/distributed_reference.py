@@ -44,10 +44,10 @@ def train_steps(job, distributed):
 def all_reduce_times(job):
     out = {}
     for mib in job['sizesMiB']:
-        buffer = torch.ones(mib * 1024 * 1024 // 4)
+        buffer = torch.zeros(mib * 1024 * 1024 // 4)
         times = []
-        # As repeatsFor in bench/distributed-rank.ts: about 40 MiB per size.
-        repeats = max(job['repeats'], round(40 / mib))
+        # As repeatsFor in bench/distributed-rank.ts: about 160 MiB per size.
+        repeats = max(job['repeats'], round(160 / mib))
         for k in range(job['warmup'] + repeats):
             dist.barrier()
             start = time.perf_counter()

@@ -1,7 +1,8 @@
 // Data-parallel training is the same training: two ranks (processes over loopback, c10d Gloo) with
 // batch B each end, after two epochs of SGD with momentum, with the weights of one process with batch 2B
 // on the same epoch order; both ranks hold the same weights (rank 1 started from other ones); only
-// rank 0 writes a run folder. With batch norm and sync batch norm, the batch-norm statistics agree too.
+// rank 0 writes a run folder; validation, sharded across the ranks (5 and 4 images), gives the metrics
+// of the 1-process run on every rank. With batch norm and sync batch norm, the statistics agree too.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -54,6 +55,22 @@ test('2 ranks x batch B train to the weights of 1 process x batch 2B', async () 
   (rank0.trainLoss as number[]).forEach((loss, e) =>
     assert.ok(Math.abs(loss - (one.trainLoss as number[])[e]) < 1e-6, 'the epoch loss is over both shares'),
   );
+  // Validation is sharded (5 and 4 of 9 images) and gathered: the metrics of the whole set, on every rank.
+  type Metrics = Record<string, number | null>[];
+  const validation = one.validation as Metrics;
+  assert.equal(validation.length, 2);
+  assert.ok(validation.every((v) => typeof v.auc === 'number' && typeof v.accuracy === 'number'));
+  for (const report of [rank0, rank1]) {
+    (report.validation as Metrics).forEach((metrics, e) => {
+      for (const [name, value] of Object.entries(validation[e]))
+        assert.ok(
+          Math.abs((metrics[name] as number) - (value as number)) < 1e-6,
+          `epoch ${e + 1} validation ${name}: ${metrics[name]} on 2 ranks, ${value} in 1 process`,
+        );
+      assert.deepEqual(Object.keys(metrics).sort(), Object.keys(validation[e]).sort());
+    });
+    assert.ok(Math.abs((report.threshold as number) - (one.threshold as number)) < 1e-6, 'the proposed threshold');
+  }
   assert.ok(existsSync(path.join(twoRanks, 'rank-0', 'checkpoints', 'last.json')));
   assert.ok(existsSync(path.join(twoRanks, 'rank-0', 'run.json')));
   assert.ok(!existsSync(path.join(twoRanks, 'rank-1')), 'rank 1 writes nothing');
