@@ -11,6 +11,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterInfo(env, exports);
   RegisterTensor(env, exports);
   RegisterDispatch(env, exports);
+  RegisterAutocast(env, exports);
+  RegisterCudaDevices(env, exports);
   return exports;
 }
 

@@ -24,4 +24,6 @@ void RegisterAllocator(Napi::Env env, Napi::Object exports);
 void RegisterInfo(Napi::Env env, Napi::Object exports);
 void RegisterTensor(Napi::Env env, Napi::Object exports);
 void RegisterDispatch(Napi::Env env, Napi::Object exports);
+void RegisterAutocast(Napi::Env env, Napi::Object exports);
+void RegisterCudaDevices(Napi::Env env, Napi::Object exports);
 

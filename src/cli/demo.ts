@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander';
 import { runAction } from './run-action.js';
+import { addComputeOptions, resolveCompute, type ComputeFlags } from './compute-options.js';
 
-interface DemoCliOptions {
+interface DemoCliOptions extends ComputeFlags {
   out: string;
   size: string;
   seed: number;
@@ -10,7 +11,7 @@ interface DemoCliOptions {
 }
 
 export function demoCommand(): Command {
-  return new Command('demo')
+  const command = new Command('demo')
     .description(
       'Run the whole system on data it makes itself: synthesise SIIM-format DICOMs, analyse them, train the segmenter and the classifier, bundle, choose thresholds on validation, evaluate on a separate test set, predict, and write DIR/index.html',
     )
@@ -25,41 +26,42 @@ export function demoCommand(): Command {
     )
     .option('--seed <n>', 'seed of the data, the split and the training', (v) => Number.parseInt(v, 10), 1)
     .option('--force', 'replace a folder that holds files the demo did not make')
-    .option('--json', 'print the result (demo.json) on stdout')
-    .action(
-      runAction(async (opts: DemoCliOptions) => {
-        if (!Number.isInteger(opts.seed) || opts.seed < 0)
-          throw new Error(`Expected a non-negative integer seed but received ${opts.seed}`);
-        const { runDemo } = await import('../demo/run-demo.js');
-        const { demoPlan } = await import('../demo/demo-plan.js');
-        const { progressReporter } = await import('./progress.js');
-        const { trainProgress } = await import('./train-progress.js');
-        const say = (line: string) => process.stderr.write(line + '\n');
-        const result = await runDemo(
-          { out: opts.out, plan: demoPlan(opts.size), seed: opts.seed, force: Boolean(opts.force) },
-          {
-            stage: (i, n, title) => say(`\n[${i}/${n}] ${title}`),
-            note: (line) => say(`  ${line}`),
-            progress: (label, total, startedAt) => progressReporter(label, total, { unit: 'images', startedAt }),
-            training: (epochs) => trainProgress(epochs),
-          },
-        );
-        if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
-        const h = result.headline;
-        const f = (v: number | null) => (v === null ? 'n/a' : v.toFixed(3));
-        process.stdout.write(
-          [
-            '',
-            `test set: ROC AUC ${f(h.rocAuc)}, threshold ${h.threshold}, recall ${f(h.recall)}, specificity ${f(h.specificity)}, Dice on positives ${f(h.dicePositive)}, SIIM ${f(h.siimScore)} (all-empty ${f(h.allEmptyScore)})`,
-            ...result.targets.map((t) => `target ${t.met ? 'met    ' : 'MISSED '} ${t.name}: ${t.value} (${t.target})`),
-            `${(result.seconds.total / 60).toFixed(1)} minutes; report: ${result.files.report}`,
-          ].join('\n') + '\n',
-        );
-        if (result.failures.length > 0) {
-          say(`pneumo: ${result.failures.length} item(s) failed:`);
-          for (const line of result.failures) say(`  ${line}`);
-          return 1;
-        }
-      }),
-    );
+    .option('--json', 'print the result (demo.json) on stdout');
+  return addComputeOptions(command).action(
+    runAction(async (opts: DemoCliOptions) => {
+      if (!Number.isInteger(opts.seed) || opts.seed < 0)
+        throw new Error(`Expected a non-negative integer seed but received ${opts.seed}`);
+      const compute = await resolveCompute(opts);
+      const { runDemo } = await import('../demo/run-demo.js');
+      const { demoPlan } = await import('../demo/demo-plan.js');
+      const { progressReporter } = await import('./progress.js');
+      const { trainProgress } = await import('./train-progress.js');
+      const say = (line: string) => process.stderr.write(line + '\n');
+      const result = await runDemo(
+        { out: opts.out, plan: demoPlan(opts.size), seed: opts.seed, force: Boolean(opts.force), ...compute },
+        {
+          stage: (i, n, title) => say(`\n[${i}/${n}] ${title}`),
+          note: (line) => say(`  ${line}`),
+          progress: (label, total, startedAt) => progressReporter(label, total, { unit: 'images', startedAt }),
+          training: (epochs) => trainProgress(epochs),
+        },
+      );
+      if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
+      const h = result.headline;
+      const f = (v: number | null) => (v === null ? 'n/a' : v.toFixed(3));
+      process.stdout.write(
+        [
+          '',
+          `test set: ROC AUC ${f(h.rocAuc)}, threshold ${h.threshold}, recall ${f(h.recall)}, specificity ${f(h.specificity)}, Dice on positives ${f(h.dicePositive)}, SIIM ${f(h.siimScore)} (all-empty ${f(h.allEmptyScore)})`,
+          ...result.targets.map((t) => `target ${t.met ? 'met    ' : 'MISSED '} ${t.name}: ${t.value} (${t.target})`),
+          `${(result.seconds.total / 60).toFixed(1)} minutes; report: ${result.files.report}`,
+        ].join('\n') + '\n',
+      );
+      if (result.failures.length > 0) {
+        say(`pneumo: ${result.failures.length} item(s) failed:`);
+        for (const line of result.failures) say(`  ${line}`);
+        return 1;
+      }
+    }),
+  );
 }

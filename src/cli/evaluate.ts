@@ -1,9 +1,10 @@
 import { Command, Option } from 'commander';
 import { integer, unitInterval } from './option-parsers.js';
 import { runAction } from './run-action.js';
+import { addComputeOptions, resolveCompute, type ComputeFlags } from './compute-options.js';
 import type { EvaluationResult } from '../evaluate/evaluate-bundle.js';
 
-interface EvaluateCliOptions {
+interface EvaluateCliOptions extends ComputeFlags {
   bundle: string;
   data: string;
   labels?: string;
@@ -53,7 +54,7 @@ export function headline(r: EvaluationResult): string[] {
 }
 
 export function evaluateCommand(): Command {
-  return new Command('evaluate')
+  const command = new Command('evaluate')
     .description(
       "Evaluate a bundle on the validation images training held out (same split function, fraction and seed, read from the bundle's provenance): " +
         'threshold sweep with the SIIM score of the whole pipeline, ROC/PR curves, operating point, segmenter scores, ' +
@@ -76,7 +77,8 @@ export function evaluateCommand(): Command {
     .option('--tta', 'horizontal-flip test-time augmentation for both models')
     .option('--batch <n>', 'images per batch', integer(1), 8)
     .option('--threads <n>', 'compute threads (default: all cores)', integer(1))
-    .option('--json', 'print evaluation.json instead of the headline')
+    .option('--json', 'print evaluation.json instead of the headline');
+  return addComputeOptions(command)
     .addHelpText(
       'after',
       '\nThe default objective maximises the SIIM score of the two-stage pipeline (an image below the classifier\n' +
@@ -85,6 +87,7 @@ export function evaluateCommand(): Command {
     )
     .action(
       runAction(async (opts: EvaluateCliOptions) => {
+        const compute = await resolveCompute(opts);
         const { evaluateBundle } = await import('../evaluate/evaluate-bundle.js');
         const { progressCallback } = await import('./progress.js');
         const progress = progressCallback('evaluate', { unit: 'images' });
@@ -102,6 +105,7 @@ export function evaluateCommand(): Command {
           tta: Boolean(opts.tta),
           batchSize: opts.batch,
           threads: opts.threads,
+          ...compute,
           onProgress: progress.onProgress,
         });
         progress.stop();

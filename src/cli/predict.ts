@@ -1,8 +1,9 @@
 import { Command } from 'commander';
 import { integer } from './option-parsers.js';
 import { runAction } from './run-action.js';
+import { addComputeOptions, resolveCompute, type ComputeFlags } from './compute-options.js';
 
-interface PredictOptions {
+interface PredictOptions extends ComputeFlags {
   bundle: string;
   out: string;
   tta?: boolean;
@@ -15,7 +16,7 @@ interface PredictOptions {
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 export function predictCommand(): Command {
-  return new Command('predict')
+  const command = new Command('predict')
     .description(
       'Two-stage prediction: the classifier decides whether each image shows pneumothorax; images at or above ' +
         'its threshold are segmented, and the mask is thresholded per pixel and dropped when smaller than the minimum area.',
@@ -27,7 +28,8 @@ export function predictCommand(): Command {
     .option('--batch <n>', 'images per batch', integer(1), 4)
     .option('--list <file>', 'a file listing input paths, one per line (repeatable)', collect, [])
     .option('--threads <n>', 'compute threads (default: all cores)', integer(1))
-    .option('--json', 'print the summary as one JSON object')
+    .option('--json', 'print the summary as one JSON object');
+  return addComputeOptions(command)
     .addHelpText(
       'after',
       '\nWrites to OUT: ID.overlay.png per image (full resolution, mask in colour, decision and probability in the title),\n' +
@@ -38,6 +40,7 @@ export function predictCommand(): Command {
     )
     .action(
       runAction(async (inputs: string[], opts: PredictOptions) => {
+        const compute = await resolveCompute(opts);
         const { predictFiles } = await import('../pipeline/predict-files.js');
         const { progressCallback } = await import('./progress.js');
         const progress = progressCallback('predict', { unit: 'images' });
@@ -49,6 +52,7 @@ export function predictCommand(): Command {
           tta: Boolean(opts.tta),
           batchSize: opts.batch,
           threads: opts.threads,
+          ...compute,
           onProgress: progress.onProgress,
         });
         progress.stop();

@@ -6,6 +6,8 @@ import { Command, Option } from 'commander';
 import { integer, number } from './option-parsers.js';
 import { runAction, UsageError } from './run-action.js';
 import type { TrainConfig } from '../train/config.js';
+import type { DeviceRequest, Precision } from '../torch/compute-names.js';
+import { addComputeOptions, resolveCompute } from './compute-options.js';
 
 interface TrainFlags {
   data?: string;
@@ -41,6 +43,8 @@ interface TrainFlags {
   threads?: number;
   cacheDir?: string;
   maxBatches?: number;
+  precision?: Precision;
+  device?: DeviceRequest;
   resume?: boolean;
   json?: boolean;
 }
@@ -77,11 +81,13 @@ function flagsToConfig(f: TrainFlags): Partial<TrainConfig> {
     threads: f.threads,
     cacheDir: f.cacheDir,
     maxBatchesPerEpoch: f.maxBatches,
+    precision: f.precision,
+    device: f.device,
   };
 }
 
 export function trainCommand(): Command {
-  return new Command('train')
+  const command = new Command('train')
     .description(
       'Train the classifier (all images, is there pneumothorax?) or the segmenter (U-Net, which pixels?) on a SIIM-format dataset',
     )
@@ -159,7 +165,8 @@ export function trainCommand(): Command {
       '--resume',
       'continue the run in --out from its last checkpoint (its config.json is the base; flags such as --epochs override)',
     )
-    .option('--json', 'print the result as JSON on stdout')
+    .option('--json', 'print the result as JSON on stdout');
+  return addComputeOptions(command)
     .addHelpText(
       'after',
       `
@@ -199,6 +206,7 @@ checkpoint for --resume.`,
         }
         // Re-check after the loss and model options flags.
         const checked = resolveTrainConfig(task, { ...config }, {}, source);
+        await resolveCompute(checked);
         const { trainProgress } = await import('./train-progress.js');
         const { runTraining } = await import('../train/run-training.js');
         const reporter = trainProgress(checked.epochs);

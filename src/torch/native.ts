@@ -50,6 +50,31 @@ export interface NativeAddon {
   callOp(handle: number, args: NativeArg[]): NativeResult;
   emptyCache(): void;
   cpuCacheInfo(): CpuCacheInfo;
+  autocastState(device: 'cpu' | 'cuda'): { enabled: boolean; dtype: number };
+  setAutocast(device: 'cpu' | 'cuda', enabled: boolean, dtype: number): void;
+  autocastIncrementNesting(): number;
+  autocastDecrementNesting(): number;
+  autocastClearCache(): void;
+  inferenceMode<T>(fn: () => T): T;
+  isInferenceMode(): boolean;
+  cudaDevices(): CudaDeviceList;
+}
+
+/** CUDA devices as the driver reports them (native/cuda-devices.cc). */
+export interface CudaDevice {
+  index: number;
+  name: string;
+  totalMemory: number;
+  /** "major.minor" */
+  computeCapability: string;
+  multiprocessors: number;
+}
+
+export interface CudaDeviceList {
+  driverVersion: string | null;
+  devices: CudaDevice[];
+  /** Why there are none, where there is no usable driver. */
+  reason?: string;
 }
 
 /** The addon's reuse cache of large CPU blocks (native/allocator.cc). */
