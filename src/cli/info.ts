@@ -3,7 +3,9 @@ import { runAction } from './run-action.js';
 
 export function infoCommand(): Command {
   return new Command('info')
-    .description('Show which libtorch the engine runs on: version, threads, BLAS, CUDA and its devices, CPU bf16 support')
+    .description(
+      'Show which libtorch the engine runs on: version, threads, BLAS, CUDA and its devices, CPU bf16 support',
+    )
     .option('--json', 'print one JSON object')
     .action(
       runAction(async (opts: { json?: boolean }) => {

@@ -30,3 +30,10 @@ export function unitInterval(value: string): number {
     throw new InvalidArgumentError(`expected a number in [0, 1], got "${value}"`);
   return n;
 }
+
+/** The `--threads` option of every command that computes: it overrides PNEUMO_THREADS for this run. */
+export const THREADS_OPTION = {
+  flags: '--threads <n>',
+  description: 'engine compute threads (default: PNEUMO_THREADS, else every core)',
+  parse: integer(1),
+} as const;

@@ -1,18 +1,7 @@
 import { availableParallelism } from 'node:os';
-import { Command, InvalidArgumentError } from 'commander';
-import { runAction } from './run-action.js';
-
-function integer(text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value)) throw new InvalidArgumentError(`expected an integer but received "${text}"`);
-  return value;
-}
-
-function decimal(text: string): number {
-  const value = Number(text);
-  if (!Number.isFinite(value)) throw new InvalidArgumentError(`expected a number but received "${text}"`);
-  return value;
-}
+import { Command } from 'commander';
+import { runAction, UsageError } from './run-action.js';
+import { integer, unitInterval } from './option-parsers.js';
 
 interface SynthFlags {
   out: string;
@@ -37,22 +26,22 @@ export function synthCommand(): Command {
       'Write a synthetic SIIM-ACR-format dataset: chest radiograph DICOMs (some with a pneumothorax), train-rle.csv and synth.json',
     )
     .requiredOption('--out <dir>', 'dataset folder to create')
-    .option('--n <count>', 'number of images', integer, 400)
-    .option('--size <pixels>', 'width and height of each image', integer, 1024)
-    .option('--seed <int>', 'seed; the same seed gives the same bytes', integer, 1)
-    .option('--positive-rate <fraction>', 'fraction of images with a pneumothorax', decimal, 0.22)
-    .option('--min-area <fraction>', 'smallest pneumothorax, fraction of the image area', decimal, 0.018)
-    .option('--max-area <fraction>', 'largest pneumothorax, fraction of the image area', decimal, 0.06)
+    .option('--n <count>', 'number of images', integer(1), 400)
+    .option('--size <pixels>', 'width and height of each image', integer(64), 1024)
+    .option('--seed <int>', 'seed; the same seed gives the same bytes', integer(0), 1)
+    .option('--positive-rate <fraction>', 'fraction of images with a pneumothorax', unitInterval, 0.22)
+    .option('--min-area <fraction>', 'smallest pneumothorax, fraction of the image area', unitInterval, 0.018)
+    .option('--max-area <fraction>', 'largest pneumothorax, fraction of the image area', unitInterval, 0.06)
     .option(
       '--multi-part-rate <fraction>',
       'fraction of positives split into 2-3 parts, one CSV row each',
-      decimal,
+      unitInterval,
       0.15,
     )
     .option(
       '--duplicate-rate <fraction>',
       'fraction of images whose CSV row is repeated, as in the real file',
-      decimal,
+      unitInterval,
       0.01,
     )
     .option(
@@ -60,11 +49,11 @@ export function synthCommand(): Command {
       'jpeg (JPEG baseline, like the SIIM files) or explicit (uncompressed explicit VR little endian)',
       'jpeg',
     )
-    .option('--quality <1-100>', 'JPEG quality', integer, 90)
+    .option('--quality <1-100>', 'JPEG quality', integer(1), 90)
     .option(
       '--workers <count>',
       'worker threads (default: the number of cores, at most 8; 0 renders on the main thread)',
-      integer,
+      integer(0),
     )
     .option(
       '--force',
@@ -83,6 +72,7 @@ export function synthCommand(): Command {
         const workers = flags.workers ?? Math.min(8, availableParallelism());
         const progress = progressReporter('synth', flags.n);
         const started = performance.now();
+        const { SynthOptionsError } = await import('../data/synth/options.js');
         let summary;
         try {
           summary = await writeSynthDataset(flags.out, {
@@ -100,6 +90,9 @@ export function synthCommand(): Command {
             force: flags.force,
             onProgress: (done) => progress.update(done),
           });
+        } catch (err) {
+          // A value the options check refuses is a usage error (exit 2), like one commander refuses.
+          throw err instanceof SynthOptionsError ? new UsageError(err.message) : err;
         } finally {
           progress.stop();
         }

@@ -1,6 +1,26 @@
 // One seeded generator for everything random in pneumo (synthesis, splits, sampling, augmentation),
 // so that the same seed gives the same bytes. sfc32 seeded through splitmix32: small, fast, and good
-// enough statistically for data work (not for cryptography).
+// enough statistically for data work (not for cryptography). Derived streams hash (seed, labels...)
+// with SplitMix64's finaliser, one label at a time, and fill all 128 bits of the state from it: streams
+// of different seeds or labels share nothing (an earlier `seed ^ index` mix made seed 1's image 3 and
+// seed 2's image 0 the same stream).
+
+const MASK64 = (1n << 64n) - 1n;
+const GOLDEN64 = 0x9e3779b97f4a7c15n;
+
+/** SplitMix64's output function: a bijective 64-bit mix. */
+function mix64(z: bigint): bigint {
+  z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & MASK64;
+  z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & MASK64;
+  return z ^ (z >> 31n);
+}
+
+/** A 64-bit hash of a sequence of 32-bit integers (order matters; lengths differ in the hash too). */
+function hashLabels(values: readonly number[]): bigint {
+  let h = mix64(BigInt(values.length) * GOLDEN64);
+  for (const v of values) h = mix64((h + GOLDEN64 + BigInt(v >>> 0)) & MASK64);
+  return h;
+}
 
 function splitmix32(state: number): () => number {
   return () => {
@@ -19,20 +39,25 @@ export class Rng {
   private d: number;
   private spareNormal: number | null = null;
 
-  constructor(seed: number) {
+  constructor(seed: number, state?: readonly [number, number, number, number]) {
     const mix = splitmix32(seed >>> 0);
-    this.a = mix();
-    this.b = mix();
-    this.c = mix();
-    this.d = mix();
+    [this.a, this.b, this.c, this.d] = state ?? [mix(), mix(), mix(), mix()];
     for (let i = 0; i < 12; i++) this.nextUint32();
   }
 
-  /** An independent generator derived from this seed and a label (e.g. an image index). */
+  /**
+   * An independent generator for one (seed, stream, index...) tuple, e.g. (seed, image index): its
+   * 128-bit state comes from a SplitMix64 sequence started at the tuple's hash.
+   */
   static derive(seed: number, ...labels: number[]): Rng {
-    let h = seed >>> 0;
-    for (const label of labels) h = Math.imul(h ^ (label >>> 0), 0x27d4eb2d) ^ (h >>> 15);
-    return new Rng(h);
+    let state = hashLabels([seed, ...labels]);
+    const words: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      state = (state + GOLDEN64) & MASK64;
+      const z = mix64(state);
+      words.push(Number(z & 0xffffffffn), Number(z >> 32n));
+    }
+    return new Rng(0, words as [number, number, number, number]);
   }
 
   nextUint32(): number {

@@ -43,6 +43,11 @@ export const DEMO_PLANS: Record<DemoSize, DemoPlan> = {
   },
 };
 
+/** The synthesis seeds of the demo's training and independent test sets for the run's --seed. */
+export function demoDataSeeds(seed: number): { train: number; test: number } {
+  return { train: seed, test: seed + 1000 };
+}
+
 export function demoPlan(size: string): DemoPlan {
   if (!(size in DEMO_PLANS)) throw new Error(`Expected --size small, full or tiny but received ${size}`);
   return DEMO_PLANS[size as DemoSize];

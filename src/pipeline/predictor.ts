@@ -5,7 +5,6 @@
 // averaged (the mirrored map flipped back first). Models load once, onto the chosen device; every
 // batch runs in a scope, so no tensor outlives it, and under inference mode, in the chosen precision
 // (bf16 or fp16 autocast: the models' outputs are brought back to fp32 before the sigmoid).
-import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import * as torch from '../torch/index.js';
 import { emptyMask, type GrayImage, type Mask } from '../data/image.js';
@@ -79,7 +78,8 @@ export class Predictor {
     this.precision = options.precision ?? 'fp32';
     this.device = options.device ?? 'cpu';
     torch.checkPrecision(this.precision, this.device);
-    torch.setNumThreads(options.threads ?? availableParallelism());
+    // Only an explicit --threads changes the engine's threads; PNEUMO_THREADS (or every core) holds otherwise.
+    if (options.threads !== undefined) torch.setNumThreads(options.threads);
     if (this.device !== 'cpu') {
       bundle.classifier.to(this.device);
       bundle.segmenter.to(this.device);

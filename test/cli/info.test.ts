@@ -10,7 +10,16 @@ test('pneumo info --json prints one object with the engine fields', () => {
   assert.equal(run.status, 0, run.stderr);
   assert.equal(run.stdout.trim().split('\n').length, 1);
   const info = JSON.parse(run.stdout);
-  assert.deepEqual(Object.keys(info).sort(), ['blas', 'cpuBf16', 'cuda', 'cudaDevices', 'libtorch', 'mkldnn', 'threads', 'version']);
+  assert.deepEqual(Object.keys(info).sort(), [
+    'blas',
+    'cpuBf16',
+    'cuda',
+    'cudaDevices',
+    'libtorch',
+    'mkldnn',
+    'threads',
+    'version',
+  ]);
   assert.match(info.version, /^\d+\.\d+\.\d+/);
   assert.equal(info.threads, 1, 'PNEUMO_THREADS is honoured');
   assert.equal(typeof info.mkldnn, 'boolean');
@@ -36,5 +45,8 @@ test('pneumo info prints the same fields as aligned lines', () => {
     .split('\n')
     .map((line) => line.split(/\s+/)[0]);
   assert.deepEqual(keys.slice(0, 7), ['libtorch', 'version', 'threads', 'blas', 'mkldnn', 'cuda', 'cpuBf16']);
-  assert.ok(keys.slice(7).every((k) => /^cuda:\d+$/.test(k)), 'then one line per CUDA device');
+  assert.ok(
+    keys.slice(7).every((k) => /^cuda:\d+$/.test(k)),
+    'then one line per CUDA device',
+  );
 });
