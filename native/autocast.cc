@@ -4,9 +4,35 @@
 // torch.autocast does in Python; these functions only read and write the state.
 #include <ATen/autocast_mode.h>
 #include <c10/core/InferenceMode.h>
+#include <torch/version.h>
 #include "common.h"
 
 namespace {
+
+// libtorch 2.4 replaced the per-backend functions (set_cpu_enabled, set_autocast_gpu_dtype, ...) by
+// ones taking the device type, and the old ones now warn at every call.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+bool AutocastEnabled(bool cuda) { return at::autocast::is_autocast_enabled(cuda ? at::kCUDA : at::kCPU); }
+at::ScalarType AutocastDtype(bool cuda) { return at::autocast::get_autocast_dtype(cuda ? at::kCUDA : at::kCPU); }
+void SetAutocastState(bool cuda, bool enabled, at::ScalarType dtype) {
+  at::autocast::set_autocast_dtype(cuda ? at::kCUDA : at::kCPU, dtype);
+  at::autocast::set_autocast_enabled(cuda ? at::kCUDA : at::kCPU, enabled);
+}
+#else
+bool AutocastEnabled(bool cuda) { return cuda ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled(); }
+at::ScalarType AutocastDtype(bool cuda) {
+  return cuda ? at::autocast::get_autocast_gpu_dtype() : at::autocast::get_autocast_cpu_dtype();
+}
+void SetAutocastState(bool cuda, bool enabled, at::ScalarType dtype) {
+  if (cuda) {
+    at::autocast::set_autocast_gpu_dtype(dtype);
+    at::autocast::set_enabled(enabled);
+  } else {
+    at::autocast::set_autocast_cpu_dtype(dtype);
+    at::autocast::set_cpu_enabled(enabled);
+  }
+}
+#endif
 
 bool IsCuda(const Napi::Value& device) {
   std::string type = device.As<Napi::String>().Utf8Value();
@@ -20,9 +46,8 @@ Napi::Value AutocastState(const Napi::CallbackInfo& info) {
   return Guard(info, [&]() -> Napi::Value {
     bool cuda = IsCuda(info[0]);
     Napi::Object out = Napi::Object::New(info.Env());
-    out.Set("enabled", cuda ? at::autocast::is_enabled() : at::autocast::is_cpu_enabled());
-    auto dtype = cuda ? at::autocast::get_autocast_gpu_dtype() : at::autocast::get_autocast_cpu_dtype();
-    out.Set("dtype", static_cast<int>(dtype));
+    out.Set("enabled", AutocastEnabled(cuda));
+    out.Set("dtype", static_cast<int>(AutocastDtype(cuda)));
     return out;
   });
 }
@@ -33,13 +58,7 @@ Napi::Value SetAutocast(const Napi::CallbackInfo& info) {
     bool cuda = IsCuda(info[0]);
     bool enabled = info[1].As<Napi::Boolean>().Value();
     auto dtype = static_cast<at::ScalarType>(info[2].As<Napi::Number>().Int32Value());
-    if (cuda) {
-      at::autocast::set_autocast_gpu_dtype(dtype);
-      at::autocast::set_enabled(enabled);
-    } else {
-      at::autocast::set_autocast_cpu_dtype(dtype);
-      at::autocast::set_cpu_enabled(enabled);
-    }
+    SetAutocastState(cuda, enabled, dtype);
     return info.Env().Undefined();
   });
 }
