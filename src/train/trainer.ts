@@ -145,7 +145,8 @@ export function makeSchedule(
 
 function batchTensors(batch: Batch, device: string): { images: Tensor; masks: Tensor; labels: Tensor } {
   const { n, height, width } = batch;
-  const onDevice = (t: Tensor) => (device === 'cpu' ? t : t.to(device));
+  // To a GPU through pinned host memory, without blocking: the copy overlaps the previous step's tail.
+  const onDevice = (t: Tensor) => (torch.isCuda(device) ? torch.toDevice(torch.pinMemory(t), device, true) : t);
   return {
     images: onDevice(torch.tensor(batch.images, [n, 1, height, width])),
     masks: onDevice(torch.tensor(batch.masks, [n, 1, height, width])),
