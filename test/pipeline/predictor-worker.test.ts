@@ -76,9 +76,10 @@ test('two workers predict at once, match the main thread, and the main event loo
   const [a, b] = reports;
   assert.ok(a.start < b.end && b.start < a.end, 'the two workers were predicting at the same time');
   const busy = Math.max(a.end, b.end) - Math.min(a.start, b.start);
-  // A blocked loop would fire once at the end; a free one about every 5 ms (generously: every 100 ms).
-  assert.ok(ticks >= Math.floor(busy / 100), `${ticks} timer ticks in ${busy.toFixed(0)} ms of worker time`);
-  assert.ok(longestGap < 500, `the main event loop stalled for ${longestGap.toFixed(0)} ms`);
+  // A blocked loop would fire once at the end; a free one about every 5 ms (on a loaded machine,
+  // generously: every 200 ms).
+  assert.ok(ticks >= Math.floor(busy / 200), `${ticks} timer ticks in ${busy.toFixed(0)} ms of worker time`);
+  assert.ok(longestGap < 1000, `the main event loop stalled for ${longestGap.toFixed(0)} ms`);
 
   // The main thread's instance is untouched by the workers' loading and teardown.
   assert.deepEqual(Array.from(held.toFloat32Array()), [1, 1, 1, 1]);
