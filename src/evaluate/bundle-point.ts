@@ -28,10 +28,9 @@ function count(records: readonly PipelineRecord[], calledPositive: (r: PipelineR
   const m: ConfusionMatrix = { truePositives: 0, falsePositives: 0, trueNegatives: 0, falseNegatives: 0 };
   for (const r of records) {
     const called = calledPositive(r);
-    if (r.label === 1) {
-      if (called) m.truePositives++;
-      else m.falseNegatives++;
-    } else if (called) m.falsePositives++;
+    if (r.label === 1 && called) m.truePositives++;
+    else if (r.label === 1) m.falseNegatives++;
+    else if (called) m.falsePositives++;
     else m.trueNegatives++;
   }
   return m;
