@@ -2,8 +2,9 @@ import { Command } from 'commander';
 import { integer } from './option-parsers.js';
 import { THREADS_OPTION } from './option-parsers.js';
 import { runAction } from './run-action.js';
+import { addComputeOptions, resolveCompute, type ComputeFlags } from './compute-options.js';
 
-interface PredictOptions {
+interface PredictOptions extends ComputeFlags {
   bundle: string;
   out: string;
   tta?: boolean;
@@ -16,7 +17,7 @@ interface PredictOptions {
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 export function predictCommand(): Command {
-  return new Command('predict')
+  const command = new Command('predict')
     .description(
       'Two-stage prediction: the classifier decides whether each image shows pneumothorax; images at or above ' +
         'its threshold are segmented, and the mask is thresholded per pixel and dropped when smaller than the minimum area.',
@@ -28,7 +29,8 @@ export function predictCommand(): Command {
     .option('--batch <n>', 'images per batch', integer(1), 4)
     .option('--list <file>', 'a file listing input paths, one per line (repeatable)', collect, [])
     .option(THREADS_OPTION.flags, THREADS_OPTION.description, THREADS_OPTION.parse)
-    .option('--json', 'print the summary as one JSON object')
+    .option('--json', 'print the summary as one JSON object');
+  return addComputeOptions(command)
     .addHelpText(
       'after',
       '\nWrites to OUT: ID.overlay.png per image (full resolution, mask in colour, decision and probability in the title),\n' +
@@ -39,6 +41,7 @@ export function predictCommand(): Command {
     )
     .action(
       runAction(async (inputs: string[], opts: PredictOptions) => {
+        const compute = await resolveCompute(opts);
         const { predictFiles } = await import('../pipeline/predict-files.js');
         const { progressCallback } = await import('./progress.js');
         const progress = progressCallback('predict', { unit: 'images' });
@@ -50,6 +53,7 @@ export function predictCommand(): Command {
           tta: Boolean(opts.tta),
           batchSize: opts.batch,
           threads: opts.threads,
+          ...compute,
           onProgress: progress.onProgress,
         });
         progress.stop();
