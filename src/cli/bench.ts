@@ -43,6 +43,7 @@ registerBenchmark(
   'predict-precision',
   'unet-resnet34 and classifier-densenet121 eval forward at 512, batch 1 and 8, fp32 and bf16 vs PyTorch fp32 and bf16 autocast',
 );
+registerBenchmark('interop', 'writing DICOM SEG + Secondary Capture + SR per image vs pydicom writing the same');
 
 export function benchCommand(): Command {
   return new Command('bench')
