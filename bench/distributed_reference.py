@@ -48,11 +48,13 @@ def all_reduce_times(job):
         times = []
         # As repeatsFor in bench/distributed-rank.ts: about 160 MiB per size.
         repeats = max(job['repeats'], round(160 / mib))
-        for k in range(job['warmup'] + repeats):
+        # As warmupFor in bench/distributed-rank.ts: about 40 MiB untimed first.
+        warmup = max(job['warmup'], round(40 / mib))
+        for k in range(warmup + repeats):
             dist.barrier()
             start = time.perf_counter()
             dist.all_reduce(buffer)
-            if k >= job['warmup']:
+            if k >= warmup:
                 times.append((time.perf_counter() - start) * 1000)
         out[str(mib)] = times
     return out

@@ -38,7 +38,9 @@ export function syncBatchNorm(input: Tensor, group: BatchStatsGroup, a: SyncBatc
   return scope(() => {
     // Each rank's own mean and variance are exact (one Welford pass); their combination into sums of
     // x and x^2 runs in float64, where subtracting the squared mean loses nothing that matters.
-    const local = varMean(input, reduced, false);
+    // Under bf16/fp16 autocast the statistics are still taken in float32, as ATen's batch norm does.
+    const wide = input.dtype === 'float32' || input.dtype === 'float64' ? input : toDtype(input, 'float32');
+    const local = varMean(wide, reduced, false);
     const localMean = toDtype(local.mean, 'float64');
     const sums = cat([
       mul(localMean, count),
