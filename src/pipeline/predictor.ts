@@ -14,6 +14,7 @@ import { loadBundle, type LoadBundleOptions, type LoadedBundle } from './bundle.
 import { classifierLogits, maskLogits } from './model-contract.js';
 import { applyMinArea, maskBoundingBox, type BoundingBox } from './mask-postprocess.js';
 import { mirror, preprocessBatch } from './preprocess.js';
+import { defaultInferenceSetup, prepareForInference, type InferenceSetup } from './inference-setup.js';
 
 /** Milliseconds per stage for one image; batch stages are shared equally by the images of the batch. */
 export interface StageTimings {
@@ -59,6 +60,8 @@ export interface PredictorOptions extends LoadBundleOptions {
   precision?: torch.Precision;
   /** A concrete device ('cpu', 'cuda:0'), as torch.resolveDevice gives; 'cpu' by default. */
   device?: string;
+  /** How the loaded models are rearranged for speed; the measured defaults of inference-setup.ts otherwise. */
+  inferenceSetup?: Partial<InferenceSetup>;
 }
 
 const now = () => performance.now();
@@ -67,6 +70,8 @@ export class Predictor {
   readonly tta: boolean;
   readonly precision: torch.Precision;
   readonly device: string;
+  /** The inference transforms applied to both models. */
+  readonly setup: InferenceSetup;
   thresholds: BundleThresholds;
 
   constructor(
@@ -84,6 +89,9 @@ export class Predictor {
       bundle.classifier.to(this.device);
       bundle.segmenter.to(this.device);
     }
+    this.setup = { ...defaultInferenceSetup(this.precision, this.device), ...options.inferenceSetup };
+    prepareForInference(bundle.classifier, this.device, this.precision, this.setup);
+    prepareForInference(bundle.segmenter, this.device, this.precision, this.setup);
   }
 
   /** fn under inference mode and the predictor's precision. */
@@ -93,7 +101,8 @@ export class Predictor {
 
   /** A preprocessed batch on the predictor's device. */
   private onDevice(input: torch.Tensor): torch.Tensor {
-    return this.device === 'cpu' ? input : input.to(this.device);
+    const placed = this.device === 'cpu' ? input : input.to(this.device);
+    return this.setup.channelsLast ? torch.contiguousAs(placed, 'channels-last') : placed;
   }
 
   static async load(bundleDir: string, options: PredictorOptions = {}): Promise<Predictor> {
