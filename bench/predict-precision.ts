@@ -15,7 +15,12 @@ import { createModel } from '../src/models/index.js';
 import type { Precision } from '../src/torch/index.js';
 import { engineInfo } from '../src/torch/engine-info.js';
 import { median } from './median.js';
-import { defaultInferenceSetup, prepareForInference, type InferenceSetup } from '../src/pipeline/inference-setup.js';
+import {
+  defaultInferenceSetup,
+  encoderOf,
+  prepareForInference,
+  type InferenceSetup,
+} from '../src/pipeline/inference-setup.js';
 import { pythonJson } from './support/python.js';
 
 const SIZE = 512;
@@ -136,7 +141,7 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
       const rows: Record<string, object> = {};
       for (const batch of batches.map(String)) {
         for (const precision of ['fp32', 'bf16'] as const) {
-          const chosen = variantName(precision, defaultInferenceSetup(precision, 'cpu'));
+          const chosen = variantName(precision, defaultInferenceSetup(precision, 'cpu', encoderOf(config)));
           const t = ours[precision][chosen][batch];
           rows[`${precision}_batch${batch}`] = {
             ours_ms: round(t),
