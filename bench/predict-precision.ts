@@ -141,7 +141,7 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
       const rows: Record<string, object> = {};
       for (const batch of batches.map(String)) {
         for (const precision of ['fp32', 'bf16'] as const) {
-          const chosen = variantName(precision, defaultInferenceSetup(precision, 'cpu', encoderOf(config)));
+          const chosen = variantName(precision, defaultInferenceSetup(precision, 'cpu', encoderOf({ config })));
           const t = ours[precision][chosen][batch];
           rows[`${precision}_batch${batch}`] = {
             ours_ms: round(t),
