@@ -15,15 +15,30 @@ function customLayout(root) {
   return { include: [path.join(root, 'include'), path.join(root, 'include/torch/csrc/api/include')], lib: path.join(root, 'lib') };
 }
 
+/**
+ * 1 when the libtorch in `libdir` was built with the C++11 string ABI (its libc10 exports symbols
+ * with `__cxx11` in their mangled names: Debian's, and the cxx11-abi archives), else 0 (the
+ * pre-cxx11 archives). The addon must be compiled the same way or std::string arguments do not link.
+ */
+function cxx11Abi(libdir) {
+  const candidates = fs.existsSync(libdir) ? fs.readdirSync(libdir).filter((f) => /^libc10\.so(\.|$)/.test(f)) : [];
+  if (candidates.length === 0) throw new Error(`find-libtorch: no libc10.so in ${libdir}`);
+  return fs.readFileSync(path.join(libdir, candidates.sort()[0])).includes('__cxx11') ? 1 : 0;
+}
+
+module.exports = { cxx11Abi };
+if (require.main !== module) return;
+
 const root = process.env.LIBTORCH;
 const layout = root ? customLayout(root) : systemLayout();
 const what = process.argv[2];
 if (what === 'include') process.stdout.write(layout.include.join(' '));
+else if (what === 'abi') process.stdout.write(`_GLIBCXX_USE_CXX11_ABI=${cxx11Abi(layout.lib)}`);
 else if (what === 'lib') process.stdout.write(layout.lib);
 else if (what === 'cuda') {
   const hasCuda = fs.existsSync(path.join(layout.lib, 'libtorch_cuda.so'));
   process.stdout.write(hasCuda ? '-ltorch_cuda' : '');
 } else {
-  process.stderr.write('usage: find-libtorch.cjs include|lib|cuda\n');
+  process.stderr.write('usage: find-libtorch.cjs include|lib|cuda|abi\n');
   process.exit(2);
 }

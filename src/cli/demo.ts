@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { runAction } from './run-action.js';
+import { integer, THREADS_OPTION } from './option-parsers.js';
 
 interface DemoCliOptions {
   out: string;
@@ -7,6 +8,7 @@ interface DemoCliOptions {
   seed: number;
   force?: boolean;
   json?: boolean;
+  threads?: number;
 }
 
 export function demoCommand(): Command {
@@ -23,20 +25,25 @@ export function demoCommand(): Command {
         .choices(['small', 'full', 'tiny'])
         .default('small'),
     )
-    .option('--seed <n>', 'seed of the data, the split and the training', (v) => Number.parseInt(v, 10), 1)
+    .option('--seed <n>', 'seed of the data, the split and the training', integer(0), 1)
+    .option(THREADS_OPTION.flags, THREADS_OPTION.description, THREADS_OPTION.parse)
     .option('--force', 'replace a folder that holds files the demo did not make')
-    .option('--json', 'print the result (demo.json) on stdout')
+    .option('--json', 'print only the result (demo.json) on stdout; progress stays on stderr')
     .action(
       runAction(async (opts: DemoCliOptions) => {
-        if (!Number.isInteger(opts.seed) || opts.seed < 0)
-          throw new Error(`Expected a non-negative integer seed but received ${opts.seed}`);
         const { runDemo } = await import('../demo/run-demo.js');
         const { demoPlan } = await import('../demo/demo-plan.js');
         const { progressReporter } = await import('./progress.js');
         const { trainProgress } = await import('./train-progress.js');
         const say = (line: string) => process.stderr.write(line + '\n');
         const result = await runDemo(
-          { out: opts.out, plan: demoPlan(opts.size), seed: opts.seed, force: Boolean(opts.force) },
+          {
+            out: opts.out,
+            plan: demoPlan(opts.size),
+            seed: opts.seed,
+            force: Boolean(opts.force),
+            threads: opts.threads,
+          },
           {
             stage: (i, n, title) => say(`\n[${i}/${n}] ${title}`),
             note: (line) => say(`  ${line}`),
@@ -44,17 +51,20 @@ export function demoCommand(): Command {
             training: (epochs) => trainProgress(epochs),
           },
         );
-        if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
         const h = result.headline;
         const f = (v: number | null) => (v === null ? 'n/a' : v.toFixed(3));
-        process.stdout.write(
-          [
-            '',
-            `test set: ROC AUC ${f(h.rocAuc)}, threshold ${h.threshold}, recall ${f(h.recall)}, specificity ${f(h.specificity)}, Dice on positives ${f(h.dicePositive)}, SIIM ${f(h.siimScore)} (all-empty ${f(h.allEmptyScore)})`,
-            ...result.targets.map((t) => `target ${t.met ? 'met    ' : 'MISSED '} ${t.name}: ${t.value} (${t.target})`),
-            `${(result.seconds.total / 60).toFixed(1)} minutes; report: ${result.files.report}`,
-          ].join('\n') + '\n',
-        );
+        if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
+        else
+          process.stdout.write(
+            [
+              '',
+              `test set at the bundle's thresholds: classifier ROC AUC ${f(h.rocAuc)}, threshold ${h.threshold}; pipeline recall ${f(h.pipeline.recall)}, specificity ${f(h.pipeline.specificity)} (classifier alone ${f(h.classifier.recall)} / ${f(h.classifier.specificity)}); Dice on positives: segmenter ${f(h.dicePositive.segmenter)}, pipeline ${f(h.dicePositive.pipeline)}; pipeline SIIM ${f(h.siimScore)} (all-empty ${f(h.allEmptyScore)})`,
+              ...result.targets.map(
+                (t) => `target ${t.met ? 'met    ' : 'MISSED '} ${t.name}: ${t.value} (${t.target})`,
+              ),
+              `${(result.seconds.total / 60).toFixed(1)} minutes; report: ${result.files.report}`,
+            ].join('\n') + '\n',
+          );
         if (result.failures.length > 0) {
           say(`pneumo: ${result.failures.length} item(s) failed:`);
           for (const line of result.failures) say(`  ${line}`);

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
-import { runAction, UsageError } from './run-action.js';
+import { runAction } from './run-action.js';
+import { integer } from './option-parsers.js';
 
 interface Failure {
   file: string;
@@ -85,13 +86,10 @@ function renderCommand(): Command {
     )
     .argument('<file>', 'input image')
     .requiredOption('--out <png>', 'output PNG file')
-    .option('--size <n>', 'resize so that the longer side is N pixels (area average)')
+    .option('--size <n>', 'resize so that the longer side is N pixels (area average)', integer(1))
     .action(
-      runAction(async (file: string, opts: { out: string; size?: string }) => {
-        const size = opts.size === undefined ? undefined : Number(opts.size);
-        if (size !== undefined && !(Number.isInteger(size) && size > 0)) {
-          throw new UsageError(`--size expects a positive integer but received ${opts.size}`);
-        }
+      runAction(async (file: string, opts: { out: string; size?: number }) => {
+        const size = opts.size;
         const { readImageWithMeta, resizeGray, writeGrayPng } = await import('../data/image-io.js');
         let { image } = await readImageWithMeta(file);
         if (size !== undefined) {

@@ -1,11 +1,12 @@
 import { Command } from 'commander';
 import { runAction, UsageError } from './run-action.js';
+import { integer } from './option-parsers.js';
 
 interface EdaOptions {
   data?: string;
   labels?: string;
   out: string;
-  concurrency: string;
+  concurrency: number;
   json?: boolean;
 }
 
@@ -23,7 +24,7 @@ export function edaCommand(): Command {
       "label CSV; alone, only the labels are analysed; with --data, it replaces the folder's own",
     )
     .option('--out <dir>', 'output folder', 'eda-out')
-    .option('--concurrency <n>', 'DICOM headers read at once', '32')
+    .option('--concurrency <n>', 'DICOM headers read at once', integer(1), 32)
     .option('--json', "print eda.json's headline numbers as one JSON line instead of the text summary")
     .addHelpText(
       'after',
@@ -45,9 +46,7 @@ Examples:
       runAction(async (opts: EdaOptions) => {
         if (!opts.data && !opts.labels)
           throw new UsageError('give --data DIR (labels and DICOMs) or --labels CSV (labels only)');
-        const concurrency = Number(opts.concurrency);
-        if (!Number.isInteger(concurrency) || concurrency < 1)
-          throw new UsageError(`--concurrency must be a positive integer, got "${opts.concurrency}"`);
+        const concurrency = opts.concurrency;
         const { runEda } = await import('../report/eda/run-eda.js');
         const { writeEdaReport } = await import('../report/eda/eda-report.js');
         const { edaSummaryLines } = await import('../report/eda/summary.js');

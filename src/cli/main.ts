@@ -24,7 +24,6 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 
 const program = new Command('pneumo')
   .description('Pneumothorax detection and segmentation on chest X-rays (SIIM-ACR format).')
-  .showHelpAfterError('(run with --help for usage)')
   .version(pneumoVersion());
 
 for (const make of [
@@ -43,9 +42,16 @@ for (const make of [
 ])
   program.addCommand(make());
 
-// Commander exits 1 on a bad option; the contract (README, "Exit codes") is 2 for every usage error.
+// Commander exits 1 on a bad option; the contract (README, "Exit codes") is 2 for every usage error,
+// reported like every other error: one line, `pneumo:` once.
 function usageExits(command: Command): void {
   command.exitOverride();
+  command.configureOutput({
+    outputError: (text, write) =>
+      write(
+        `pneumo: ${text.trim().replace(/^error: /, '')} (run \`${command.name() === 'pneumo' ? 'pneumo' : `pneumo ${command.name()}`} --help\` for usage)\n`,
+      ),
+  });
   for (const sub of command.commands) usageExits(sub);
 }
 usageExits(program);

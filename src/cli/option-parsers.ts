@@ -40,3 +40,10 @@ export function unitRange(value: string): [number, number] {
     throw new InvalidArgumentError(`expected low,high with 0 <= low <= high <= 1 (or one number), got "${value}"`);
   return [low, high];
 }
+
+/** The `--threads` option of every command that computes: it overrides PNEUMO_THREADS for this run. */
+export const THREADS_OPTION = {
+  flags: '--threads <n>',
+  description: 'engine compute threads (default: PNEUMO_THREADS, else every core)',
+  parse: integer(1),
+} as const;

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { integer } from './option-parsers.js';
+import { THREADS_OPTION } from './option-parsers.js';
 import { runAction } from './run-action.js';
 
 interface PredictOptions {
@@ -26,7 +27,7 @@ export function predictCommand(): Command {
     .option('--tta', 'horizontal-flip test-time augmentation for both models (about twice the compute)')
     .option('--batch <n>', 'images per batch', integer(1), 4)
     .option('--list <file>', 'a file listing input paths, one per line (repeatable)', collect, [])
-    .option('--threads <n>', 'compute threads (default: all cores)', integer(1))
+    .option(THREADS_OPTION.flags, THREADS_OPTION.description, THREADS_OPTION.parse)
     .option('--json', 'print the summary as one JSON object')
     .addHelpText(
       'after',

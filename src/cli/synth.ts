@@ -1,20 +1,8 @@
 import { availableParallelism } from 'node:os';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import type { AreaDistribution, SynthPresetName } from '../data/synth/options.js';
-import { runAction } from './run-action.js';
-import { unitInterval, unitRange } from './option-parsers.js';
-
-function integer(text: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value)) throw new InvalidArgumentError(`expected an integer but received "${text}"`);
-  return value;
-}
-
-function decimal(text: string): number {
-  const value = Number(text);
-  if (!Number.isFinite(value)) throw new InvalidArgumentError(`expected a number but received "${text}"`);
-  return value;
-}
+import { runAction, UsageError } from './run-action.js';
+import { integer, unitInterval, unitRange } from './option-parsers.js';
 
 interface SynthFlags {
   out: string;
@@ -49,10 +37,10 @@ export function synthCommand(): Command {
       'Write a synthetic SIIM-ACR-format dataset: chest radiograph DICOMs (some with a pneumothorax), train-rle.csv and synth.json',
     )
     .requiredOption('--out <dir>', 'dataset folder to create')
-    .option('--n <count>', 'number of images', integer, 400)
-    .option('--size <pixels>', 'width and height of each image', integer, 1024)
-    .option('--seed <int>', 'seed; the same seed gives the same bytes', integer, 1)
-    .option('--positive-rate <fraction>', 'fraction of images with a pneumothorax', decimal, 0.22)
+    .option('--n <count>', 'number of images', integer(1), 400)
+    .option('--size <pixels>', 'width and height of each image', integer(64), 1024)
+    .option('--seed <int>', 'seed; the same seed gives the same bytes', integer(0), 1)
+    .option('--positive-rate <fraction>', 'fraction of images with a pneumothorax', unitInterval, 0.22)
     .addOption(
       new Option(
         '--preset <name>',
@@ -71,12 +59,12 @@ export function synthCommand(): Command {
     .option(
       '--min-area <fraction>',
       'smallest pneumothorax, fraction of the image area (siim: 0.0003, easy: 0.018)',
-      decimal,
+      unitInterval,
     )
     .option(
       '--max-area <fraction>',
       'largest pneumothorax, fraction of the image area (siim: 0.12, easy: 0.06)',
-      decimal,
+      unitInterval,
     )
     .option(
       '--multi-part-rate <fraction>',
@@ -110,7 +98,7 @@ export function synthCommand(): Command {
     .option(
       '--duplicate-rate <fraction>',
       'fraction of images whose CSV row is repeated, as in the real file',
-      decimal,
+      unitInterval,
       0.01,
     )
     .option(
@@ -118,11 +106,11 @@ export function synthCommand(): Command {
       'jpeg (JPEG baseline, like the SIIM files) or explicit (uncompressed explicit VR little endian)',
       'jpeg',
     )
-    .option('--quality <1-100>', 'JPEG quality', integer, 90)
+    .option('--quality <1-100>', 'JPEG quality', integer(1), 90)
     .option(
       '--workers <count>',
       'worker threads (default: the number of cores, at most 8; 0 renders on the main thread)',
-      integer,
+      integer(0),
     )
     .option(
       '--force',
@@ -141,6 +129,7 @@ export function synthCommand(): Command {
         const workers = flags.workers ?? Math.min(8, availableParallelism());
         const progress = progressReporter('synth', flags.n);
         const started = performance.now();
+        const { SynthOptionsError } = await import('../data/synth/options.js');
         let summary;
         try {
           summary = await writeSynthDataset(flags.out, {
@@ -168,6 +157,9 @@ export function synthCommand(): Command {
             force: flags.force,
             onProgress: (done) => progress.update(done),
           });
+        } catch (err) {
+          // A value the options check refuses is a usage error (exit 2), like one commander refuses.
+          throw err instanceof SynthOptionsError ? new UsageError(err.message) : err;
         } finally {
           progress.stop();
         }

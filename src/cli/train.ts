@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
 import { integer, number } from './option-parsers.js';
+import { THREADS_OPTION } from './option-parsers.js';
 import { runAction, UsageError } from './run-action.js';
 import type { TrainConfig } from '../train/config.js';
 
@@ -152,7 +153,7 @@ export function trainCommand(): Command {
     .option('--aux-loss-weight <x>', 'weight of the aux head BCE in the segmenter loss (default 0.2)', number(0))
     .option('--no-augment', 'no augmentation (default: flips, shift-scale-rotate, brightness/contrast, gamma)')
     .option('--workers <n>', 'loader worker threads (default: cores - 1, at most 4)', integer(1))
-    .option('--threads <n>', 'engine compute threads (default: every core)', integer(1))
+    .option(THREADS_OPTION.flags, THREADS_OPTION.description, THREADS_OPTION.parse)
     .option('--cache-dir <dir>', 'resized-image cache (default RUN/cache)')
     .option('--max-batches <n>', 'cut every epoch after n batches (smoke runs)', integer(1))
     .option(

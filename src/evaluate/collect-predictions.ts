@@ -64,6 +64,7 @@ export async function collectPredictions(
           probability: probabilities[k],
           label: item.label,
           segmentedDice: score.dice,
+          maskFound: score.predictedPositive,
         });
         const side = Math.min(options.searchSize ?? 256, maps.width, maps.height);
         const small = resizeImage({ width: maps.width, height: maps.height, pixels: maps.maps[k] }, side, side, 'area');

@@ -5,6 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import * as torch from '../torch/index.js';
 import { indexDataset, itemMask, type DatasetItem } from '../data/dataset.js';
 import { csvText } from '../data/csv.js';
 import { readImage } from '../data/image-io.js';
@@ -14,7 +15,6 @@ import { updateBundleThresholds } from '../pipeline/bundle.js';
 import type { ModelFactory } from '../pipeline/model-contract.js';
 import { Predictor } from '../pipeline/predictor.js';
 import { collectPredictions } from './collect-predictions.js';
-import type { ConfusionMatrix } from '../metrics/classification.js';
 import { classifierCurves, type PrPoint, type RocPoint } from '../metrics/curves.js';
 import {
   classificationErrors,
@@ -25,6 +25,7 @@ import {
 import { writeThumbnail, type GalleryGroup } from './gallery.js';
 import { hardExamples, writeHardExamples } from './hard-examples.js';
 import { chooseOperatingPoint, type OperatingObjective, type OperatingPoint } from './operating-point.js';
+import { evaluateAtBundleThresholds, type BundlePointEvaluation } from './bundle-point.js';
 import { analyseSegmentation, binCounts, type SegmentationAnalysis } from './segmentation-analysis.js';
 import { sweepThresholds, thresholdGrid, type SweepRow } from './threshold-sweep.js';
 import { DEFAULT_TRIPLET_GRID, scoreTriplet, searchTriplet, type TripletScore } from './triplet-search.js';
@@ -75,12 +76,19 @@ export interface EvaluationResult {
   negatives: number;
   failures: { imageId: string; file: string; reason: string }[];
   tta: boolean;
-  /** The bundle's thresholds, used for every analysis but the triplet search. */
+  /** The bundle's thresholds as they were when these images were evaluated. */
   bundleThresholds: BundleThresholds;
+  /** The lead figures: classifier and pipeline at the bundle's own thresholds. */
+  atBundleThresholds: BundlePointEvaluation;
   classifier: { rocAuc: number | null; prAuc: number | null; roc: RocPoint[]; pr: PrPoint[] };
   sweep: SweepRow[];
-  operatingPoint: OperatingPoint;
-  confusion: ConfusionMatrix;
+  /**
+   * The classifier threshold that would be best on these very images (tuned on this set: an optimistic
+   * bound, not a measurement; `--write-bundle` on a validation split is how thresholds get frozen).
+   */
+  tunedOperatingPoint: OperatingPoint;
+  /** The classifier threshold of the error analysis, galleries and hard examples (the bundle's after this run). */
+  errorThreshold: number;
   /** Counts of classifier probabilities in 20 bins over [0, 1], per true class. */
   probabilityHistogram: { bins: number; positives: number[]; negatives: number[] };
   segmentation: SegmentationAnalysis;
@@ -93,16 +101,20 @@ export interface EvaluationResult {
   /** What evaluate wrote; `report` is where the caller puts the HTML report (src/report/evaluation-report.ts). */
   files: { evaluation: string; hardExamples: string; sweepCsv: string; report: string };
   seconds: { predict: number; total: number };
+  /** Engine compute threads the evaluation ran with. */
+  threads: number;
   /** Per image: id, label, probability, pipeline Dice, segmenter IoU (for the record and further analysis). */
-  perImage: { imageId: string; label: 0 | 1; probability: number; segmentedDice: number; iou: number }[];
+  perImage: {
+    imageId: string;
+    label: 0 | 1;
+    probability: number;
+    segmentedDice: number;
+    maskFound: boolean;
+    iou: number;
+  }[];
 }
 
 /** The counts of a sweep row: the confusion matrix at its threshold. */
-function confusionOf(row: SweepRow): ConfusionMatrix {
-  const { truePositives, falsePositives, trueNegatives, falseNegatives } = row;
-  return { truePositives, falsePositives, trueNegatives, falseNegatives };
-}
-
 function sweepCsv(rows: readonly SweepRow[]): string {
   const columns: (keyof SweepRow)[] = [
     'threshold',
@@ -309,9 +321,13 @@ export async function evaluateBundle(options: EvaluateOptions): Promise<Evaluati
       });
     }
 
-    const allErrors = classificationErrors(records, operatingPoint.threshold, { margin: options.nearMargin ?? 0.1 });
+    const atBundleThresholds = evaluateAtBundleThresholds(records, manifest.thresholds);
+    // Errors are those of the classifier threshold the bundle holds now: the frozen one, or the one
+    // this run wrote into it.
+    const errorThreshold = (writtenThresholds ?? manifest.thresholds).classifier;
+    const allErrors = classificationErrors(records, errorThreshold, { margin: options.nearMargin ?? 0.1 });
     const limit = options.galleryLimit ?? 12;
-    const shown = classificationErrors(records, operatingPoint.threshold, { margin: options.nearMargin ?? 0.1, limit });
+    const shown = classificationErrors(records, errorThreshold, { margin: options.nearMargin ?? 0.1, limit });
     const extremes = segmentationExtremes(segmentations, limit);
     const byId = new Map(items.map((i) => [i.imageId, i]));
     const galleries = await buildGalleries(out, predictor, byId, shown, extremes);
@@ -335,6 +351,7 @@ export async function evaluateBundle(options: EvaluateOptions): Promise<Evaluati
       failures: collected.failures,
       tta: predictor.tta,
       bundleThresholds: manifest.thresholds,
+      atBundleThresholds,
       classifier: {
         rocAuc: curves.rocAuc,
         prAuc: curves.prAuc,
@@ -342,8 +359,8 @@ export async function evaluateBundle(options: EvaluateOptions): Promise<Evaluati
         pr: curves.pr,
       },
       sweep,
-      operatingPoint,
-      confusion: confusionOf(operatingPoint.row),
+      tunedOperatingPoint: operatingPoint,
+      errorThreshold,
       probabilityHistogram: {
         bins: 20,
         positives: binCounts(
@@ -363,11 +380,13 @@ export async function evaluateBundle(options: EvaluateOptions): Promise<Evaluati
       galleries,
       files,
       seconds: { predict: collected.seconds, total: (Date.now() - started) / 1000 },
+      threads: torch.getNumThreads(),
       perImage: records.map((r) => ({
         imageId: r.imageId,
         label: r.label,
         probability: r.probability,
         segmentedDice: r.segmentedDice,
+        maskFound: r.maskFound,
         iou: iouOf.get(r.imageId)!,
       })),
     };

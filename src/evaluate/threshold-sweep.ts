@@ -13,6 +13,8 @@ export interface PipelineRecord extends ScoredLabel {
    * segmenter's mask is empty and 0 otherwise.
    */
   segmentedDice: number;
+  /** Whether a mask survives the pixel threshold and the minimum area (the segmenter finds something). */
+  maskFound: boolean;
 }
 
 /** Counts and rates at the threshold (an image is called positive when p >= t; a rate over zero is null). */

@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import type { GrayImage } from '../data/image.js';
 import { readImageWithMeta } from '../data/image-io.js';
 import { writeLabelCsv } from '../data/labels.js';
+import * as torch from '../torch/index.js';
 import { collectInputs } from './input-files.js';
 import type { ModelFactory } from './model-contract.js';
 import {
@@ -73,6 +74,8 @@ export interface PredictFilesSummary {
   submissionFile: string;
   seconds: number;
   imagesPerSecond: number;
+  /** Engine compute threads the prediction ran with. */
+  threads: number;
 }
 
 interface ReadResult {
@@ -226,5 +229,6 @@ export async function predictFiles(options: PredictFilesOptions): Promise<Predic
     submissionFile,
     seconds,
     imagesPerSecond: predicted / seconds,
+    threads: torch.getNumThreads(),
   };
 }

@@ -4,7 +4,6 @@
 // test-time augmentation each model also sees the horizontal mirror, and the two predictions are
 // averaged (the mirrored map flipped back first). Models load once; every batch runs in a scope, so
 // no tensor outlives it.
-import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import * as torch from '../torch/index.js';
 import { emptyMask, type GrayImage, type Mask } from '../data/image.js';
@@ -69,7 +68,8 @@ export class Predictor {
   ) {
     this.tta = Boolean(options.tta);
     this.thresholds = options.thresholds ?? { ...bundle.manifest.thresholds };
-    torch.setNumThreads(options.threads ?? availableParallelism());
+    // Only an explicit --threads changes the engine's threads; PNEUMO_THREADS (or every core) holds otherwise.
+    if (options.threads !== undefined) torch.setNumThreads(options.threads);
   }
 
   static async load(bundleDir: string, options: PredictorOptions = {}): Promise<Predictor> {

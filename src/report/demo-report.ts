@@ -8,6 +8,7 @@ import type { DatasetItem } from '../data/dataset.js';
 import type { RunTrainingResult } from '../train/run-training.js';
 import type { PredictionRecord } from '../pipeline/predict-files.js';
 import type { DemoResult } from './demo-summary.js';
+import { SIIM_SIZE } from '../data/rle.js';
 
 /** A training run with the curve plots the demo drew for it. */
 export type TrainedRun = RunTrainingResult & { plots: string[] };
@@ -58,20 +59,33 @@ export async function writeDemoReport(
   const figures: HeadlineFigure[] = [
     { label: 'classifier ROC AUC', value: fmt(h.rocAuc), note: `PR AUC ${fmt(h.prAuc)}` },
     { label: 'chosen threshold', value: fmt(h.threshold, 2), note: 'classifier probability' },
-    { label: 'recall (sensitivity)', value: fmt(h.recall) },
-    { label: 'specificity', value: fmt(h.specificity) },
-    { label: 'Dice on true positives', value: fmt(h.dicePositive), note: 'segmenter, per image' },
-    { label: 'SIIM score', value: fmt(h.siimScore), note: `all-empty baseline ${fmt(h.allEmptyScore)}` },
+    {
+      label: 'pipeline recall (sensitivity)',
+      value: fmt(h.pipeline.recall),
+      note: `classifier alone ${fmt(h.classifier.recall)}`,
+    },
+    {
+      label: 'pipeline specificity',
+      value: fmt(h.pipeline.specificity),
+      note: `classifier alone ${fmt(h.classifier.specificity)}`,
+    },
+    { label: 'Dice on positives, segmenter alone', value: fmt(h.dicePositive.segmenter), note: 'per image' },
+    {
+      label: 'Dice on positives, pipeline',
+      value: fmt(h.dicePositive.pipeline),
+      note: 'an image the pipeline misses scores 0',
+    },
+    { label: 'pipeline SIIM score', value: fmt(h.siimScore), note: `all-empty baseline ${fmt(h.allEmptyScore)}` },
     { label: 'demo time', value: `${(result.seconds.total / 60).toFixed(1)} min` },
     {
       label: 'prediction',
       value: `${result.prediction.secondsPerImage.toFixed(2)} s/image`,
-      note: '1024² DICOM, both stages, overlay written',
+      note: `${result.plan.imageSide}² DICOM, both stages, overlay written`,
     },
   ];
   report.headlines(figures);
   report.paragraph(
-    `Operating point: ${h.thresholdObjective}. Thresholds in the bundle: classifier ${result.thresholds.classifier}, pixel ${result.thresholds.pixel}, minimum area ${result.thresholds.minArea} px (at 1024²).`,
+    `Operating point: ${h.thresholdObjective}. Thresholds in the bundle: classifier ${result.thresholds.classifier}, pixel ${result.thresholds.pixel}, minimum area ${result.thresholds.minArea} px (counted at ${SIIM_SIZE}², the SIIM image size).`,
   );
   if (result.targets.length > 0) {
     const missed = result.targets.filter((t) => !t.met);
@@ -102,7 +116,12 @@ export async function writeDemoReport(
 
   report.section('Validation split (where the thresholds were chosen)');
   report.table({
-    columns: ['ROC AUC', 'Dice on positives', 'SIIM score at the chosen thresholds', 'threshold sweep operating point'],
+    columns: [
+      'ROC AUC',
+      'Dice on positives (segmenter alone)',
+      'pipeline SIIM score at the chosen thresholds',
+      'threshold sweep operating point',
+    ],
     rows: [
       [
         fmt(result.validation.rocAuc),
@@ -172,7 +191,7 @@ export async function writeDemoReport(
   if (result.siimSample && result.files.siimSamplePredictions) {
     report.section('Real SIIM sample DICOMs (models trained on synthetic data)');
     report.paragraph(
-      `${result.siimSample.images} real radiographs, ${result.siimSample.predictedPositive} called positive; SIIM score against their labels ${fmt(result.siimSample.score)} (5 of the 10 are positive, so all-empty scores 0.5).`,
+      `${result.siimSample.images} real radiographs, ${result.siimSample.predictedPositive} called positive; SIIM score against their labels ${fmt(result.siimSample.score)} (${result.siimSample.positives} of the ${result.siimSample.images} are positive, so all-empty scores ${fmt(result.siimSample.allEmptyScore)}).`,
     );
     const folder = path.dirname(result.files.siimSamplePredictions);
     predictionGallery(report, rel(folder), await readPredictions(result.files.siimSamplePredictions));

@@ -23,15 +23,24 @@ export interface DemoPlan {
 }
 
 /** The figures the report leads with, all measured on the independent test set at the bundle's thresholds. */
+export interface StageRates {
+  recall: number | null;
+  specificity: number | null;
+  precision: number | null;
+}
+
 export interface DemoHeadline {
   rocAuc: number | null;
   prAuc: number | null;
   threshold: number;
   thresholdObjective: string;
-  recall: number | null;
-  specificity: number | null;
-  precision: number | null;
-  dicePositive: number | null;
+  /** The classifier alone: positive when p >= the threshold. */
+  classifier: StageRates;
+  /** The pipeline: positive when the classifier passes the image and a mask survives post-processing. */
+  pipeline: StageRates;
+  /** Mean Dice on the truly positive images: of the segmenter alone, and of the whole pipeline (misses score 0). */
+  dicePositive: { segmenter: number | null; pipeline: number | null };
+  /** The pipeline's SIIM score (mean per-image Dice over every test image). */
   siimScore: number | null;
   /** The SIIM score of predicting every image empty: the share of negatives. */
   allEmptyScore: number;
@@ -49,13 +58,27 @@ export interface DemoResult {
   plan: DemoPlan;
   seed: number;
   headline: DemoHeadline;
-  validation: { rocAuc: number | null; dicePositive: number | null; siimScore: number | null; operatingPoint: string };
+  validation: {
+    rocAuc: number | null;
+    /** Dice of the segmenter alone on the validation positives. */
+    dicePositive: number | null;
+    /** The pipeline's SIIM score at the thresholds chosen there (tuned on these images: optimistic). */
+    siimScore: number | null;
+    operatingPoint: string;
+  };
   thresholds: BundleThresholds;
   targets: TargetCheck[];
   /** Wall-clock seconds per stage, and prediction speed. */
   seconds: Record<string, number>;
   prediction: { imagesPerSecond: number; secondsPerImage: number };
-  siimSample: { images: number; score: number | null; predictedPositive: number } | null;
+  siimSample: {
+    images: number;
+    /** Images the labels call positive, and the score of calling every image empty. */
+    positives: number;
+    allEmptyScore: number | null;
+    score: number | null;
+    predictedPositive: number;
+  } | null;
   files: Record<string, string>;
   failures: string[];
 }

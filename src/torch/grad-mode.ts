@@ -16,6 +16,11 @@ function withGradEnabled<T>(on: boolean, fn: () => T): T {
 export const noGrad = <T>(fn: () => T): T => withGradEnabled(false, fn);
 export const enableGrad = <T>(fn: () => T): T => withGradEnabled(true, fn);
 
+/** The engine's compute threads now (PNEUMO_THREADS or every core, unless a command set them). */
+export function getNumThreads(): number {
+  return native.info().threads;
+}
+
 export function setNumThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1) throw new Error(`Expected positive integer for threads but received ${n}`);
   native.setNumThreads(n);

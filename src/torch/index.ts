@@ -2,7 +2,7 @@
 import './tensor-methods.js';
 export { Tensor, liveTensors, type Shape } from './tensor.js';
 export { scope } from './scope.js';
-export { noGrad, enableGrad, setNumThreads } from './grad-mode.js';
+export { noGrad, enableGrad, setNumThreads, getNumThreads } from './grad-mode.js';
 export type { DType } from './dtype.js';
 export * from './ops/index.js';
 export * as nn from './nn/index.js';

@@ -2,8 +2,8 @@
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import os from 'node:os';
 import { PROJECT_ROOT } from '../project-paths.js';
+import { readEngineEnvironment } from './environment.js';
 
 export interface NativeInfo {
   torchVersion: string;
@@ -74,7 +74,10 @@ function loadAddon(): NativeAddon {
   return require(file) as NativeAddon;
 }
 
+// Checked before the addon loads: its allocator reads PNEUMO_CPU_CACHE_MB when it starts.
+const environment = readEngineEnvironment();
+
 export const native: NativeAddon = loadAddon();
 
 // libtorch's OpenMP pool can start with a single thread here; use every core unless told otherwise.
-native.setNumThreads(Number(process.env.PNEUMO_THREADS) || os.availableParallelism());
+native.setNumThreads(environment.threads);

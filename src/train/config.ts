@@ -70,7 +70,7 @@ export interface TrainConfig {
   workers: number | null;
   /** Resized-image cache folder; null: RUN/cache. */
   cacheDir: string | null;
-  /** Engine threads; null: every core. */
+  /** Engine threads; null: leave the engine's (PNEUMO_THREADS, else every core). */
   threads: number | null;
   /** Stop an epoch after this many batches (smoke runs); null: the whole epoch. */
   maxBatchesPerEpoch: number | null;

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { encodeRle } from '../../src/data/rle.js';
@@ -136,4 +136,41 @@ test('SIGKILL at an arbitrary moment leaves a checkpoint that loads and resumes'
     assert.equal(resumed.status, 0, resumed.stderr);
     assert.equal(JSON.parse(resumed.stdout).epochs, 3);
   }
+});
+
+test('an unreadable image is reported once, and counted once in the exit status', () => {
+  const broken = path.join(folder, 'data-broken');
+  cpSync(data, broken, { recursive: true });
+  const series = path.join(broken, 'nested', 'series');
+  const victim = readdirSync(series).sort()[0];
+  writeFileSync(path.join(series, victim), 'not a DICOM file at all');
+  const run = path.join(folder, 'run-broken');
+  const r = pneumo([
+    'train',
+    'classifier',
+    '--data',
+    broken,
+    '--threads',
+    '2',
+    '--workers',
+    '1',
+    '--out',
+    run,
+    '--model',
+    'classifier-resnet18-w16',
+    '--size',
+    String(SIZE),
+    '--epochs',
+    '2',
+    '--batch',
+    '8',
+    '--no-augment',
+    '--json',
+  ]);
+  assert.equal(r.status, 1, r.stderr);
+  assert.equal(JSON.parse(r.stdout).skippedImages, 1);
+  const id = victim.replace(/\.dcm$/, '');
+  const skipped = r.stderr.split('\n').filter((line) => line.startsWith(`skipped ${id} `));
+  assert.equal(skipped.length, 1, `named once, though it fails in every epoch: ${r.stderr}`);
+  assert.match(r.stderr, /pneumo: 1 images could not be read and were skipped/);
 });

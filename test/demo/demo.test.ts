@@ -11,6 +11,7 @@ import type { DemoResult } from '../../src/report/demo-summary.js';
 import { demoPlan } from '../../src/demo/demo-plan.js';
 import { parseLabelCsv } from '../../src/data/labels.js';
 import { decodeRle } from '../../src/data/rle.js';
+import { runPneumo } from '../cli/run-pneumo.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'pneumo-demo-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -35,6 +36,17 @@ test('the tiny demo writes every artefact, and each one parses', async () => {
   const html = readFileSync(path.join(out, 'index.html'), 'utf8');
   assert.match(html, /classifier ROC AUC/);
   assert.match(html, /smoke run/);
+  // Figures named by what they measure, and sentences from the data, not from a template.
+  for (const label of [
+    'pipeline recall',
+    'pipeline specificity',
+    'Dice on positives, segmenter alone',
+    'Dice on positives, pipeline',
+  ])
+    assert.ok(html.includes(label), label);
+  assert.ok(html.includes(`${plan.imageSide}² DICOM`), 'the image size of this run');
+  if (first.siimSample)
+    assert.ok(html.includes(`${first.siimSample.positives} of the ${first.siimSample.images} are positive`));
   // Every relative link and image of the index exists.
   const refs = [...html.matchAll(/(?:href|src)="([^"#]+)"/g)].map((m) => m[1]).filter((r) => !/^[a-z]+:/.test(r));
   assert.ok(refs.length > 10, `only ${refs.length} links`);
@@ -102,7 +114,11 @@ test('the tiny demo writes every artefact, and each one parses', async () => {
 test('a second run replaces the first, reuses nothing stale and gives the same numbers', async () => {
   const stale = path.join(out, 'runs', 'segmenter', 'stale-marker');
   writeFileSync(stale, 'left by an earlier run');
-  const second = await runDemo({ out, plan, seed: 5 });
+  // Through the command line this time: with --json, stdout holds the result and nothing else.
+  const run = runPneumo(['demo', '--size', 'tiny', '--seed', '5', '--out', out, '--json']);
+  assert.equal(run.status, 0, run.stderr);
+  const second = JSON.parse(run.stdout) as DemoResult;
+  assert.match(run.stderr, /\[1\/9\] synthesising/, 'progress goes to stderr');
   assert.equal(existsSync(stale), false);
   assert.deepEqual(second.headline, first.headline);
   assert.deepEqual(second.thresholds, first.thresholds);

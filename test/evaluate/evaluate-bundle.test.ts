@@ -47,8 +47,13 @@ test('evaluate on the SIIM sample: every artefact is written and parses; the pip
   assert.deepEqual([r.positives, r.negatives], [5, 5]);
   assert.equal(r.sweep.length, 19);
   const best = Math.max(...r.sweep.map((row) => row.siimScore!));
-  assert.equal(r.operatingPoint.row.siimScore, best);
-  assert.equal(r.confusion.truePositives + r.confusion.falseNegatives, 5);
+  assert.equal(r.tunedOperatingPoint.row.siimScore, best);
+  const frozen = r.atBundleThresholds;
+  assert.deepEqual(frozen.thresholds, { classifier: 0.5, pixel: 0.99, minArea: 2000 });
+  assert.equal(frozen.classifier.truePositives + frozen.classifier.falseNegatives, 5);
+  // The pipeline calls positive only images the classifier passes: never more than the classifier.
+  assert.ok(frozen.pipeline.truePositives <= frozen.classifier.truePositives);
+  assert.ok(frozen.pipeline.falsePositives <= frozen.classifier.falsePositives);
   assert.equal(
     r.probabilityHistogram.positives.reduce((a, b) => a + b),
     5,
@@ -56,7 +61,8 @@ test('evaluate on the SIIM sample: every artefact is written and parses; the pip
   assert.equal(JSON.parse(readFileSync(r.files.evaluation, 'utf8')).images, 10);
   assert.equal(readFileSync(r.files.sweepCsv, 'utf8').trim().split('\n').length, 20);
   const hard = parseHardExamples(readFileSync(r.files.hardExamples, 'utf8'));
-  const errors = r.confusion.falseNegatives + r.confusion.falsePositives;
+  assert.equal(r.errorThreshold, 0.5);
+  const errors = frozen.classifier.falseNegatives + frozen.classifier.falsePositives;
   assert.equal(hard.filter((h) => h.reason !== 'poor-segmentation').length, errors);
   for (const g of r.galleries)
     for (const e of g.entries) assert.ok(existsSync(path.join(out, e.thumbnail)), e.thumbnail);
@@ -64,7 +70,9 @@ test('evaluate on the SIIM sample: every artefact is written and parses; the pip
   assert.ok(!existsSync(r.files.report), 'evaluate returns results; the caller writes the report');
   await writeEvaluationReport(r, out);
   const html = readFileSync(r.files.report, 'utf8');
-  assert.match(html, /Operating point/);
+  const lead = html.search(/At the bundle(&#39;|&#x27;|')s thresholds/);
+  const tuned = html.indexOf('Tuned on this set (optimistic bound)');
+  assert.ok(lead >= 0 && tuned > lead, 'the frozen thresholds lead; the re-tuned point follows, labelled');
   for (const plot of ['roc', 'precision-recall', 'threshold-sweep', 'confusion-matrix', 'probability-histogram']) {
     assert.ok(
       existsSync(path.join(out, 'plots', `${plot}.svg`)) && existsSync(path.join(out, 'plots', `${plot}.png`)),
@@ -73,9 +81,25 @@ test('evaluate on the SIIM sample: every artefact is written and parses; the pip
     assert.ok(html.includes(`plots/${plot}.svg`), `${plot} linked`);
   }
 
-  // The same thresholds through predict, scored by the independent RLE scorer.
+  // The bundle as it is through predict: its positives are the pipeline's, its score the pipeline's.
+  const asIs = await predictFiles({
+    inputs: [SIIM_SAMPLE],
+    bundle: dir,
+    out: path.join(root, 'pred-frozen'),
+    modelFactory: tinyModelFactory,
+    threads: 1,
+  });
+  assert.equal(asIs.positives, frozen.pipeline.truePositives + frozen.pipeline.falsePositives);
+  const scoredAsIs = await scoreLabelFiles(SIIM_SAMPLE_CSV, asIs.submissionFile);
+  assert.ok(Math.abs(scoredAsIs.score! - frozen.siimScore!) < 1e-9, `${scoredAsIs.score} vs ${frozen.siimScore}`);
+  const positives = r.perImage.filter((p) => p.label === 1);
+  const pipelineDice = positives.map((p) => (p.probability >= 0.5 ? p.segmentedDice : 0));
+  assert.ok(Math.abs(frozen.dicePositive.pipeline! - pipelineDice.reduce((a, b) => a + b) / positives.length) < 1e-12);
+  assert.equal(frozen.dicePositive.segmenter, r.segmentation.summary.meanDicePositive);
+
+  // The tuned threshold through predict, scored by the independent RLE scorer.
   const predicted = path.join(root, 'pred');
-  const t = r.operatingPoint.threshold;
+  const t = r.tunedOperatingPoint.threshold;
   const manifest = await readBundleManifest(dir);
   assert.deepEqual(manifest.thresholds.classifier, 0.5, 'evaluate without --write-bundle leaves the bundle alone');
   const { updateBundleThresholds } = await import('../../src/pipeline/bundle.js');
@@ -89,8 +113,8 @@ test('evaluate on the SIIM sample: every artefact is written and parses; the pip
   });
   const scored = await scoreLabelFiles(SIIM_SAMPLE_CSV, path.join(predicted, 'submission.csv'));
   assert.ok(
-    Math.abs(scored.score! - r.operatingPoint.row.siimScore!) < 1e-9,
-    `${scored.score} vs ${r.operatingPoint.row.siimScore}`,
+    Math.abs(scored.score! - r.tunedOperatingPoint.row.siimScore!) < 1e-9,
+    `${scored.score} vs ${r.tunedOperatingPoint.row.siimScore}`,
   );
 });
 
@@ -115,7 +139,7 @@ test('validation split from the bundle provenance; triplet search written into t
     expected,
   );
   assert.equal(r.split.seed, 1, 'seed from the runs');
-  assert.match(r.operatingPoint.description, /recall >= 0.5/);
+  assert.match(r.tunedOperatingPoint.description, /recall >= 0.5/);
   assert.ok(r.triplet);
   for (const t of r.triplet.classifierThresholds) assert.ok(r.sweep.find((row) => row.threshold === t)!.recall! >= 0.5);
   assert.equal(r.triplet.best.siimScore, Math.max(...r.triplet.scores.map((x) => x.siimScore)));

@@ -4,6 +4,7 @@
 //   tiny-classifier: logit = gain * mean(relu(x)) + bias;   tiny-unet: mask logit = 10 * relu(x) - 5.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { createModel } from '../../src/models/registry.js';
 import * as torch from '../../src/torch/index.js';
 import { nn } from '../../src/torch/index.js';
 import {
@@ -92,6 +93,30 @@ export async function writeTinyRun(dir: string, o: TinyRunOptions): Promise<void
     data: '/data/synthetic',
     split: { validationFraction: 0.2, seed: 1 },
     ...(o.threshold === undefined ? {} : { threshold: o.threshold }),
+  };
+  writeFileSync(path.join(dir, 'run.json'), JSON.stringify(run, null, 2));
+}
+
+/**
+ * Writes a run of a registry model with its initial (random) weights, as `pneumo train` lays it out:
+ * a bundle of two such runs loads in the CLI, which knows only registry architectures.
+ */
+export async function writeRegistryRun(
+  dir: string,
+  o: { architecture: string; inputSize: number; seed?: number },
+): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  torch.manualSeed(o.seed ?? 1);
+  const model = createModel(o.architecture);
+  torch.saveSafetensors(path.join(dir, 'best.safetensors'), model.stateDict());
+  const config = model.config;
+  model.dispose();
+  const run = {
+    model: { name: o.architecture, config },
+    inputSize: o.inputSize,
+    normalization: { mean: 0.5, std: 0.25 },
+    data: '/data/synthetic',
+    split: { validationFraction: 0.2, seed: 1 },
   };
   writeFileSync(path.join(dir, 'run.json'), JSON.stringify(run, null, 2));
 }
