@@ -5,7 +5,13 @@ import type { DemoPlan, DemoSize } from '../report/demo-summary.js';
 
 export type { DemoPlan, DemoSize };
 
-const TARGETS = { rocAuc: 0.95, dicePositive: 0.7, siimMarginOverEmpty: 0.05 };
+// Issue 17's targets, on SIIM-like data (mask areas, faint cases, devices) with the drains' link to
+// the label reversed in the test set.
+const TARGETS = { rocAuc: 0.9, rocAucWithTubes: 0.9, dicePositive: 0.55, siimMarginOverEmpty: 0.03 };
+// Training: drains with 40% of positives and 5% of negatives (the siim preset, like treated real
+// patients). Test: 20% and 50%, so drains sit mostly on negatives there, while enough positives keep a
+// drain for an AUC on the drain images to mean something.
+const TUBE_RATES = { train: { positive: 0.4, negative: 0.05 }, test: { positive: 0.2, negative: 0.5 } };
 
 export const DEMO_PLANS: Record<DemoSize, DemoPlan> = {
   tiny: {
@@ -17,6 +23,7 @@ export const DEMO_PLANS: Record<DemoSize, DemoPlan> = {
     segmenter: { model: 'unet-resnet18-w16', epochs: 2, batch: 4, lr: 2e-3 },
     classifier: { model: 'classifier-resnet18-w16', epochs: 2, batch: 8, lr: 5e-4 },
     predictImages: 3,
+    tubeRates: TUBE_RATES,
     targets: null,
   },
   small: {
@@ -28,6 +35,7 @@ export const DEMO_PLANS: Record<DemoSize, DemoPlan> = {
     segmenter: { model: 'unet-resnet18-w16', epochs: 25, batch: 8, lr: 2e-3 },
     classifier: { model: 'classifier-resnet18-w16', epochs: 8, batch: 16, lr: 5e-4 },
     predictImages: 12,
+    tubeRates: TUBE_RATES,
     targets: TARGETS,
   },
   full: {
@@ -39,6 +47,7 @@ export const DEMO_PLANS: Record<DemoSize, DemoPlan> = {
     segmenter: { model: 'unet-resnet34', epochs: 30, batch: 8, lr: 1e-3 },
     classifier: { model: 'classifier-resnet34', epochs: 12, batch: 16, lr: 3e-4 },
     predictImages: 24,
+    tubeRates: TUBE_RATES,
     targets: TARGETS,
   },
 };

@@ -24,6 +24,8 @@ import { predictFiles, type PredictFilesSummary } from '../pipeline/predict-file
 import { scoreLabelFiles, type SiimScoreResult } from '../metrics/siim-score.js';
 import { fixturesDir } from '../project-paths.js';
 import { demoDataSeeds } from './demo-plan.js';
+import { testSubgroups } from './test-subgroups.js';
+import type { SubgroupFigures } from '../evaluate/subgroups.js';
 import type { DemoHeadline, DemoPlan, DemoResult, TargetCheck } from '../report/demo-summary.js';
 
 /** How the demo shows its progress; the CLI gives bars and lines, tests give nothing. */
@@ -97,11 +99,18 @@ function pickForPrediction(items: readonly DatasetItem[], count: number): Datase
 
 const fmt = (v: number | null, digits = 3) => (v === null ? 'n/a' : v.toFixed(digits));
 
-export function checkTargets(plan: DemoPlan, h: DemoHeadline): TargetCheck[] {
+export function checkTargets(plan: DemoPlan, h: DemoHeadline, withTubes: SubgroupFigures | null): TargetCheck[] {
   if (!plan.targets) return [];
   const t = plan.targets;
+  const tubeAuc = withTubes?.rocAuc ?? null;
   return [
     { name: 'classifier ROC AUC', target: `>= ${t.rocAuc}`, value: fmt(h.rocAuc), met: (h.rocAuc ?? 0) >= t.rocAuc },
+    {
+      name: 'classifier ROC AUC on test images with a chest drain',
+      target: `>= ${t.rocAucWithTubes}`,
+      value: fmt(tubeAuc),
+      met: (tubeAuc ?? 0) >= t.rocAucWithTubes,
+    },
     {
       name: 'Dice on positive images, segmenter alone',
       target: `>= ${t.dicePositive}`,
@@ -137,15 +146,17 @@ export async function runDemo(options: DemoOptions, reporter: DemoReporter = SIL
     `synthesising ${plan.images} training and ${plan.testImages} test images (${plan.imageSide} px DICOM, seed ${seed})`,
   );
   await timed(seconds, 'synthesis', async () => {
-    for (const [folder, n, s, label] of [
-      ['data', plan.images, demoDataSeeds(seed).train, 'synth train'],
-      ['test-data', plan.testImages, demoDataSeeds(seed).test, 'synth test'],
+    for (const [folder, n, s, label, tubes] of [
+      ['data', plan.images, demoDataSeeds(seed).train, 'synth train', plan.tubeRates.train],
+      ['test-data', plan.testImages, demoDataSeeds(seed).test, 'synth test', plan.tubeRates.test],
     ] as const) {
       const bar = reporter.progress(label, n, Date.now());
       const summary = await writeSynthDataset(dir(folder), {
         n,
         size: plan.imageSide,
         seed: s,
+        tubeRatePositive: tubes.positive,
+        tubeRateNegative: tubes.negative,
         workers,
         onProgress: (done) => bar.update(done),
       });
@@ -267,6 +278,12 @@ export async function runDemo(options: DemoOptions, reporter: DemoReporter = SIL
     siimScore: frozen.siimScore,
     allEmptyScore: test.negatives / Math.max(1, test.images),
   };
+  const subgroups = await testSubgroups(dir('test-data'), test.perImage, thresholds);
+  const withTubes = subgroups.tubes[0];
+  if (withTubes)
+    reporter.note(
+      `test images with a chest drain: ${withTubes.images} (${withTubes.positives} positive), classifier ROC AUC ${fmt(withTubes.rocAuc)}`,
+    );
 
   reporter.stage(
     8,
@@ -331,7 +348,8 @@ export async function runDemo(options: DemoOptions, reporter: DemoReporter = SIL
       operatingPoint: validation.tunedOperatingPoint.description,
     },
     thresholds,
-    targets: checkTargets(plan, headline),
+    subgroups,
+    targets: checkTargets(plan, headline, subgroups.tubes[0] ?? null),
     seconds,
     prediction: {
       imagesPerSecond: synthetic.imagesPerSecond,

@@ -1,6 +1,7 @@
 // What the demo's report shows: the plan a run followed and the figures it measured. The demo
 // (src/demo/) fills these in; the report only writes them.
 import type { BundleThresholds } from '../pipeline/bundle-manifest.js';
+import type { SubgroupFigures } from '../evaluate/subgroups.js';
 
 export type DemoSize = 'tiny' | 'small' | 'full';
 
@@ -18,8 +19,24 @@ export interface DemoPlan {
   classifier: { model: string; epochs: number; batch: number; lr: number };
   /** Test-set images whose overlays are written by the two-stage prediction. */
   predictImages: number;
-  /** Targets of issue 7 that the report checks the run against (null: no target at this size). */
-  targets: { rocAuc: number; dicePositive: number; siimMarginOverEmpty: number } | null;
+  /**
+   * Chest-drain rates per class of the training and of the test set. The test set reverses the link
+   * (drains mostly with positives in training, mostly with negatives in test): the shortcut test.
+   */
+  tubeRates: { train: ClassRates; test: ClassRates };
+  /** Targets of issue 17 that the report checks the run against (null: no target at this size). */
+  targets: {
+    rocAuc: number;
+    /** The classifier's ROC AUC on the test images that carry a chest drain. */
+    rocAucWithTubes: number;
+    dicePositive: number;
+    siimMarginOverEmpty: number;
+  } | null;
+}
+
+export interface ClassRates {
+  positive: number;
+  negative: number;
 }
 
 /** The figures the report leads with, all measured on the independent test set at the bundle's thresholds. */
@@ -67,6 +84,8 @@ export interface DemoResult {
     operatingPoint: string;
   };
   thresholds: BundleThresholds;
+  /** Each stage on the test images with and without a chest drain, and per mask-size band. */
+  subgroups: { tubes: SubgroupFigures[]; sizeBands: SubgroupFigures[] };
   targets: TargetCheck[];
   /** Wall-clock seconds per stage, and prediction speed. */
   seconds: Record<string, number>;

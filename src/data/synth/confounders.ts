@@ -6,7 +6,7 @@ import type { Anatomy } from './anatomy.js';
 import { drawChestDrain, renderChestDrain, type ChestDrain } from './chest-drain.js';
 import { hasRole } from './composition.js';
 import { drawEcgLeads, renderEcgLeads, type EcgElectrode } from './ecg-leads.js';
-import type { SynthOptions } from './options.js';
+import type { CONFOUNDER_RATES, SynthOptions } from './options.js';
 import { drawSkinFold, renderSkinFold, type SkinFold } from './skin-fold.js';
 
 export interface Confounders {
@@ -18,16 +18,7 @@ export interface Confounders {
 /** Share of positives with a drain whose drain is on the pneumothorax's side. */
 const DRAIN_SAME_SIDE = 0.85;
 
-type ConfounderRates = Pick<
-  SynthOptions,
-  | 'seed'
-  | 'tubeRatePositive'
-  | 'tubeRateNegative'
-  | 'ecgRatePositive'
-  | 'ecgRateNegative'
-  | 'skinFoldRatePositive'
-  | 'skinFoldRateNegative'
->;
+type ConfounderRates = Pick<SynthOptions, 'seed' | (typeof CONFOUNDER_RATES)[number]>;
 
 /** `pneumothoraxLung` is null for a negative image. */
 export function drawConfounders(

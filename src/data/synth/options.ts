@@ -55,6 +55,16 @@ export interface SynthOptions {
   workers: number;
 }
 
+/** The per-class rates of each confounder (confounders.ts). */
+export const CONFOUNDER_RATES = [
+  'tubeRatePositive',
+  'tubeRateNegative',
+  'ecgRatePositive',
+  'ecgRateNegative',
+  'skinFoldRatePositive',
+  'skinFoldRateNegative',
+] as const;
+
 type PresetValues = Pick<
   SynthOptions,
   | 'preset'
@@ -155,15 +165,7 @@ export function resolveSynthOptions(partial: Partial<SynthOptions>): SynthOption
   rate('multiPartRate', o.multiPartRate);
   rate('duplicateRate', o.duplicateRate);
   rate('implausibleAgeRate', o.implausibleAgeRate);
-  for (const name of [
-    'tubeRatePositive',
-    'tubeRateNegative',
-    'ecgRatePositive',
-    'ecgRateNegative',
-    'skinFoldRatePositive',
-    'skinFoldRateNegative',
-  ] as const)
-    rate(name, o[name]);
+  for (const name of CONFOUNDER_RATES) rate(name, o[name]);
   for (const name of ['lineContrast', 'textureLoss'] as const) {
     const [lo, hi] = o[name];
     expect(

@@ -6,6 +6,7 @@ import { HorizontalFlip } from './flip.js';
 import { RandomShiftScaleRotate } from './affine.js';
 import { RandomGridDistortion, RandomElastic } from './distortion.js';
 import { RandomBrightnessContrast, RandomGamma } from './intensity.js';
+import { RandomDrainOverlay } from './device-overlay.js';
 import type { BorderMode } from './sampling.js';
 import { BORDER_MODES } from './sampling.js';
 import type { RandomTransform, Sample } from './sample.js';
@@ -42,6 +43,8 @@ export interface AugmentConfig {
   elastic?: { p: number; grid?: number; magnitude?: number; border?: BorderMode };
   brightnessContrast?: { p: number; brightness?: number; contrast?: number };
   gamma?: { p: number; low?: number; high?: number };
+  /** Draws a chest drain on images of either class (breaks a drain-label link in the training data). */
+  drain?: { p: number };
 }
 
 /** Strengths used when a config gives only the probability (close to the top SIIM solutions' settings). */
@@ -89,6 +92,8 @@ export function buildAugmentation(config: AugmentConfig): Compose {
     const d = { ...AUGMENT_DEFAULTS.gamma, ...c.gamma };
     steps.push({ p: d.p, transform: new RandomGamma([d.low, d.high]) });
   }
+  // Last: the drain lies on the film, over whatever the exposure did to the patient.
+  if (c.drain) steps.push({ p: c.drain.p, transform: new RandomDrainOverlay() });
   return new Compose(steps);
 }
 
@@ -100,6 +105,7 @@ const FIELDS: Record<keyof AugmentConfig, Record<string, [number, number, boolea
   elastic: { grid: [2, 64, true], magnitude: [0, 0.5, false] },
   brightnessContrast: { brightness: [0, 1, false], contrast: [0, 0.99, false] },
   gamma: { low: [0.05, 20, false], high: [0.05, 20, false] },
+  drain: {},
 };
 
 // The transforms that sample outside the image and so take a border mode.
