@@ -10,7 +10,8 @@ export function temporaryPathFor(file: string): string {
   return path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
 }
 
-function fsyncFolder(folder: string): void {
+/** Flushes a folder, so that a rename in it survives a power cut (where the file system allows). */
+export function fsyncFolder(folder: string): void {
   let fd: number | undefined;
   try {
     fd = openSync(folder, 'r');

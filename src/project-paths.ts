@@ -34,6 +34,10 @@ export function fixturesDir(): string | null {
 /** The fixtures folder, or an error that says how to get one (for commands that need the files). */
 export function requireFixturesDir(purpose: string): string {
   const dir = fixturesDir();
+  if (dir && process.env.PNEUMO_FIXTURES && !existsSync(dir))
+    throw new Error(
+      `${purpose} needs the test fixtures, but PNEUMO_FIXTURES=${process.env.PNEUMO_FIXTURES} does not exist`,
+    );
   if (!dir)
     throw new Error(
       `${purpose} needs the test fixtures (test/fixtures in a clone of the repository); set PNEUMO_FIXTURES to a copy`,

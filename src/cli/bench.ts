@@ -26,6 +26,7 @@ registerBenchmark(
   'encoder classification networks (resnet34, densenet121, efficientnet-b0): forward and train step vs torchvision',
 );
 registerBenchmark('predict', 'end-to-end two-stage prediction latency and throughput vs PyTorch');
+registerBenchmark('checkpoint', 'reading torch.save files (state dicts, a whole module, legacy format) vs torch.load');
 
 export function benchCommand(): Command {
   return new Command('bench')

@@ -13,6 +13,7 @@ import { predictCommand } from './predict.js';
 import { evaluateCommand } from './evaluate.js';
 import { synthCommand } from './synth.js';
 import { demoCommand } from './demo.js';
+import { weightsCommand } from './weights.js';
 import { pneumoVersion } from '../project-paths.js';
 import { EXIT } from './run-action.js';
 
@@ -39,6 +40,7 @@ for (const make of [
   evaluateCommand,
   synthCommand,
   demoCommand,
+  weightsCommand,
 ])
   program.addCommand(make());
 

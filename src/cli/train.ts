@@ -99,8 +99,8 @@ export function trainCommand(): Command {
       'model from the registry (pneumo models lists them); default classifier-resnet34 / unet-resnet34',
     )
     .option(
-      '--pretrained <file>',
-      "encoder weights as safetensors with torchvision/timm names (3-channel first conv is summed to 1), or a segmenter run's best.safetensors (its encoder is taken)",
+      '--pretrained <file|name>',
+      "encoder weights: a name from `pneumo weights list` (downloaded into the cache if needed; `imagenet`: the encoder's ImageNet weights), or a .safetensors/.pth/.pt/.bin file (torchvision, timm, smp, torchxrayvision; a state dict, a dict holding one, or a whole pickled model; 3-channel first conv summed to 1), or a segmenter run's best.safetensors (its encoder is taken)",
     )
     .option('--size <n>', 'training image side in pixels, a multiple of 32 (default 256)', integer(32))
     .option('--epochs <n>', 'epochs to train (default 20)', integer(1))

@@ -28,8 +28,10 @@ function count(records: readonly PipelineRecord[], calledPositive: (r: PipelineR
   const m: ConfusionMatrix = { truePositives: 0, falsePositives: 0, trueNegatives: 0, falseNegatives: 0 };
   for (const r of records) {
     const called = calledPositive(r);
-    if (r.label === 1) called ? m.truePositives++ : m.falseNegatives++;
-    else called ? m.falsePositives++ : m.trueNegatives++;
+    if (r.label === 1 && called) m.truePositives++;
+    else if (r.label === 1) m.falseNegatives++;
+    else if (called) m.falsePositives++;
+    else m.trueNegatives++;
   }
   return m;
 }

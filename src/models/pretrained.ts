@@ -1,7 +1,10 @@
-// Imports torchvision (or timm) ImageNet weights saved as safetensors into an encoder: strictly by
-// name, after the family's own key remaps, without the classification head, and with the first
-// convolution adapted to the model's input channels as segmentation libraries do (1 channel: the sum
-// of the RGB filters, so a grey image x gives what the RGB image (x, x, x) gave).
+// Imports pretrained weights into an encoder: torchvision's and timm's ImageNet state dicts,
+// segmentation_models.pytorch and pneumo models (their `encoder.*`), torchxrayvision's chest X-ray
+// models (a whole pickled DenseNet, a ResNet-50 state dict), from safetensors or torch.save files.
+// Strictly by name, after unwrapping (`module.` of DataParallel, `encoder.`/`model.`/`backbone.` of a
+// wrapping model) and the family's own key remaps, without the classification head, and with the
+// first convolution adapted to the model's input channels as segmentation libraries do (1 channel:
+// the sum of the RGB filters, so a grey image x gives what the RGB image (x, x, x) gave).
 import * as torch from '../torch/index.js';
 import { nn, type Tensor } from '../torch/index.js';
 import { Encoder } from './encoder.js';
@@ -9,12 +12,17 @@ import { EncoderModel } from './encoder-model.js';
 
 export interface PretrainedReport {
   file: string;
+  /** The file's format, and where its state dict sat (`module` for a whole pickled nn.Module). */
+  format?: torch.WeightsFile['format'];
+  layout?: torch.CheckpointLayout;
   /** Tensors copied into the encoder. */
   loaded: number;
-  /** Keys of the file's classification head, left out. */
+  /** Keys left out: the file's classification head, a wrapping model's other parts, known extras. */
   dropped: string[];
   /** Keys renamed from an older layout (DenseNet's `norm.1`). */
   remapped: number;
+  /** The wrapper prefix taken off every encoder key (`module.`, `encoder.`, `model.`), or ''. */
+  prefix: string;
   /** What happened to the first conv: as it was, summed over RGB (1 channel), or cycled over channels. */
   firstConv: 'as-is' | 'summed' | 'cycled';
 }
@@ -28,14 +36,15 @@ export const IMAGENET_NORMALIZATION = {
 } as const;
 
 /**
- * Loads `file` into the encoder of a model (or into an encoder itself). An unreadable or corrupt file
- * is a torch.SafetensorsError naming the file.
+ * Loads `file` (safetensors, or a torch.save checkpoint of any of its three shapes) into the encoder
+ * of a model (or into an encoder itself). An unreadable or corrupt file is a torch.SafetensorsError
+ * or torch.CheckpointError naming the file.
  */
 export async function loadPretrained(model: Encoder | EncoderModel<unknown>, file: string): Promise<PretrainedReport> {
   const encoder = model instanceof Encoder ? model : model.encoder;
-  const tensors = torch.loadSafetensors(file);
+  const { tensors, format, layout } = torch.loadWeightsFile(file);
   try {
-    return loadEncoderWeights(encoder, tensors, file);
+    return { ...loadEncoderWeights(encoder, tensors, file), format, layout };
   } finally {
     for (const t of tensors.values()) t.dispose();
   }
@@ -49,16 +58,15 @@ export function loadEncoderWeights(
 ): PretrainedReport {
   const own = encoder.stateDict();
   const ownKeys = [...own.keys()];
-  const fromModel = encoderPart(source);
-  if (fromModel) source = fromModel.encoder;
+  const part = encoderPart(source, encoder, new Set(ownKeys));
   const absentPrefixes = encoder.classifierPrefixes.filter((prefix) => !ownKeys.some((k) => k.startsWith(prefix)));
   const renamed = new Map<string, Tensor>();
-  const dropped: string[] = fromModel ? fromModel.rest : [];
+  const dropped: string[] = part.rest;
   let remapped = 0;
-  for (const [key, value] of source) {
+  for (const [original, key, value] of part.encoder) {
     const name = encoder.remapKey(key);
     if (name !== key) remapped++;
-    if (absentPrefixes.some((prefix) => name.startsWith(prefix))) dropped.push(key);
+    if (absentPrefixes.some((prefix) => name.startsWith(prefix))) dropped.push(original);
     else renamed.set(name, value);
   }
   return torch.scope(() => {
@@ -80,25 +88,56 @@ export function loadEncoderWeights(
       if (err instanceof nn.StateDictError) err.message = `${label} do not fit ${encoder.name}: ${err.message}`;
       throw err;
     }
-    return { file: label, loaded: renamed.size, dropped, remapped, firstConv };
+    return { file: label, loaded: renamed.size, dropped, remapped, prefix: part.prefix, firstConv };
   });
 }
 
+// Prefixes of models that hold an encoder: pneumo's and segmentation_models.pytorch's U-Nets and
+// classifiers (`encoder.`, beside `decoder.` / `head.` / `segmentation_head.`), torchxrayvision's and
+// Lightning's wrappers (`model.`), detection-style backbones (`backbone.`).
+const ENCODER_PREFIXES = ['encoder.', 'model.', 'backbone.'];
+// Buffers that are not weights: torchxrayvision's per-class operating points.
+const NOT_WEIGHTS = new Set(['op_threshs']);
+
 /**
- * The encoder of a whole pneumo model (a training run's best.safetensors: `encoder.*` beside
- * `decoder.*` or `head.*`), so that a classifier can start from a trained segmenter's encoder:
- * transfer learning where no ImageNet weights are at hand. Null for a plain encoder file.
+ * The part of a state dict that belongs to the encoder, as (original key, key, tensor), and the keys
+ * left out. DataParallel's `module.` goes first; then, if no key names one of the encoder's own
+ * tensors as it stands, the first prefix under which some key does: so a classifier can start from a
+ * trained segmenter's encoder (transfer where no ImageNet weights are at hand), or from a wrapped model.
  */
-function encoderPart(source: ReadonlyMap<string, Tensor>): { encoder: Map<string, Tensor>; rest: string[] } | null {
-  const keys = [...source.keys()];
-  if (!keys.some((k) => k.startsWith('encoder.'))) return null;
-  const encoder = new Map<string, Tensor>();
+function encoderPart(
+  source: ReadonlyMap<string, Tensor>,
+  encoder: Encoder,
+  own: ReadonlySet<string>,
+): { encoder: [string, string, Tensor][]; rest: string[]; prefix: string } {
+  let entries: [string, string, Tensor][] = [...source].map(([key, value]) => [key, key, value]);
   const rest: string[] = [];
-  for (const [key, value] of source) {
-    if (key.startsWith('encoder.')) encoder.set(key.slice('encoder.'.length), value);
-    else rest.push(key);
+  let taken = '';
+  while (entries.length > 0 && entries.every(([, key]) => key.startsWith('module.'))) {
+    entries = entries.map(([original, key, value]) => [original, key.slice('module.'.length), value]);
+    taken += 'module.';
   }
-  return { encoder, rest };
+  const fits = (key: string) => own.has(encoder.remapKey(key));
+  if (!entries.some(([, key]) => fits(key))) {
+    const prefix = ENCODER_PREFIXES.find((p) =>
+      entries.some(([, key]) => key.startsWith(p) && fits(key.slice(p.length))),
+    );
+    if (prefix) {
+      const inside: [string, string, Tensor][] = [];
+      for (const [original, key, value] of entries) {
+        if (key.startsWith(prefix)) inside.push([original, key.slice(prefix.length), value]);
+        else rest.push(original);
+      }
+      entries = inside;
+      taken += prefix;
+    }
+  }
+  const kept = entries.filter(([original, key]) => {
+    if (!NOT_WEIGHTS.has(key)) return true;
+    rest.push(original);
+    return false;
+  });
+  return { encoder: kept, rest, prefix: taken };
 }
 
 /**

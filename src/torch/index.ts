@@ -16,4 +16,13 @@ export {
   type SafetensorsEntry,
   type SafetensorsHeader,
 } from './safetensors.js';
+export {
+  loadTorchCheckpoint,
+  sniffWeightsFormat,
+  CheckpointError,
+  WRAPPED_STATE_DICT_KEYS,
+  type TorchCheckpoint,
+  type CheckpointLayout,
+} from './checkpoint.js';
+export { loadWeightsFile, type WeightsFile } from './weights-file.js';
 export { emptyCache, cpuCacheInfo, type CpuCacheInfo } from './memory.js';

@@ -9,8 +9,9 @@ import { BatchLoader, formatFailure, type ItemFailure } from '../data/loader.js'
 import { hardExampleWeights, parsePositiveFraction, type SamplingOptions } from '../data/sampler.js';
 import type { AugmentConfig } from '../data/transforms/compose.js';
 import { readIdList } from '../data/id-list.js';
-import { createModel } from '../models/registry.js';
+import { createModel, getModelEntry } from '../models/registry.js';
 import { loadPretrained } from '../models/pretrained.js';
+import { resolvePretrained } from '../models/weights-cache.js';
 import type { TrainConfig } from './config.js';
 import { loaderSource } from './batch-source.js';
 import { trainModel, type TrainReporter, type TrainResult } from './trainer.js';
@@ -111,14 +112,33 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunTrain
   let validationLoader: BatchLoader | null = null;
   let model: TrainableModel | null = null;
   try {
+    // Named weights (`imagenet`, `xrv-densenet121-res224-all`) are fetched into the cache first, so
+    // that an offline machine fails here, with where to put the file, before any training.
+    let pretrainedFile: string | null = null;
+    let pretrainedWeights: Record<string, string> | null = null;
+    if (config.pretrained !== null && !options.resume) {
+      let lastTenth = -1;
+      const resolved = await resolvePretrained(config.pretrained, getModelEntry(config.model).encoder, {
+        onProgress: (received, total) => {
+          const tenth = total ? Math.floor((10 * received) / total) : -1;
+          if (tenth > lastTenth) say(`downloading ${config.pretrained}: ${(lastTenth = tenth) * 10}%`);
+        },
+      });
+      pretrainedFile = resolved.file;
+      if (resolved.entry) {
+        say(`pretrained ${resolved.entry.name}: ${resolved.action} ${resolved.file}`);
+        const { name, url } = resolved.entry;
+        pretrainedWeights = { name, url, file: resolved.file, sha256: resolved.sha256 ?? '' };
+      }
+    }
     validationLoader = await BatchLoader.open(items.validation, { ...common, augment: null, sampling: 'sequential' });
     torch.manualSeed(config.seed);
     const built = createModel(config.model, config.modelOptions);
     model = built as TrainableModel;
-    if (config.pretrained !== null && !options.resume) {
-      const report = await loadPretrained(built, config.pretrained);
+    if (pretrainedFile !== null) {
+      const report = await loadPretrained(built, pretrainedFile);
       say(
-        `pretrained: ${report.loaded} tensors from ${config.pretrained} (first conv ${report.firstConv}${report.dropped.length ? `, ${report.dropped.length} head tensors left out` : ''})`,
+        `pretrained: ${report.loaded} tensors from ${pretrainedFile} (${report.format ?? 'safetensors'} ${report.layout ?? 'state-dict'}${report.prefix ? `, prefix ${report.prefix} taken off` : ''}, first conv ${report.firstConv}${report.dropped.length ? `, ${report.dropped.length} tensors left out` : ''})`,
       );
     }
     const result = await trainModel({
@@ -139,6 +159,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunTrain
           validationIds: items.validation.map((i) => i.imageId),
         },
         pretrained: config.pretrained,
+        ...(pretrainedWeights ? { pretrainedWeights } : {}),
       },
     });
     const failures = distinctFailures([...trainLoader.stats.failures, ...validationLoader.stats.failures]);

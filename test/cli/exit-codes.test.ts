@@ -146,3 +146,10 @@ test('engine environment variables are checked: a bad value is one line naming t
 test('an unknown command is a usage error', () => {
   expectFailure(['frobnicate'], 2, /unknown command/);
 });
+
+test('pneumo bench without its fixtures says which files it needs, in one line', () => {
+  const run = pneumo(['bench', 'data', '--quick'], { PNEUMO_FIXTURES: path.join(root, 'no-fixtures-here') });
+  assert.equal(run.status, 1);
+  assert.match(run.stderr, /needs the test fixtures, but PNEUMO_FIXTURES=.*no-fixtures-here does not exist\n$/);
+  assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+});
