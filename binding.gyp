@@ -5,7 +5,8 @@
       "sources": ["<!@(node -e \"console.log(require('fs').readdirSync('native').filter(f=>f.endsWith('.cc')).map(f=>'native/'+f).join(' '))\")"],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
-        "<!@(node native/find-libtorch.cjs include)"
+        "<!@(node native/find-libtorch.cjs include)",
+        "native/fallback-include"
       ],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "<!(node native/find-libtorch.cjs abi)"],
       "cflags!": ["-fno-exceptions", "-fno-rtti"],

@@ -8,6 +8,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   RegisterInfo(env, exports);
   RegisterTensor(env, exports);
   RegisterDispatch(env, exports);
+  RegisterDistributed(env, exports);
   return exports;
 }
 

@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # One-step set-up on Debian 12 (root, Node 20 and npm present). Installs only what is missing:
-# libtorch (the engine), OpenBLAS (without it Debian's libtorch falls back to the slow reference BLAS),
-# PyTorch, torchvision and pydicom for the parity tests and benchmarks, fonts for plot text; then
+# libtorch (the engine), Gloo's headers (libtorch's distributed process groups need them to compile
+# against), OpenBLAS (without it Debian's libtorch falls back to the slow reference BLAS), PyTorch,
+# torchvision and pydicom for the parity tests and benchmarks, fonts for plot text, DCMTK, dicom3tools
+# and Orthanc with its DICOMweb plugin (the interop tests check the DICOM objects with them); then
 # `npm ci`, which compiles the native addon with node-gyp, and the TypeScript build.
 # With LIBTORCH=/path/to/libtorch set, the addon builds against that directory instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(build-essential python3 libopenblas0-pthread python3-torch python3-torchvision python3-pydicom python3-pil python3-numpy fonts-dejavu-core)
-[ -n "${LIBTORCH:-}" ] || packages+=(libtorch-dev)
+packages=(build-essential python3 libopenblas0-pthread python3-torch python3-torchvision python3-pydicom python3-pil python3-numpy fonts-dejavu-core dcmtk dicom3tools orthanc orthanc-dicomweb)
+[ -n "${LIBTORCH:-}" ] || packages+=(libtorch-dev libgloo-dev)
+# The reading room's browser tests (test/web) drive Debian's Chromium through playwright-core.
+packages+=(chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -26,7 +26,16 @@ registerBenchmark(
   'encoder classification networks (resnet34, densenet121, efficientnet-b0): forward and train step vs torchvision',
 );
 registerBenchmark('predict', 'end-to-end two-stage prediction latency and throughput vs PyTorch');
+registerBenchmark(
+  'distributed',
+  'data-parallel step time (1 process x 2 threads vs 2 ranks x 1 thread) and Gloo all-reduce bandwidth 1-64 MiB vs PyTorch DDP',
+);
 registerBenchmark('checkpoint', 'reading torch.save files (state dicts, a whole module, legacy format) vs torch.load');
+registerBenchmark(
+  'serve',
+  'pneumo serve under autocannon: uploads/s and upload-to-result p50/p99 at 1 and 4 clients, overload (2xx or 503, memory, event-loop delay)',
+);
+registerBenchmark('interop', 'writing DICOM SEG + Secondary Capture + SR per image vs pydicom writing the same');
 
 export function benchCommand(): Command {
   return new Command('bench')

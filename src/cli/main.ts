@@ -14,6 +14,7 @@ import { evaluateCommand } from './evaluate.js';
 import { synthCommand } from './synth.js';
 import { demoCommand } from './demo.js';
 import { weightsCommand } from './weights.js';
+import { serveCommand } from './serve.js';
 import { pneumoVersion } from '../project-paths.js';
 import { EXIT } from './run-action.js';
 
@@ -25,6 +26,8 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 
 const program = new Command('pneumo')
   .description('Pneumothorax detection and segmentation on chest X-rays (SIIM-ACR format).')
+  // A command's options belong to it alone, so `serve token create --store X` is the subcommand's --store.
+  .enablePositionalOptions()
   .version(pneumoVersion());
 
 for (const make of [
@@ -41,6 +44,7 @@ for (const make of [
   synthCommand,
   demoCommand,
   weightsCommand,
+  serveCommand,
 ])
   program.addCommand(make());
 

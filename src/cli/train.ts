@@ -2,6 +2,7 @@
 // config.json, checkpoints, metrics.csv, TensorBoard events, plots and run.json.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import { integer, number } from './option-parsers.js';
 import { THREADS_OPTION } from './option-parsers.js';
@@ -44,7 +45,16 @@ interface TrainFlags {
   maxBatches?: number;
   resume?: boolean;
   json?: boolean;
+  nprocPerNode?: number;
+  nnodes?: number;
+  nodeRank?: number;
+  masterAddr?: string;
+  masterPort?: number;
+  distTimeout?: number;
 }
+
+/** The launcher's own flags, left out of the command each rank runs. */
+const LAUNCH_FLAGS = ['--nproc-per-node', '--nnodes', '--node-rank', '--master-addr', '--master-port'];
 
 /** The flags as config keys; absent flags stay undefined so they do not override the file. */
 function flagsToConfig(f: TrainFlags): Partial<TrainConfig> {
@@ -161,6 +171,23 @@ export function trainCommand(): Command {
       'continue the run in --out from its last checkpoint (its config.json is the base; flags such as --epochs override)',
     )
     .option('--json', 'print the result as JSON on stdout')
+    .option(
+      '--nproc-per-node <n>',
+      'data parallel: start n ranks on this machine (as torchrun), each with cores / n threads; rank 0 writes the run',
+      integer(1),
+    )
+    .option('--nnodes <n>', 'with --nproc-per-node: machines in the job (default 1)', integer(1))
+    .option('--node-rank <r>', 'with --nproc-per-node: this machine, 0 .. nnodes-1 (default 0)', integer(0))
+    .option(
+      '--master-addr <host>',
+      "with --nproc-per-node: node 0's address, reachable by every node (default 127.0.0.1)",
+    )
+    .option('--master-port <port>', 'with --nproc-per-node: the rendezvous port on node 0 (default 29500)', integer(1))
+    .option(
+      '--dist-timeout <s>',
+      'data parallel: seconds to wait for the other ranks at the start and in every exchange (default 300)',
+      number(0.1),
+    )
     .addHelpText(
       'after',
       `
@@ -168,6 +195,11 @@ Examples:
   pneumo train classifier --data data/siim --out runs/cls --model classifier-resnet34 --epochs 10
   pneumo train segmenter --data data/siim --out runs/seg --positive-fraction 0.8:0.4 --aux-head
   pneumo train segmenter --out runs/seg --resume --epochs 30
+  pneumo train classifier --data data/siim --out runs/cls --nproc-per-node 2
+  pneumo train classifier ... --nproc-per-node 4 --nnodes 2 --node-rank 0 --master-addr node0.cluster
+Data parallel: ranks also start from torchrun's variables (RANK, LOCAL_RANK, WORLD_SIZE,
+LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT; GLOO_SOCKET_IFNAME picks the interface), so
+torchrun --nproc_per_node 2 --no_python pneumo train ... works too. --batch is per rank.
 The best weights (by --monitor on validation) are RUN/best.safetensors; the classifier's proposed
 threshold (max F1 on validation) is in RUN/run.json. Killing the run at any moment leaves a valid
 checkpoint for --resume.`,
@@ -176,6 +208,14 @@ checkpoint for --resume.`,
       runAction(async (task: string, flags: TrainFlags) => {
         if (task !== 'classifier' && task !== 'segmenter')
           throw new UsageError(`unknown task \`${task}\`, expected classifier or segmenter`);
+        const { rankFromEnv } = await import('../torch/distributed/env.js');
+        if (flags.nprocPerNode !== undefined) {
+          if (rankFromEnv()) throw new UsageError('--nproc-per-node starts ranks; this process is one already');
+          return launch(flags);
+        }
+        if (flags.nnodes !== undefined || flags.nodeRank !== undefined || flags.masterAddr || flags.masterPort)
+          throw new UsageError('--nnodes, --node-rank, --master-addr and --master-port go with --nproc-per-node');
+        const rank = rankFromEnv();
         const { readConfigFile, resolveTrainConfig } = await import('../train/config.js');
         let settings: Record<string, unknown> = {};
         let source = 'flags';
@@ -202,8 +242,23 @@ checkpoint for --resume.`,
         const checked = resolveTrainConfig(task, { ...config }, {}, source);
         const { trainProgress } = await import('./train-progress.js');
         const { runTraining } = await import('../train/run-training.js');
-        const reporter = trainProgress(checked.epochs);
-        const result = await runTraining({ config: checked, resume: Boolean(flags.resume), reporter });
+        if (rank) {
+          // This machine's cores are shared among its ranks: compute threads and loader workers alike.
+          const share = Math.max(1, Math.floor(availableParallelism() / rank.localWorldSize));
+          if (checked.threads === null && !process.env.PNEUMO_THREADS) checked.threads = share;
+          if (checked.workers === null) checked.workers = Math.max(1, Math.min(4, share - 1));
+        }
+        // Rank 0 speaks for the job and writes its plots; the others report only their errors.
+        const speaks = !rank || rank.rank === 0;
+        const reporter = speaks ? trainProgress(checked.epochs) : undefined;
+        const result = await runTraining({
+          config: checked,
+          resume: Boolean(flags.resume),
+          reporter,
+          ...(rank ? { rank } : {}),
+          ...(flags.distTimeout !== undefined ? { distributedTimeoutMs: flags.distTimeout * 1000 } : {}),
+        });
+        if (!speaks) return;
         const { writeTrainingPlots } = await import('../report/training-plots.js');
         const plots = await writeTrainingPlots(checked.out, result.history, checked.task).catch((err: Error) => {
           process.stderr.write(`pneumo: plots not written: ${err.message}\n`);
@@ -242,4 +297,30 @@ checkpoint for --resume.`,
         }
       }),
     );
+}
+
+/** `--nproc-per-node N`: this command again in N child processes, one rank each. */
+async function launch(flags: TrainFlags): Promise<number> {
+  const { checkLaunch, launchRanks, withoutLaunchFlags } = await import('../train/launch.js');
+  const layout = {
+    nprocPerNode: flags.nprocPerNode!,
+    nnodes: flags.nnodes ?? 1,
+    nodeRank: flags.nodeRank ?? 0,
+    masterPort: flags.masterPort ?? 29500,
+  };
+  try {
+    checkLaunch(layout);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const result = await launchRanks({
+    command: [process.execPath, process.argv[1], ...withoutLaunchFlags(process.argv.slice(2), LAUNCH_FLAGS)],
+    ...layout,
+    masterAddr: flags.masterAddr ?? '127.0.0.1',
+    ...(flags.threads !== undefined ? { threadsPerRank: flags.threads } : {}),
+    onEvent: (text) => process.stderr.write(`pneumo launch: ${text}\n`),
+  });
+  if (result.failure)
+    throw new Error(`rank ${result.failure.rank} ${result.failure.reason}; the other local ranks were stopped`);
+  return result.code;
 }

@@ -6,7 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { mkdir } from 'node:fs/promises';
 import { WorkerPool, PoolClosedError, TaskTimeoutError, WorkerCrashedError } from './worker-pool.js';
-import { sampleEpoch, type SamplingOptions } from './sampler.js';
+import { sampleEpoch, shardEpoch, type SamplingOptions, type Shard } from './sampler.js';
 import { parseAugmentConfig, type AugmentConfig } from './transforms/compose.js';
 import { checkNormalization, IMAGENET_GRAY, type Normalization } from './transforms/normalize.js';
 import type { ResizeMethod } from './transforms/resize.js';
@@ -48,6 +48,8 @@ export interface LoaderOptions {
   cacheDir?: string | null;
   /** How epochs are sampled (see sampler.ts); 'sequential': every item once, in the given order. */
   sampling?: SamplingOptions | 'sequential';
+  /** Data parallel: this rank's share of every epoch's order (see shardEpoch). */
+  shard?: Shard;
   /** Drop the epoch's last, smaller batch (batch norm dislikes tiny batches). */
   dropLast?: boolean;
   resize?: ResizeMethod;
@@ -172,9 +174,12 @@ export class BatchLoader {
 
   /** The item indices of an epoch, in order. */
   order(epoch: number): number[] {
-    const sampling = this.options.sampling;
-    if (sampling === 'sequential') return this.items.map((_, i) => i);
-    return sampleEpoch(this.items, epoch, this.options.seed ?? 0, sampling ?? {});
+    const { sampling, shard } = this.options;
+    const order =
+      sampling === 'sequential'
+        ? this.items.map((_, i) => i)
+        : sampleEpoch(this.items, epoch, this.options.seed ?? 0, sampling ?? {});
+    return shard ? shardEpoch(order, shard) : order;
   }
 
   batchCount(epoch: number, order: readonly number[] = this.order(epoch)): number {

@@ -3,6 +3,7 @@
 // top SIIM solutions used for the segmenter): the epoch holds that share of positives, drawn from each
 // class in reshuffled passes so that every item of a class is seen about equally often. Per-item
 // weights oversample hard examples (weight 3 = three times as often). Deterministic by (seed, epoch).
+// Data parallel: every rank computes the same epoch order and takes its own share of it (shardEpoch).
 import { Rng } from './random.js';
 import type { Labelled } from './split.js';
 
@@ -153,4 +154,29 @@ export function hardExampleWeights(
     weights[i] = isHard ? factor : 1;
   });
   return { weights, unmatched: [...hard].filter((id) => !seen.has(id)) };
+}
+
+/** Which share of each epoch one rank of a data-parallel run takes. */
+export interface Shard {
+  rank: number;
+  worldSize: number;
+}
+
+/**
+ * One rank's share of an epoch's order, as torch.utils.data.DistributedSampler splits it: the order is
+ * padded by repeating its start to a multiple of the world size, then rank r takes positions r, r + W,
+ * r + 2W, ... So the shares are disjoint, of equal length (every rank takes the same number of steps),
+ * and batch k of every rank together holds the items of batch k of one process with W times the batch.
+ */
+export function shardEpoch(order: readonly number[], shard: Shard): number[] {
+  const { rank, worldSize } = shard;
+  if (!Number.isInteger(worldSize) || worldSize < 1)
+    throw new SamplerError(`world size must be a positive integer, received ${worldSize}`);
+  if (!Number.isInteger(rank) || rank < 0 || rank >= worldSize)
+    throw new SamplerError(`rank must be an integer in [0, ${worldSize - 1}], received ${rank}`);
+  if (order.length === 0) return [];
+  const total = Math.ceil(order.length / worldSize) * worldSize;
+  const out: number[] = [];
+  for (let position = rank; position < total; position += worldSize) out.push(order[position % order.length]);
+  return out;
 }

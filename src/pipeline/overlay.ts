@@ -95,17 +95,37 @@ export function bannerSvg(width: number, height: number, banner: Banner): string
   );
 }
 
+async function overlayPicture(image: GrayImage, layers: readonly MaskLayer[], banner: Banner | null) {
+  const { default: sharp } = await import('sharp');
+  const { width, height } = image;
+  let picture = sharp(composeRgba(image, layers), { raw: { width, height, channels: 4 } });
+  if (banner) picture = picture.composite([{ input: Buffer.from(bannerSvg(width, height, banner)), top: 0, left: 0 }]);
+  return picture.removeAlpha();
+}
+
 /** PNG bytes of the image with its mask layers and an optional banner. */
 export async function renderOverlayPng(
   image: GrayImage,
   layers: readonly MaskLayer[],
   banner: Banner | null,
 ): Promise<Buffer> {
-  const { default: sharp } = await import('sharp');
-  const { width, height } = image;
-  let picture = sharp(composeRgba(image, layers), { raw: { width, height, channels: 4 } });
-  if (banner) picture = picture.composite([{ input: Buffer.from(bannerSvg(width, height, banner)), top: 0, left: 0 }]);
-  return picture.removeAlpha().png({ compressionLevel: 6 }).toBuffer();
+  return (await overlayPicture(image, layers, banner)).png({ compressionLevel: 6 }).toBuffer();
+}
+
+/** The same picture as renderOverlayPng, as raw interleaved RGB bytes (what a DICOM Secondary Capture holds). */
+export async function renderOverlayRgb(
+  image: GrayImage,
+  layers: readonly MaskLayer[],
+  banner: Banner | null,
+): Promise<Buffer> {
+  const { data, info } = await (
+    await overlayPicture(image, layers, banner)
+  )
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3 || data.length !== image.width * image.height * 3)
+    throw new Error(`overlay: expected ${image.width}x${image.height} RGB, got ${info.channels} channels`);
+  return data;
 }
 
 /** An 8-bit PNG of a mask: 255 inside, 0 outside. */

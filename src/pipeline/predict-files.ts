@@ -34,8 +34,26 @@ export interface PredictFilesOptions {
   batchSize?: number;
   threads?: number;
   modelFactory?: ModelFactory;
+  /**
+   * Further outputs per predicted image, written by a layer above the pipeline (the DICOM objects of
+   * src/interop); what it returns goes into the image's line of predictions.jsonl as `derived`. A
+   * throw is recorded as a failure of that image; its prediction is kept.
+   */
+  derivedOutputs?: (item: PredictedImage) => Promise<Record<string, unknown>>;
   /** Called after each batch with the images done (predicted or failed) and the total. */
   onProgress?: (done: number, total: number) => void;
+}
+
+/** One predicted image, as derivedOutputs receives it. */
+export interface PredictedImage {
+  file: string;
+  id: string;
+  image: GrayImage;
+  /** True for a DICOM input (its header is in the file). */
+  isDicom: boolean;
+  prediction: Prediction;
+  /** The overlay's title banner. */
+  banner: Banner;
 }
 
 export interface PredictionFailure {
@@ -61,6 +79,8 @@ export interface PredictionRecord {
   rle: string;
   overlay: string;
   mask: string | null;
+  /** What derivedOutputs wrote for this image (absent without it). */
+  derived?: Record<string, unknown>;
   /** Milliseconds per stage; batch stages shared equally among the batch's images. */
   timingsMs: { read: number } & Prediction['timings'] & { write: number };
 }
@@ -83,6 +103,7 @@ interface ReadResult {
   image?: GrayImage;
   id?: string;
   pixelSpacing?: [number, number] | null;
+  isDicom?: boolean;
   readMs?: number;
   error?: string;
 }
@@ -102,6 +123,7 @@ async function readOne(file: string): Promise<ReadResult> {
       image,
       id: idOf(file, meta?.imageId),
       pixelSpacing: meta?.pixelSpacing ?? null,
+      isDicom: meta !== null,
       readMs: performance.now() - start,
     };
   } catch (err) {
@@ -174,19 +196,31 @@ export async function predictFiles(options: PredictFilesOptions): Promise<Predic
             const cm2 = spacing ? (p.area * spacing[0] * spacing[1]) / 100 : null;
             const overlay = `${stem}.overlay.png`;
             const mask = p.decision ? `${stem}.mask.png` : null;
+            const banner = overlayBanner(p, cm2);
             try {
               await writeFile(
                 path.join(out, overlay),
-                await renderOverlayPng(
-                  r.image!,
-                  p.decision ? [{ mask: p.mask, color: PREDICTION_COLOR }] : [],
-                  overlayBanner(p, cm2),
-                ),
+                await renderOverlayPng(r.image!, p.decision ? [{ mask: p.mask, color: PREDICTION_COLOR }] : [], banner),
               );
               if (mask) await writeFile(path.join(out, mask), await renderMaskPng(p.mask));
             } catch (err) {
               failures.push({ file: r.file, reason: `outputs could not be written (${(err as Error).message})` });
               return;
+            }
+            let derived: Record<string, unknown> | undefined;
+            if (options.derivedOutputs) {
+              try {
+                derived = await options.derivedOutputs({
+                  file: r.file,
+                  id: r.id!,
+                  image: r.image!,
+                  isDicom: r.isDicom ?? false,
+                  prediction: p,
+                  banner,
+                });
+              } catch (err) {
+                failures.push({ file: r.file, reason: (err as Error).message });
+              }
             }
             const record: PredictionRecord = {
               id: r.id!,
@@ -203,6 +237,7 @@ export async function predictFiles(options: PredictFilesOptions): Promise<Predic
               rle: p.rle,
               overlay,
               mask,
+              ...(derived ? { derived } : {}),
               timingsMs: { read: r.readMs!, ...p.timings, write: performance.now() - writeStart },
             };
             jsonl.write(JSON.stringify(record) + '\n');

@@ -50,6 +50,43 @@ export interface NativeAddon {
   callOp(handle: number, args: NativeArg[]): NativeResult;
   emptyCache(): void;
   cpuCacheInfo(): CpuCacheInfo;
+  ProcessGroup: new (options: NativeProcessGroupOptions) => NativeProcessGroup;
+  Reducer: new (
+    group: NativeProcessGroup,
+    params: NativeTensor[],
+    bucketBytes: number,
+    firstBucketBytes: number,
+  ) => NativeReducer;
+}
+
+/** How one rank joins a Gloo group over a TCPStore (native/distributed.cc). */
+export interface NativeProcessGroupOptions {
+  masterAddr: string;
+  masterPort: number;
+  rank: number;
+  worldSize: number;
+  timeoutMs: number;
+  /** The address Gloo binds for this rank; absent: the interface, else libtorch's default. */
+  localAddress?: string;
+  /** A network interface name (as GLOO_SOCKET_IFNAME). */
+  interface?: string;
+}
+
+/** c10d's ProcessGroupGloo; every collective blocks until done and throws on a timeout or a lost peer. */
+export interface NativeProcessGroup {
+  allReduce(tensors: NativeTensor[], op: string): void;
+  broadcast(tensor: NativeTensor, root: number): void;
+  broadcastCoalesced(tensors: NativeTensor[], root: number, bufferBytes: number): void;
+  allGather(tensor: NativeTensor): NativeTensor[];
+  barrier(): void;
+  close(): void;
+}
+
+/** c10d's DDP Reducer over a set of parameters. */
+export interface NativeReducer {
+  prepareForward(): void;
+  prepareBackward(): void;
+  dispose(): void;
 }
 
 /** The addon's reuse cache of large CPU blocks (native/allocator.cc). */

@@ -1,6 +1,7 @@
 // A whole training run from a config: index the dataset, split it, choose the images of each part,
 // open the loaders, build the model (with pretrained encoder weights when given), train, and report
-// what went wrong with the data on the way. The CLI and the demo call this.
+// what went wrong with the data on the way. The CLI and the demo call this. As one rank of a
+// data-parallel job (`rank`), it joins the process group first and trains on its share of every epoch.
 import path from 'node:path';
 import * as torch from '../torch/index.js';
 import { indexDataset, type DatasetIndex, type DatasetItem } from '../data/dataset.js';
@@ -16,11 +17,16 @@ import type { TrainConfig } from './config.js';
 import { loaderSource } from './batch-source.js';
 import { trainModel, type TrainReporter, type TrainResult } from './trainer.js';
 import type { TrainableModel } from './trainable-model.js';
+import { ProcessGroup, type RankEnv } from '../torch/distributed/index.js';
 
 export interface RunTrainingOptions {
   config: TrainConfig;
   resume?: boolean;
   reporter?: TrainReporter;
+  /** One rank of a data-parallel job (from torchrun's variables). */
+  rank?: RankEnv;
+  /** Rendezvous and collective timeout of a data-parallel job. */
+  distributedTimeoutMs?: number;
 }
 
 export interface RunTrainingResult extends TrainResult {
@@ -95,6 +101,36 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunTrain
     );
   }
 
+  const rank = options.rank;
+  const group = rank
+    ? await ProcessGroup.init({
+        rank: rank.rank,
+        worldSize: rank.worldSize,
+        masterAddr: rank.masterAddr,
+        masterPort: rank.masterPort,
+        ...(options.distributedTimeoutMs ? { timeoutMs: options.distributedTimeoutMs } : {}),
+        ...(rank.interface ? { interface: rank.interface } : {}),
+      })
+    : null;
+  if (rank) say(`rank ${rank.rank} of ${rank.worldSize} joined the group at ${rank.masterAddr}:${rank.masterPort}`);
+  try {
+    return await trainWithLoaders(options, items, index, sampling, group);
+  } finally {
+    group?.close();
+  }
+}
+
+async function trainWithLoaders(
+  options: RunTrainingOptions,
+  items: { train: DatasetItem[]; validation: DatasetItem[] },
+  index: DatasetIndex,
+  sampling: SamplingOptions,
+  group: ProcessGroup | null,
+): Promise<RunTrainingResult> {
+  const { config, reporter } = options;
+  const say = (text: string) => reporter?.message?.(text);
+  const shard = group ? { rank: group.rank, worldSize: group.worldSize } : undefined;
+  const shareSize = Math.ceil(items.train.length / (shard?.worldSize ?? 1));
   const cacheDir = config.cacheDir ?? path.join(config.out, 'cache');
   const common = {
     size: config.size,
@@ -107,7 +143,8 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunTrain
     ...common,
     augment: config.augment as AugmentConfig | null,
     sampling,
-    dropLast: items.train.length > config.batchSize,
+    ...(shard ? { shard } : {}),
+    dropLast: shareSize > config.batchSize,
   });
   let validationLoader: BatchLoader | null = null;
   let model: TrainableModel | null = null;
@@ -148,6 +185,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunTrain
       validation: loaderSource(validationLoader, config.maxBatchesPerEpoch),
       resume: options.resume,
       reporter,
+      ...(group ? { distributed: { group } } : {}),
       provenance: {
         dataset: {
           folder: path.resolve(config.data),

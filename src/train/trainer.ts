@@ -3,7 +3,10 @@
 // non-finite loss detection, best and last checkpoints, early stopping, metrics.csv and TensorBoard
 // events. Deterministic: the engine's generator is reseeded from (seed, epoch) at the start of every
 // epoch and the loader's order and augmentation depend on (seed, epoch) only, so a resumed run takes
-// the same steps as one that never stopped.
+// the same steps as one that never stopped. Data parallel (`distributed`): every rank runs this loop
+// on its own share of each epoch; c10d's Reducer averages the gradients during backward, so every rank
+// takes the same step; every rank validates on the whole validation set (the same weights give the same
+// metrics, and the same early-stopping and LR decisions); rank 0 alone writes the run folder.
 import path from 'node:path';
 import { existsSync, mkdirSync } from 'node:fs';
 import * as torch from '../torch/index.js';
@@ -27,6 +30,7 @@ import {
 import { TensorBoardWriter } from './logs/tensorboard.js';
 import { writeJsonAtomic } from '../atomic-file.js';
 import { engineInfo } from '../torch/engine-info.js';
+import { DataParallel, type ProcessGroup } from '../torch/distributed/index.js';
 
 export class NonFiniteLossError extends Error {
   override name = 'NonFiniteLossError';
@@ -68,6 +72,14 @@ export interface TrainerOptions {
   /** Stop after this many epochs of this call (tests: "crash" after epoch 1). */
   stopAfterEpochs?: number;
   saveHooks?: SaveHooks;
+  /** Data-parallel training in this process group (each rank passes its own share of the batches). */
+  distributed?: DistributedTraining;
+}
+
+export interface DistributedTraining {
+  group: ProcessGroup;
+  /** Gradient bucket size (default 25 MiB, as PyTorch). */
+  bucketMiB?: number;
 }
 
 export type StopReason = 'completed' | 'early-stopping' | 'interrupted';
@@ -163,6 +175,9 @@ class Trainer {
   startEpoch = 0;
   private globalStep = 0;
   private tensorboard: TensorBoardWriter | null = null;
+  private dataParallel: DataParallel | null = null;
+  /** Rank 0 (or the only process) writes the run folder. */
+  readonly writes: boolean;
 
   constructor(private readonly o: TrainerOptions) {
     const { config, model } = o;
@@ -174,6 +189,7 @@ class Trainer {
     const { schedule, perStep } = makeSchedule(config, this.optimizer, this.stepsPerEpoch, this.higherIsBetter);
     this.schedule = schedule;
     this.perStepSchedule = perStep;
+    this.writes = (o.distributed?.group.rank ?? 0) === 0;
   }
 
   private get run(): string {
@@ -195,13 +211,20 @@ class Trainer {
         `${this.run} already holds a run (epoch ${existing.epoch} saved); pass --resume to continue it or choose another --out`,
       );
     }
-    mkdirSync(this.run, { recursive: true });
-    writeJsonAtomic(path.join(this.run, 'config.json'), config);
-    this.tensorboard = new TensorBoardWriter(path.join(this.run, 'tb'));
+    if (this.writes) {
+      mkdirSync(this.run, { recursive: true });
+      writeJsonAtomic(path.join(this.run, 'config.json'), config);
+      this.tensorboard = new TensorBoardWriter(path.join(this.run, 'tb'));
+    }
     if (config.freezeEncoder) {
       if (!model.freezeEncoder) throw new Error(`${config.model} has no encoder to freeze`);
       model.freezeEncoder(!this.unfrozenAt(this.startEpoch));
     }
+    // Rank 0's weights and buffers everywhere, whatever each rank initialised or restored.
+    if (this.o.distributed)
+      this.dataParallel = new DataParallel(this.o.distributed.group, model, {
+        bucketMiB: this.o.distributed.bucketMiB,
+      });
   }
 
   private restore(state: TrainingState): void {
@@ -259,6 +282,10 @@ class Trainer {
       });
     }
     reporter?.phaseEnd?.({ epoch: epoch + 1, phase });
+    if (training && this.o.distributed) {
+      // The epoch's training loss and image count over every rank's share.
+      [lossSum, images] = this.o.distributed.group.allReduceNumbers([lossSum, images]);
+    }
     if (images === 0)
       throw new Error(
         `epoch ${epoch + 1}: the ${phase} data gave no batch (every item failed to load, or there are none)`,
@@ -281,6 +308,7 @@ class Trainer {
     const { model, config } = this.o;
     const value = torch.scope(() => {
       const tensors = batchTensors(batch);
+      this.dataParallel?.beforeForward();
       const output = model.forward(tensors.images);
       const loss = this.task.loss(output, tensors);
       const v = loss.item();
@@ -289,7 +317,9 @@ class Trainer {
           `non-finite loss (${v}) at epoch ${epoch + 1}, step ${index + 1} (global step ${this.globalStep + 1}): lower --lr or set clipGradNorm; the last checkpoint is intact`,
         );
       this.optimizer.zeroGrad();
-      loss.backward();
+      // With data parallel, the gradients are every rank's average when backward returns.
+      if (this.dataParallel) this.dataParallel.backward(loss);
+      else loss.backward();
       if (config.clipGradNorm !== null) {
         const norm = clipGradNorm(model.parameters(), config.clipGradNorm);
         if (!Number.isFinite(norm))
@@ -367,41 +397,24 @@ class Trainer {
         if (isBest) {
           this.best = { epoch: epoch + 1, value: value!, threshold: record.threshold };
           this.epochsWithoutImprovement = 0;
-          saveBestWeights(
-            this.run,
-            model,
-            {
-              epoch: epoch + 1,
-              monitor: this.monitor,
-              value: value!,
-              modelConfig: model.config ?? { name: config.model },
-              threshold: record.threshold,
-            },
-            record,
-          );
+          if (this.writes)
+            saveBestWeights(
+              this.run,
+              model,
+              {
+                epoch: epoch + 1,
+                monitor: this.monitor,
+                value: value!,
+                modelConfig: model.config ?? { name: config.model },
+                threshold: record.threshold,
+              },
+              record,
+            );
         } else {
           this.epochsWithoutImprovement++;
         }
         this.history.push(record);
-        saveLastCheckpoint(
-          this.run,
-          model,
-          this.optimizer,
-          {
-            task: config.task,
-            model: config.model,
-            epoch: epoch + 1,
-            seed: config.seed,
-            schedule: this.schedule?.stateDict() ?? null,
-            best: this.best ? { epoch: this.best.epoch, value: this.best.value } : null,
-            epochsWithoutImprovement: this.epochsWithoutImprovement,
-            history: this.history,
-          },
-          this.o.saveHooks,
-        );
-        writeHistoryCsv(path.join(this.run, 'metrics.csv'), this.history);
-        this.logTensorBoard(record);
-        this.writeRunJson('running');
+        if (this.writes) this.saveEpoch(epoch, record);
         reporter?.epochEnd?.(record, { best: isBest, monitor: this.monitor });
         epochsRun++;
         if (config.earlyStopping !== null && this.epochsWithoutImprovement >= config.earlyStopping) {
@@ -419,6 +432,7 @@ class Trainer {
       throw err;
     } finally {
       this.tensorboard?.close();
+      this.dataParallel?.dispose();
       this.optimizer.dispose();
     }
     return {
@@ -429,6 +443,30 @@ class Trainer {
       stopReason,
       epochsRun,
     };
+  }
+
+  /** The last checkpoint, metrics.csv, TensorBoard events and run.json after an epoch. */
+  private saveEpoch(epoch: number, record: EpochRecord): void {
+    const { config, model } = this.o;
+    saveLastCheckpoint(
+      this.run,
+      model,
+      this.optimizer,
+      {
+        task: config.task,
+        model: config.model,
+        epoch: epoch + 1,
+        seed: config.seed,
+        schedule: this.schedule?.stateDict() ?? null,
+        best: this.best ? { epoch: this.best.epoch, value: this.best.value } : null,
+        epochsWithoutImprovement: this.epochsWithoutImprovement,
+        history: this.history,
+      },
+      this.o.saveHooks,
+    );
+    writeHistoryCsv(path.join(this.run, 'metrics.csv'), this.history);
+    this.logTensorBoard(record);
+    this.writeRunJson('running');
   }
 
   private logTensorBoard(record: EpochRecord): void {
@@ -444,7 +482,7 @@ class Trainer {
   writeRunJson(status: string, stopReason?: StopReason, error?: string): void {
     const { config, model } = this.o;
     const file = path.join(this.run, 'run.json');
-    if (!existsSync(this.run)) return;
+    if (!this.writes || !existsSync(this.run)) return;
     writeJsonAtomic(file, {
       format: 'pneumo.run/1',
       status,

@@ -4,14 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { encodeRle } from '../../src/data/rle.js';
 import { loadSafetensors } from '../../src/torch/safetensors.js';
 import { readLastCheckpoint, checkpointsFolder } from '../../src/train/checkpoint.js';
-import { syntheticDicom } from '../data/dicom/synthetic.js';
-import { tinyImages } from '../train/tiny-data.js';
+import { writeTinyDicomDataset } from './tiny-dicom-dataset.js';
 import { PNEUMO_BIN, runPneumo } from './run-pneumo.js';
 
 const folder = mkdtempSync(path.join(tmpdir(), 'pneumo-train-cli-'));
@@ -19,23 +17,7 @@ test.after(() => rmSync(folder, { recursive: true, force: true }));
 const SIZE = 64;
 const data = path.join(folder, 'data');
 
-function writeDataset(): void {
-  mkdirSync(path.join(data, 'nested', 'series'), { recursive: true });
-  const rows = ['ImageId, EncodedPixels'];
-  for (const item of tinyImages(24, SIZE, 21)) {
-    const id = `1.2.826.0.1.3680043.8.498.${item.id.replace(/\D+/g, '.').replace(/^\.|\.$/g, '')}`;
-    const values = Array.from(item.image, (v) => Math.max(0, Math.min(65535, Math.round(((v + 1) / 3.5) * 65535))));
-    writeFileSync(
-      path.join(data, 'nested', 'series', `${id}.dcm`),
-      syntheticDicom(SIZE, SIZE, values, { SOPInstanceUID: id }),
-    );
-    // SIIM masks are column-major; the loader decodes at the image's own size.
-    const mask = { width: SIZE, height: SIZE, data: Uint8Array.from(item.mask) };
-    rows.push(`${id}, ${item.label ? encodeRle(mask) : '-1'}`);
-  }
-  writeFileSync(path.join(data, 'train-rle.csv'), rows.join('\n') + '\n');
-}
-writeDataset();
+writeTinyDicomDataset(data, SIZE);
 
 const pneumo = (args: string[]) => runPneumo(args, { ...process.env, PNEUMO_THREADS: '2' });
 

@@ -1,7 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Labelled } from '../../src/data/split.js';
-import { hardExampleWeights, parsePositiveFraction, positiveFractionAt, sampleEpoch } from '../../src/data/sampler.js';
+import {
+  hardExampleWeights,
+  parsePositiveFraction,
+  positiveFractionAt,
+  sampleEpoch,
+  shardEpoch,
+} from '../../src/data/sampler.js';
 
 // 100 items, 20 positive (ids p0..p19), 80 negative (n0..n79).
 const items = Array.from({ length: 100 }, (_, i): Labelled =>
@@ -87,4 +93,33 @@ test('impossible requests are errors', () => {
   assert.throws(() => sampleEpoch(negativesOnly, 0, 1, { positiveFraction: 0.5 }), /no positive items/);
   assert.throws(() => sampleEpoch(items, 0, 1, { weights: [1, 2] }), /2 weights for 100 items/);
   assert.throws(() => hardExampleWeights(items, [], -1), /factor/);
+});
+
+test('data-parallel shards: disjoint positions, equal lengths, together the whole epoch (balanced and oversampled too)', () => {
+  const { weights } = hardExampleWeights(items, ['p3', 'n7'], 3);
+  const epochs = [
+    sampleEpoch(items, 2, 5),
+    sampleEpoch(items, 2, 5, { positiveFraction: 0.8 }),
+    sampleEpoch(items, 2, 5, { positiveFraction: 'balanced', weights }),
+  ];
+  for (const order of epochs) {
+    for (const worldSize of [1, 2, 3]) {
+      const shards = Array.from({ length: worldSize }, (_, rank) => shardEpoch(order, { rank, worldSize }));
+      const length = Math.ceil(order.length / worldSize);
+      for (const s of shards) assert.equal(s.length, length, 'every rank takes the same number of steps');
+      // Position k of every shard together are positions k*W .. k*W+W-1 of the epoch (padded from its start).
+      const merged = Array.from(
+        { length: length * worldSize },
+        (_, p) => shards[p % worldSize][Math.floor(p / worldSize)],
+      );
+      assert.deepEqual(merged.slice(0, order.length), order);
+      assert.deepEqual(merged.slice(order.length), order.slice(0, merged.length - order.length));
+    }
+  }
+  // The PyTorch DistributedSampler split of 0..6 over 3 ranks (shuffle=False, drop_last=False).
+  const seven = [0, 1, 2, 3, 4, 5, 6];
+  assert.deepEqual(shardEpoch(seven, { rank: 0, worldSize: 3 }), [0, 3, 6]);
+  assert.deepEqual(shardEpoch(seven, { rank: 1, worldSize: 3 }), [1, 4, 0]);
+  assert.deepEqual(shardEpoch(seven, { rank: 2, worldSize: 3 }), [2, 5, 1]);
+  assert.throws(() => shardEpoch(seven, { rank: 3, worldSize: 3 }), /rank must be an integer in \[0, 2\], received 3/);
 });

@@ -1,0 +1,268 @@
+// Data-parallel training on PyTorch's own distributed engine (c10d, as libtorch ships it): a TCPStore
+// rendezvous, a Gloo process group and its collectives, and DDP's Reducer, which all-reduces gradients
+// in buckets from autograd hooks while the backward pass is still running. Nothing here is a collective
+// or a rendezvous of our own; this file converts arguments and turns c10d's failures and timeouts into
+// JS errors (see Guard). Collectives block the calling thread, as they do in a PyTorch training loop.
+#define USE_C10D_GLOO 1
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+#include <torch/csrc/distributed/c10d/comm.hpp>
+#include <torch/csrc/distributed/c10d/reducer.hpp>
+#include <algorithm>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+#include "common.h"
+#include "tensor.h"
+
+namespace {
+
+std::vector<at::Tensor> ToTensors(const Napi::Value& value) {
+  if (!value.IsArray()) throw std::invalid_argument("expected an array of native tensors");
+  Napi::Array array = value.As<Napi::Array>();
+  std::vector<at::Tensor> out;
+  out.reserve(array.Length());
+  for (uint32_t i = 0; i < array.Length(); i++) out.push_back(TensorWrap::FromValue(array.Get(i)));
+  return out;
+}
+
+c10d::ReduceOp ToReduceOp(const std::string& name) {
+  if (name == "sum") return c10d::ReduceOp::SUM;
+  if (name == "max") return c10d::ReduceOp::MAX;
+  if (name == "min") return c10d::ReduceOp::MIN;
+  if (name == "product") return c10d::ReduceOp::PRODUCT;
+  throw std::invalid_argument("unknown reduce op `" + name + "` (sum, max, min, product)");
+}
+
+// One rank's membership of a Gloo group: the store (rank 0 serves it) and the group built on it.
+class ProcessGroupWrap : public Napi::ObjectWrap<ProcessGroupWrap> {
+ public:
+  static Napi::FunctionReference constructor;
+
+  static void Init(Napi::Env env, Napi::Object exports) {
+    Napi::Function cls = DefineClass(env, "ProcessGroup",
+                                     {
+                                         InstanceMethod("allReduce", &ProcessGroupWrap::AllReduce),
+                                         InstanceMethod("broadcast", &ProcessGroupWrap::Broadcast),
+                                         InstanceMethod("broadcastCoalesced", &ProcessGroupWrap::BroadcastCoalesced),
+                                         InstanceMethod("allGather", &ProcessGroupWrap::AllGather),
+                                         InstanceMethod("barrier", &ProcessGroupWrap::Barrier),
+                                         InstanceMethod("close", &ProcessGroupWrap::Close),
+                                     });
+    constructor = Napi::Persistent(cls);
+    constructor.SuppressDestruct();
+    exports.Set("ProcessGroup", cls);
+  }
+
+  // new ProcessGroup({ masterAddr, masterPort, rank, worldSize, timeoutMs, localAddress, interface })
+  // blocks until every rank has joined or the timeout passes.
+  explicit ProcessGroupWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ProcessGroupWrap>(info) {
+    Guard(info, [&]() {
+      Napi::Object o = info[0].As<Napi::Object>();
+      std::string masterAddr = o.Get("masterAddr").As<Napi::String>().Utf8Value();
+      int port = o.Get("masterPort").As<Napi::Number>().Int32Value();
+      int rank = o.Get("rank").As<Napi::Number>().Int32Value();
+      int worldSize = o.Get("worldSize").As<Napi::Number>().Int32Value();
+      timeout_ = std::chrono::milliseconds(o.Get("timeoutMs").As<Napi::Number>().Int64Value());
+      c10d::TCPStoreOptions storeOptions;
+      storeOptions.port = static_cast<uint16_t>(port);
+      storeOptions.isServer = rank == 0;
+      storeOptions.numWorkers = static_cast<size_t>(worldSize);
+      // The group's own rendezvous waits for every rank (with the timeout); the store need not.
+      storeOptions.waitWorkers = false;
+      storeOptions.timeout = timeout_;
+      store_ = c10::make_intrusive<c10d::TCPStore>(masterAddr, storeOptions);
+      auto options = c10d::ProcessGroupGloo::Options::create(timeout_);
+      Napi::Value iface = o.Get("interface");
+      Napi::Value local = o.Get("localAddress");
+      if (iface.IsString())
+        options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForInterface(iface.As<Napi::String>()));
+      else if (local.IsString())
+        options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname(local.As<Napi::String>()));
+      else
+        options->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
+      options->threads = 2;
+      group_ = c10::make_intrusive<c10d::ProcessGroupGloo>(store_, rank, worldSize, options);
+    });
+  }
+
+  c10::intrusive_ptr<c10d::ProcessGroup> group() {
+    if (!group_) throw std::runtime_error("process group used after close()");
+    return group_;
+  }
+
+  std::chrono::milliseconds timeout() const { return timeout_; }
+
+ private:
+  void Wait(const c10::intrusive_ptr<c10d::Work>& work) {
+    // Throws c10d's own error on a timeout or when a peer is gone.
+    work->wait(timeout_);
+  }
+
+  // allReduce(tensors, op): in place.
+  Napi::Value AllReduce(const Napi::CallbackInfo& info) {
+    return Guard(info, [&]() -> Napi::Value {
+      std::vector<at::Tensor> tensors = ToTensors(info[0]);
+      c10d::AllreduceOptions opts;
+      opts.reduceOp = ToReduceOp(info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "sum");
+      opts.timeout = timeout_;
+      // Gloo reduces one tensor per call on the CPU; several become one coalesced call.
+      if (tensors.size() == 1) Wait(group()->allreduce(tensors, opts));
+      else {
+        c10d::AllreduceCoalescedOptions coalesced;
+        coalesced.reduceOp = opts.reduceOp;
+        coalesced.timeout = timeout_;
+        Wait(group()->allreduce_coalesced(tensors, coalesced));
+      }
+      return info.Env().Undefined();
+    });
+  }
+
+  // broadcast(tensor, root): in place.
+  Napi::Value Broadcast(const Napi::CallbackInfo& info) {
+    return Guard(info, [&]() -> Napi::Value {
+      std::vector<at::Tensor> tensors{TensorWrap::FromValue(info[0])};
+      c10d::BroadcastOptions opts;
+      opts.rootRank = info[1].As<Napi::Number>().Int32Value();
+      opts.timeout = timeout_;
+      Wait(group()->broadcast(tensors, opts));
+      return info.Env().Undefined();
+    });
+  }
+
+  // broadcastCoalesced(tensors, root, bufferBytes): many tensors in a few flat messages, as DDP does at start.
+  Napi::Value BroadcastCoalesced(const Napi::CallbackInfo& info) {
+    return Guard(info, [&]() -> Napi::Value {
+      std::vector<at::Tensor> tensors = ToTensors(info[0]);
+      int root = info[1].As<Napi::Number>().Int32Value();
+      size_t bufferBytes = static_cast<size_t>(info[2].As<Napi::Number>().Int64Value());
+      if (!tensors.empty()) c10d::broadcast_coalesced(group(), tensors, bufferBytes, root);
+      return info.Env().Undefined();
+    });
+  }
+
+  // allGather(tensor) -> one tensor per rank, in rank order.
+  Napi::Value AllGather(const Napi::CallbackInfo& info) {
+    return Guard(info, [&]() -> Napi::Value {
+      std::vector<at::Tensor> inputs{TensorWrap::FromValue(info[0]).contiguous()};
+      std::vector<std::vector<at::Tensor>> outputs(1);
+      for (int r = 0; r < group()->getSize(); r++) outputs[0].push_back(at::empty_like(inputs[0]));
+      c10d::AllgatherOptions opts;
+      opts.timeout = timeout_;
+      Wait(group()->allgather(outputs, inputs, opts));
+      Napi::Array out = Napi::Array::New(info.Env(), outputs[0].size());
+      for (size_t r = 0; r < outputs[0].size(); r++) out.Set(r, TensorWrap::Wrap(info.Env(), outputs[0][r]));
+      return out;
+    });
+  }
+
+  Napi::Value Barrier(const Napi::CallbackInfo& info) {
+    return Guard(info, [&]() -> Napi::Value {
+      c10d::BarrierOptions opts;
+      opts.timeout = timeout_;
+      Wait(group()->barrier(opts));
+      return info.Env().Undefined();
+    });
+  }
+
+  Napi::Value Close(const Napi::CallbackInfo& info) {
+    group_.reset();
+    store_.reset();
+    return info.Env().Undefined();
+  }
+
+  c10::intrusive_ptr<c10d::TCPStore> store_;
+  c10::intrusive_ptr<c10d::ProcessGroupGloo> group_;
+  std::chrono::milliseconds timeout_{0};
+};
+
+Napi::FunctionReference ProcessGroupWrap::constructor;
+
+// DDP's gradient synchronisation for one set of parameters: buckets of about `bucketBytes` (the first
+// one small, so that communication starts early), filled in the order gradients become ready and
+// all-reduced asynchronously during backward; when backward returns, every .grad holds the average.
+class ReducerWrap : public Napi::ObjectWrap<ReducerWrap> {
+ public:
+  static Napi::FunctionReference constructor;
+
+  static void Init(Napi::Env env, Napi::Object exports) {
+    Napi::Function cls = DefineClass(env, "Reducer",
+                                     {
+                                         InstanceMethod("prepareForward", &ReducerWrap::PrepareForward),
+                                         InstanceMethod("prepareBackward", &ReducerWrap::PrepareBackward),
+                                         InstanceMethod("dispose", &ReducerWrap::Dispose),
+                                     });
+    constructor = Napi::Persistent(cls);
+    constructor.SuppressDestruct();
+    exports.Set("Reducer", cls);
+  }
+
+  // new Reducer(group, params, bucketBytes, firstBucketBytes)
+  explicit ReducerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ReducerWrap>(info) {
+    Guard(info, [&]() {
+      if (!info[0].IsObject() || !info[0].As<Napi::Object>().InstanceOf(ProcessGroupWrap::constructor.Value()))
+        throw std::invalid_argument("Reducer: expected a ProcessGroup");
+      auto* group = Napi::ObjectWrap<ProcessGroupWrap>::Unwrap(info[0].As<Napi::Object>());
+      std::vector<at::Tensor> params = ToTensors(info[1]);
+      size_t bucketBytes = static_cast<size_t>(info[2].As<Napi::Number>().Int64Value());
+      size_t firstBucketBytes = static_cast<size_t>(info[3].As<Napi::Number>().Int64Value());
+      for (const auto& p : params)
+        if (!p.requires_grad()) throw std::invalid_argument("Reducer: every parameter must require grad");
+      // As torch.nn.parallel.DistributedDataParallel: buckets assigned in reverse parameter order
+      // (roughly the order backward produces gradients), rebuilt after the first step from the order seen.
+      std::vector<bool> sparse(params.size(), false);
+      auto assignment = c10d::compute_bucket_assignment_by_size(params, {firstBucketBytes, bucketBytes}, sparse);
+      auto buckets = std::get<0>(assignment);
+      auto limits = std::get<1>(assignment);
+      std::reverse(buckets.begin(), buckets.end());
+      std::reverse(limits.begin(), limits.end());
+      reducer_ = std::make_shared<c10d::Reducer>(params, buckets, limits, group->group(), sparse,
+                                                 static_cast<int64_t>(bucketBytes), false, false,
+                                                 std::unordered_map<size_t, std::string>(),
+                                                 static_cast<int64_t>(firstBucketBytes));
+    });
+  }
+
+ private:
+  c10d::Reducer& reducer() {
+    if (!reducer_) throw std::runtime_error("Reducer used after dispose()");
+    return *reducer_;
+  }
+
+  // Before the forward pass of a training step: the one-time bucket rebuild (a collective) and the
+  // iteration count.
+  Napi::Value PrepareForward(const Napi::CallbackInfo& info) {
+    return Guard(info, [&]() -> Napi::Value {
+      reducer().rebuild_buckets();
+      reducer().prepare_for_forward();
+      return info.Env().Undefined();
+    });
+  }
+
+  // After the loss, before backward: arms the hooks for this step.
+  Napi::Value PrepareBackward(const Napi::CallbackInfo& info) {
+    return Guard(info, [&]() -> Napi::Value {
+      reducer().prepare_for_backward({});
+      return info.Env().Undefined();
+    });
+  }
+
+  Napi::Value Dispose(const Napi::CallbackInfo& info) {
+    return Guard(info, [&]() -> Napi::Value {
+      reducer_.reset();
+      return info.Env().Undefined();
+    });
+  }
+
+  std::shared_ptr<c10d::Reducer> reducer_;
+};
+
+Napi::FunctionReference ReducerWrap::constructor;
+
+}  // namespace
+
+void RegisterDistributed(Napi::Env env, Napi::Object exports) {
+  ProcessGroupWrap::Init(env, exports);
+  ReducerWrap::Init(env, exports);
+}

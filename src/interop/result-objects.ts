@@ -1,0 +1,108 @@
+// The DICOM objects of one prediction, as IHE AI Results has a viewer expect them next to the study:
+// a Segmentation of the mask, a Secondary Capture of the titled overlay, and an SR that states the
+// finding and references both the source image and the SEG. A negative gets no SEG unless asked for
+// one with an empty frame; it still gets its SC and SR (a reader wants to see that it was looked at).
+import type { GrayImage } from '../data/image.js';
+import { PREDICTION_COLOR, renderOverlayRgb, type Banner } from '../pipeline/overlay.js';
+import type { Prediction } from '../pipeline/predictor.js';
+import { newInstance, type Algorithm } from './common-modules.js';
+import { writeDataset } from './dcmjs.js';
+import { buildSecondaryCapture, SECONDARY_CAPTURE_STORAGE } from './secondary-capture.js';
+import { buildSegmentation, SEGMENTATION_STORAGE } from './segmentation.js';
+import type { SourceImage } from './source-image.js';
+import { buildStructuredReport, COMPREHENSIVE_SR_STORAGE } from './structured-report.js';
+
+export type EmptySegmentation = 'skip' | 'empty-frame';
+export type ResultKind = 'seg' | 'sc' | 'sr';
+
+export interface ResultObject {
+  kind: ResultKind;
+  sopClassUid: string;
+  sopInstanceUid: string;
+  seriesInstanceUid: string;
+  studyInstanceUid: string;
+  /** The Part 10 file. */
+  bytes: Uint8Array;
+}
+
+/** Series numbers of pneumo's result series: high, so that they sort after the acquired images. */
+export const RESULT_SERIES = {
+  seg: { number: 9001, description: 'pneumo pneumothorax segmentation' },
+  sc: { number: 9002, description: 'pneumo pneumothorax overlay' },
+  sr: { number: 9003, description: 'pneumo pneumothorax report' },
+} as const;
+
+export interface ResultObjectsOptions {
+  source: SourceImage;
+  /** The displayed image the prediction was made on (its size is the source's). */
+  image: GrayImage;
+  prediction: Pick<Prediction, 'probability' | 'threshold' | 'decision' | 'mask' | 'area'>;
+  /** The overlay's title banner, as predict draws it. */
+  banner: Banner;
+  algorithm: Algorithm;
+  /** Device Observer UID of the SR (deviceObserverUid()). */
+  observerUid: string;
+  /** What a negative gets: no SEG (default) or a SEG with an empty frame. */
+  emptySegmentation?: EmptySegmentation;
+  created?: Date;
+}
+
+export async function buildResultObjects(o: ResultObjectsOptions): Promise<ResultObject[]> {
+  const { source, image, prediction } = o;
+  if (image.width !== source.columns || image.height !== source.rows)
+    throw new Error(
+      `${source.file}: image ${image.width}x${image.height} does not match its header ${source.columns}x${source.rows}`,
+    );
+  const created = o.created ?? new Date();
+  const common = { source, algorithm: o.algorithm, created };
+  const objects: ResultObject[] = [];
+  const add = (kind: ResultKind, sopClassUid: string, dataset: Record<string, unknown>) => {
+    objects.push({
+      kind,
+      sopClassUid,
+      sopInstanceUid: dataset.SOPInstanceUID as string,
+      seriesInstanceUid: dataset.SeriesInstanceUID as string,
+      studyInstanceUid: source.studyInstanceUid,
+      bytes: writeDataset(dataset),
+    });
+  };
+  let segmentation: { seriesInstanceUid: string; sopInstanceUid: string } | null = null;
+  if (prediction.decision || o.emptySegmentation === 'empty-frame') {
+    const instance = newInstance(RESULT_SERIES.seg.number, RESULT_SERIES.seg.description);
+    add('seg', SEGMENTATION_STORAGE, buildSegmentation({ ...common, mask: prediction.mask, instance }));
+    segmentation = instance;
+  }
+  const rgb = await renderOverlayRgb(
+    image,
+    prediction.decision ? [{ mask: prediction.mask, color: PREDICTION_COLOR }] : [],
+    o.banner,
+  );
+  add(
+    'sc',
+    SECONDARY_CAPTURE_STORAGE,
+    buildSecondaryCapture({
+      ...common,
+      rgb,
+      width: image.width,
+      height: image.height,
+      instance: newInstance(RESULT_SERIES.sc.number, RESULT_SERIES.sc.description),
+    }),
+  );
+  add(
+    'sr',
+    COMPREHENSIVE_SR_STORAGE,
+    buildStructuredReport({
+      ...common,
+      finding: {
+        present: prediction.decision,
+        probability: prediction.probability,
+        threshold: prediction.threshold,
+        areaPixels: prediction.area,
+      },
+      segmentation,
+      observerUid: o.observerUid,
+      instance: newInstance(RESULT_SERIES.sr.number, RESULT_SERIES.sr.description),
+    }),
+  );
+  return objects;
+}

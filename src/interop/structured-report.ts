@@ -1,0 +1,121 @@
+// A Comprehensive SR of one prediction, laid out as a TID 1500 Imaging Measurement Report: the
+// device that observed (pneumo, the bundle's algorithm), the procedure (a plain chest X-ray), an image
+// library holding the source image, and one measurement group with the finding (Pneumothorax),
+// whether it is present, the classifier's probability and threshold, and the mask's area (mm² when the
+// source gives the pixel spacing, pixels otherwise), referencing the source image and the SEG's segment.
+import { CODES, codeItem } from './codes.js';
+import { commonModules, type Algorithm, type NewInstance } from './common-modules.js';
+import type { Dataset } from './dcmjs.js';
+import { SEGMENTATION_STORAGE } from './segmentation.js';
+import type { SourceImage } from './source-image.js';
+import {
+  codeContentItem,
+  containerItem,
+  imageItem,
+  numItem,
+  textItem,
+  uidItem,
+  type InstanceReference,
+} from './sr-content.js';
+import { newUid } from './uid.js';
+
+export const COMPREHENSIVE_SR_STORAGE = '1.2.840.10008.5.1.4.1.1.88.33';
+
+/** The finding an SR reports. */
+export interface SrFinding {
+  present: boolean;
+  probability: number;
+  threshold: number;
+  /** Mask pixels. */
+  areaPixels: number;
+}
+
+export interface StructuredReportOptions {
+  source: SourceImage;
+  finding: SrFinding;
+  /** The SEG written for the same prediction, when there is one. */
+  segmentation: { seriesInstanceUid: string; sopInstanceUid: string } | null;
+  algorithm: Algorithm;
+  /** Device Observer UID: the same for every report of one pneumo process. */
+  observerUid: string;
+  instance: NewInstance;
+  created: Date;
+}
+
+const SOURCE_OF_MEASUREMENT = { value: '121112', scheme: 'DCM', meaning: 'Source of Measurement' };
+const SOURCE_SERIES_FOR_SEGMENTATION = { value: '121232', scheme: 'DCM', meaning: 'Source series for segmentation' };
+
+function evidence(studyInstanceUid: string, seriesInstanceUid: string, ref: InstanceReference): Dataset {
+  return {
+    StudyInstanceUID: studyInstanceUid,
+    ReferencedSeriesSequence: [
+      {
+        SeriesInstanceUID: seriesInstanceUid,
+        ReferencedSOPSequence: [
+          { ReferencedSOPClassUID: ref.sopClassUid, ReferencedSOPInstanceUID: ref.sopInstanceUid },
+        ],
+      },
+    ],
+  };
+}
+
+export function buildStructuredReport(o: StructuredReportOptions): Dataset {
+  const { source, finding, segmentation, algorithm } = o;
+  const sourceRef: InstanceReference = { sopClassUid: source.sopClassUid, sopInstanceUid: source.sopInstanceUid };
+  const segmentRef: InstanceReference | null = segmentation
+    ? { sopClassUid: SEGMENTATION_STORAGE, sopInstanceUid: segmentation.sopInstanceUid, segmentNumber: 1 }
+    : null;
+  const spacing = source.pixelSpacing;
+  const area = spacing
+    ? numItem('CONTAINS', CODES.area, finding.areaPixels * spacing[0] * spacing[1], CODES.squareMillimetre)
+    : numItem('CONTAINS', CODES.area, finding.areaPixels, CODES.pixels);
+  const group = containerItem('CONTAINS', CODES.measurementGroup, [
+    textItem('HAS OBS CONTEXT', CODES.trackingIdentifier, 'Pneumothorax'),
+    uidItem('HAS OBS CONTEXT', CODES.trackingUniqueIdentifier, newUid()),
+    codeContentItem('CONTAINS', CODES.finding, CODES.pneumothorax),
+    textItem('HAS CONCEPT MOD', CODES.algorithmName, algorithm.name),
+    textItem('HAS CONCEPT MOD', CODES.algorithmVersion, algorithm.version),
+    imageItem('CONTAINS', SOURCE_OF_MEASUREMENT, sourceRef),
+    ...(segmentRef
+      ? [
+          imageItem('CONTAINS', CODES.referencedSegment, segmentRef),
+          uidItem('CONTAINS', SOURCE_SERIES_FOR_SEGMENTATION, source.seriesInstanceUid),
+        ]
+      : []),
+    codeContentItem('CONTAINS', CODES.pneumothorax, finding.present ? CODES.present : CODES.absent),
+    numItem('CONTAINS', CODES.probabilityOfFinding, finding.probability, CODES.unitless),
+    numItem('CONTAINS', CODES.decisionThreshold, finding.threshold, CODES.unitless),
+    area,
+  ]);
+  const content = [
+    codeContentItem('HAS CONCEPT MOD', CODES.languageOfContent, CODES.englishUS),
+    codeContentItem('HAS OBS CONTEXT', CODES.observerType, CODES.device),
+    uidItem('HAS OBS CONTEXT', CODES.deviceObserverUid, o.observerUid),
+    textItem('HAS OBS CONTEXT', CODES.deviceObserverName, 'pneumo'),
+    textItem('HAS OBS CONTEXT', CODES.deviceObserverManufacturer, 'pneumo'),
+    textItem('HAS OBS CONTEXT', CODES.deviceObserverModelName, algorithm.name),
+    codeContentItem('HAS CONCEPT MOD', CODES.procedureReported, CODES.plainChestXray),
+    containerItem('CONTAINS', CODES.imageLibrary, [
+      containerItem('CONTAINS', CODES.imageLibraryGroup, [imageItem('CONTAINS', null, sourceRef)]),
+    ]),
+    containerItem('CONTAINS', CODES.imagingMeasurements, [group]),
+  ];
+  const dataset: Dataset = {
+    ...commonModules(source, { ...o, sopClassUid: COMPREHENSIVE_SR_STORAGE, modality: 'SR' }),
+    ReferencedPerformedProcedureStepSequence: [],
+    CompletionFlag: 'COMPLETE',
+    VerificationFlag: 'UNVERIFIED',
+    PerformedProcedureCodeSequence: [],
+    CurrentRequestedProcedureEvidenceSequence: [evidence(source.studyInstanceUid, source.seriesInstanceUid, sourceRef)],
+    ValueType: 'CONTAINER',
+    ConceptNameCodeSequence: [codeItem(CODES.imagingMeasurementReport)],
+    ContinuityOfContent: 'SEPARATE',
+    ContentTemplateSequence: [{ MappingResource: 'DCMR', TemplateIdentifier: '1500' }],
+    ContentSequence: content,
+  };
+  if (segmentation && segmentRef)
+    dataset.PertinentOtherEvidenceSequence = [
+      evidence(source.studyInstanceUid, segmentation.seriesInstanceUid, segmentRef),
+    ];
+  return dataset;
+}

@@ -1,0 +1,45 @@
+// Bearer-token authentication for every route that declares the permission it needs
+// (`config: { permission }`); a route without one is public (health, readiness, the web app's static
+// files). No token or an unknown one: 401 with WWW-Authenticate; a token whose role lacks the
+// permission: 403. The token's record is put on the request for the handlers (the reviewer's name).
+import fp from 'fastify-plugin';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Store, TokenRecord } from '../store/store.js';
+import { roleAllows, verifyToken, type Permission } from './tokens.js';
+import { httpError } from '../http-error.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    permission?: Permission;
+  }
+  interface FastifyRequest {
+    token: TokenRecord | null;
+  }
+}
+
+function bearer(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  if (typeof header !== 'string') return null;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match ? match[1] : null;
+}
+
+export const authPlugin = fp(
+  async (app: FastifyInstance, options: { store: Store }) => {
+    app.decorateRequest('token', null);
+    app.addHook('onRequest', async (request, reply) => {
+      const permission = request.routeOptions.config?.permission;
+      if (!permission) return;
+      const secret = bearer(request);
+      const token = secret ? await verifyToken(options.store, secret) : null;
+      if (!token) {
+        reply.header('WWW-Authenticate', 'Bearer realm="pneumo"');
+        throw httpError(401, secret ? 'the bearer token is unknown or revoked' : 'a bearer token is required');
+      }
+      if (!roleAllows(token.role, permission))
+        throw httpError(403, `the ${token.role} role may not ${permission} (token ${token.id})`);
+      request.token = token;
+    });
+  },
+  { name: 'pneumo-auth' },
+);

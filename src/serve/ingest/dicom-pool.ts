@@ -1,0 +1,39 @@
+// A worker-thread pool for DICOM decoding off the event loop: upload inspection and stored pixels.
+import { WorkerPool } from '../../data/worker-pool.js';
+import type { InstanceMeta } from '../store/store.js';
+import type { EncodedPixels } from './stored-pixels.js';
+
+export type DicomTask = { kind: 'inspect'; bytes: Uint8Array; name: string } | { kind: 'pixels'; file: string };
+
+export type DicomTaskResult =
+  | { kind: 'inspected'; meta: InstanceMeta }
+  | { kind: 'rejected'; statusCode: 400 | 422; reason: string }
+  | { kind: 'pixels'; pixels: EncodedPixels };
+
+export class DicomPool {
+  private readonly pool: WorkerPool<DicomTask, DicomTaskResult>;
+
+  constructor(size: number) {
+    this.pool = new WorkerPool(new URL('./dicom-worker.js', import.meta.url), { size, taskTimeoutMs: 60_000 });
+  }
+
+  whenReady(): Promise<void> {
+    return this.pool.whenReady();
+  }
+
+  async inspect(bytes: Uint8Array, name: string): Promise<Exclude<DicomTaskResult, { kind: 'pixels' }>> {
+    const result = await this.pool.run({ kind: 'inspect', bytes, name });
+    if (result.kind === 'pixels') throw new Error('dicom worker answered an inspection with pixels');
+    return result;
+  }
+
+  async pixels(file: string): Promise<EncodedPixels> {
+    const result = await this.pool.run({ kind: 'pixels', file });
+    if (result.kind !== 'pixels') throw new Error('dicom worker answered a pixel read with something else');
+    return result.pixels;
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}

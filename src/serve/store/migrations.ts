@@ -1,0 +1,63 @@
+// The SQLite schema, as an ordered list of migrations. PRAGMA user_version records how many have run;
+// each runs in its own transaction with the version bump, so a crash leaves the schema at a whole
+// version. Append new migrations; never edit one that has shipped.
+import type Database from 'better-sqlite3';
+
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE instances (
+    uid TEXT PRIMARY KEY,
+    study_uid TEXT, series_uid TEXT, sop_class_uid TEXT,
+    patient_id TEXT, patient_name TEXT, patient_sex TEXT, patient_age REAL,
+    study_date TEXT, modality TEXT, view_position TEXT,
+    image_rows INTEGER NOT NULL, image_columns INTEGER NOT NULL,
+    spacing_row REAL, spacing_column REAL,
+    bits_allocated INTEGER NOT NULL, bits_stored INTEGER NOT NULL, pixel_representation INTEGER NOT NULL,
+    photometric TEXT NOT NULL, transfer_syntax TEXT NOT NULL,
+    window_center REAL, window_width REAL, rescale_slope REAL NOT NULL, rescale_intercept REAL NOT NULL,
+    file TEXT NOT NULL, size_bytes INTEGER NOT NULL,
+    received_at INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed')),
+    worker_deaths INTEGER NOT NULL DEFAULT 0,
+    claimed_by TEXT, claimed_at INTEGER, error TEXT
+  );
+  CREATE INDEX instances_queue ON instances (state, received_at);
+  CREATE TABLE results (
+    uid TEXT PRIMARY KEY REFERENCES instances (uid),
+    probability REAL NOT NULL, decision INTEGER NOT NULL, segmented INTEGER NOT NULL,
+    thresholds TEXT NOT NULL, rle TEXT NOT NULL,
+    area_pixels INTEGER NOT NULL, area_cm2 REAL, bbox TEXT,
+    mask_file TEXT, overlay_file TEXT NOT NULL,
+    bundle_id TEXT NOT NULL, bundle_version TEXT NOT NULL,
+    timings TEXT NOT NULL, finished_at INTEGER NOT NULL
+  );
+  CREATE TABLE reviews (
+    uid TEXT PRIMARY KEY REFERENCES instances (uid),
+    verdict TEXT NOT NULL CHECK (verdict IN ('agree', 'disagree')),
+    note TEXT, mask_rle TEXT, reviewer TEXT NOT NULL, reviewed_at INTEGER NOT NULL
+  );
+  CREATE TABLE tokens (
+    id TEXT PRIMARY KEY,
+    hash TEXT NOT NULL UNIQUE,
+    role TEXT NOT NULL CHECK (role IN ('uploader', 'reviewer', 'admin')),
+    label TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER
+  );
+  `,
+];
+
+/** Brings the database to the latest schema; refuses one written by a newer pneumo. */
+export function migrate(db: Database.Database, file: string): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > MIGRATIONS.length)
+    throw new Error(
+      `${file}: schema version ${version} is newer than this pneumo knows (${MIGRATIONS.length}); upgrade pneumo`,
+    );
+  for (let v = version; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]);
+      db.pragma(`user_version = ${v + 1}`);
+    }).immediate();
+  }
+}

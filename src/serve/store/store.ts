@@ -1,0 +1,178 @@
+// The one interface between the service and its state (ARCHITECTURE.md, "Service"): instances as they
+// arrive, the inference queue (the instances' own state column: the database is the queue), results,
+// reviews and tokens. SQLite implements it today (sqlite-store.ts); every method is async so that a
+// PostgreSQL implementation, shared by several service instances, fits the same shape.
+
+export type Role = 'uploader' | 'reviewer' | 'admin';
+export const ROLES: readonly Role[] = ['uploader', 'reviewer', 'admin'];
+
+/** Where an instance is in the pipeline. `running` rows left behind by a killed process go back to `queued`. */
+export type JobState = 'queued' | 'running' | 'done' | 'failed';
+
+/** What the service keeps of an uploaded DICOM's header (the file itself is kept whole beside the database). */
+export interface InstanceMeta {
+  uid: string;
+  studyUid: string | null;
+  seriesUid: string | null;
+  sopClassUid: string | null;
+  /** Identifying attributes: stored for the reading room, never logged. */
+  patientId: string | null;
+  patientName: string | null;
+  patientSex: string | null;
+  patientAge: number | null;
+  studyDate: string | null;
+  modality: string | null;
+  viewPosition: string | null;
+  rows: number;
+  columns: number;
+  /** [row, column] mm. */
+  pixelSpacing: [number, number] | null;
+  bitsAllocated: number;
+  bitsStored: number;
+  pixelRepresentation: number;
+  photometricInterpretation: string;
+  transferSyntaxUid: string;
+  windowCenter: number | null;
+  windowWidth: number | null;
+  rescaleSlope: number;
+  rescaleIntercept: number;
+}
+
+export interface InstanceRecord extends InstanceMeta {
+  /** The stored DICOM, relative to the store folder. */
+  file: string;
+  sizeBytes: number;
+  /** Milliseconds since the epoch (the service's clock). */
+  receivedAt: number;
+  state: JobState;
+  /** Inference workers that died while running this instance (a poison image is failed after a few). */
+  workerDeaths: number;
+  error: string | null;
+}
+
+export interface Thresholds {
+  classifier: number;
+  pixel: number;
+  minArea: number;
+}
+
+/** What the pipeline says of one image, as a worker reports it and the store keeps it. */
+export interface PredictionSummary {
+  probability: number;
+  decision: boolean;
+  segmented: boolean;
+  thresholds: Thresholds;
+  /** SIIM RLE at the image's own resolution; `-1` when empty. */
+  rle: string;
+  areaPixels: number;
+  bbox: { x: number; y: number; width: number; height: number } | null;
+}
+
+export interface ResultRecord extends PredictionSummary {
+  uid: string;
+  areaCm2: number | null;
+  /** Derived PNGs, relative to the store folder; the mask only for a positive. */
+  maskFile: string | null;
+  overlayFile: string;
+  bundleId: string;
+  bundleVersion: string;
+  /** Milliseconds per stage, and the queue wait. */
+  timingsMs: Record<string, number>;
+  finishedAt: number;
+}
+
+export type Verdict = 'agree' | 'disagree';
+
+export interface ReviewInput {
+  uid: string;
+  verdict: Verdict;
+  note: string | null;
+  /** A corrected mask in SIIM RLE at the image's resolution (`-1`: no pneumothorax). */
+  maskRle: string | null;
+  reviewer: string;
+  reviewedAt: number;
+}
+
+export type ReviewRecord = ReviewInput;
+
+export interface TokenRecord {
+  id: string;
+  role: Role;
+  label: string;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+/** A claimed job: what a worker needs to run it. */
+export interface Job {
+  uid: string;
+  file: string;
+  workerDeaths: number;
+  receivedAt: number;
+  pixelSpacing: [number, number] | null;
+}
+
+/** Which part of the worklist: awaiting inference, awaiting review, reviewed, failed, or everything. */
+export type WorklistStatus = 'pending' | 'unreviewed' | 'reviewed' | 'failed' | 'all';
+
+/** Where a page of the worklist starts: the sort key of the last item of the page before. */
+export interface WorklistPosition {
+  tier: number;
+  key: number;
+  receivedAt: number;
+  uid: string;
+}
+
+export interface WorklistQuery {
+  status: WorklistStatus;
+  limit: number;
+  /** Instances received at or before this time (ms) have waited too long and go first. */
+  escalateReceivedBefore: number;
+  after: WorklistPosition | null;
+}
+
+export interface WorklistRow {
+  instance: InstanceRecord;
+  result: ResultRecord | null;
+  review: ReviewRecord | null;
+  position: WorklistPosition;
+}
+
+export type InsertOutcome = 'stored' | 'duplicate';
+
+export interface Store {
+  /** Adds an instance and queues it, in one transaction; `duplicate` when its UID is already stored. */
+  insertInstance(meta: InstanceMeta, file: string, sizeBytes: number, receivedAt: number): Promise<InsertOutcome>;
+  hasInstance(uid: string): Promise<boolean>;
+  getInstance(uid: string): Promise<InstanceRecord | null>;
+
+  /** Instances queued or running: what the bounded queue counts. */
+  queueDepth(): Promise<number>;
+  /** Takes the oldest queued instance for `worker` (queued -> running), or null. */
+  claimJob(worker: string, now: number): Promise<Job | null>;
+  /** Stores the result and marks the job done, in one transaction. */
+  completeJob(result: ResultRecord): Promise<void>;
+  /** Marks a job failed for good with its reason. */
+  failJob(uid: string, reason: string, now: number): Promise<void>;
+  /** Puts a running job back in the queue; `workerDied` counts it against the instance. */
+  releaseJob(uid: string, workerDied: boolean): Promise<void>;
+  /** At start-up: every job left running by a process that is gone goes back to the queue; returns how many. */
+  requeueAbandoned(): Promise<number>;
+
+  getResult(uid: string): Promise<ResultRecord | null>;
+  worklist(query: WorklistQuery): Promise<WorklistRow[]>;
+
+  putReview(review: ReviewInput): Promise<void>;
+  getReview(uid: string): Promise<ReviewRecord | null>;
+  /** Every review with its instance's result, oldest review first. */
+  reviewedCases(): Promise<{ review: ReviewRecord; result: ResultRecord; instance: InstanceRecord }[]>;
+
+  addToken(id: string, hash: string, role: Role, label: string, createdAt: number): Promise<void>;
+  tokenByHash(hash: string): Promise<TokenRecord | null>;
+  listTokens(): Promise<TokenRecord[]>;
+  revokeToken(id: string, now: number): Promise<boolean>;
+
+  /** A cheap round trip to the database (readiness). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

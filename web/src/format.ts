@@ -1,0 +1,31 @@
+// How worklist and viewer show the service's values.
+import type { Instance, WorklistItem } from './api.js';
+
+export function verdictText(item: Instance): string {
+  if (!item.result) return item.state === 'failed' ? 'failed' : 'pending';
+  return item.result.decision ? 'pneumothorax' : 'no pneumothorax';
+}
+
+export function probabilityText(item: Instance): string {
+  return item.result ? item.result.probability.toFixed(3) : '–';
+}
+
+export function areaText(item: Instance): string {
+  const area = item.result?.area;
+  if (!area || !item.result?.decision) return '–';
+  return area.cm2 !== null ? `${area.cm2.toFixed(1)} cm²` : `${area.pixels} px`;
+}
+
+export function waitingText(item: WorklistItem): string {
+  const minutes = Math.floor(item.waitingMinutes);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  return hours < 48 ? `${hours} h ${minutes % 60} min` : `${Math.floor(hours / 24)} d`;
+}
+
+/** new (result, nothing else), read (opened here, no review), agreed, disagreed; or the job's state. */
+export function statusText(item: Instance, opened: ReadonlySet<string>): string {
+  if (item.review) return item.review.verdict === 'agree' ? 'agreed' : 'disagreed';
+  if (item.state !== 'done') return item.state;
+  return opened.has(item.uid) ? 'read' : 'new';
+}
