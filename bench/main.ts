@@ -6,10 +6,12 @@ const [name, ...rest] = process.argv.slice(2);
 const quick = rest.includes('--quick');
 const outAt = rest.indexOf('--out');
 const out = outAt >= 0 ? rest[outAt + 1] : undefined;
+const precisionAt = rest.indexOf('--precision');
+const precision = precisionAt >= 0 ? rest[precisionAt + 1] : undefined;
 
 try {
-  const mod = (await import(`./${name}.js`)) as { run(o: { quick: boolean }): Promise<object> };
-  const line = JSON.stringify(await mod.run({ quick }));
+  const mod = (await import(`./${name}.js`)) as { run(o: { quick: boolean; precision?: string }): Promise<object> };
+  const line = JSON.stringify(await mod.run({ quick, ...(precision ? { precision } : {}) }));
   process.stdout.write(line + '\n');
   if (out) writeFileSync(out, line + '\n');
 } catch (err) {

@@ -19,19 +19,29 @@ function main(): void {
   const job = JSON.parse(process.argv[2]) as StepJob;
   torch.setNumThreads(job.threads);
   torch.manualSeed(1);
-  const model = createModel(job.model);
+  const device = job.device ?? 'cpu';
+  const model = createModel(job.model).to(device);
   model.train();
   const segmentation = job.model.startsWith('unet-');
   const optimizer = new AdamW(model.parameters(), { lr: 1e-3, weightDecay: 1e-4 });
   const { batch, size } = job;
-  const images = torch.randn([batch, 1, size, size]).keep();
-  const masks = torch.scope(() => torch.gt(torch.rand([batch, 1, size, size]), 0.8).float()).keep();
-  const labels = torch.tensor(Float32Array.from({ length: batch }, (_, i) => i % 2)).keep();
+  const images = torch.scope(() => torch.randn([batch, 1, size, size]).to(device)).keep();
+  const masks = torch
+    .scope(() =>
+      torch
+        .gt(torch.rand([batch, 1, size, size]), 0.8)
+        .float()
+        .to(device),
+    )
+    .keep();
+  const labels = torch
+    .scope(() => torch.tensor(Float32Array.from({ length: batch }, (_, i) => i % 2)).to(device))
+    .keep();
   const stepMs: number[] = [];
   for (let step = 0; step < job.warmup + job.steps; step++) {
     const start = performance.now();
     torch.scope(() => {
-      const out = model.forward(images);
+      const out = torch.toFloat32(torch.withPrecision(job.precision ?? 'fp32', device, () => model.forward(images)));
       const loss = segmentation
         ? (() => {
             const mask = (out as SegmentationLogits).mask;

@@ -35,6 +35,10 @@ export interface StepJob {
   steps: number;
   warmup: number;
   threads: number;
+  /** The TypeScript side's precision (bf16: autocast); the PyTorch side stays fp32, the baseline. */
+  precision?: 'fp32' | 'bf16' | 'fp16';
+  /** Both sides' device ('cpu' by default; scripts/gpu-check.sh passes cuda). */
+  device?: string;
 }
 
 interface StepResult {
@@ -242,9 +246,11 @@ async function epochThroughput(quick: boolean) {
   }
 }
 
-export async function run({ quick }: { quick: boolean }): Promise<object> {
+export async function run({ quick, precision = 'fp32' }: { quick: boolean; precision?: string }): Promise<object> {
+  if (precision !== 'fp32' && precision !== 'bf16' && precision !== 'fp16')
+    throw new Error(`--precision ${precision}: fp32, bf16, or fp16 on CUDA`);
   const threads = availableParallelism();
-  const jobs: StepJob[] = quick
+  const plain: StepJob[] = quick
     ? [
         { model: 'unet-resnet34', size: 64, batch: 2, steps: 2, warmup: 1, threads },
         { model: 'classifier-densenet121', size: 64, batch: 2, steps: 2, warmup: 1, threads },
@@ -253,12 +259,18 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
         { model: 'unet-resnet34', size: 256, batch: 8, steps: 8, warmup: 2, threads },
         { model: 'classifier-densenet121', size: 256, batch: 16, steps: 6, warmup: 2, threads },
       ];
+  // scripts/gpu-check.sh runs both sides on a CUDA device.
+  const device = process.env.PNEUMO_BENCH_DEVICE ?? 'cpu';
+  const jobs = plain.map((job) => ({ ...job, precision, device }) as StepJob);
   const loadBefore = loadavg()[0];
   const steps = jobs.map(compareStep);
-  const epoch = await epochThroughput(quick);
+  // The loader's epochs do not depend on the precision; a bf16 run measures the steps only.
+  const epoch = precision === 'fp32' && device === 'cpu' ? await epochThroughput(quick) : null;
   return {
     benchmark: 'train',
     quick,
+    precision: { typescript: precision, pytorch: 'fp32' },
+    device,
     threads,
     loadAverage: { before: round(loadBefore, 2), after: round(loadavg()[0], 2) },
     ratios: Object.fromEntries(

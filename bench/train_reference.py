@@ -40,13 +40,15 @@ def main():
     torch.manual_seed(1)
     name, size, batch = job['model'], job['size'], job['batch']
     segmentation = job['config']['task'] == 'segmentation'
-    model = build(job['config'])
+    device = torch.device(job.get('device', 'cpu'))
+    model = build(job['config']).to(device)
     model.train()
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=1e-4)
     g = torch.Generator().manual_seed(7)
     images = torch.randn(batch, 1, size, size, generator=g)
     masks = (torch.rand(batch, 1, size, size, generator=g) > 0.8).float()
     labels = (torch.arange(batch) % 2).float()
+    images, masks, labels = images.to(device), masks.to(device), labels.to(device)
     times = []
     for step in range(job['warmup'] + job['steps']):
         start = time.perf_counter()

@@ -9,11 +9,10 @@
 #include <sstream>
 #include <vector>
 #include "common.h"
+#include "instance.h"
 #include "tensor.h"
 
 namespace {
-
-std::vector<c10::OperatorHandle> operators;
 
 int64_t ToInt(const Napi::Value& v, const std::string& what) {
   if (v.IsBoolean()) return v.As<Napi::Boolean>().Value() ? 1 : 0;
@@ -138,6 +137,7 @@ Napi::Value FindOp(const Napi::CallbackInfo& info) {
     std::string name = info[0].As<Napi::String>().Utf8Value();
     std::string overload = info[1].As<Napi::String>().Utf8Value();
     auto op = c10::Dispatcher::singleton().findSchemaOrThrow(name.c_str(), overload.c_str());
+    auto& operators = AddonInstance::Of(info.Env()).operators;
     operators.push_back(op);
     return Napi::Number::New(info.Env(), static_cast<double>(operators.size() - 1));
   });
@@ -145,7 +145,7 @@ Napi::Value FindOp(const Napi::CallbackInfo& info) {
 
 Napi::Value OpSchema(const Napi::CallbackInfo& info) {
   return Guard(info, [&]() -> Napi::Value {
-    const auto& op = operators.at(info[0].As<Napi::Number>().Uint32Value());
+    const auto& op = AddonInstance::Of(info.Env()).operators.at(info[0].As<Napi::Number>().Uint32Value());
     std::ostringstream s;
     s << op.schema();
     return Napi::String::New(info.Env(), s.str());
@@ -156,7 +156,7 @@ Napi::Value OpSchema(const Napi::CallbackInfo& info) {
 // positional in schema order (keyword-only ones included); a missing one takes the schema default.
 Napi::Value CallOp(const Napi::CallbackInfo& info) {
   return Guard(info, [&]() -> Napi::Value {
-    const auto& op = operators.at(info[0].As<Napi::Number>().Uint32Value());
+    const auto& op = AddonInstance::Of(info.Env()).operators.at(info[0].As<Napi::Number>().Uint32Value());
     Napi::Array args = info[1].As<Napi::Array>();
     const auto& schema = op.schema();
     const auto& formals = schema.arguments();

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 #include "common.h"
+#include "instance.h"
 #include "tensor.h"
 
 namespace {
@@ -38,7 +39,6 @@ c10d::ReduceOp ToReduceOp(const std::string& name) {
 // One rank's membership of a Gloo group: the store (rank 0 serves it) and the group built on it.
 class ProcessGroupWrap : public Napi::ObjectWrap<ProcessGroupWrap> {
  public:
-  static Napi::FunctionReference constructor;
 
   static void Init(Napi::Env env, Napi::Object exports) {
     Napi::Function cls = DefineClass(env, "ProcessGroup",
@@ -50,8 +50,8 @@ class ProcessGroupWrap : public Napi::ObjectWrap<ProcessGroupWrap> {
                                          InstanceMethod("barrier", &ProcessGroupWrap::Barrier),
                                          InstanceMethod("close", &ProcessGroupWrap::Close),
                                      });
-    constructor = Napi::Persistent(cls);
-    constructor.SuppressDestruct();
+    // Per environment (instance.h): a static reference would be another thread's class.
+    AddonInstance::Of(env).processGroupConstructor = Napi::Persistent(cls);
     exports.Set("ProcessGroup", cls);
   }
 
@@ -177,14 +177,12 @@ class ProcessGroupWrap : public Napi::ObjectWrap<ProcessGroupWrap> {
   std::chrono::milliseconds timeout_{0};
 };
 
-Napi::FunctionReference ProcessGroupWrap::constructor;
 
 // DDP's gradient synchronisation for one set of parameters: buckets of about `bucketBytes` (the first
 // one small, so that communication starts early), filled in the order gradients become ready and
 // all-reduced asynchronously during backward; when backward returns, every .grad holds the average.
 class ReducerWrap : public Napi::ObjectWrap<ReducerWrap> {
  public:
-  static Napi::FunctionReference constructor;
 
   static void Init(Napi::Env env, Napi::Object exports) {
     Napi::Function cls = DefineClass(env, "Reducer",
@@ -193,15 +191,13 @@ class ReducerWrap : public Napi::ObjectWrap<ReducerWrap> {
                                          InstanceMethod("prepareBackward", &ReducerWrap::PrepareBackward),
                                          InstanceMethod("dispose", &ReducerWrap::Dispose),
                                      });
-    constructor = Napi::Persistent(cls);
-    constructor.SuppressDestruct();
     exports.Set("Reducer", cls);
   }
 
   // new Reducer(group, params, bucketBytes, firstBucketBytes)
   explicit ReducerWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<ReducerWrap>(info) {
     Guard(info, [&]() {
-      if (!info[0].IsObject() || !info[0].As<Napi::Object>().InstanceOf(ProcessGroupWrap::constructor.Value()))
+      if (!info[0].IsObject() || !info[0].As<Napi::Object>().InstanceOf(AddonInstance::Of(info.Env()).processGroupConstructor.Value()))
         throw std::invalid_argument("Reducer: expected a ProcessGroup");
       auto* group = Napi::ObjectWrap<ProcessGroupWrap>::Unwrap(info[0].As<Napi::Object>());
       std::vector<at::Tensor> params = ToTensors(info[1]);
@@ -258,7 +254,6 @@ class ReducerWrap : public Napi::ObjectWrap<ReducerWrap> {
   std::shared_ptr<c10d::Reducer> reducer_;
 };
 
-Napi::FunctionReference ReducerWrap::constructor;
 
 }  // namespace
 

@@ -2,9 +2,7 @@
 #include <torch/csrc/autograd/autograd.h>
 #include <cstring>
 #include "common.h"
-
-Napi::FunctionReference TensorWrap::constructor_;
-int64_t TensorWrap::live_ = 0;
+#include "instance.h"
 
 Napi::Object TensorWrap::Init(Napi::Env env, Napi::Object exports) {
   Napi::Function cls = DefineClass(env, "NativeTensor",
@@ -24,28 +22,28 @@ Napi::Object TensorWrap::Init(Napi::Env env, Napi::Object exports) {
                                        InstanceMethod("detach", &TensorWrap::Detach),
                                        InstanceMethod("copyFrom", &TensorWrap::CopyFrom),
                                    });
-  constructor_ = Napi::Persistent(cls);
-  constructor_.SuppressDestruct();
+  AddonInstance::Of(env).tensorConstructor = Napi::Persistent(cls);
   exports.Set("NativeTensor", cls);
   return exports;
 }
 
-TensorWrap::TensorWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<TensorWrap>(info) {}
+TensorWrap::TensorWrap(const Napi::CallbackInfo& info)
+    : Napi::ObjectWrap<TensorWrap>(info), live_(AddonInstance::Of(info.Env()).liveTensors) {}
 
 TensorWrap::~TensorWrap() {
-  if (!disposed_ && tensor_.defined()) live_--;
+  if (!disposed_ && tensor_.defined()) (*live_)--;
 }
 
 Napi::Object TensorWrap::Wrap(Napi::Env env, at::Tensor tensor) {
-  Napi::Object obj = constructor_.New({});
+  Napi::Object obj = AddonInstance::Of(env).tensorConstructor.New({});
   TensorWrap* wrap = Napi::ObjectWrap<TensorWrap>::Unwrap(obj);
   wrap->tensor_ = std::move(tensor);
-  if (wrap->tensor_.defined()) live_++;
+  if (wrap->tensor_.defined()) (*wrap->live_)++;
   return obj;
 }
 
 bool TensorWrap::IsTensor(const Napi::Value& value) {
-  return value.IsObject() && value.As<Napi::Object>().InstanceOf(constructor_.Value());
+  return value.IsObject() && value.As<Napi::Object>().InstanceOf(AddonInstance::Of(value.Env()).tensorConstructor.Value());
 }
 
 at::Tensor& TensorWrap::tensor() {
@@ -58,11 +56,11 @@ at::Tensor& TensorWrap::FromValue(const Napi::Value& value) {
   return Napi::ObjectWrap<TensorWrap>::Unwrap(value.As<Napi::Object>())->tensor();
 }
 
-int64_t TensorWrap::Live() { return live_; }
+int64_t TensorWrap::Live(Napi::Env env) { return *AddonInstance::Of(env).liveTensors; }
 
 Napi::Value TensorWrap::Dispose(const Napi::CallbackInfo& info) {
   if (!disposed_) {
-    if (tensor_.defined()) live_--;
+    if (tensor_.defined()) (*live_)--;
     tensor_ = at::Tensor();
     disposed_ = true;
   }
@@ -193,7 +191,7 @@ static Napi::Value FromBuffer(const Napi::CallbackInfo& info) {
 }
 
 static Napi::Value LiveTensors(const Napi::CallbackInfo& info) {
-  return Napi::Number::New(info.Env(), static_cast<double>(TensorWrap::Live()));
+  return Napi::Number::New(info.Env(), static_cast<double>(TensorWrap::Live(info.Env())));
 }
 
 static Napi::Value SetGradEnabled(const Napi::CallbackInfo& info) {

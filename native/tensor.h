@@ -1,6 +1,8 @@
 #pragma once
 #include <ATen/ATen.h>
 #include <napi.h>
+#include <cstdint>
+#include <memory>
 
 // A JS handle owning one at::Tensor reference. dispose() drops the reference at once; the destructor
 // (run by the garbage collector) is only a backstop for handles the caller forgot.
@@ -10,7 +12,7 @@ class TensorWrap : public Napi::ObjectWrap<TensorWrap> {
   static Napi::Object Wrap(Napi::Env env, at::Tensor tensor);
   static bool IsTensor(const Napi::Value& value);
   static at::Tensor& FromValue(const Napi::Value& value);
-  static int64_t Live();
+  static int64_t Live(Napi::Env env);
 
   explicit TensorWrap(const Napi::CallbackInfo& info);
   ~TensorWrap() override;
@@ -35,6 +37,6 @@ class TensorWrap : public Napi::ObjectWrap<TensorWrap> {
 
   at::Tensor tensor_;
   bool disposed_ = false;
-  static Napi::FunctionReference constructor_;
-  static int64_t live_;
+  // The live count of the environment that made this handle (see instance.h).
+  std::shared_ptr<int64_t> live_;
 };

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { PROJECT_ROOT } from '../project-paths.js';
 import { runAction, UsageError } from './run-action.js';
 
@@ -35,6 +35,14 @@ registerBenchmark(
   'serve',
   'pneumo serve under autocannon: uploads/s and upload-to-result p50/p99 at 1 and 4 clients, overload (2xx or 503, memory, event-loop delay)',
 );
+registerBenchmark(
+  'gpu-parity',
+  'one forward/backward of unet-resnet34 on CUDA vs PyTorch CUDA, same weights and input (scripts/gpu-check.sh)',
+);
+registerBenchmark(
+  'predict-precision',
+  'unet-resnet34 and classifier-densenet121 eval forward at 512, batch 1 and 8, fp32 and bf16 vs PyTorch fp32 and bf16 autocast',
+);
 registerBenchmark('interop', 'writing DICOM SEG + Secondary Capture + SR per image vs pydicom writing the same');
 
 export function benchCommand(): Command {
@@ -43,6 +51,12 @@ export function benchCommand(): Command {
     .argument('<name>', 'which benchmark')
     .option('--quick', 'fewer repetitions (for smoke tests)')
     .option('--out <file>', 'also write the JSON to this file')
+    .addOption(
+      new Option('--precision <p>', 'train: the TypeScript side in fp32 or bf16 (PyTorch stays fp32)').choices([
+        'fp32',
+        'bf16',
+      ]),
+    )
     .addHelpText(
       'after',
       '\n' +
@@ -51,11 +65,17 @@ export function benchCommand(): Command {
           .join('\n'),
     )
     .action(
-      runAction(async (name: string, opts: { quick?: boolean; out?: string }) => {
+      runAction(async (name: string, opts: { quick?: boolean; out?: string; precision?: string }) => {
         if (!(name in BENCHMARKS))
           throw new UsageError(`unknown benchmark \`${name}\`, supported: ${Object.keys(BENCHMARKS).join(', ')}`);
         const entry = path.join(PROJECT_ROOT, 'dist', 'bench', 'main.js');
-        const args = [entry, name, ...(opts.quick ? ['--quick'] : []), ...(opts.out ? ['--out', opts.out] : [])];
+        const args = [
+          entry,
+          name,
+          ...(opts.quick ? ['--quick'] : []),
+          ...(opts.out ? ['--out', opts.out] : []),
+          ...(opts.precision ? ['--precision', opts.precision] : []),
+        ];
         const run = spawnSync(process.execPath, args, { stdio: 'inherit' });
         if (run.error) throw new Error(`could not start ${entry}: ${run.error.message}`);
         return run.status ?? 1;

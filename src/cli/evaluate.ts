@@ -2,10 +2,11 @@ import { Command, Option } from 'commander';
 import { integer, unitInterval } from './option-parsers.js';
 import { THREADS_OPTION } from './option-parsers.js';
 import { runAction } from './run-action.js';
+import { addComputeOptions, resolveCompute, type ComputeFlags } from './compute-options.js';
 import type { EvaluationResult } from '../evaluate/evaluate-bundle.js';
 import type { ThresholdMetrics } from '../metrics/classification.js';
 
-interface EvaluateCliOptions {
+interface EvaluateCliOptions extends ComputeFlags {
   bundle: string;
   data: string;
   labels?: string;
@@ -66,7 +67,7 @@ export function headline(r: EvaluationResult): string[] {
 }
 
 export function evaluateCommand(): Command {
-  return new Command('evaluate')
+  const command = new Command('evaluate')
     .description(
       "Evaluate a bundle on the validation images training held out (same split function, fraction and seed, read from the bundle's provenance): " +
         'threshold sweep with the SIIM score of the whole pipeline, ROC/PR curves, operating point, segmenter scores, ' +
@@ -89,7 +90,8 @@ export function evaluateCommand(): Command {
     .option('--tta', 'horizontal-flip test-time augmentation for both models')
     .option('--batch <n>', 'images per batch', integer(1), 8)
     .option(THREADS_OPTION.flags, THREADS_OPTION.description, THREADS_OPTION.parse)
-    .option('--json', 'print evaluation.json instead of the headline')
+    .option('--json', 'print evaluation.json instead of the headline');
+  return addComputeOptions(command)
     .addHelpText(
       'after',
       "\nThe figures lead with the bundle's own thresholds. The threshold that would be best on these images is\n" +
@@ -100,6 +102,7 @@ export function evaluateCommand(): Command {
     )
     .action(
       runAction(async (opts: EvaluateCliOptions) => {
+        const compute = await resolveCompute(opts);
         const { evaluateBundle } = await import('../evaluate/evaluate-bundle.js');
         const { progressCallback } = await import('./progress.js');
         const progress = progressCallback('evaluate', { unit: 'images' });
@@ -117,6 +120,7 @@ export function evaluateCommand(): Command {
           tta: Boolean(opts.tta),
           batchSize: opts.batch,
           threads: opts.threads,
+          ...compute,
           onProgress: progress.onProgress,
         });
         progress.stop();

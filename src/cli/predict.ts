@@ -2,8 +2,9 @@ import { Command } from 'commander';
 import { integer } from './option-parsers.js';
 import { THREADS_OPTION } from './option-parsers.js';
 import { runAction, UsageError } from './run-action.js';
+import { addComputeOptions, resolveCompute, type ComputeFlags } from './compute-options.js';
 
-interface PredictOptions {
+interface PredictOptions extends ComputeFlags {
   bundle: string;
   out: string;
   tta?: boolean;
@@ -40,7 +41,7 @@ function reportFailures(failures: readonly { file: string; reason: string }[]): 
 }
 
 export function predictCommand(): Command {
-  return new Command('predict')
+  const command = new Command('predict')
     .description(
       'Two-stage prediction: the classifier decides whether each image shows pneumothorax; images at or above ' +
         'its threshold are segmented, and the mask is thresholded per pixel and dropped when smaller than the minimum area.',
@@ -72,7 +73,8 @@ export function predictCommand(): Command {
     .option(
       '--push',
       'with --dicomweb: store the SEG, SC and SR back to the same service (STOW-RS), retrying while it is down',
-    )
+    );
+  return addComputeOptions(command)
     .addHelpText(
       'after',
       '\nWrites to OUT: ID.overlay.png per image (full resolution, mask in colour, decision and probability in the title),\n' +
@@ -100,6 +102,7 @@ export function predictCommand(): Command {
         if (fromDicomweb && opts.study.length === 0 && opts.qido.length === 0)
           throw new UsageError('--dicomweb needs --study UID or --qido KEY=VALUE');
         if (opts.emptySeg && !opts.dicomOut && !fromDicomweb) throw new UsageError('--empty-seg needs --dicom-out DIR');
+        const compute = await resolveCompute(opts);
         const { predictFiles } = await import('../pipeline/predict-files.js');
         const { progressCallback } = await import('./progress.js');
         const progress = progressCallback('predict', { unit: 'images' });
@@ -109,6 +112,7 @@ export function predictCommand(): Command {
           tta: Boolean(opts.tta),
           batchSize: opts.batch,
           threads: opts.threads,
+          ...compute,
           onProgress: progress.onProgress,
         };
         const emptySegmentation = opts.emptySeg ? ('empty-frame' as const) : ('skip' as const);

@@ -8,6 +8,8 @@ import { integer, number } from './option-parsers.js';
 import { THREADS_OPTION } from './option-parsers.js';
 import { runAction, UsageError } from './run-action.js';
 import type { TrainConfig } from '../train/config.js';
+import type { DeviceRequest, Precision } from '../torch/compute-names.js';
+import { addComputeOptions, resolveCompute } from './compute-options.js';
 
 interface TrainFlags {
   data?: string;
@@ -43,6 +45,8 @@ interface TrainFlags {
   threads?: number;
   cacheDir?: string;
   maxBatches?: number;
+  precision?: Precision;
+  device?: DeviceRequest;
   resume?: boolean;
   json?: boolean;
   nprocPerNode?: number;
@@ -88,11 +92,13 @@ function flagsToConfig(f: TrainFlags): Partial<TrainConfig> {
     threads: f.threads,
     cacheDir: f.cacheDir,
     maxBatchesPerEpoch: f.maxBatches,
+    precision: f.precision,
+    device: f.device,
   };
 }
 
 export function trainCommand(): Command {
-  return new Command('train')
+  const command = new Command('train')
     .description(
       'Train the classifier (all images, is there pneumothorax?) or the segmenter (U-Net, which pixels?) on a SIIM-format dataset',
     )
@@ -187,7 +193,8 @@ export function trainCommand(): Command {
       '--dist-timeout <s>',
       'data parallel: seconds to wait for the other ranks at the start and in every exchange (default 300)',
       number(0.1),
-    )
+    );
+  return addComputeOptions(command)
     .addHelpText(
       'after',
       `
@@ -240,6 +247,7 @@ checkpoint for --resume.`,
         }
         // Re-check after the loss and model options flags.
         const checked = resolveTrainConfig(task, { ...config }, {}, source);
+        await resolveCompute(checked);
         const { trainProgress } = await import('./train-progress.js');
         const { runTraining } = await import('../train/run-training.js');
         if (rank) {

@@ -3,6 +3,7 @@
 // segmenter's encoder, bundle them, choose the thresholds on the validation split, measure the frozen
 // bundle on the test set, run the two-stage prediction on test images and on the real SIIM sample
 // DICOMs when present, and link it all from one index.html.
+import type { DeviceRequest, Precision } from '../torch/compute-names.js';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -51,6 +52,10 @@ export interface DemoOptions {
   force?: boolean;
   /** Engine threads for every stage; default: PNEUMO_THREADS, else every core. */
   threads?: number;
+  /** fp32 (default), bf16, or fp16 on CUDA: training, evaluation and prediction alike. */
+  precision?: Precision;
+  /** A concrete device ('cpu', 'cuda:0'); 'cpu' by default. */
+  device?: string;
 }
 
 // The folders and files the demo writes: the only things it removes when it runs again.
@@ -128,6 +133,7 @@ export function checkTargets(plan: DemoPlan, h: DemoHeadline, withTubes: Subgrou
 
 export async function runDemo(options: DemoOptions, reporter: DemoReporter = SILENT_REPORTER): Promise<DemoResult> {
   const { plan, seed } = options;
+  const compute = { precision: options.precision ?? 'fp32', device: options.device ?? 'cpu' };
   const out = path.resolve(options.out);
   const dir = (...parts: string[]) => path.join(out, ...parts);
   const seconds: Record<string, number> = {};
@@ -187,6 +193,8 @@ export async function runDemo(options: DemoOptions, reporter: DemoReporter = SIL
         seed,
         cacheDir: dir('cache'),
         threads: options.threads ?? null,
+        precision: compute.precision,
+        device: compute.device as DeviceRequest,
         ...extra,
       },
       'demo',
@@ -236,6 +244,7 @@ export async function runDemo(options: DemoOptions, reporter: DemoReporter = SIL
       out: dir('evaluation', name),
       searchTriplet: choose,
       writeBundle: choose,
+      ...compute,
       onProgress: (done, total) => (bar ??= reporter.progress(`evaluate ${name}`, total, begun)).update(done),
     });
     (bar as ReturnType<DemoReporter['progress']> | null)?.stop();
@@ -300,6 +309,7 @@ export async function runDemo(options: DemoOptions, reporter: DemoReporter = SIL
       bundle: dir('bundle'),
       out: dir('predictions', name),
       threads: options.threads,
+      ...compute,
       onProgress: (done, total) => (bar ??= reporter.progress(`predict ${name}`, total, begun)).update(done),
     });
     (bar as ReturnType<DemoReporter['progress']> | null)?.stop();

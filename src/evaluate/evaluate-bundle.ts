@@ -2,6 +2,7 @@
 // out), then every analysis of issue 6 from one pass: the threshold sweep with the pipeline's SIIM
 // score, ROC/PR curves, the operating point with its objective, the segmenter's own scores, the
 // optional joint triplet search, error groups with gallery thumbnails, and the hard-example list.
+import type { Precision } from '../torch/index.js';
 import { writeFile } from 'node:fs/promises';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -48,6 +49,10 @@ export interface EvaluateOptions {
   tta?: boolean;
   batchSize?: number;
   threads?: number;
+  /** fp32 (default), bf16, or fp16 on CUDA. */
+  precision?: Precision;
+  /** A concrete device as torch.resolveDevice gives; 'cpu' by default. */
+  device?: string;
   modelFactory?: ModelFactory;
   /** Thumbnails per gallery group; default 12. */
   galleryLimit?: number;
@@ -245,6 +250,8 @@ export async function evaluateBundle(options: EvaluateOptions): Promise<Evaluati
   const predictor = await Predictor.load(options.bundle, {
     tta: options.tta,
     threads: options.threads,
+    precision: options.precision,
+    device: options.device,
     modelFactory: options.modelFactory,
   });
   try {

@@ -2,6 +2,7 @@
 // predict in batches, and write per image ID.overlay.png, ID.mask.png (positives), a line of
 // predictions.jsonl, and at the end submission.csv in SIIM format. An unreadable file is recorded
 // with its reason and the run goes on; the caller reports failures and sets the exit code.
+import type { Precision } from '../torch/index.js';
 import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -33,6 +34,10 @@ export interface PredictFilesOptions {
   /** Images per batch; default 4. */
   batchSize?: number;
   threads?: number;
+  /** fp32 (default), bf16, or fp16 on CUDA. */
+  precision?: Precision;
+  /** A concrete device as torch.resolveDevice gives; 'cpu' by default. */
+  device?: string;
   modelFactory?: ModelFactory;
   /**
    * Further outputs per predicted image, written by a layer above the pipeline (the DICOM objects of
@@ -160,6 +165,8 @@ export async function predictFiles(options: PredictFilesOptions): Promise<Predic
   const predictor = await Predictor.load(options.bundle, {
     tta: options.tta,
     threads: options.threads,
+    precision: options.precision,
+    device: options.device,
     modelFactory: options.modelFactory,
   });
   const jsonl = createWriteStream(predictionsFile, { flags: 'w' });

@@ -2,8 +2,9 @@
 // probability reaches the classifier threshold go to the segmenter, whose probability map is brought
 // back to the image's own resolution, thresholded per pixel and subjected to the minimum area. With
 // test-time augmentation each model also sees the horizontal mirror, and the two predictions are
-// averaged (the mirrored map flipped back first). Models load once; every batch runs in a scope, so
-// no tensor outlives it.
+// averaged (the mirrored map flipped back first). Models load once, onto the chosen device; every
+// batch runs in a scope, so no tensor outlives it, and under inference mode, in the chosen precision
+// (bf16 or fp16 autocast: the models' outputs are brought back to fp32 before the sigmoid).
 import { performance } from 'node:perf_hooks';
 import * as torch from '../torch/index.js';
 import { emptyMask, type GrayImage, type Mask } from '../data/image.js';
@@ -54,12 +55,18 @@ export interface PredictorOptions extends LoadBundleOptions {
   threads?: number;
   /** Replaces the bundle's thresholds (e.g. while searching them). */
   thresholds?: BundleThresholds;
+  /** fp32 (default), bf16 (CPU or CUDA) or fp16 (CUDA only). */
+  precision?: torch.Precision;
+  /** A concrete device ('cpu', 'cuda:0'), as torch.resolveDevice gives; 'cpu' by default. */
+  device?: string;
 }
 
 const now = () => performance.now();
 
 export class Predictor {
   readonly tta: boolean;
+  readonly precision: torch.Precision;
+  readonly device: string;
   thresholds: BundleThresholds;
 
   constructor(
@@ -68,8 +75,25 @@ export class Predictor {
   ) {
     this.tta = Boolean(options.tta);
     this.thresholds = options.thresholds ?? { ...bundle.manifest.thresholds };
+    this.precision = options.precision ?? 'fp32';
+    this.device = options.device ?? 'cpu';
+    torch.checkPrecision(this.precision, this.device);
     // Only an explicit --threads changes the engine's threads; PNEUMO_THREADS (or every core) holds otherwise.
     if (options.threads !== undefined) torch.setNumThreads(options.threads);
+    if (this.device !== 'cpu') {
+      bundle.classifier.to(this.device);
+      bundle.segmenter.to(this.device);
+    }
+  }
+
+  /** fn under inference mode and the predictor's precision. */
+  private infer<T>(fn: () => T): T {
+    return torch.inferenceMode(() => torch.withPrecision(this.precision, this.device, fn));
+  }
+
+  /** A preprocessed batch on the predictor's device. */
+  private onDevice(input: torch.Tensor): torch.Tensor {
+    return this.device === 'cpu' ? input : input.to(this.device);
   }
 
   static async load(bundleDir: string, options: PredictorOptions = {}): Promise<Predictor> {
@@ -79,33 +103,41 @@ export class Predictor {
   /** Classifier probabilities, one per image (averaged with the mirror under TTA). */
   classify(images: readonly GrayImage[]): Float32Array {
     const { inputSize, normalization } = this.bundle.manifest.classifier;
-    return torch.noGrad(() =>
-      torch.scope(() => this.classifyTensor(preprocessBatch(images, inputSize, normalization)).toFloat32Array()),
+    return this.infer(() =>
+      torch.scope(() =>
+        this.classifyTensor(this.onDevice(preprocessBatch(images, inputSize, normalization))).toFloat32Array(),
+      ),
     );
   }
 
   private classifyTensor(input: torch.Tensor): torch.Tensor {
     const model = this.bundle.classifier;
-    const probability = classifierLogits(model.forward(input)).sigmoid();
+    const probability = classifierLogits(model.forward(input)).float().sigmoid();
     if (!this.tta) return probability;
-    const mirrored = classifierLogits(model.forward(mirror(input))).sigmoid();
+    const mirrored = classifierLogits(model.forward(mirror(input)))
+      .float()
+      .sigmoid();
     return probability.add(mirrored).mul(0.5);
   }
 
   private segmentTensor(input: torch.Tensor): torch.Tensor {
     const model = this.bundle.segmenter;
-    const probability = maskLogits(model.forward(input)).sigmoid();
+    const probability = maskLogits(model.forward(input)).float().sigmoid();
     if (!this.tta) return probability;
-    const mirrored = mirror(maskLogits(model.forward(mirror(input))).sigmoid());
+    const mirrored = mirror(
+      maskLogits(model.forward(mirror(input)))
+        .float()
+        .sigmoid(),
+    );
     return probability.add(mirrored).mul(0.5);
   }
 
   /** Segmenter probability maps at its output resolution, for every image (no classifier gate). */
   segmentProbabilities(images: readonly GrayImage[]): ProbabilityMaps {
     const { inputSize, normalization } = this.bundle.manifest.segmenter;
-    return torch.noGrad(() =>
+    return this.infer(() =>
       torch.scope(() => {
-        const probabilities = this.segmentTensor(preprocessBatch(images, inputSize, normalization));
+        const probabilities = this.segmentTensor(this.onDevice(preprocessBatch(images, inputSize, normalization)));
         const [n, , height, width] = probabilities.shape;
         const flat = probabilities.toFloat32Array();
         const maps = Array.from({ length: n }, (_, i) => flat.slice(i * width * height, (i + 1) * width * height));
@@ -148,7 +180,7 @@ export class Predictor {
     const { classifier, segmenter } = this.bundle.manifest;
     const t = this.thresholds;
     const ms = { preprocess: 0, classify: 0, segment: 0, upsample: 0 };
-    const { probabilities, masks } = torch.noGrad(() =>
+    const { probabilities, masks } = this.infer(() =>
       torch.scope(() => {
         let mark = now();
         const lap = (stage: keyof typeof ms) => {
@@ -156,17 +188,19 @@ export class Predictor {
           ms[stage] += time - mark;
           mark = time;
         };
-        const classifierInput = preprocessBatch(images, classifier.inputSize, classifier.normalization);
+        const classifierInput = this.onDevice(preprocessBatch(images, classifier.inputSize, classifier.normalization));
         lap('preprocess');
         const probabilities = this.classifyTensor(classifierInput).toFloat32Array();
         lap('classify');
         const chosen = images.map((_, i) => i).filter((i) => probabilities[i] >= t.classifier);
         const masks = new Map<number, Uint8Array>();
         if (chosen.length > 0) {
-          const segmenterInput = preprocessBatch(
-            chosen.map((i) => images[i]),
-            segmenter.inputSize,
-            segmenter.normalization,
+          const segmenterInput = this.onDevice(
+            preprocessBatch(
+              chosen.map((i) => images[i]),
+              segmenter.inputSize,
+              segmenter.normalization,
+            ),
           );
           lap('preprocess');
           const batch = this.segmentTensor(segmenterInput);

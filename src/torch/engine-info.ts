@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { native } from './native.js';
+import { native, type CudaDevice } from './native.js';
 
 export interface EngineInfo {
   libtorch: string;
@@ -8,6 +8,19 @@ export interface EngineInfo {
   blas: string;
   mkldnn: boolean;
   cuda: string;
+  /** The CUDA driver's devices (empty without a driver), whether or not this libtorch can use them. */
+  cudaDevices: CudaDevice[];
+  /** AVX512-BF16 / AMX-BF16 on this CPU: bf16 convolutions run through oneDNN's native kernels. */
+  cpuBf16: string;
+}
+
+function cpuBf16(): string {
+  try {
+    const flags = new Set(readFileSync('/proc/cpuinfo', 'utf8').match(/\b(avx512_bf16|amx_bf16)\b/g) ?? []);
+    return flags.size > 0 ? [...flags].sort().join(', ') : 'none (bf16 is emulated, likely slower than fp32)';
+  } catch {
+    return 'unknown';
+  }
 }
 
 // Debian's libtorch reports BLAS_INFO=generic at build time; the library actually used is whatever
@@ -40,5 +53,7 @@ export function engineInfo(): EngineInfo {
     blas: loadedBlas(),
     mkldnn: info.mkldnn,
     cuda: info.cudaAvailable ? `available, ${info.cudaDevices} device(s)` : 'not available',
+    cudaDevices: native.cudaDevices().devices,
+    cpuBf16: cpuBf16(),
   };
 }

@@ -3,6 +3,33 @@ import './tensor-methods.js';
 export { Tensor, liveTensors, type Shape } from './tensor.js';
 export { scope } from './scope.js';
 export { noGrad, enableGrad, setNumThreads, getNumThreads } from './grad-mode.js';
+export {
+  autocast,
+  autocastState,
+  inferenceMode,
+  isInferenceMode,
+  type AutocastDevice,
+  type AutocastOptions,
+  type LowPrecision,
+} from './autocast.js';
+export {
+  parseDeviceRequest,
+  resolveDevice,
+  cudaDeviceCount,
+  cudaDevices,
+  isCuda,
+  DeviceError,
+  type DeviceRequest,
+} from './device.js';
+export {
+  parsePrecision,
+  checkPrecision,
+  withPrecision,
+  toFloat32,
+  PRECISIONS,
+  PrecisionError,
+  type Precision,
+} from './precision.js';
 export type { DType } from './dtype.js';
 export * from './ops/index.js';
 export * as nn from './nn/index.js';

@@ -57,6 +57,14 @@ export interface NativeAddon {
     bucketBytes: number,
     firstBucketBytes: number,
   ) => NativeReducer;
+  autocastState(device: 'cpu' | 'cuda'): { enabled: boolean; dtype: number };
+  setAutocast(device: 'cpu' | 'cuda', enabled: boolean, dtype: number): void;
+  autocastIncrementNesting(): number;
+  autocastDecrementNesting(): number;
+  autocastClearCache(): void;
+  inferenceMode<T>(fn: () => T): T;
+  isInferenceMode(): boolean;
+  cudaDevices(): CudaDeviceList;
 }
 
 /** How one rank joins a Gloo group over a TCPStore (native/distributed.cc). */
@@ -87,6 +95,23 @@ export interface NativeReducer {
   prepareForward(): void;
   prepareBackward(): void;
   dispose(): void;
+}
+
+/** CUDA devices as the driver reports them (native/cuda-devices.cc). */
+export interface CudaDevice {
+  index: number;
+  name: string;
+  totalMemory: number;
+  /** "major.minor" */
+  computeCapability: string;
+  multiprocessors: number;
+}
+
+export interface CudaDeviceList {
+  driverVersion: string | null;
+  devices: CudaDevice[];
+  /** Why there are none, where there is no usable driver. */
+  reason?: string;
 }
 
 /** The addon's reuse cache of large CPU blocks (native/allocator.cc). */

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { LOSS_NAMES, type LossConfig } from './losses/index.js';
+import { DEVICE_PATTERN, PRECISIONS, type DeviceRequest, type Precision } from '../torch/compute-names.js';
 
 export type Task = 'classifier' | 'segmenter';
 export type Monitor = 'auc' | 'recall' | 'f1' | 'dice' | 'iou' | 'loss';
@@ -74,6 +75,10 @@ export interface TrainConfig {
   threads: number | null;
   /** Stop an epoch after this many batches (smoke runs); null: the whole epoch. */
   maxBatchesPerEpoch: number | null;
+  /** fp32, or bf16/fp16 autocast (fp16 on CUDA only, with dynamic loss scaling). */
+  precision: Precision;
+  /** auto (the first CUDA device when there is one), cpu, cuda or cuda:N. */
+  device: DeviceRequest;
 }
 
 export class ConfigError extends Error {
@@ -129,6 +134,8 @@ export function defaultConfig(task: Task): TrainConfig {
     cacheDir: null,
     threads: null,
     maxBatchesPerEpoch: null,
+    precision: 'fp32',
+    device: 'auto',
   };
 }
 
@@ -236,6 +243,8 @@ function checkConfig(c: TrainConfig, source: string): TrainConfig {
     bad('augment', 'an augmentation mapping or null');
   if (c.workers !== null && !isInt(c.workers, 1)) bad('workers', 'a positive integer or null');
   if (c.threads !== null && !isInt(c.threads, 1)) bad('threads', 'a positive integer or null');
+  oneOf('precision', PRECISIONS);
+  if (typeof c.device !== 'string' || !DEVICE_PATTERN.test(c.device)) bad('device', 'auto, cpu, cuda or cuda:N');
   if (c.maxBatchesPerEpoch !== null && !isInt(c.maxBatchesPerEpoch, 1))
     bad('maxBatchesPerEpoch', 'a positive integer or null');
   if (

@@ -7,11 +7,23 @@
 // on its own share of each epoch; c10d's Reducer averages the gradients during backward, so every rank
 // takes the same step; every rank validates on the whole validation set (the same weights give the same
 // metrics, and the same early-stopping and LR decisions); rank 0 alone writes the run folder.
+// The model, batches and loss live on the configured device;
+// with bf16 or fp16 the forward pass runs under autocast and the loss is computed in fp32 on outputs
+// cast back to it; fp16 adds dynamic loss scaling (GradScaler), whose skipped steps are reported.
 import path from 'node:path';
 import { existsSync, mkdirSync } from 'node:fs';
 import * as torch from '../torch/index.js';
 import type { Tensor } from '../torch/index.js';
-import { AdamW, Adam, SGD, CosineWarmup, StepDecay, ReduceOnPlateau, clipGradNorm } from '../torch/optim/index.js';
+import {
+  AdamW,
+  Adam,
+  SGD,
+  CosineWarmup,
+  StepDecay,
+  ReduceOnPlateau,
+  clipGradNorm,
+  GradScaler,
+} from '../torch/optim/index.js';
 import type { Optimizer, LrSchedule } from '../torch/optim/index.js';
 import type { Batch } from '../data/loader.js';
 import type { TrainConfig } from './config.js';
@@ -144,12 +156,14 @@ export function makeSchedule(
   }
 }
 
-function batchTensors(batch: Batch): { images: Tensor; masks: Tensor; labels: Tensor } {
+function batchTensors(batch: Batch, device: string): { images: Tensor; masks: Tensor; labels: Tensor } {
   const { n, height, width } = batch;
+  // To a GPU through pinned host memory, without blocking: the copy overlaps the previous step's tail.
+  const onDevice = (t: Tensor) => (torch.isCuda(device) ? torch.toDevice(torch.pinMemory(t), device, true) : t);
   return {
-    images: torch.tensor(batch.images, [n, 1, height, width]),
-    masks: torch.tensor(batch.masks, [n, 1, height, width]),
-    labels: torch.tensor(batch.labels, [n]),
+    images: onDevice(torch.tensor(batch.images, [n, 1, height, width])),
+    masks: onDevice(torch.tensor(batch.masks, [n, 1, height, width])),
+    labels: onDevice(torch.tensor(batch.labels, [n])),
   };
 }
 
@@ -169,6 +183,11 @@ class Trainer {
   readonly stepsPerEpoch: number;
   readonly monitor: string;
   readonly higherIsBetter: boolean;
+  /** The concrete device ('cpu', 'cuda:0'). */
+  readonly device: string;
+  readonly scaler: GradScaler;
+  /** fp16 steps skipped for non-finite gradients, this run. */
+  skippedSteps = 0;
   history: EpochRecord[] = [];
   best: { epoch: number; value: number; threshold: number | null } | null = null;
   epochsWithoutImprovement = 0;
@@ -184,6 +203,11 @@ class Trainer {
     this.task = taskFor(config);
     this.monitor = config.monitor;
     this.higherIsBetter = this.task.higherIsBetter(config.monitor);
+    this.device = torch.resolveDevice(config.device);
+    torch.checkPrecision(config.precision, this.device);
+    this.scaler = new GradScaler({ enabled: config.precision === 'fp16' });
+    // Before the optimizer is made: it holds the parameters themselves.
+    if (this.device !== 'cpu') model.to(this.device);
     this.optimizer = makeOptimizer(config, model.parameters());
     this.stepsPerEpoch = Math.max(1, o.train.batchCount(0));
     const { schedule, perStep } = makeSchedule(config, this.optimizer, this.stepsPerEpoch, this.higherIsBetter);
@@ -307,9 +331,9 @@ class Trainer {
   ): number {
     const { model, config } = this.o;
     const value = torch.scope(() => {
-      const tensors = batchTensors(batch);
+      const tensors = batchTensors(batch, this.device);
       this.dataParallel?.beforeForward();
-      const output = model.forward(tensors.images);
+      const output = this.forward(tensors.images);
       const loss = this.task.loss(output, tensors);
       const v = loss.item();
       if (!Number.isFinite(v))
@@ -318,16 +342,20 @@ class Trainer {
         );
       this.optimizer.zeroGrad();
       // With data parallel, the gradients are every rank's average when backward returns.
-      if (this.dataParallel) this.dataParallel.backward(loss);
-      else loss.backward();
+      const scaled = this.scaler.scaleLoss(loss);
+      if (this.dataParallel) this.dataParallel.backward(scaled);
+      else scaled.backward();
+      this.scaler.unscale(model.parameters());
       if (config.clipGradNorm !== null) {
         const norm = clipGradNorm(model.parameters(), config.clipGradNorm);
-        if (!Number.isFinite(norm))
+        // Under fp16 a non-finite norm is an overflow of the scaled gradients: the scaler skips the step.
+        if (!Number.isFinite(norm) && !this.scaler.enabled)
           throw new NonFiniteLossError(
             `non-finite gradient norm (${norm}) at epoch ${epoch + 1}, step ${index + 1} (global step ${this.globalStep + 1}): lower --lr; the last checkpoint is intact`,
           );
       }
-      this.optimizer.step();
+      if (!this.scaler.step(this.optimizer, model.parameters())) this.skippedSteps++;
+      this.scaler.update();
       accumulator.add(batch, output);
       return v;
     });
@@ -336,11 +364,17 @@ class Trainer {
     return value;
   }
 
+  /** The model's output for a batch, in the run's precision, with floating outputs back in fp32. */
+  private forward(images: Tensor): ReturnType<TrainableModel['forward']> {
+    const { config, model } = this.o;
+    return torch.toFloat32(torch.withPrecision(config.precision, this.device, () => model.forward(images)));
+  }
+
   private validationStep(batch: Batch, accumulator: ReturnType<TrainTask['accumulator']>): number {
     return torch.scope(() =>
       torch.noGrad(() => {
-        const tensors = batchTensors(batch);
-        const output = this.o.model.forward(tensors.images);
+        const tensors = batchTensors(batch, this.device);
+        const output = this.forward(tensors.images);
         accumulator.add(batch, output);
         return this.task.loss(output, tensors).item();
       }),
@@ -517,6 +551,11 @@ class Trainer {
         tensorboard: 'tb/',
       },
       versions: { node: process.versions.node, libtorch: torchVersion() },
+      compute: {
+        device: this.device,
+        precision: config.precision,
+        ...(this.scaler.enabled ? { lossScale: this.scaler.scale, skippedSteps: this.skippedSteps } : {}),
+      },
       ...this.o.provenance,
       updatedAt: new Date().toISOString(),
     });

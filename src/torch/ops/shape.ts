@@ -31,6 +31,7 @@ const contiguousOp = op('aten::contiguous');
 const toDtypeOp = op('aten::to', 'dtype');
 const toDeviceOp = op('aten::to', 'device');
 const chunkOp = op('aten::chunk');
+const pinMemoryOp = op('aten::pin_memory');
 
 export const reshape = (a: Tensor, shape: Shape): Tensor => reshapeOp.tensor(a, [...shape]);
 export const view = (a: Tensor, shape: Shape): Tensor => viewOp.tensor(a, [...shape]);
@@ -58,8 +59,11 @@ export const clone = (a: Tensor): Tensor => cloneOp.tensor(a, null);
 export const contiguous = (a: Tensor): Tensor => contiguousOp.tensor(a, 0);
 export const chunk = (a: Tensor, chunks: number, dim = 0): Tensor[] => chunkOp.tensors(a, chunks, dim);
 export const toDtype = (a: Tensor, dtype: DType): Tensor => toDtypeOp.tensor(a, DTYPE_CODE[dtype], false, false, null);
-export const toDevice = (a: Tensor, device: string): Tensor =>
-  toDeviceOp.tensor(a, device, DTYPE_CODE[a.dtype], false, false, null);
+/** A copy on another device; nonBlocking overlaps a copy from pinned host memory with GPU work. */
+export const toDevice = (a: Tensor, device: string, nonBlocking = false): Tensor =>
+  toDeviceOp.tensor(a, device, DTYPE_CODE[a.dtype], nonBlocking, false, null);
+/** A copy in page-locked host memory, for fast non-blocking copies to CUDA (needs a CUDA libtorch). */
+export const pinMemory = (a: Tensor): Tensor => pinMemoryOp.tensor(a, null);
 
 /**
  * Pads the last dimensions as torch.nn.functional.pad: `pad` lists (before, after) pairs starting

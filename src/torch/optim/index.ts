@@ -24,3 +24,4 @@ export {
   type ReduceOnPlateauOptions,
 } from './schedules.js';
 export { saveOptimizerState, loadOptimizerState } from './state-file.js';
+export { GradScaler, type GradScalerOptions, type GradScalerState } from './grad-scaler.js';

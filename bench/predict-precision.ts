@@ -1,0 +1,117 @@
+// `pneumo bench predict-precision`: eval forward of the production-sized networks (unet-resnet34,
+// classifier-densenet121) at 512 px, batch 1 and 8, in fp32 and in bf16, against PyTorch fp32 and
+// PyTorch bf16 autocast (bench/precision_reference.py) in the same run, same weights, same input and
+// thread count. Ours runs as the Predictor does: inference mode, autocast for bf16. Times are medians
+// of REPS calls after one warm-up; the checksums (sum of the batch-1 output) show both sides compute
+// the same network. Targets (issue 11): bf16 U-Net batch 1 <= 0.55x PyTorch fp32 and <= 0.90x PyTorch
+// bf16; fp32 U-Net <= 0.70x PyTorch fp32; DenseNet-121 never slower than PyTorch.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as torch from '../src/torch/index.js';
+import { createModel } from '../src/models/index.js';
+import type { Precision } from '../src/torch/index.js';
+import { engineInfo } from '../src/torch/engine-info.js';
+import { median } from './median.js';
+import { pythonJson } from './support/python.js';
+
+const SIZE = 512;
+const MODEL_NAMES = ['unet-resnet34', 'classifier-densenet121'];
+type Measured = Record<'fp32' | 'bf16', Record<string, number>>;
+
+/** sin(0.001 * i) over the flattened batch, as the Python side makes it. */
+function deterministicInput(batch: number): torch.Tensor {
+  const data = new Float32Array(batch * SIZE * SIZE);
+  for (let i = 0; i < data.length; i++) data[i] = Math.sin(i * 0.001);
+  return torch.tensor(data, [batch, 1, SIZE, SIZE]);
+}
+
+function outputTensor(out: unknown): torch.Tensor {
+  return out instanceof torch.Tensor ? out : (out as { mask: torch.Tensor }).mask;
+}
+
+const round = (v: number, digits = 1) => Number(v.toFixed(digits));
+
+export async function run({ quick }: { quick: boolean }): Promise<object> {
+  const threads = torch.getNumThreads();
+  const batches = quick ? [1] : [1, 8];
+  const reps = quick ? 1 : 3;
+  const work = mkdtempSync(path.join(os.tmpdir(), 'pneumo-bench-precision-'));
+  const models: Record<string, object> = {};
+  try {
+    for (const name of MODEL_NAMES) {
+      torch.manualSeed(0);
+      const model = createModel(name).eval();
+      const weights = path.join(work, `${name}.safetensors`);
+      torch.saveSafetensors(weights, model.stateDict());
+      const ours: Measured = { fp32: {}, bf16: {} };
+      const checksum: Record<string, number> = {};
+      for (const precision of ['fp32', 'bf16'] as Precision[]) {
+        for (const batch of batches) {
+          const times: number[] = [];
+          torch.scope(() => {
+            const x = deterministicInput(batch);
+            for (let rep = 0; rep <= reps; rep++) {
+              const start = performance.now();
+              const sum = torch.inferenceMode(() =>
+                torch.scope(() =>
+                  torch.withPrecision(precision, 'cpu', () => {
+                    const out = outputTensor(model.forward(x));
+                    // Reading one value waits for the whole output, as the Python side's sum does.
+                    return batch === batches[0] && rep === 0 ? (out.float().sum().item() as number) : null;
+                  }),
+                ),
+              );
+              if (rep > 0) times.push(performance.now() - start);
+              if (sum !== null) checksum[precision] = sum;
+            }
+          });
+          ours[precision as 'fp32' | 'bf16'][String(batch)] = median(times);
+        }
+      }
+      const python = pythonJson<{ ms: Measured; checksum: Record<string, number>; versions: string }>(
+        'bench/precision_reference.py',
+        String(threads),
+        String(reps),
+        JSON.stringify(model.config),
+        weights,
+        String(SIZE),
+        ...batches.map(String),
+      );
+      model.dispose();
+      const rows: Record<string, object> = {};
+      for (const batch of batches.map(String)) {
+        for (const precision of ['fp32', 'bf16'] as const) {
+          const t = ours[precision][batch];
+          rows[`${precision}_batch${batch}`] = {
+            ours_ms: round(t),
+            pytorch_fp32_ms: round(python.ms.fp32[batch]),
+            pytorch_bf16_ms: round(python.ms.bf16[batch]),
+            ratio_vs_pytorch_fp32: round(t / python.ms.fp32[batch], 3),
+            ratio_vs_pytorch_bf16: round(t / python.ms.bf16[batch], 3),
+          };
+        }
+      }
+      models[name] = {
+        ...rows,
+        checksum_batch1: { ours: checksum, pytorch: python.checksum },
+        pytorch: python.versions,
+      };
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  return {
+    benchmark: 'predict-precision',
+    input_size: SIZE,
+    threads,
+    cpu_bf16: engineInfo().cpuBf16,
+    models,
+    targets: {
+      'unet-resnet34 bf16 batch 1': '<= 0.55x PyTorch fp32 and <= 0.90x PyTorch bf16 autocast',
+      'unet-resnet34 fp32': '<= 0.70x PyTorch fp32',
+      'classifier-densenet121': 'never slower than PyTorch (ratio <= 1) at any batch',
+    },
+    note: 'ratios are time ours / time PyTorch; < 1 means pneumo is faster; both sides in the same run',
+  };
+}
