@@ -13,6 +13,7 @@ import { indexDataset, type DatasetItem } from '../data/dataset.js';
 import { runEda } from '../report/eda/run-eda.js';
 import { writeEdaReport } from '../report/eda/eda-report.js';
 import { resolveTrainConfig } from '../train/config.js';
+import { getModelEntry } from '../models/index.js';
 import { runTraining } from '../train/run-training.js';
 import { writeTrainingPlots } from '../report/training-plots.js';
 import { writeEvaluationReport } from '../report/evaluation-report.js';
@@ -52,7 +53,7 @@ export interface DemoOptions {
   force?: boolean;
   /** Engine threads for every stage; default: PNEUMO_THREADS, else every core. */
   threads?: number;
-  /** fp32 (default), bf16, or fp16 on CUDA: training, evaluation and prediction alike. */
+  /** fp32, bf16, or fp16 on CUDA: training, evaluation and prediction alike; default: the plan's. */
   precision?: Precision;
   /** A concrete device ('cpu', 'cuda:0'); 'cpu' by default. */
   device?: string;
@@ -133,7 +134,7 @@ export function checkTargets(plan: DemoPlan, h: DemoHeadline, withTubes: Subgrou
 
 export async function runDemo(options: DemoOptions, reporter: DemoReporter = SILENT_REPORTER): Promise<DemoResult> {
   const { plan, seed } = options;
-  const compute = { precision: options.precision ?? 'fp32', device: options.device ?? 'cpu' };
+  const compute = { precision: options.precision ?? plan.precision, device: options.device ?? 'cpu' };
   const out = path.resolve(options.out);
   const dir = (...parts: string[]) => path.join(out, ...parts);
   const seconds: Record<string, number> = {};
@@ -177,14 +178,18 @@ export async function runDemo(options: DemoOptions, reporter: DemoReporter = SIL
     return writeEdaReport(result, dir('eda'));
   });
 
-  const train = async (task: 'segmenter' | 'classifier', extra: Record<string, unknown>): Promise<TrainedRun> => {
-    const settings = task === 'segmenter' ? plan.segmenter : plan.classifier;
+  const train = async (stage: 'segmenter' | 'classifier', extra: Record<string, unknown>): Promise<TrainedRun> => {
+    const settings = stage === 'segmenter' ? plan.segmenter : plan.classifier;
+    // A U-Net in the classifier's place trains as a segmenter (mask loss) and is picked by the ROC AUC
+    // of its image logit.
+    const task = getModelEntry(settings.model).task === 'segmentation' ? 'segmenter' : 'classifier';
+    const classifying = stage === 'classifier' && task === 'segmenter';
     const config = resolveTrainConfig(
       task,
       {},
       {
         data: dir('data'),
-        out: dir('runs', task),
+        out: dir('runs', stage),
         model: settings.model,
         size: plan.inputSize,
         epochs: settings.epochs,
@@ -195,14 +200,16 @@ export async function runDemo(options: DemoOptions, reporter: DemoReporter = SIL
         threads: options.threads ?? null,
         precision: compute.precision,
         device: compute.device as DeviceRequest,
+        ...(classifying ? { monitor: 'aux_auc' as const } : {}),
+        ...settings.settings,
         ...extra,
       },
       'demo',
     );
     const result = await runTraining({ config, reporter: reporter.training(settings.epochs) });
-    for (const f of result.failures) failures.push(`${task} training: ${f.imageId}: ${f.reason}`);
+    for (const f of result.failures) failures.push(`${stage} training: ${f.imageId}: ${f.reason}`);
     const plots = await writeTrainingPlots(config.out, result.history, task).catch((err: Error) => {
-      failures.push(`${task} plots: ${err.message}`);
+      failures.push(`${stage} plots: ${err.message}`);
       return [];
     });
     return { ...result, plots };
@@ -217,14 +224,18 @@ export async function runDemo(options: DemoOptions, reporter: DemoReporter = SIL
   reporter.note(`segmenter: best validation Dice on positives ${fmt(segmenter.best?.value ?? null)}`);
 
   // No ImageNet weights can be downloaded here: the classifier starts from the encoder the segmenter
-  // has just learned on the same training split (transfer learning), and sees balanced epochs.
+  // has just learned on the same training split (transfer learning), and sees balanced epochs (the
+  // plan's settings say how, e.g. a U-Net whose image logit is its mask's peak).
   reporter.stage(
     4,
     stages,
     `training the classifier (${plan.classifier.model}, ${plan.classifier.epochs} epochs, encoder from the segmenter)`,
   );
   const classifier = await timed(seconds, 'train classifier', () =>
-    train('classifier', { pretrained: path.join(segmenter.run, 'best.safetensors'), positiveFraction: 'balanced' }),
+    train('classifier', {
+      pretrained: path.join(segmenter.run, 'best.safetensors'),
+      positiveFraction: plan.classifier.settings?.positiveFraction ?? 'balanced',
+    }),
   );
   reporter.note(`classifier: best validation ROC AUC ${fmt(classifier.best?.value ?? null)}`);
 
@@ -348,6 +359,7 @@ export async function runDemo(options: DemoOptions, reporter: DemoReporter = SIL
     out,
     plan,
     seed,
+    precision: compute.precision,
     headline,
     validation: {
       rocAuc: validation.classifier.rocAuc,

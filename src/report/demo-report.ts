@@ -155,6 +155,25 @@ export async function writeDemoReport(
       "Each band's positives with every negative, at the bundle's thresholds. A quarter of real SIIM-ACR pneumothoraces are below 0.4% of the image, half between 0.4% and 1.8%.",
   });
 
+  report.section('Recipe');
+  report.table({
+    columns: ['stage', 'model', 'input', 'epochs', 'batch', 'learning rate', 'settings beyond the defaults'],
+    rows: (['segmenter', 'classifier'] as const).map((stage) => {
+      const r = result.plan[stage];
+      return [
+        stage,
+        r.model,
+        `${result.plan.inputSize} px, ${result.precision}`,
+        r.epochs,
+        r.batch,
+        r.lr,
+        r.settings ? JSON.stringify(r.settings) : '-',
+      ];
+    }),
+    caption:
+      'The segmenter trains on positive images; the classifier starts from it (a U-Net: whole; a pooled classifier: its encoder) on balanced epochs. src/demo/demo-plan.ts says why.',
+  });
+
   report.section('Validation split (where the thresholds were chosen)');
   report.table({
     columns: [

@@ -2,6 +2,8 @@
 // (src/demo/) fills these in; the report only writes them.
 import type { BundleThresholds } from '../pipeline/bundle-manifest.js';
 import type { SubgroupFigures } from '../evaluate/subgroups.js';
+import type { TrainConfig } from '../train/config.js';
+import type { Precision } from '../torch/compute-names.js';
 
 export type DemoSize = 'tiny' | 'small' | 'full';
 
@@ -15,8 +17,10 @@ export interface DemoPlan {
   imageSide: number;
   /** Input side of both models. */
   inputSize: number;
-  segmenter: { model: string; epochs: number; batch: number; lr: number };
-  classifier: { model: string; epochs: number; batch: number; lr: number };
+  segmenter: StageRecipe;
+  classifier: StageRecipe;
+  /** Precision of training and evaluation when the run does not ask for one (--precision). */
+  precision: Precision;
   /** Test-set images whose overlays are written by the two-stage prediction. */
   predictImages: number;
   /**
@@ -32,6 +36,19 @@ export interface DemoPlan {
     dicePositive: number;
     siimMarginOverEmpty: number;
   } | null;
+}
+
+/** Settings beyond the training defaults that a stage's recipe changes (augmentation, loss, sampling). */
+export type RecipeSettings = Partial<
+  Pick<TrainConfig, 'augment' | 'loss' | 'positiveFraction' | 'modelOptions' | 'auxLossWeight' | 'weightDecay'>
+>;
+
+export interface StageRecipe {
+  model: string;
+  epochs: number;
+  batch: number;
+  lr: number;
+  settings?: RecipeSettings;
 }
 
 export interface ClassRates {
@@ -74,6 +91,8 @@ export interface DemoResult {
   out: string;
   plan: DemoPlan;
   seed: number;
+  /** The precision training and evaluation ran in (the plan's unless --precision chose another). */
+  precision: Precision;
   headline: DemoHeadline;
   validation: {
     rocAuc: number | null;

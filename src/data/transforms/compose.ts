@@ -43,8 +43,12 @@ export interface AugmentConfig {
   elastic?: { p: number; grid?: number; magnitude?: number; border?: BorderMode };
   brightnessContrast?: { p: number; brightness?: number; contrast?: number };
   gamma?: { p: number; low?: number; high?: number };
-  /** Draws a chest drain on images of either class (breaks a drain-label link in the training data). */
-  drain?: { p: number };
+  /**
+   * Draws a chest drain (breaks a drain-label link in the training data): on images of either class,
+   * or with `negativesOnly` on images with an empty mask only, which evens out a training set whose
+   * drains come mostly with positives (as treated patients' films do).
+   */
+  drain?: { p: number; negativesOnly?: boolean };
 }
 
 /** Strengths used when a config gives only the probability (close to the top SIIM solutions' settings). */
@@ -93,7 +97,8 @@ export function buildAugmentation(config: AugmentConfig): Compose {
     steps.push({ p: d.p, transform: new RandomGamma([d.low, d.high]) });
   }
   // Last: the drain lies on the film, over whatever the exposure did to the patient.
-  if (c.drain) steps.push({ p: c.drain.p, transform: new RandomDrainOverlay() });
+  if (c.drain)
+    steps.push({ p: c.drain.p, transform: new RandomDrainOverlay({ negativesOnly: c.drain.negativesOnly ?? false }) });
   return new Compose(steps);
 }
 
@@ -145,6 +150,11 @@ export function parseAugmentConfig(value: unknown, where = 'augment'): AugmentCo
             `${where}.${name}.border: expected one of ${BORDER_MODES.join(', ')}, received ${JSON.stringify(v)}`,
           );
         }
+      } else if (field === 'negativesOnly' && name === 'drain') {
+        if (typeof v !== 'boolean')
+          throw new TransformError(
+            `${where}.drain.negativesOnly: expected true or false, received ${JSON.stringify(v)}`,
+          );
       } else if (field in fields) {
         const [min, max, integer] = fields[field];
         if (typeof v !== 'number' || !(v >= min && v <= max) || (integer && !Number.isInteger(v))) {
@@ -154,7 +164,7 @@ export function parseAugmentConfig(value: unknown, where = 'augment'): AugmentCo
         }
       } else {
         throw new TransformError(
-          `${where}.${name}: unknown setting \`${field}\`, supported: ${['p', ...Object.keys(fields), ...(WARPS.has(name) ? ['border'] : [])].join(', ')}`,
+          `${where}.${name}: unknown setting \`${field}\`, supported: ${['p', ...Object.keys(fields), ...(WARPS.has(name) ? ['border'] : []), ...(name === 'drain' ? ['negativesOnly'] : [])].join(', ')}`,
         );
       }
       checked[field] = v;

@@ -3,14 +3,28 @@
 // images of both classes at the same rate breaks that link in training (issue 17's shortcut test).
 // The drain is the generator's (src/data/synth/chest-drain.ts) in look: a faint tube carrying a
 // bright radiopaque stripe with a gap at the sentinel side hole, entering through a lateral chest
-// wall and running up towards the apex. The mask is untouched: a drain is not a pneumothorax.
+// wall and running up towards the apex. The mask is untouched: a drain is not a pneumothorax. With
+// negativesOnly it draws on negatives alone: in a training set whose drains sit mostly on positives,
+// drains added to negatives at the right rate remove the link instead of only diluting it.
 import type { Rng } from '../random.js';
 import { quadraticCurve, strokePolyline } from '../synth/raster.js';
 import type { RandomTransform, Sample } from './sample.js';
 
+export interface DrainOverlayOptions {
+  /** Leave images with mask pixels (positives) as they are. */
+  negativesOnly?: boolean;
+}
+
 export class RandomDrainOverlay implements RandomTransform {
   readonly name = 'drain';
+  private readonly negativesOnly: boolean;
+
+  constructor(options: DrainOverlayOptions = {}) {
+    this.negativesOnly = options.negativesOnly ?? false;
+  }
+
   apply(sample: Sample, rng: Rng): Sample {
+    if (this.negativesOnly && sample.mask?.data.some((v) => v !== 0)) return sample;
     const { width, height } = sample.image;
     // Strokes are drawn on a square field in image units; non-square images use the larger side.
     const size = Math.max(width, height);

@@ -49,3 +49,29 @@ test('the drain augmentation is configured like the others, at its probability',
   const never = buildAugmentation({ drain: { p: 0 } }).apply(flat(0.2), new Rng(3));
   assert.ok(never.image.pixels.every((v) => v === Math.fround(0.2)));
 });
+
+test('with negativesOnly the drain is drawn on images with an empty mask and never on positives', () => {
+  const positive = { width: SIZE, height: SIZE, data: new Uint8Array(SIZE * SIZE) };
+  positive.data[SIZE * 10 + 10] = 1;
+  const empty = { width: SIZE, height: SIZE, data: new Uint8Array(SIZE * SIZE) };
+  assert.deepEqual(parseAugmentConfig({ drain: { p: 0.4, negativesOnly: true } }), {
+    drain: { p: 0.4, negativesOnly: true },
+  });
+  assert.throws(
+    () => parseAugmentConfig({ drain: { p: 0.4, negativesOnly: 1 } }),
+    /negativesOnly: expected true or false/,
+  );
+  const compose = buildAugmentation({ drain: { p: 1, negativesOnly: true } });
+  for (let seed = 0; seed < 4; seed++) {
+    const kept = compose.apply({ ...flat(0.2), mask: positive }, new Rng(seed));
+    assert.ok(
+      kept.image.pixels.every((v) => v === Math.fround(0.2)),
+      `seed ${seed}: a positive stays as it was`,
+    );
+    const drawn = compose.apply({ ...flat(0.2), mask: empty }, new Rng(seed));
+    assert.ok(
+      drawn.image.pixels.some((v) => v > 0.26),
+      `seed ${seed}: a negative gets a drain`,
+    );
+  }
+});
