@@ -1,7 +1,9 @@
 // `pneumo bench predict-precision`: eval forward of the production-sized networks (unet-resnet34,
 // classifier-densenet121) at 512 px, batch 1 and 8, in fp32 and in bf16, against PyTorch fp32 and
 // PyTorch bf16 autocast (bench/precision_reference.py) in the same run, same weights, same input and
-// thread count. Ours runs as the Predictor does: inference mode, autocast for bf16. Times are medians
+// thread count. Ours runs as the Predictor does: inference mode, autocast for bf16, and each inference
+// setup (batch norm folded, channels-last, weights cast once) measured on its own so the Predictor's
+// defaults (src/pipeline/inference-setup.ts) rest on figures; the ratios use the default. Times are medians
 // of REPS calls after one warm-up; the checksums (sum of the batch-1 output) show both sides compute
 // the same network. Targets (issue 11): bf16 U-Net batch 1 <= 0.55x PyTorch fp32 and <= 0.90x PyTorch
 // bf16; fp32 U-Net <= 0.70x PyTorch fp32; DenseNet-121 never slower than PyTorch.
@@ -13,6 +15,12 @@ import { createModel } from '../src/models/index.js';
 import type { Precision } from '../src/torch/index.js';
 import { engineInfo } from '../src/torch/engine-info.js';
 import { median } from './median.js';
+import {
+  defaultInferenceSetup,
+  encoderOf,
+  prepareForInference,
+  type InferenceSetup,
+} from '../src/pipeline/inference-setup.js';
 import { pythonJson } from './support/python.js';
 
 const SIZE = 512;
@@ -32,63 +40,119 @@ function outputTensor(out: unknown): torch.Tensor {
 
 const round = (v: number, digits = 1) => Number(v.toFixed(digits));
 
+const VARIANTS: Record<Precision & ('fp32' | 'bf16'), Record<string, InferenceSetup>> = {
+  fp32: {
+    plain: { foldBatchNorm: false, channelsLast: false, castWeights: false },
+    fold: { foldBatchNorm: true, channelsLast: false, castWeights: false },
+    'fold+channels-last': { foldBatchNorm: true, channelsLast: true, castWeights: false },
+  },
+  bf16: {
+    plain: { foldBatchNorm: false, channelsLast: false, castWeights: false },
+    cast: { foldBatchNorm: false, channelsLast: false, castWeights: true },
+    'cast+fold': { foldBatchNorm: true, channelsLast: false, castWeights: true },
+    'cast+fold+channels-last': { foldBatchNorm: true, channelsLast: true, castWeights: true },
+  },
+};
+
+function variantName(precision: 'fp32' | 'bf16', setup: InferenceSetup): string {
+  const found = Object.entries(VARIANTS[precision]).find(
+    ([, v]) =>
+      v.foldBatchNorm === setup.foldBatchNorm &&
+      v.channelsLast === setup.channelsLast &&
+      (precision === 'fp32' || v.castWeights === setup.castWeights),
+  );
+  if (!found) throw new Error(`the default ${precision} inference setup is not among the measured variants`);
+  return found[0];
+}
+
+/** Median ms of `reps` eval forwards after a warm-up, and the batch-1 checksum when asked. */
+function timeForward(
+  model: ReturnType<typeof createModel>,
+  precision: Precision,
+  batch: number,
+  reps: number,
+  channelsLast: boolean,
+): { ms: number; checksum: number } {
+  const times: number[] = [];
+  let checksum = NaN;
+  torch.scope(() => {
+    const plainInput = deterministicInput(batch);
+    const x = channelsLast ? torch.contiguousAs(plainInput, 'channels-last') : plainInput;
+    for (let rep = 0; rep <= reps; rep++) {
+      const start = performance.now();
+      const sum = torch.inferenceMode(() =>
+        torch.scope(() =>
+          torch.withPrecision(precision, 'cpu', () => {
+            const out = outputTensor(model.forward(x));
+            // Reading one value waits for the whole output, as the Python side's sum does.
+            return out.float().sum().item() as number;
+          }),
+        ),
+      );
+      if (rep > 0) times.push(performance.now() - start);
+      else checksum = sum;
+    }
+  });
+  return { ms: median(times), checksum };
+}
+
 export async function run({ quick }: { quick: boolean }): Promise<object> {
   const threads = torch.getNumThreads();
   const batches = quick ? [1] : [1, 8];
-  const reps = quick ? 1 : 3;
+  const reps = quick ? 1 : 5;
   const work = mkdtempSync(path.join(os.tmpdir(), 'pneumo-bench-precision-'));
   const models: Record<string, object> = {};
   try {
     for (const name of MODEL_NAMES) {
       torch.manualSeed(0);
-      const model = createModel(name).eval();
+      const reference = createModel(name).eval();
+      const config = reference.config;
       const weights = path.join(work, `${name}.safetensors`);
-      torch.saveSafetensors(weights, model.stateDict());
-      const ours: Measured = { fp32: {}, bf16: {} };
-      const checksum: Record<string, number> = {};
-      for (const precision of ['fp32', 'bf16'] as Precision[]) {
-        for (const batch of batches) {
-          const times: number[] = [];
-          torch.scope(() => {
-            const x = deterministicInput(batch);
-            for (let rep = 0; rep <= reps; rep++) {
-              const start = performance.now();
-              const sum = torch.inferenceMode(() =>
-                torch.scope(() =>
-                  torch.withPrecision(precision, 'cpu', () => {
-                    const out = outputTensor(model.forward(x));
-                    // Reading one value waits for the whole output, as the Python side's sum does.
-                    return batch === batches[0] && rep === 0 ? (out.float().sum().item() as number) : null;
-                  }),
-                ),
-              );
-              if (rep > 0) times.push(performance.now() - start);
-              if (sum !== null) checksum[precision] = sum;
-            }
-          });
-          ours[precision as 'fp32' | 'bf16'][String(batch)] = median(times);
+      torch.saveSafetensors(weights, reference.stateDict());
+      reference.dispose();
+      // ours[precision][variant][batch] in ms
+      const ours: Record<string, Record<string, Record<string, number>>> = { fp32: {}, bf16: {} };
+      const checksum: Record<string, Record<string, number>> = { fp32: {}, bf16: {} };
+      for (const precision of ['fp32', 'bf16'] as const) {
+        for (const [variant, setup] of Object.entries(VARIANTS[precision])) {
+          const model = createModel(name).eval();
+          const state = torch.loadSafetensors(weights);
+          model.loadStateDict(state);
+          for (const t of state.values()) t.dispose();
+          prepareForInference(model, 'cpu', precision, setup);
+          ours[precision][variant] = {};
+          for (const batch of batches) {
+            const measured = timeForward(model, precision, batch, reps, setup.channelsLast);
+            ours[precision][variant][String(batch)] = measured.ms;
+            if (batch === 1) checksum[precision][variant] = measured.checksum;
+          }
+          model.dispose();
         }
       }
       const python = pythonJson<{ ms: Measured; checksum: Record<string, number>; versions: string }>(
         'bench/precision_reference.py',
         String(threads),
         String(reps),
-        JSON.stringify(model.config),
+        JSON.stringify(config),
         weights,
         String(SIZE),
         ...batches.map(String),
       );
-      model.dispose();
       const rows: Record<string, object> = {};
       for (const batch of batches.map(String)) {
         for (const precision of ['fp32', 'bf16'] as const) {
-          const t = ours[precision][batch];
+          const chosen = variantName(precision, defaultInferenceSetup(precision, 'cpu', encoderOf(config)));
+          const t = ours[precision][chosen][batch];
           rows[`${precision}_batch${batch}`] = {
             ours_ms: round(t),
+            setup: chosen,
             pytorch_fp32_ms: round(python.ms.fp32[batch]),
             pytorch_bf16_ms: round(python.ms.bf16[batch]),
             ratio_vs_pytorch_fp32: round(t / python.ms.fp32[batch], 3),
             ratio_vs_pytorch_bf16: round(t / python.ms.bf16[batch], 3),
+            ours_ms_by_setup: Object.fromEntries(
+              Object.entries(ours[precision]).map(([variant, byBatch]) => [variant, round(byBatch[batch])]),
+            ),
           };
         }
       }
@@ -112,6 +176,6 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
       'unet-resnet34 fp32': '<= 0.70x PyTorch fp32',
       'classifier-densenet121': 'never slower than PyTorch (ratio <= 1) at any batch',
     },
-    note: 'ratios are time ours / time PyTorch; < 1 means pneumo is faster; both sides in the same run',
+    note: "ratios are time ours (the Predictor's default setup) / time PyTorch; < 1 means pneumo is faster; both sides in the same run",
   };
 }

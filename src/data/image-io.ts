@@ -4,9 +4,9 @@
 // readImage; these signatures are a contract, keep them stable.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { resizeImage } from './transforms/resize.js';
+import { resizeImage, type ResizeMethod } from './transforms/resize.js';
 import type { GrayImage } from './image.js';
-import { decodeDicomBytes, looksLikeDicom, type DicomMeta } from './dicom/index.js';
+import { decodeDicomBytes, decodeDicomBytesForSize, looksLikeDicom, type DicomMeta } from './dicom/index.js';
 
 export class ImageReadError extends Error {
   override name = 'ImageReadError';
@@ -78,6 +78,33 @@ export async function readImageWithMeta(file: string): Promise<{ image: GrayImag
   }
   if (format === 'png' || format === 'jpeg') return { image: await decodeRaster(bytes, file), meta: null };
   throw new ImageReadError(file, 'not a DICOM, PNG or JPEG file');
+}
+
+/**
+ * readImage followed by resizePlane to width x height with `method`, and the source size (which the
+ * labels' RLE refers to). 8-bit DICOMs shrunk by whole factors with the area method skip the
+ * full-size float image; the pixels are the same either way.
+ */
+export async function readImageResized(
+  file: string,
+  width: number,
+  height: number,
+  method: ResizeMethod = 'area',
+): Promise<{ image: GrayImage; sourceWidth: number; sourceHeight: number }> {
+  const buffer = await readFile(file);
+  const bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length);
+  const format = sniffImageFormat(bytes);
+  if (format === 'dicom') {
+    const decoded =
+      method === 'area'
+        ? await decodeDicomBytesForSize(bytes, file, width, height)
+        : { ...(await decodeDicomBytes(bytes, file)), shrunk: false };
+    const image = decoded.shrunk ? decoded.image : resizeImage(decoded.image, width, height, method);
+    return { image, sourceWidth: decoded.meta.columns, sourceHeight: decoded.meta.rows };
+  }
+  if (format !== 'png' && format !== 'jpeg') throw new ImageReadError(file, 'not a DICOM, PNG or JPEG file');
+  const full = await decodeRaster(bytes, file);
+  return { image: resizeImage(full, width, height, method), sourceWidth: full.width, sourceHeight: full.height };
 }
 
 /** 8-bit grayscale bytes of an image: [0, 1] -> 0..255, clamped and rounded. */

@@ -1,2 +1,2 @@
 // The one place the loader gets pixels from: DICOM, PNG and JPEG through src/data/image-io.ts.
-export { readImage, ImageReadError } from './image-io.js';
+export { readImage, readImageResized, ImageReadError } from './image-io.js';

@@ -3,7 +3,7 @@
 // by (seed, epoch, position in the epoch), so the result does not depend on which worker ran it, then
 // normalisation straight into the batch tensors. A bad item is skipped and reported, never fatal.
 import { stat } from 'node:fs/promises';
-import type { GrayImage } from './image.js';
+import type { GrayImage, Mask } from './image.js';
 import { decodeRleRows } from './rle.js';
 import { Rng } from './random.js';
 import { buildAugmentation, type AugmentConfig, type Compose } from './transforms/compose.js';
@@ -30,6 +30,18 @@ export interface PipelineConfig {
 }
 
 type ReadImage = (path: string) => Promise<GrayImage>;
+/** Optional in a reader module: read and resize in one step (see image-io.ts's readImageResized). */
+type ReadImageResized = (
+  path: string,
+  width: number,
+  height: number,
+  method: ResizeMethod,
+) => Promise<{ image: GrayImage; sourceWidth: number; sourceHeight: number }>;
+
+interface Reader {
+  readImage: ReadImage;
+  readImageResized?: ReadImageResized;
+}
 
 export interface BatchTask {
   epoch: number;
@@ -67,15 +79,15 @@ interface Counters {
 
 export async function createBatchBuilder(config: PipelineConfig): Promise<(task: BatchTask) => Promise<BatchResult>> {
   const augmentation = config.augment ? buildAugmentation(config.augment) : null;
-  const { readImage } = (await import(config.readerModule)) as { readImage: ReadImage };
-  return (task) => buildBatch(task, config, augmentation, readImage);
+  const { readImage, readImageResized } = (await import(config.readerModule)) as Reader;
+  return (task) => buildBatch(task, config, augmentation, { readImage, readImageResized });
 }
 
 async function loadResized(
   item: LoaderItem,
   config: PipelineConfig,
   counters: Counters,
-  readImage: ReadImage,
+  reader: Reader,
 ): Promise<CachedEntry> {
   const { width, height } = config;
   let cache: { file: string; key: string } | null = null;
@@ -97,9 +109,17 @@ async function loadResized(
     }
     counters.cacheMisses++;
   }
-  const image = await readImage(item.path);
-  const full = decodeRleRows(item.rleRows, image.width, image.height, item.imageId);
-  const pixels = resizePlane(image.pixels, image.width, image.height, width, height, config.resize);
+  let pixels: Float32Array;
+  let full: Mask;
+  if (reader.readImageResized) {
+    const read = await reader.readImageResized(item.path, width, height, config.resize);
+    pixels = read.image.pixels;
+    full = decodeRleRows(item.rleRows, read.sourceWidth, read.sourceHeight, item.imageId);
+  } else {
+    const image = await reader.readImage(item.path);
+    full = decodeRleRows(item.rleRows, image.width, image.height, item.imageId);
+    pixels = resizePlane(image.pixels, image.width, image.height, width, height, config.resize);
+  }
   // Quantised as the cache stores them, so that a batch is the same whether it came from the cache or not.
   for (let i = 0; i < pixels.length; i++)
     pixels[i] = Math.round((pixels[i] < 0 ? 0 : pixels[i] > 1 ? 1 : pixels[i]) * 65535) / 65535;
@@ -118,7 +138,7 @@ async function buildBatch(
   task: BatchTask,
   config: PipelineConfig,
   augmentation: Compose | null,
-  readImage: ReadImage,
+  reader: Reader,
 ): Promise<BatchResult> {
   const { width, height } = config;
   const plane = width * height;
@@ -133,7 +153,7 @@ async function buildBatch(
   const loadOne = async (slot: number): Promise<void> => {
     const { position, item } = task.entries[slot];
     try {
-      const entry = await loadResized(item, config, counters, readImage);
+      const entry = await loadResized(item, config, counters, reader);
       let pixels = entry.pixels;
       let mask = entry.mask;
       if (augmentation) {

@@ -14,6 +14,7 @@ import { loadBundle, type LoadBundleOptions, type LoadedBundle } from './bundle.
 import { classifierLogits, maskLogits } from './model-contract.js';
 import { applyMinArea, maskBoundingBox, type BoundingBox } from './mask-postprocess.js';
 import { mirror, preprocessBatch } from './preprocess.js';
+import { defaultInferenceSetup, encoderOf, prepareForInference, type InferenceSetup } from './inference-setup.js';
 
 /** Milliseconds per stage for one image; batch stages are shared equally by the images of the batch. */
 export interface StageTimings {
@@ -59,6 +60,8 @@ export interface PredictorOptions extends LoadBundleOptions {
   precision?: torch.Precision;
   /** A concrete device ('cpu', 'cuda:0'), as torch.resolveDevice gives; 'cpu' by default. */
   device?: string;
+  /** How the loaded models are rearranged for speed; the measured defaults of inference-setup.ts otherwise. */
+  inferenceSetup?: Partial<InferenceSetup>;
 }
 
 const now = () => performance.now();
@@ -67,6 +70,8 @@ export class Predictor {
   readonly tta: boolean;
   readonly precision: torch.Precision;
   readonly device: string;
+  /** The inference transforms applied to each model. */
+  readonly setups: Record<'classifier' | 'segmenter', InferenceSetup>;
   thresholds: BundleThresholds;
 
   constructor(
@@ -84,6 +89,13 @@ export class Predictor {
       bundle.classifier.to(this.device);
       bundle.segmenter.to(this.device);
     }
+    const setupFor = (model: object) => ({
+      ...defaultInferenceSetup(this.precision, this.device, encoderOf(model)),
+      ...options.inferenceSetup,
+    });
+    this.setups = { classifier: setupFor(bundle.classifier), segmenter: setupFor(bundle.segmenter) };
+    prepareForInference(bundle.classifier, this.device, this.precision, this.setups.classifier);
+    prepareForInference(bundle.segmenter, this.device, this.precision, this.setups.segmenter);
   }
 
   /** fn under inference mode and the predictor's precision. */
@@ -92,8 +104,9 @@ export class Predictor {
   }
 
   /** A preprocessed batch on the predictor's device. */
-  private onDevice(input: torch.Tensor): torch.Tensor {
-    return this.device === 'cpu' ? input : input.to(this.device);
+  private onDevice(input: torch.Tensor, role: 'classifier' | 'segmenter'): torch.Tensor {
+    const placed = this.device === 'cpu' ? input : input.to(this.device);
+    return this.setups[role].channelsLast ? torch.contiguousAs(placed, 'channels-last') : placed;
   }
 
   static async load(bundleDir: string, options: PredictorOptions = {}): Promise<Predictor> {
@@ -105,7 +118,9 @@ export class Predictor {
     const { inputSize, normalization } = this.bundle.manifest.classifier;
     return this.infer(() =>
       torch.scope(() =>
-        this.classifyTensor(this.onDevice(preprocessBatch(images, inputSize, normalization))).toFloat32Array(),
+        this.classifyTensor(
+          this.onDevice(preprocessBatch(images, inputSize, normalization), 'classifier'),
+        ).toFloat32Array(),
       ),
     );
   }
@@ -137,7 +152,9 @@ export class Predictor {
     const { inputSize, normalization } = this.bundle.manifest.segmenter;
     return this.infer(() =>
       torch.scope(() => {
-        const probabilities = this.segmentTensor(this.onDevice(preprocessBatch(images, inputSize, normalization)));
+        const probabilities = this.segmentTensor(
+          this.onDevice(preprocessBatch(images, inputSize, normalization), 'segmenter'),
+        );
         const [n, , height, width] = probabilities.shape;
         const flat = probabilities.toFloat32Array();
         const maps = Array.from({ length: n }, (_, i) => flat.slice(i * width * height, (i + 1) * width * height));
@@ -188,7 +205,10 @@ export class Predictor {
           ms[stage] += time - mark;
           mark = time;
         };
-        const classifierInput = this.onDevice(preprocessBatch(images, classifier.inputSize, classifier.normalization));
+        const classifierInput = this.onDevice(
+          preprocessBatch(images, classifier.inputSize, classifier.normalization),
+          'classifier',
+        );
         lap('preprocess');
         const probabilities = this.classifyTensor(classifierInput).toFloat32Array();
         lap('classify');
@@ -201,6 +221,7 @@ export class Predictor {
               segmenter.inputSize,
               segmenter.normalization,
             ),
+            'segmenter',
           );
           lap('preprocess');
           const batch = this.segmentTensor(segmenterInput);

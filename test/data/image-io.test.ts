@@ -119,3 +119,36 @@ test('resizeGray: area average when shrinking, bilinear when growing, constants 
   for (const v of flat) assert.ok(Math.abs(v - 0.3) < 1e-6);
   assert.throws(() => resizeGray(image, 0, 3), /Expected positive integer target size but received 0x3/);
 });
+
+test('readImageResized gives the pixels of readImage + resizeGray to the bit, and the source size', async () => {
+  const { readImageResized } = await import('../../src/data/image-io.js');
+  const { resizeImage } = await import('../../src/data/transforms/resize.js');
+  const siim = path.join(fixture('siim-sample'), '1.2.276.0.7230010.3.1.4.8323329.1000.1517875165.878027.dcm');
+  const cases: [string, number, number, 'area' | 'bilinear'][] = [
+    [siim, 512, 512, 'area'], // 8-bit bytes shrunk by 2 in one pass
+    [siim, 256, 128, 'area'], // factors 4 and 8
+    [siim, 300, 300, 'area'], // not a whole factor: full size, then resized
+    [siim, 512, 512, 'bilinear'],
+    [fixture('dicom/pydicom/CT_small.dcm'), 32, 32, 'area'], // 16-bit signed with rescale
+    [fixture('dicom/pydicom/CR-MONO1-10-chest.dcm'), 220, 220, 'area'], // MONOCHROME1
+  ];
+  for (const [file, width, height, method] of cases) {
+    const full = await readImage(file);
+    const expected = resizeImage(full, width, height, method);
+    const got = await readImageResized(file, width, height, method);
+    const label = `${path.basename(file)} -> ${width}x${height} ${method}`;
+    assert.deepEqual([got.sourceWidth, got.sourceHeight], [full.width, full.height], label);
+    assert.deepEqual([got.image.width, got.image.height], [width, height], label);
+    assert.ok(
+      got.image.pixels.every((v, i) => v === expected.pixels[i]),
+      `${label}: pixels differ from readImage + resize`,
+    );
+  }
+  const png = path.join(tmp, 'resized.png');
+  await sharp(Buffer.from(ramp8()), { raw: { width: 16, height: 8, channels: 1 } })
+    .png()
+    .toFile(png);
+  const fromPng = await readImageResized(png, 8, 4);
+  assert.deepEqual(fromPng.image.pixels, resizeGray(await readImage(png), 8, 4).pixels);
+  await assert.rejects(readImageResized(path.join(tmp, 'missing.dcm'), 8, 8), /missing\.dcm|ENOENT/);
+});

@@ -13,6 +13,7 @@ import { memorySource } from '../../src/train/batch-source.js';
 import { trainModel } from '../../src/train/trainer.js';
 import { makeBundle } from '../../src/pipeline/bundle.js';
 import { Predictor } from '../../src/pipeline/predictor.js';
+import { PLAIN_SETUP } from '../../src/pipeline/inference-setup.js';
 import { loadSafetensors } from '../../src/torch/safetensors.js';
 import type { GrayImage } from '../../src/data/image.js';
 import { shuffledBatches, tinyBatches, tinyImages } from '../train/tiny-data.js';
@@ -117,6 +118,20 @@ test('bf16 inference agrees with fp32 on trained models: probabilities within 0.
     if (Math.abs(r.probability - 0.5) > 0.05) assert.equal(d16[i].segmented, r.segmented, `image ${i}`);
   });
   assert.equal(torch.liveTensors(), live, 'no tensor outlives a bf16 batch');
+
+  // The measured inference setups are in use, and change nothing but speed: a predictor on the models
+  // exactly as loaded gives the fp32 probabilities and masks of the default (folded) one.
+  assert.deepEqual(fp32.setups.segmenter, { foldBatchNorm: true, channelsLast: false, castWeights: false });
+  assert.deepEqual(bf16.setups.segmenter, { foldBatchNorm: true, channelsLast: true, castWeights: true });
+  const plain = await Predictor.load(bundle, { threads: 2, precision: 'fp32', inferenceSetup: PLAIN_SETUP });
+  const pPlain = plain.classify(images);
+  assert.ok(Math.max(...pPlain.map((p, i) => Math.abs(p - p32[i]))) < 1e-5, 'folded classifier, same probabilities');
+  const mPlain = plain.segmentProbabilities(images);
+  const worstPixel = Math.max(
+    ...mPlain.maps.map((map, i) => Math.max(...map.map((v, j) => Math.abs(v - m32.maps[i][j])))),
+  );
+  assert.ok(worstPixel < 1e-4, `folded segmenter, same probability maps (largest difference ${worstPixel})`);
+  plain.dispose();
   assert.equal(torch.autocastState().enabled, false, 'autocast is off again after prediction');
   fp32.dispose();
   bf16.dispose();

@@ -10,6 +10,7 @@ export {
   readDicom,
   readDicomStoredPixels,
   decodeDicomBytes,
+  decodeDicomBytesForSize,
   type DicomImage,
   type DicomPixels,
 } from './read.js';

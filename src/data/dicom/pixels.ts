@@ -237,15 +237,76 @@ export function renderGray(stored: StoredPixels | StoredBytes, params: DisplayPa
   return { width, height, pixels };
 }
 
+/** The display table of plain 8-bit samples, indexed by the byte itself (256 entries). */
+function byteTable(data: Uint8Array, params: DisplayParams): Float32Array {
+  const [min, max] = minMaxBytes(data);
+  const f = displayFunction(params, min, max);
+  const table = new Float32Array(256);
+  for (let v = min; v <= max; v++) table[v] = f(v);
+  return table;
+}
+
 /** renderGray for plain 8-bit samples: the same table, read straight from the bytes. */
 function renderGrayBytes(stored: StoredBytes, params: DisplayParams): GrayImage {
   const { width, height, data } = stored;
   const pixels = new Float32Array(data.length);
   if (data.length === 0) return { width, height, pixels };
-  const [min, max] = minMaxBytes(data);
-  const f = displayFunction(params, min, max);
-  const table = new Float32Array(max - min + 1);
-  for (let v = min; v <= max; v++) table[v - min] = f(v);
-  applyTableBytes(data, min, table, pixels);
+  applyTableBytes(data, 0, byteTable(data, params), pixels);
   return { width, height, pixels };
+}
+
+function halveBytes(data: Uint8Array, width: number, table: Float32Array, out: Float32Array, outWidth: number): void {
+  const outHeight = out.length / outWidth;
+  for (let y = 0; y < outHeight; y++) {
+    let top = 2 * y * width;
+    let bottom = top + width;
+    let o = y * outWidth;
+    for (let x = 0; x < outWidth; x++, top += 2, bottom += 2)
+      out[o++] = (table[data[top]] + table[data[top + 1]] + table[data[bottom]] + table[data[bottom + 1]]) * 0.25;
+  }
+}
+
+function boxShrinkBytes(
+  data: Uint8Array,
+  width: number,
+  fx: number,
+  fy: number,
+  table: Float32Array,
+  out: Float32Array,
+  outWidth: number,
+): void {
+  const outHeight = out.length / outWidth;
+  const scale = 1 / (fx * fy);
+  const row = new Float32Array(outWidth);
+  for (let y = 0; y < outHeight; y++) {
+    row.fill(0);
+    for (let dy = 0; dy < fy; dy++) {
+      let i = (y * fy + dy) * width;
+      for (let x = 0; x < outWidth; x++) {
+        let acc = 0;
+        for (let dx = 0; dx < fx; dx++) acc += table[data[i++]];
+        row[x] += acc;
+      }
+    }
+    const o = y * outWidth;
+    for (let x = 0; x < outWidth; x++) out[o + x] = row[x] * scale;
+  }
+}
+
+/**
+ * renderGray followed by an area shrink by whole factors (fx, fy), for plain 8-bit samples, in one
+ * pass that never holds the full-size float image: the table is read per source pixel and summed
+ * into its block in the order resizePlane's box shrink sums, so the result is the same to the bit.
+ */
+export function renderGrayShrunk(stored: StoredBytes, params: DisplayParams, fx: number, fy: number): GrayImage {
+  const { width, height, data } = stored;
+  if (!Number.isInteger(fx) || !Number.isInteger(fy) || fx < 1 || fy < 1 || width % fx !== 0 || height % fy !== 0)
+    throw new RangeError(`cannot shrink ${width}x${height} by whole factors ${fx}x${fy}`);
+  const outWidth = width / fx;
+  const pixels = new Float32Array(outWidth * (height / fy));
+  if (data.length === 0) return { width: outWidth, height: height / fy, pixels };
+  const table = byteTable(data, params);
+  if (fx === 2 && fy === 2) halveBytes(data, width, table, pixels, outWidth);
+  else boxShrinkBytes(data, width, fx, fy, table, pixels, outWidth);
+  return { width: outWidth, height: height / fy, pixels };
 }

@@ -7,7 +7,14 @@ import { CodecError, decodeFrame, type EncodedFrame } from './codecs/index.js';
 import { DicomError } from './errors.js';
 import { extractMeta, type DicomMeta } from './meta.js';
 import { parseDicomBytes, PIXEL_DATA, reachedPixelData, type ParsedDicom } from './parse.js';
-import { readDisplayParams, renderGray, toStoredValues, type StoredBytes, type StoredPixels } from './pixels.js';
+import {
+  readDisplayParams,
+  renderGray,
+  renderGrayShrunk,
+  toStoredValues,
+  type StoredBytes,
+  type StoredPixels,
+} from './pixels.js';
 import { transferSyntax } from './transfer-syntax.js';
 
 /** How much of a file a header read looks at first; the SIIM headers are about 1 KiB. */
@@ -205,6 +212,34 @@ export async function decodeDicomBytes(bytes: Uint8Array, file: string): Promise
       return decoded.stored();
     },
   };
+}
+
+/**
+ * Decodes DICOM bytes for use at width x height. When the sizes divide evenly and the samples are
+ * plain bytes (SIIM's 8-bit JPEGs), the image comes area-shrunk to that size without the full-size
+ * float image in between (`shrunk`: true; the same pixels as decodeDicomBytes then resizePlane's
+ * area method); otherwise it comes at full size for the caller to resize. `meta` has the source size.
+ */
+export async function decodeDicomBytesForSize(
+  bytes: Uint8Array,
+  file: string,
+  width: number,
+  height: number,
+): Promise<{ image: GrayImage; meta: DicomMeta; shrunk: boolean }> {
+  const decoded = await decodeParsed(parseDicomBytes(bytes, file), file);
+  const { meta, dataSet } = decoded;
+  const input = decoded.displayInput();
+  const params = readDisplayParams(dataSet, meta.pixelRepresentation, meta.photometricInterpretation);
+  const shrinkable =
+    input.data instanceof Uint8Array &&
+    !params.modalityLut &&
+    width <= input.width &&
+    height <= input.height &&
+    input.width % width === 0 &&
+    input.height % height === 0;
+  if (!shrinkable) return { image: renderGray(input, params), meta, shrunk: false };
+  const image = renderGrayShrunk(input as StoredBytes, params, input.width / width, input.height / height);
+  return { image, meta, shrunk: true };
 }
 
 /** A plain Uint8Array over a file's bytes: Buffer's slice() shares memory, which the codecs must not meet. */

@@ -1,8 +1,9 @@
 import { Layer } from './module.js';
 import { ones, zeros } from '../ops/creation.js';
-import { add_ } from '../ops/math.js';
+import { add_, rsqrt } from '../ops/math.js';
 import { batchNorm, groupNorm } from '../ops/functional.js';
 import { noGrad } from '../grad-mode.js';
+import { scope } from '../scope.js';
 import type { Tensor } from '../tensor.js';
 
 export interface BatchNormOptions {
@@ -35,7 +36,36 @@ export class BatchNorm2d extends Layer {
     this.registerBuffer('num_batches_tracked', this.trackRunningStats ? zeros([], { dtype: 'int64' }) : null);
   }
 
+  #folded = false;
+
+  /** True once foldBatchNorm has moved this layer's eval-mode transform into the convolution before it. */
+  get folded(): boolean {
+    return this.#folded;
+  }
+
+  /**
+   * The eval-mode transform as y = x * scale + shift per channel, for folding into the preceding
+   * convolution; from then on this layer passes its input through and must not be trained.
+   */
+  foldOut(): { scale: Tensor; shift: Tensor } {
+    if (!this.trackRunningStats) throw new Error('BatchNorm2d without running statistics cannot be folded');
+    const folded = scope(() =>
+      noGrad(() => {
+        const scale = rsqrt(this.buffer('running_var').add(this.eps));
+        const weighted = this.affine ? scale.mul(this.param('weight')) : scale;
+        const shift = this.buffer('running_mean').neg().mul(weighted);
+        return { scale: weighted, shift: this.affine ? shift.add(this.param('bias')) : shift };
+      }),
+    );
+    this.#folded = true;
+    return folded;
+  }
+
   forward(input: Tensor): Tensor {
+    if (this.#folded) {
+      if (this.training) throw new Error('a BatchNorm2d folded into its convolution is for inference only');
+      return input;
+    }
     const useBatchStats = this.training || !this.trackRunningStats;
     if (this.training && this.trackRunningStats) noGrad(() => add_(this.buffer('num_batches_tracked'), 1));
     return batchNorm(

@@ -2,6 +2,10 @@ import { Layer } from './module.js';
 import { defaultInit } from './init.js';
 import { empty } from '../ops/creation.js';
 import { conv2d, convTranspose2d } from '../ops/functional.js';
+import { mul } from '../ops/math.js';
+import { reshape } from '../ops/shape.js';
+import { noGrad } from '../grad-mode.js';
+import { scope } from '../scope.js';
 import type { Tensor } from '../tensor.js';
 
 type Pair = number | [number, number];
@@ -16,6 +20,7 @@ export interface Conv2dOptions {
 
 export class Conv2d extends Layer {
   readonly options: Required<Conv2dOptions>;
+  #hasBias: boolean;
 
   constructor(
     readonly inChannels: number,
@@ -25,6 +30,7 @@ export class Conv2d extends Layer {
   ) {
     super();
     this.options = { stride: 1, padding: 0, dilation: 1, groups: 1, bias: true, ...options };
+    this.#hasBias = this.options.bias;
     const [kh, kw] = typeof kernelSize === 'number' ? [kernelSize, kernelSize] : kernelSize;
     if (inChannels % this.options.groups !== 0)
       throw new Error(`Conv2d: in_channels ${inChannels} not divisible by groups ${this.options.groups}`);
@@ -34,8 +40,31 @@ export class Conv2d extends Layer {
   }
 
   forward(input: Tensor): Tensor {
-    const { stride, padding, dilation, groups, bias } = this.options;
-    return conv2d(input, this.param('weight'), bias ? this.param('bias') : null, { stride, padding, dilation, groups });
+    const { stride, padding, dilation, groups } = this.options;
+    return conv2d(input, this.param('weight'), this.#hasBias ? this.param('bias') : null, {
+      stride,
+      padding,
+      dilation,
+      groups,
+    });
+  }
+
+  /**
+   * Folds a per-output-channel affine map that follows this convolution, y * scale + shift (an
+   * eval-mode batch norm), into its weight and bias: W' = W * scale, b' = b * scale + shift. For
+   * inference copies only; the state dict changes (a bias appears where there was none).
+   */
+  foldAffine(scale: Tensor, shift: Tensor): void {
+    const hadBias = this.#hasBias;
+    scope(() =>
+      noGrad(() => {
+        const bias = hadBias ? mul(this.param('bias'), scale).add(shift) : shift.clone();
+        this.mapOwnTensors((t, name) => (name === 'weight' ? mul(t, reshape(scale, [-1, 1, 1, 1])) : t));
+        if (hadBias) this.mapOwnTensors((t, name) => (name === 'bias' ? bias : t));
+        else this.registerParameter('bias', bias);
+      }),
+    );
+    this.#hasBias = true;
   }
 }
 

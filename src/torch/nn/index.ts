@@ -6,3 +6,4 @@ export { Linear } from './linear.js';
 export * from './activation.js';
 export { Sequential, ModuleList } from './container.js';
 export * as init from './init.js';
+export { foldBatchNorm, toChannelsLast, castComputeWeights } from './inference-transforms.js';

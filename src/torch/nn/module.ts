@@ -165,18 +165,28 @@ export abstract class Module {
 
   /** Moves parameters and buffers to a device ('cpu', 'cuda', 'cuda:1'); make optimizers after this. */
   to(device: string): this {
-    for (const [, m] of this.namedModules()) m.moveOwn(device);
+    for (const [, m] of this.namedModules()) m.mapOwnTensors((t) => (t.device === device ? t : toDevice(t, device)));
     return this;
   }
 
-  private moveOwn(device: string): void {
-    for (const table of [this.#parameters, this.#buffers]) {
+  /**
+   * Replaces this module's own parameters and buffers by what fn returns (PyTorch's Module._apply):
+   * fn runs without autograd, a returned new tensor keeps the old one's requiresGrad and the old one
+   * is released. Optimizers made before hold the old tensors, so make them after this.
+   */
+  mapOwnTensors(fn: (t: Tensor, name: string, kind: 'parameter' | 'buffer') => Tensor): void {
+    for (const [table, kind] of [
+      [this.#parameters, 'parameter'],
+      [this.#buffers, 'buffer'],
+    ] as const) {
       for (const [name, t] of table) {
-        if (!t || t.device === device) continue;
-        const moved = noGrad(() => toDevice(t, device)).keep();
-        if (t.requiresGrad) moved.requiresGrad = true;
+        if (!t) continue;
+        const replaced = noGrad(() => fn(t, name, kind));
+        if (replaced === t) continue;
+        replaced.keep();
+        if (t.requiresGrad) replaced.requiresGrad = true;
         t.dispose();
-        table.set(name, moved);
+        table.set(name, replaced);
       }
     }
   }

@@ -32,6 +32,7 @@ const toDtypeOp = op('aten::to', 'dtype');
 const toDeviceOp = op('aten::to', 'device');
 const chunkOp = op('aten::chunk');
 const pinMemoryOp = op('aten::pin_memory');
+const strideOp = op('aten::stride', 'int');
 
 export const reshape = (a: Tensor, shape: Shape): Tensor => reshapeOp.tensor(a, [...shape]);
 export const view = (a: Tensor, shape: Shape): Tensor => viewOp.tensor(a, [...shape]);
@@ -57,6 +58,13 @@ export const expand = (a: Tensor, shape: Shape): Tensor => expandOp.tensor(a, [.
 export const repeat = (a: Tensor, repeats: Shape): Tensor => repeatOp.tensor(a, [...repeats]);
 export const clone = (a: Tensor): Tensor => cloneOp.tensor(a, null);
 export const contiguous = (a: Tensor): Tensor => contiguousOp.tensor(a, 0);
+// c10::MemoryFormat's values.
+const MEMORY_FORMAT = { contiguous: 0, 'channels-last': 2 } as const;
+export type MemoryFormat = keyof typeof MEMORY_FORMAT;
+/** A tensor in the given memory format (itself when already so); channels-last needs 4 dimensions. */
+export const contiguousAs = (a: Tensor, format: MemoryFormat): Tensor => contiguousOp.tensor(a, MEMORY_FORMAT[format]);
+/** Elements to step over per index of each dimension (a channels-last NCHW tensor has stride 1 along C). */
+export const strides = (a: Tensor): number[] => a.shape.map((_, dim) => strideOp(a, dim) as number);
 export const chunk = (a: Tensor, chunks: number, dim = 0): Tensor[] => chunkOp.tensors(a, chunks, dim);
 export const toDtype = (a: Tensor, dtype: DType): Tensor => toDtypeOp.tensor(a, DTYPE_CODE[dtype], false, false, null);
 /** A copy on another device; nonBlocking overlaps a copy from pinned host memory with GPU work. */
