@@ -56,14 +56,16 @@ function trainSteps(job: DistributedJob, group: ProcessGroup | null): number[] {
 function allReduceTimes(job: DistributedJob, group: ProcessGroup): Record<string, number[]> {
   const out: Record<string, number[]> = {};
   for (const mib of job.sizesMiB) {
-    const buffer = torch.ones([(mib * 1024 * 1024) / 4]).keep();
+    // Zeros stay zeros however often they are summed (ones would overflow to inf over many repeats).
+    const buffer = torch.zeros([(mib * 1024 * 1024) / 4]).keep();
     const times: number[] = [];
     const repeats = repeatsFor(job, mib);
-    for (let k = 0; k < job.warmup + repeats; k++) {
+    const warmup = warmupFor(job, mib);
+    for (let k = 0; k < warmup + repeats; k++) {
       group.barrier();
       const start = performance.now();
       group.allReduce(buffer, 'sum');
-      if (k >= job.warmup) times.push(performance.now() - start);
+      if (k >= warmup) times.push(performance.now() - start);
     }
     buffer.dispose();
     out[String(mib)] = times;
@@ -71,9 +73,14 @@ function allReduceTimes(job: DistributedJob, group: ProcessGroup): Record<string
   return out;
 }
 
-/** More repetitions of the small buffers, whose times are short and noisy: about 40 MiB per size. */
+/** More repetitions of the small buffers, whose times are short and noisy: about 160 MiB per size. */
 function repeatsFor(job: DistributedJob, mib: number): number {
-  return Math.max(job.repeats, Math.round(40 / mib));
+  return Math.max(job.repeats, Math.round(160 / mib));
+}
+
+/** Untimed all-reduces first: about 40 MiB per size (a fresh group's first exchanges are slower). */
+function warmupFor(job: DistributedJob, mib: number): number {
+  return Math.max(job.warmup, Math.round(40 / mib));
 }
 
 async function main(): Promise<void> {

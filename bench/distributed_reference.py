@@ -44,15 +44,17 @@ def train_steps(job, distributed):
 def all_reduce_times(job):
     out = {}
     for mib in job['sizesMiB']:
-        buffer = torch.ones(mib * 1024 * 1024 // 4)
+        buffer = torch.zeros(mib * 1024 * 1024 // 4)
         times = []
-        # As repeatsFor in bench/distributed-rank.ts: about 40 MiB per size.
-        repeats = max(job['repeats'], round(40 / mib))
-        for k in range(job['warmup'] + repeats):
+        # As repeatsFor in bench/distributed-rank.ts: about 160 MiB per size.
+        repeats = max(job['repeats'], round(160 / mib))
+        # As warmupFor in bench/distributed-rank.ts: about 40 MiB untimed first.
+        warmup = max(job['warmup'], round(40 / mib))
+        for k in range(warmup + repeats):
             dist.barrier()
             start = time.perf_counter()
             dist.all_reduce(buffer)
-            if k >= job['warmup']:
+            if k >= warmup:
                 times.append((time.perf_counter() - start) * 1000)
         out[str(mib)] = times
     return out

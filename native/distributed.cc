@@ -8,6 +8,8 @@
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 #include <torch/csrc/distributed/c10d/comm.hpp>
 #include <torch/csrc/distributed/c10d/reducer.hpp>
+#include <torch/csrc/autograd/function.h>
+#include <torch/csrc/autograd/functions/utils.h>
 #include <algorithm>
 #include <chrono>
 #include <memory>
@@ -18,6 +20,30 @@
 #include "tensor.h"
 
 namespace {
+
+// The backward of a differentiable all-reduce (sum): every rank's gradient of the sum is the sum of
+// all ranks' gradients, so backward is the same all-reduce over the incoming gradient (as
+// torch.distributed.nn.functional.all_reduce). SyncBatchNorm's statistics go through it; the
+// normalisation itself is composed of ordinary ATen ops in TypeScript, so autograd forms the rest of
+// its backward. A custom node is needed because a collective inside backward cannot be composed from
+// ATen ops, and libtorch's Function<> context cannot hold the process group.
+struct AllReduceBackward : public torch::autograd::Node {
+  c10::intrusive_ptr<c10d::ProcessGroup> group;
+  std::chrono::milliseconds timeout{0};
+  std::vector<int64_t> sizes;
+  at::TensorOptions options;
+
+  std::string name() const override { return "AllReduceBackward"; }
+
+  torch::autograd::variable_list apply(torch::autograd::variable_list&& grads) override {
+    // Every rank must take part even when its own gradient did not reach here.
+    std::vector<at::Tensor> tensors{grads[0].defined() ? grads[0].contiguous().clone() : at::zeros(sizes, options)};
+    c10d::AllreduceOptions opts;
+    opts.timeout = timeout;
+    group->allreduce(tensors, opts)->wait(timeout);
+    return {tensors[0]};
+  }
+};
 
 std::vector<at::Tensor> ToTensors(const Napi::Value& value) {
   if (!value.IsArray()) throw std::invalid_argument("expected an array of native tensors");
@@ -44,6 +70,7 @@ class ProcessGroupWrap : public Napi::ObjectWrap<ProcessGroupWrap> {
     Napi::Function cls = DefineClass(env, "ProcessGroup",
                                      {
                                          InstanceMethod("allReduce", &ProcessGroupWrap::AllReduce),
+                                         InstanceMethod("allReduceWithGrad", &ProcessGroupWrap::AllReduceWithGrad),
                                          InstanceMethod("broadcast", &ProcessGroupWrap::Broadcast),
                                          InstanceMethod("broadcastCoalesced", &ProcessGroupWrap::BroadcastCoalesced),
                                          InstanceMethod("allGather", &ProcessGroupWrap::AllGather),
@@ -116,6 +143,29 @@ class ProcessGroupWrap : public Napi::ObjectWrap<ProcessGroupWrap> {
         Wait(group()->allreduce_coalesced(tensors, coalesced));
       }
       return info.Env().Undefined();
+    });
+  }
+
+  // allReduceWithGrad(tensor) -> a new tensor holding the sum over the ranks, whose backward
+  // all-reduces the gradient (see AllReduceBackward).
+  Napi::Value AllReduceWithGrad(const Napi::CallbackInfo& info) {
+    return Guard(info, [&]() -> Napi::Value {
+      at::Tensor input = TensorWrap::FromValue(info[0]);
+      std::vector<at::Tensor> tensors{input.detach().contiguous().clone()};
+      c10d::AllreduceOptions opts;
+      opts.timeout = timeout_;
+      Wait(group()->allreduce(tensors, opts));
+      at::Tensor out = tensors[0];
+      if (torch::autograd::compute_requires_grad(input)) {
+        auto node = std::shared_ptr<AllReduceBackward>(new AllReduceBackward(), torch::autograd::deleteNode);
+        node->group = group();
+        node->timeout = timeout_;
+        node->sizes = input.sizes().vec();
+        node->options = input.options();
+        node->set_next_edges(torch::autograd::collect_next_edges(input));
+        torch::autograd::set_history(out, node);
+      }
+      return TensorWrap::Wrap(info.Env(), out);
     });
   }
 

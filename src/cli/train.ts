@@ -55,6 +55,7 @@ interface TrainFlags {
   masterAddr?: string;
   masterPort?: number;
   distTimeout?: number;
+  syncBn?: boolean;
 }
 
 /** The launcher's own flags, left out of the command each rank runs. */
@@ -94,6 +95,7 @@ function flagsToConfig(f: TrainFlags): Partial<TrainConfig> {
     maxBatchesPerEpoch: f.maxBatches,
     precision: f.precision,
     device: f.device,
+    syncBatchNorm: f.syncBn,
   };
 }
 
@@ -189,6 +191,10 @@ export function trainCommand(): Command {
       "with --nproc-per-node: node 0's address, reachable by every node (default 127.0.0.1)",
     )
     .option('--master-port <port>', 'with --nproc-per-node: the rendezvous port on node 0 (default 29500)', integer(1))
+    .option(
+      '--sync-bn',
+      "data parallel: batch-norm statistics over every rank's batch (SyncBatchNorm), as one process with the whole batch",
+    )
     .option(
       '--dist-timeout <s>',
       'data parallel: seconds to wait for the other ranks at the start and in every exchange (default 300)',

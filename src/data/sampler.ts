@@ -160,6 +160,11 @@ export function hardExampleWeights(
 export interface Shard {
   rank: number;
   worldSize: number;
+  /**
+   * Pad the order to a multiple of the world size (default, for training: equal steps on every rank);
+   * false for evaluation, where every item must count exactly once and the shares may differ by one.
+   */
+  pad?: boolean;
 }
 
 /**
@@ -175,7 +180,7 @@ export function shardEpoch(order: readonly number[], shard: Shard): number[] {
   if (!Number.isInteger(rank) || rank < 0 || rank >= worldSize)
     throw new SamplerError(`rank must be an integer in [0, ${worldSize - 1}], received ${rank}`);
   if (order.length === 0) return [];
-  const total = Math.ceil(order.length / worldSize) * worldSize;
+  const total = shard.pad === false ? order.length : Math.ceil(order.length / worldSize) * worldSize;
   const out: number[] = [];
   for (let position = rank; position < total; position += worldSize) out.push(order[position % order.length]);
   return out;

@@ -83,6 +83,8 @@ export interface NativeProcessGroupOptions {
 /** c10d's ProcessGroupGloo; every collective blocks until done and throws on a timeout or a lost peer. */
 export interface NativeProcessGroup {
   allReduce(tensors: NativeTensor[], op: string): void;
+  /** A new tensor: the sum over the ranks, differentiable (its backward all-reduces the gradient). */
+  allReduceWithGrad(tensor: NativeTensor): NativeTensor;
   broadcast(tensor: NativeTensor, root: number): void;
   broadcastCoalesced(tensors: NativeTensor[], root: number, bufferBytes: number): void;
   allGather(tensor: NativeTensor): NativeTensor[];

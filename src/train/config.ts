@@ -79,6 +79,8 @@ export interface TrainConfig {
   precision: Precision;
   /** auto (the first CUDA device when there is one), cpu, cuda or cuda:N. */
   device: DeviceRequest;
+  /** Data parallel: batch-norm statistics over every rank's batch (SyncBatchNorm). */
+  syncBatchNorm: boolean;
 }
 
 export class ConfigError extends Error {
@@ -136,6 +138,7 @@ export function defaultConfig(task: Task): TrainConfig {
     maxBatchesPerEpoch: null,
     precision: 'fp32',
     device: 'auto',
+    syncBatchNorm: false,
   };
 }
 
@@ -233,6 +236,7 @@ function checkConfig(c: TrainConfig, source: string): TrainConfig {
   if (!isNumber(c.valFraction, 0) || c.valFraction >= 1) bad('valFraction', 'a fraction in [0, 1)');
   if (!isInt(c.seed, 0)) bad('seed', 'an integer >= 0');
   if (typeof c.freezeEncoder !== 'boolean') bad('freezeEncoder', 'true or false');
+  if (typeof c.syncBatchNorm !== 'boolean') bad('syncBatchNorm', 'true or false');
   if (c.unfreezeAfter !== null && !isInt(c.unfreezeAfter, 0)) bad('unfreezeAfter', 'an integer >= 0 or null');
   if (!isNumber(c.oversampleFactor, 0)) bad('oversampleFactor', 'a number >= 0');
   if (typeof c.loss !== 'object' || c.loss === null || !(LOSS_NAMES as readonly string[]).includes(c.loss.name))

@@ -168,7 +168,13 @@ async function trainWithLoaders(
         pretrainedWeights = { name, url, file: resolved.file, sha256: resolved.sha256 ?? '' };
       }
     }
-    validationLoader = await BatchLoader.open(items.validation, { ...common, augment: null, sampling: 'sequential' });
+    // Each rank validates its share (every image once); the trainer gathers the per-image results.
+    validationLoader = await BatchLoader.open(items.validation, {
+      ...common,
+      augment: null,
+      sampling: 'sequential',
+      ...(shard ? { shard: { ...shard, pad: false } } : {}),
+    });
     torch.manualSeed(config.seed);
     const built = createModel(config.model, config.modelOptions);
     model = built as TrainableModel;

@@ -20,6 +20,10 @@ export interface MetricAccumulator {
   summary(): PhaseMetrics;
   /** Validation of a classifier: the threshold proposed for the classifier (F1 or Youden). */
   threshold?(): number | null;
+  /** What was added, one row of numbers per image in the order added (to gather every rank's share). */
+  rows(): number[][];
+  /** Replaces what was added with these rows (the whole set's, from every rank). */
+  setRows(rows: readonly (readonly number[])[]): void;
 }
 
 export interface TrainTask {
@@ -78,6 +82,19 @@ class ClassificationAccumulator implements MetricAccumulator {
     this.addScores(sigmoidValues(asLogits(output, 'classifier')), batch.labels);
   }
 
+  rows(): number[][] {
+    return this.scores.map((s, i) => [s, this.truth[i]]);
+  }
+
+  setRows(rows: readonly (readonly number[])[]): void {
+    this.scores.length = 0;
+    this.truth.length = 0;
+    for (const [score, truth] of rows) {
+      this.scores.push(score);
+      this.truth.push(truth);
+    }
+  }
+
   summary(): PhaseMetrics {
     if (this.scores.length === 0) return {};
     const s = summariseClassification(this.scores, this.truth, 0.5);
@@ -123,6 +140,33 @@ class SegmentationAccumulator implements MetricAccumulator {
       this.aux ??= new ClassificationAccumulator('f1', 'aux_');
       this.aux.addScores(sigmoidValues(label), batch.labels);
     }
+  }
+
+  /** [dice, iou, truth positive, predicted positive] and, with an aux head, [probability, label]. */
+  rows(): number[][] {
+    const aux = this.aux?.rows();
+    return this.scores.map((s, i) => [
+      s.dice,
+      s.iou,
+      Number(s.truthPositive),
+      Number(s.predictedPositive),
+      ...(aux ? aux[i] : []),
+    ]);
+  }
+
+  setRows(rows: readonly (readonly number[])[]): void {
+    // The image ids stay with the rank that scored the image: the summaries do not use them.
+    this.scores.length = 0;
+    for (const [dice, iou, truthPositive, predictedPositive] of rows)
+      this.scores.push({
+        imageId: '',
+        dice,
+        iou,
+        truthPositive: truthPositive === 1,
+        predictedPositive: predictedPositive === 1,
+      });
+    const aux = rows.filter((r) => r.length > 4).map((r) => r.slice(4));
+    if (aux.length > 0) (this.aux ??= new ClassificationAccumulator('f1', 'aux_')).setRows(aux);
   }
 
   summary(): PhaseMetrics {

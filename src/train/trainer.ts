@@ -5,8 +5,9 @@
 // epoch and the loader's order and augmentation depend on (seed, epoch) only, so a resumed run takes
 // the same steps as one that never stopped. Data parallel (`distributed`): every rank runs this loop
 // on its own share of each epoch; c10d's Reducer averages the gradients during backward, so every rank
-// takes the same step; every rank validates on the whole validation set (the same weights give the same
-// metrics, and the same early-stopping and LR decisions); rank 0 alone writes the run folder.
+// takes the same step; each rank validates its share of the validation set and the per-image results
+// are gathered to every rank (the same metrics as one process, so the same early-stopping and LR
+// decisions everywhere); rank 0 alone writes the run folder.
 // The model, batches and loss live on the configured device;
 // with bf16 or fp16 the forward pass runs under autocast and the loss is computed in fp32 on outputs
 // cast back to it; fp16 adds dynamic loss scaling (GradScaler), whose skipped steps are reported.
@@ -40,9 +41,10 @@ import {
   type TrainingState,
 } from './checkpoint.js';
 import { TensorBoardWriter } from './logs/tensorboard.js';
+import { gatherRows } from './gather-rows.js';
 import { writeJsonAtomic } from '../atomic-file.js';
 import { engineInfo } from '../torch/engine-info.js';
-import { DataParallel, type ProcessGroup } from '../torch/distributed/index.js';
+import { DataParallel, convertSyncBatchNorm, type ProcessGroup } from '../torch/distributed/index.js';
 
 export class NonFiniteLossError extends Error {
   override name = 'NonFiniteLossError';
@@ -84,7 +86,10 @@ export interface TrainerOptions {
   /** Stop after this many epochs of this call (tests: "crash" after epoch 1). */
   stopAfterEpochs?: number;
   saveHooks?: SaveHooks;
-  /** Data-parallel training in this process group (each rank passes its own share of the batches). */
+  /**
+   * Data-parallel training in this process group: each rank passes its own share of the training
+   * batches and of the validation set (shardEpoch without padding).
+   */
   distributed?: DistributedTraining;
 }
 
@@ -245,10 +250,12 @@ class Trainer {
       model.freezeEncoder(!this.unfrozenAt(this.startEpoch));
     }
     // Rank 0's weights and buffers everywhere, whatever each rank initialised or restored.
-    if (this.o.distributed)
+    if (this.o.distributed) {
+      if (config.syncBatchNorm) convertSyncBatchNorm(model, this.o.distributed.group);
       this.dataParallel = new DataParallel(this.o.distributed.group, model, {
         bucketMiB: this.o.distributed.bucketMiB,
       });
+    }
   }
 
   private restore(state: TrainingState): void {
@@ -306,9 +313,11 @@ class Trainer {
       });
     }
     reporter?.phaseEnd?.({ epoch: epoch + 1, phase });
-    if (training && this.o.distributed) {
-      // The epoch's training loss and image count over every rank's share.
-      [lossSum, images] = this.o.distributed.group.allReduceNumbers([lossSum, images]);
+    if (this.o.distributed) {
+      // The epoch's loss and image count over every rank's share; validation's per-image results too.
+      const { group } = this.o.distributed;
+      [lossSum, images] = group.allReduceNumbers([lossSum, images]);
+      if (!training) gatherRows(group, accumulator);
     }
     if (images === 0)
       throw new Error(

@@ -121,5 +121,10 @@ test('data-parallel shards: disjoint positions, equal lengths, together the whol
   assert.deepEqual(shardEpoch(seven, { rank: 0, worldSize: 3 }), [0, 3, 6]);
   assert.deepEqual(shardEpoch(seven, { rank: 1, worldSize: 3 }), [1, 4, 0]);
   assert.deepEqual(shardEpoch(seven, { rank: 2, worldSize: 3 }), [2, 5, 1]);
+  // Evaluation: no padding, every item once.
+  assert.deepEqual(shardEpoch(seven, { rank: 0, worldSize: 3, pad: false }), [0, 3, 6]);
+  assert.deepEqual(shardEpoch(seven, { rank: 1, worldSize: 3, pad: false }), [1, 4]);
+  assert.deepEqual(shardEpoch(seven, { rank: 2, worldSize: 3, pad: false }), [2, 5]);
+  assert.deepEqual(shardEpoch([0], { rank: 1, worldSize: 2, pad: false }), []);
   assert.throws(() => shardEpoch(seven, { rank: 3, worldSize: 3 }), /rank must be an integer in \[0, 2\], received 3/);
 });

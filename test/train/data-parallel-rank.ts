@@ -1,7 +1,8 @@
 // One process of the data-parallel equivalence test: with WORLD_SIZE=2 one of two ranks, each taking
 // batches of B from its share of every epoch's order; with WORLD_SIZE=1 the single process taking
-// batches of 2B from the whole order. Prints the final weights as one JSON line.
-// `node data-parallel-rank.js OUT_DIR` with RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT set.
+// batches of 2B from the whole order. Prints the final weights (and buffers) as one JSON line.
+// `node data-parallel-rank.js OUT_DIR [bn]` with RANK, WORLD_SIZE, MASTER_ADDR, MASTER_PORT set; with
+// `bn` the model has batch norm and the ranks train with sync batch norm.
 import path from 'node:path';
 import * as torch from '../../src/torch/index.js';
 import { nn, type Tensor } from '../../src/torch/index.js';
@@ -16,26 +17,41 @@ export const PER_RANK_BATCH = 4;
 const SIZE = 32;
 const rank = Number(process.env.RANK ?? 0);
 const worldSize = Number(process.env.WORLD_SIZE ?? 1);
+const withBatchNorm = process.argv[3] === 'bn';
 torch.setNumThreads(1);
 
-/** No batch norm and no dropout: the gradient of a batch mean is the mean of the shards' gradients. */
-class PlainNet extends nn.Module {
-  readonly body = this.registerModule(
-    'body',
-    new nn.Sequential(
-      new nn.Conv2d(1, 4, 3, { stride: 2, padding: 1 }),
+/**
+ * Two convs and a linear head. Without batch norm (and without dropout) the gradient of a batch mean is
+ * the mean of the shards' gradients; with batch norm, only when its statistics are taken over both
+ * ranks (sync batch norm).
+ */
+class TinyNet extends nn.Module {
+  readonly body: nn.Sequential;
+  constructor(batchNorm: boolean) {
+    super();
+    const conv = (from: number, to: number): nn.Layer[] => [
+      new nn.Conv2d(from, to, 3, { stride: 2, padding: 1, bias: !batchNorm }),
+      ...(batchNorm ? [new nn.BatchNorm2d(to)] : []),
       new nn.ReLU(),
-      new nn.Conv2d(4, 8, 3, { stride: 2, padding: 1 }),
-      new nn.ReLU(),
-      new nn.AdaptiveAvgPool2d(1),
-      new nn.Flatten(),
-      new nn.Linear(8, 1),
-    ),
-  );
+    ];
+    this.body = this.registerModule(
+      'body',
+      new nn.Sequential(
+        ...conv(1, 4),
+        ...conv(4, 8),
+        new nn.AdaptiveAvgPool2d(1),
+        new nn.Flatten(),
+        new nn.Linear(8, 1),
+      ),
+    );
+  }
   forward(x: Tensor): Tensor {
     return torch.scope(() => this.body.forward(x).reshape([x.shape[0]]));
   }
 }
+
+const values = (entries: Iterable<[string, Tensor]>) =>
+  Object.fromEntries([...entries].map(([name, t]) => [name, [...t.toFloat32Array()]]));
 
 async function main(): Promise<void> {
   const items = tinyImages(24, SIZE, 7);
@@ -50,6 +66,15 @@ async function main(): Promise<void> {
       epoch,
     );
   };
+  // An odd number of validation images: the shares differ by one and nothing is padded.
+  const validationSet = tinyImages(9, SIZE, 8);
+  const validationShare =
+    worldSize > 1
+      ? shardEpoch(
+          validationSet.map((_, i) => i),
+          { rank, worldSize, pad: false },
+        ).map((i) => validationSet[i])
+      : validationSet;
   const group =
     worldSize > 1
       ? await ProcessGroup.init({
@@ -62,8 +87,8 @@ async function main(): Promise<void> {
       : null;
   // A different start on every rank: the start-up broadcast must make them rank 0's.
   torch.manualSeed(1 + rank);
-  const model = new PlainNet();
-  const initial = Object.fromEntries([...model.namedParameters()].map(([name, p]) => [name, [...p.toFloat32Array()]]));
+  const model = new TinyNet(withBatchNorm);
+  const initial = values(model.namedParameters());
   const config = resolveTrainConfig(
     'classifier',
     {},
@@ -80,23 +105,28 @@ async function main(): Promise<void> {
       weightDecay: 0,
       schedule: 'none',
       clipGradNorm: null,
+      syncBatchNorm: withBatchNorm,
     },
   );
   const result = await trainModel({
     config,
     model,
     train: memorySource(batches),
-    validation: memorySource(tinyBatches(tinyImages(8, SIZE, 8), 8, SIZE)),
+    validation: memorySource(tinyBatches(validationShare, PER_RANK_BATCH * (worldSize > 1 ? 1 : 2), SIZE)),
     // A tiny bucket cap: several buckets, each all-reduced as soon as its gradients are ready.
     ...(group ? { distributed: { group, bucketMiB: 0.0005 } } : {}),
   });
-  const weights = Object.fromEntries([...model.namedParameters()].map(([name, p]) => [name, [...p.toFloat32Array()]]));
+  const weights = values(model.namedParameters());
+  const buffers = values(model.namedBuffers());
   process.stdout.write(
     JSON.stringify({
       rank,
       initial,
       weights,
+      buffers,
       trainLoss: result.history.map((h) => h.train.loss),
+      validation: result.history.map((h) => h.validation),
+      threshold: result.threshold,
       steps: batches(0).length,
     }) + '\n',
   );

@@ -9,3 +9,4 @@ export {
 export { DataParallel, type DataParallelOptions } from './data-parallel.js';
 export { localAddressToward } from './local-address.js';
 export { rankFromEnv, type RankEnv } from './env.js';
+export { convertSyncBatchNorm } from './sync-batchnorm.js';

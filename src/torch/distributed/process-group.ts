@@ -5,6 +5,7 @@
 import { native, type NativeProcessGroup } from '../native.js';
 import { Tensor } from '../tensor.js';
 import { div_, tensor } from '../ops/index.js';
+import { scope } from '../scope.js';
 import { localAddressToward } from './local-address.js';
 
 export class DistributedError extends Error {
@@ -104,6 +105,14 @@ export class ProcessGroup {
     if (op === 'avg') for (const t of list) div_(t, this.worldSize);
   }
 
+  /**
+   * The sum of `t` over the ranks as a new tensor, differentiable: its backward all-reduces the
+   * gradient (torch.distributed.nn.functional.all_reduce). Sync batch norm's statistics use it.
+   */
+  allReduceWithGrad(t: Tensor): Tensor {
+    return new Tensor(this.guard('all-reduce', (g) => g.allReduceWithGrad(t.handle)));
+  }
+
   /** Plain numbers reduced across the ranks (loss sums, counts), in float64. */
   allReduceNumbers(values: readonly number[], op: ReduceOp = 'sum'): number[] {
     const t = tensor(Float64Array.from(values), [values.length]);
@@ -134,6 +143,23 @@ export class ProcessGroup {
   /** Every rank's `t`, in rank order (new tensors owned by the current scope). */
   allGather(t: Tensor): Tensor[] {
     return this.guard('all-gather', (g) => g.allGather(t.handle)).map((h) => new Tensor(h));
+  }
+
+  /**
+   * Every rank's list of numbers (of any length, in float64), in rank order: the lengths are gathered
+   * first, then the lists padded to the longest; the padding is cut off again.
+   */
+  allGatherNumbers(values: readonly number[]): number[][] {
+    return scope(() => {
+      const lengths = this.allGather(tensor(Float64Array.of(values.length), [1])).map((t) => t.item());
+      const longest = Math.max(...lengths);
+      if (longest === 0) return lengths.map(() => []);
+      const padded = new Float64Array(longest);
+      padded.set(values);
+      return this.allGather(tensor(padded, [longest])).map((t, r) =>
+        Array.from(t.data() as Float64Array).slice(0, lengths[r]),
+      );
+    });
   }
 
   barrier(): void {

@@ -5,6 +5,7 @@ import { batchNorm, groupNorm } from '../ops/functional.js';
 import { noGrad } from '../grad-mode.js';
 import { scope } from '../scope.js';
 import type { Tensor } from '../tensor.js';
+import { syncBatchNorm, type BatchStatsGroup } from './sync-batchnorm.js';
 
 export interface BatchNormOptions {
   eps?: number;
@@ -19,6 +20,11 @@ export class BatchNorm2d extends Layer {
   readonly momentum: number;
   readonly affine: boolean;
   readonly trackRunningStats: boolean;
+  /**
+   * Training statistics over every rank's batch (SyncBatchNorm; see convertSyncBatchNorm). The state
+   * and its names stay BatchNorm2d's, so checkpoints load either way.
+   */
+  syncGroup: BatchStatsGroup | null = null;
 
   constructor(
     readonly numFeatures: number,
@@ -68,6 +74,16 @@ export class BatchNorm2d extends Layer {
     }
     const useBatchStats = this.training || !this.trackRunningStats;
     if (this.training && this.trackRunningStats) noGrad(() => add_(this.buffer('num_batches_tracked'), 1));
+    // As torch.nn.SyncBatchNorm: evaluation, and a group of one, need no exchange.
+    if (this.training && this.syncGroup && this.syncGroup.worldSize > 1)
+      return syncBatchNorm(input, this.syncGroup, {
+        runningMean: this.trackRunningStats ? this.buffer('running_mean') : null,
+        runningVar: this.trackRunningStats ? this.buffer('running_var') : null,
+        weight: this.affine ? this.param('weight') : null,
+        bias: this.affine ? this.param('bias') : null,
+        momentum: this.momentum,
+        eps: this.eps,
+      });
     return batchNorm(
       input,
       this.trackRunningStats ? this.buffer('running_mean') : null,

@@ -14,6 +14,7 @@ const argmaxOp = op('aten::argmax');
 const argminOp = op('aten::argmin');
 const normOp = op('aten::linalg_vector_norm');
 const varOp = op('aten::var', 'correction');
+const varMeanOp = op('aten::var_mean', 'correction');
 const cumsumOp = op('aten::cumsum');
 const sortOp = op('aten::sort');
 const topkOp = op('aten::topk');
@@ -31,6 +32,17 @@ export function mean(a: Tensor, dim?: number | readonly number[], keepdim = fals
 /** Variance (unbiased by default, as torch.var). */
 export function variance(a: Tensor, dim?: number | readonly number[], unbiased = true, keepdim = false): Tensor {
   return varOp.tensor(a, dim === undefined ? null : dims(dim), unbiased ? 1 : 0, keepdim);
+}
+
+/** Variance and mean in one pass (torch.var_mean), differentiable. */
+export function varMean(
+  a: Tensor,
+  dim: number | readonly number[],
+  unbiased = true,
+  keepdim = false,
+): { variance: Tensor; mean: Tensor } {
+  const [v, m] = varMeanOp.tensors(a, dims(dim), unbiased ? 1 : 0, keepdim);
+  return { variance: v, mean: m };
 }
 
 /** The largest element, or with a dim the values and their indices along it. */

@@ -40,6 +40,9 @@ async function main(): Promise<Record<string, unknown>> {
     group.broadcastCoalesced(mixed, 0);
     out.coalesced = mixed.map((s) => s.toArray());
     out.numbers = group.allReduceNumbers([rank, 0.5], 'sum');
+    out.lists = group.allGatherNumbers(rank === 0 ? [0.1, 2, -3] : [rank]);
+    out.unevenLists = group.allGatherNumbers(rank === 0 ? [] : [1e-300, 7]);
+    out.emptyLists = group.allGatherNumbers([]);
     group.barrier();
   } else if (scenario === 'peer-exits') {
     // Rank 1 leaves after the barrier; rank 0's next all-reduce must fail, not wait forever.

@@ -43,6 +43,10 @@ test('all-reduce, all-gather, broadcast and barrier give the known values on bot
     assert.deepEqual(report!.broadcast, [8], 'from the last rank');
     assert.deepEqual(report!.coalesced, [[0, 0], [5]], 'float and int64 tensors from rank 0');
     assert.deepEqual(report!.numbers, [1, 1]);
+    // Lists of any length, exact in float64, in rank order.
+    assert.deepEqual(report!.lists, [[0.1, 2, -3], [1]]);
+    assert.deepEqual(report!.unevenLists, [[], [1e-300, 7]]);
+    assert.deepEqual(report!.emptyLists, [[], []]);
   }
 });
 
