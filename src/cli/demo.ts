@@ -32,16 +32,18 @@ export function demoCommand(): Command {
     .option('--json', 'print only the result (demo.json) on stdout; progress stays on stderr');
   return addComputeOptions(command).action(
     runAction(async (opts: DemoCliOptions) => {
-      const compute = await resolveCompute(opts);
       const { runDemo } = await import('../demo/run-demo.js');
       const { demoPlan } = await import('../demo/demo-plan.js');
+      const plan = demoPlan(opts.size);
+      // The plan's precision unless --precision says otherwise.
+      const compute = await resolveCompute({ ...opts, precision: opts.precision ?? plan.precision });
       const { progressReporter } = await import('./progress.js');
       const { trainProgress } = await import('./train-progress.js');
       const say = (line: string) => process.stderr.write(line + '\n');
       const result = await runDemo(
         {
           out: opts.out,
-          plan: demoPlan(opts.size),
+          plan,
           seed: opts.seed,
           force: Boolean(opts.force),
           threads: opts.threads,

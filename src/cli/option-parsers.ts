@@ -31,6 +31,16 @@ export function unitInterval(value: string): number {
   return n;
 }
 
+/** `low,high` with 0 <= low <= high <= 1, or one number for a fixed value. */
+export function unitRange(value: string): [number, number] {
+  const parts = value.split(',').map((p) => p.trim());
+  const numbers = parts.map(Number);
+  const [low, high] = numbers.length === 1 ? [numbers[0], numbers[0]] : numbers;
+  if (parts.length > 2 || parts.some((p) => p === '') || !(low >= 0 && low <= high && high <= 1))
+    throw new InvalidArgumentError(`expected low,high with 0 <= low <= high <= 1 (or one number), got "${value}"`);
+  return [low, high];
+}
+
 /** The `--threads` option of every command that computes: it overrides PNEUMO_THREADS for this run. */
 export const THREADS_OPTION = {
   flags: '--threads <n>',

@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import type { AreaDistribution, SynthPresetName } from '../data/synth/options.js';
 import { runAction, UsageError } from './run-action.js';
-import { integer, unitInterval } from './option-parsers.js';
+import { integer, unitInterval, unitRange } from './option-parsers.js';
 
 interface SynthFlags {
   out: string;
@@ -9,9 +10,19 @@ interface SynthFlags {
   size: number;
   seed: number;
   positiveRate: number;
-  minArea: number;
-  maxArea: number;
-  multiPartRate: number;
+  preset: string;
+  areaDistribution?: string;
+  minArea?: number;
+  maxArea?: number;
+  multiPartRate?: number;
+  lineContrast?: [number, number];
+  textureLoss?: [number, number];
+  tubeRatePositive?: number;
+  tubeRateNegative?: number;
+  ecgRatePositive?: number;
+  ecgRateNegative?: number;
+  skinFoldRatePositive?: number;
+  skinFoldRateNegative?: number;
   duplicateRate: number;
   transferSyntax: string;
   quality: number;
@@ -30,14 +41,60 @@ export function synthCommand(): Command {
     .option('--size <pixels>', 'width and height of each image', integer(64), 1024)
     .option('--seed <int>', 'seed; the same seed gives the same bytes', integer(0), 1)
     .option('--positive-rate <fraction>', 'fraction of images with a pneumothorax', unitInterval, 0.22)
-    .option('--min-area <fraction>', 'smallest pneumothorax, fraction of the image area', unitInterval, 0.018)
-    .option('--max-area <fraction>', 'largest pneumothorax, fraction of the image area', unitInterval, 0.06)
+    .addOption(
+      new Option(
+        '--preset <name>',
+        'siim: SIIM-ACR mask areas and row counts, faint cases, chest drains mostly with positives, ECG leads, ' +
+          'skin folds; easy: large clear pneumothoraces (1.8-6% of the image), no confounders. Options below override it',
+      )
+        .choices(['siim', 'easy'])
+        .default('siim'),
+    )
+    .addOption(
+      new Option(
+        '--area-distribution <kind>',
+        "siim (SIIM-ACR's area percentiles and 1/2/3/4+ rows) or log-uniform (between --min-area and --max-area, 2-3 parts)",
+      ).choices(['siim', 'log-uniform']),
+    )
+    .option(
+      '--min-area <fraction>',
+      'smallest pneumothorax, fraction of the image area (siim: 0.0003, easy: 0.018)',
+      unitInterval,
+    )
+    .option(
+      '--max-area <fraction>',
+      'largest pneumothorax, fraction of the image area (siim: 0.12, easy: 0.06)',
+      unitInterval,
+    )
     .option(
       '--multi-part-rate <fraction>',
-      'fraction of positives split into 2-3 parts, one CSV row each',
+      'fraction of positives split into several parts, one CSV row each (siim: 0.234, easy: 0.15)',
       unitInterval,
-      0.15,
     )
+    .option(
+      '--line-contrast <low,high>',
+      'pleural-line brightness relative to a clear line, drawn per image (siim: 0.45,1; easy: 1)',
+      unitRange,
+    )
+    .option(
+      '--texture-loss <low,high>',
+      'share of lung texture the air replaces inside the pneumothorax, per image (siim: 0.6,1; easy: 1)',
+      unitRange,
+    )
+    .option('--tube-rate-positive <fraction>', 'positives with a chest drain (siim: 0.4, easy: 0)', unitInterval)
+    .option('--tube-rate-negative <fraction>', 'negatives with a chest drain (siim: 0.05, easy: 0)', unitInterval)
+    .option(
+      '--ecg-rate-positive <fraction>',
+      'positives with ECG electrodes and leads (siim: 0.3, easy: 0)',
+      unitInterval,
+    )
+    .option(
+      '--ecg-rate-negative <fraction>',
+      'negatives with ECG electrodes and leads (siim: 0.3, easy: 0)',
+      unitInterval,
+    )
+    .option('--skin-fold-rate-positive <fraction>', 'positives with a skin fold (siim: 0.1, easy: 0)', unitInterval)
+    .option('--skin-fold-rate-negative <fraction>', 'negatives with a skin fold (siim: 0.1, easy: 0)', unitInterval)
     .option(
       '--duplicate-rate <fraction>',
       'fraction of images whose CSV row is repeated, as in the real file',
@@ -80,9 +137,19 @@ export function synthCommand(): Command {
             size: flags.size,
             seed: flags.seed,
             positiveRate: flags.positiveRate,
+            preset: flags.preset as SynthPresetName,
+            areaDistribution: flags.areaDistribution as AreaDistribution | undefined,
             minAreaFraction: flags.minArea,
             maxAreaFraction: flags.maxArea,
             multiPartRate: flags.multiPartRate,
+            lineContrast: flags.lineContrast,
+            textureLoss: flags.textureLoss,
+            tubeRatePositive: flags.tubeRatePositive,
+            tubeRateNegative: flags.tubeRateNegative,
+            ecgRatePositive: flags.ecgRatePositive,
+            ecgRateNegative: flags.ecgRateNegative,
+            skinFoldRatePositive: flags.skinFoldRatePositive,
+            skinFoldRateNegative: flags.skinFoldRateNegative,
             duplicateRate: flags.duplicateRate,
             transferSyntax: flags.transferSyntax as 'jpeg' | 'explicit',
             jpegQuality: flags.quality,
@@ -105,6 +172,8 @@ export function synthCommand(): Command {
           process.stdout.write(
             `wrote ${c.images} images to ${flags.out} in ${seconds.toFixed(1)} s (${(c.images / seconds).toFixed(1)} images/s, ${workers} workers)\n` +
               `  positives ${c.positives} (${c.multiRowImages} with several rows), negatives ${c.negatives}, CSV rows ${c.csvRows} (${c.duplicateRows} duplicates)\n` +
+              `  preset ${summary.parameters.preset}; mask area ${c.maskAreaFraction ? `median ${(c.maskAreaFraction.median * 100).toFixed(2)}% (${(c.maskAreaFraction.min * 100).toFixed(2)}-${(c.maskAreaFraction.max * 100).toFixed(2)}%)` : 'n/a'}; ` +
+              `chest drains ${c.confounders.chestDrain.positive} positive / ${c.confounders.chestDrain.negative} negative\n` +
               `  sex M ${c.sex.M} / F ${c.sex.F}, view PA ${c.view.PA} / AP ${c.view.AP}, age ${c.age.min}-${c.age.max} (median ${c.age.median}, ${c.age.implausible} implausible)\n`,
           );
         }

@@ -142,8 +142,8 @@ export function trainCommand(): Command {
     .addOption(
       new Option(
         '--monitor <metric>',
-        'validation metric that picks the best checkpoint: auc, recall, f1 (classifier); dice, iou over positive images (segmenter); or loss',
-      ).choices(['auc', 'recall', 'f1', 'dice', 'iou', 'loss']),
+        'validation metric that picks the best checkpoint: auc, recall, f1 (classifier); dice, iou over positive images, aux_auc of the image logit (segmenter); or loss',
+      ).choices(['auc', 'recall', 'f1', 'dice', 'iou', 'aux_auc', 'loss']),
     )
     .option('--val-fraction <x>', 'share of each class held out for validation (default 0.2)', number(0))
     .option('--seed <n>', 'seed of the split, the data order, augmentation and the engine (default 1)', integer(0))

@@ -1,11 +1,35 @@
 // What `pneumo demo` runs at each size: plain data, so the report can show it and tests can shrink it.
 // `small` is the default and must finish in under 15 minutes on 2 cores; `tiny` exists for the
 // end-to-end test and smoke runs and makes no claim about its numbers.
-import type { DemoPlan, DemoSize } from '../report/demo-summary.js';
+import type { DemoPlan, DemoSize, RecipeSettings } from '../report/demo-summary.js';
 
 export type { DemoPlan, DemoSize };
 
-const TARGETS = { rocAuc: 0.95, dicePositive: 0.7, siimMarginOverEmpty: 0.05 };
+// Issue 17's targets, on SIIM-like data (mask areas, faint cases, devices) with the drains' link to
+// the label reversed in the test set.
+const TARGETS = { rocAuc: 0.9, rocAucWithTubes: 0.9, dicePositive: 0.55, siimMarginOverEmpty: 0.03 };
+// Training: drains with 40% of positives and 5% of negatives (the siim preset, like treated real
+// patients). Test: 20% and 50%, so drains sit mostly on negatives there, while enough positives keep a
+// drain for an AUC on the drain images to mean something.
+const TUBE_RATES = { train: { positive: 0.4, negative: 0.05 }, test: { positive: 0.2, negative: 0.5 } };
+
+// The classifier is a U-Net whose image logit is its mask's peak evidence (the mean of its largest
+// pixel logits), trained on balanced epochs with the mask loss plus the image-level BCE, from the
+// segmenter's encoder: it has to find the pneumothorax to call an image positive, where a pooled
+// classifier on small faint findings learnt little but the drain. Drains drawn on negatives in
+// training (5% + 95% x 0.37 = 40%, the positives' rate) take away what link is left.
+const PEAK_CLASSIFIER: RecipeSettings = {
+  modelOptions: { peakLogit: true },
+  positiveFraction: 'balanced',
+  auxLossWeight: 1,
+  augment: {
+    hflip: { p: 0.5 },
+    shiftScaleRotate: { p: 0.5 },
+    brightnessContrast: { p: 0.5 },
+    gamma: { p: 0.5 },
+    drain: { p: 0.37, negativesOnly: true },
+  },
+};
 
 export const DEMO_PLANS: Record<DemoSize, DemoPlan> = {
   tiny: {
@@ -14,9 +38,11 @@ export const DEMO_PLANS: Record<DemoSize, DemoPlan> = {
     testImages: 10,
     imageSide: 256,
     inputSize: 64,
+    precision: 'fp32',
     segmenter: { model: 'unet-resnet18-w16', epochs: 2, batch: 4, lr: 2e-3 },
-    classifier: { model: 'classifier-resnet18-w16', epochs: 2, batch: 8, lr: 5e-4 },
+    classifier: { model: 'unet-resnet18-w16', epochs: 2, batch: 8, lr: 1e-3, settings: PEAK_CLASSIFIER },
     predictImages: 3,
+    tubeRates: TUBE_RATES,
     targets: null,
   },
   small: {
@@ -24,10 +50,12 @@ export const DEMO_PLANS: Record<DemoSize, DemoPlan> = {
     images: 400,
     testImages: 200,
     imageSide: 1024,
-    inputSize: 256,
-    segmenter: { model: 'unet-resnet18-w16', epochs: 25, batch: 8, lr: 2e-3 },
-    classifier: { model: 'classifier-resnet18-w16', epochs: 8, batch: 16, lr: 5e-4 },
+    inputSize: 320,
+    precision: 'bf16',
+    segmenter: { model: 'unet-resnet18-w16', epochs: 30, batch: 8, lr: 2e-3 },
+    classifier: { model: 'unet-resnet18-w16', epochs: 10, batch: 8, lr: 1e-3, settings: PEAK_CLASSIFIER },
     predictImages: 12,
+    tubeRates: TUBE_RATES,
     targets: TARGETS,
   },
   full: {
@@ -36,9 +64,11 @@ export const DEMO_PLANS: Record<DemoSize, DemoPlan> = {
     testImages: 500,
     imageSide: 1024,
     inputSize: 384,
+    precision: 'fp32',
     segmenter: { model: 'unet-resnet34', epochs: 30, batch: 8, lr: 1e-3 },
-    classifier: { model: 'classifier-resnet34', epochs: 12, batch: 16, lr: 3e-4 },
+    classifier: { model: 'unet-resnet34', epochs: 8, batch: 8, lr: 5e-4, settings: PEAK_CLASSIFIER },
     predictImages: 24,
+    tubeRates: TUBE_RATES,
     targets: TARGETS,
   },
 };

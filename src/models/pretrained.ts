@@ -17,6 +17,8 @@ export interface PretrainedReport {
   layout?: torch.CheckpointLayout;
   /** Tensors copied into the encoder. */
   loaded: number;
+  /** Tensors copied into the rest of the model (same names and shapes: a checkpoint of its architecture). */
+  beyondEncoder?: number;
   /** Keys left out: the file's classification head, a wrapping model's other parts, known extras. */
   dropped: string[];
   /** Keys renamed from an older layout (DenseNet's `norm.1`). */
@@ -44,10 +46,28 @@ export async function loadPretrained(model: Encoder | EncoderModel<unknown>, fil
   const encoder = model instanceof Encoder ? model : model.encoder;
   const { tensors, format, layout } = torch.loadWeightsFile(file);
   try {
-    return { ...loadEncoderWeights(encoder, tensors, file), format, layout };
+    const report: PretrainedReport = { ...loadEncoderWeights(encoder, tensors, file), format, layout };
+    if (model instanceof EncoderModel) report.beyondEncoder = loadMatchingParts(model, tensors);
+    return report;
   } finally {
     for (const t of tensors.values()) t.dispose();
   }
+}
+
+/**
+ * The tensors outside the encoder that the file holds under the model's own names and shapes (a
+ * checkpoint of the same architecture: a U-Net's decoder and mask head), so that a model continues
+ * from a trained one whole rather than from its encoder alone. Returns how many were copied.
+ */
+function loadMatchingParts(model: EncoderModel<unknown>, source: ReadonlyMap<string, Tensor>): number {
+  const own = model.stateDict();
+  const matching = new Map<string, Tensor>();
+  for (const [key, value] of source) {
+    const mine = own.get(key);
+    if (!key.startsWith('encoder.') && mine && mine.shape.join('x') === value.shape.join('x')) matching.set(key, value);
+  }
+  if (matching.size > 0) model.loadStateDict(matching, { strict: false });
+  return matching.size;
 }
 
 /** The synchronous core of loadPretrained, for weights already in memory (not consumed). */

@@ -103,6 +103,7 @@ const SEGMENTATION_KEYS = [
   'attention',
   'auxHead',
   'auxDropout',
+  'peakLogit',
   'padMode',
 ];
 const CLASSIFICATION_KEYS = ['pooling', 'dropout'];
@@ -139,6 +140,8 @@ function checkConfig(c: ModelConfig): void {
     if (typeof c.batchNorm !== 'boolean') bad('batchNorm', 'a boolean', c.batchNorm);
     if (typeof c.auxHead !== 'boolean') bad('auxHead', 'a boolean', c.auxHead);
     if (!probability(c.auxDropout)) bad('auxDropout', 'a probability in [0, 1)', c.auxDropout);
+    if (c.peakLogit !== undefined && typeof c.peakLogit !== 'boolean') bad('peakLogit', 'a boolean', c.peakLogit);
+    if (c.peakLogit && c.auxHead) bad('peakLogit', 'false when auxHead gives the image logit', c.peakLogit);
     if (c.padMode !== 'reflect' && c.padMode !== 'zero') bad('padMode', '"reflect" or "zero"', c.padMode);
   } else {
     if (c.pooling !== 'avg' && c.pooling !== 'avgmax') bad('pooling', '"avg" or "avgmax"', c.pooling);

@@ -27,6 +27,13 @@ export interface UnetConfig {
   /** An image-level logit from the deepest encoder map (global pool, dropout, linear). */
   auxHead: boolean;
   auxDropout: number;
+  /**
+   * An image-level logit from the mask itself: the mean of its largest logits (the top 1/4096 of the
+   * pixels), i.e. the segmenter's peak evidence, as the winning SIIM solutions decided on the
+   * segmenter's pixels. Trained with the aux loss it is a classifier that must point at the finding.
+   * Absent in configs older than it: false.
+   */
+  peakLogit?: boolean;
   /** How inputs are padded to a multiple of 32: reflect (zero where the image is too small) or zero. */
   padMode: 'reflect' | 'zero';
 }
@@ -34,7 +41,7 @@ export interface UnetConfig {
 export interface SegmentationOutput {
   /** One logit per pixel, [N, 1, H, W] at the input's size. */
   mask: Tensor;
-  /** One image-level logit per image, [N], when the config has auxHead. */
+  /** One image-level logit per image, [N], when the config has auxHead or peakLogit. */
   label?: Tensor;
 }
 
@@ -172,6 +179,7 @@ export class Unet extends EncoderModel<UnetConfig> {
       let mask = this.segmentationHead.forward(this.decoder.forward(features));
       if (padding)
         mask = torch.slice(torch.slice(mask, 2, padding.top, padding.top + h), 3, padding.left, padding.left + w);
+      if (this.config.peakLogit) return { mask, label: peakLogit(mask) };
       return label ? { mask, label } : { mask };
     });
   }
@@ -187,6 +195,18 @@ export class Unet extends EncoderModel<UnetConfig> {
     if (this.classificationHead) total += countMacs(this.classificationHead, deepest).macs;
     return total;
   }
+}
+
+/** Share of the pixels whose logits make the peak evidence: below the smallest SIIM masks (0.05%). */
+export const PEAK_PIXELS = 1 / 4096;
+
+/** The mean of each image's largest mask logits, [N]. */
+export function peakLogit(mask: Tensor): Tensor {
+  return torch.scope(() => {
+    const [n, , h, w] = mask.shape;
+    const k = Math.max(1, Math.round(h * w * PEAK_PIXELS));
+    return torch.topk(torch.reshape(mask, [n, h * w]), k, 1).values.mean(1);
+  });
 }
 
 interface Padding {

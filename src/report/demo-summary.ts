@@ -1,6 +1,9 @@
 // What the demo's report shows: the plan a run followed and the figures it measured. The demo
 // (src/demo/) fills these in; the report only writes them.
 import type { BundleThresholds } from '../pipeline/bundle-manifest.js';
+import type { SubgroupFigures } from '../evaluate/subgroups.js';
+import type { TrainConfig } from '../train/config.js';
+import type { Precision } from '../torch/compute-names.js';
 
 export type DemoSize = 'tiny' | 'small' | 'full';
 
@@ -14,12 +17,43 @@ export interface DemoPlan {
   imageSide: number;
   /** Input side of both models. */
   inputSize: number;
-  segmenter: { model: string; epochs: number; batch: number; lr: number };
-  classifier: { model: string; epochs: number; batch: number; lr: number };
+  segmenter: StageRecipe;
+  classifier: StageRecipe;
+  /** Precision of training and evaluation when the run does not ask for one (--precision). */
+  precision: Precision;
   /** Test-set images whose overlays are written by the two-stage prediction. */
   predictImages: number;
-  /** Targets of issue 7 that the report checks the run against (null: no target at this size). */
-  targets: { rocAuc: number; dicePositive: number; siimMarginOverEmpty: number } | null;
+  /**
+   * Chest-drain rates per class of the training and of the test set. The test set reverses the link
+   * (drains mostly with positives in training, mostly with negatives in test): the shortcut test.
+   */
+  tubeRates: { train: ClassRates; test: ClassRates };
+  /** Targets of issue 17 that the report checks the run against (null: no target at this size). */
+  targets: {
+    rocAuc: number;
+    /** The classifier's ROC AUC on the test images that carry a chest drain. */
+    rocAucWithTubes: number;
+    dicePositive: number;
+    siimMarginOverEmpty: number;
+  } | null;
+}
+
+/** Settings beyond the training defaults that a stage's recipe changes (augmentation, loss, sampling). */
+export type RecipeSettings = Partial<
+  Pick<TrainConfig, 'augment' | 'loss' | 'positiveFraction' | 'modelOptions' | 'auxLossWeight' | 'weightDecay'>
+>;
+
+export interface StageRecipe {
+  model: string;
+  epochs: number;
+  batch: number;
+  lr: number;
+  settings?: RecipeSettings;
+}
+
+export interface ClassRates {
+  positive: number;
+  negative: number;
 }
 
 /** The figures the report leads with, all measured on the independent test set at the bundle's thresholds. */
@@ -57,6 +91,8 @@ export interface DemoResult {
   out: string;
   plan: DemoPlan;
   seed: number;
+  /** The precision training and evaluation ran in (the plan's unless --precision chose another). */
+  precision: Precision;
   headline: DemoHeadline;
   validation: {
     rocAuc: number | null;
@@ -67,6 +103,8 @@ export interface DemoResult {
     operatingPoint: string;
   };
   thresholds: BundleThresholds;
+  /** Each stage on the test images with and without a chest drain, and per mask-size band. */
+  subgroups: { tubes: SubgroupFigures[]; sizeBands: SubgroupFigures[] };
   targets: TargetCheck[];
   /** Wall-clock seconds per stage, and prediction speed. */
   seconds: Record<string, number>;

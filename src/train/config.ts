@@ -7,7 +7,7 @@ import { LOSS_NAMES, type LossConfig } from './losses/index.js';
 import { DEVICE_PATTERN, PRECISIONS, type DeviceRequest, type Precision } from '../torch/compute-names.js';
 
 export type Task = 'classifier' | 'segmenter';
-export type Monitor = 'auc' | 'recall' | 'f1' | 'dice' | 'iou' | 'loss';
+export type Monitor = 'auc' | 'recall' | 'f1' | 'dice' | 'iou' | 'aux_auc' | 'loss';
 export type OptimizerName = 'adamw' | 'adam' | 'sgd';
 export type ScheduleName = 'cosine' | 'step' | 'plateau' | 'none';
 
@@ -144,7 +144,8 @@ export function defaultConfig(task: Task): TrainConfig {
 
 const MONITORS: Record<Task, Monitor[]> = {
   classifier: ['auc', 'recall', 'f1', 'loss'],
-  segmenter: ['dice', 'iou', 'loss'],
+  // aux_auc: the ROC AUC of the image logit (aux head or peak logit), for a segmenter that classifies.
+  segmenter: ['dice', 'iou', 'aux_auc', 'loss'],
 };
 
 /** Reads a config file: `.yaml`/`.yml` as YAML, anything else as JSON (YAML is a superset, so both parse). */

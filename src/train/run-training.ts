@@ -181,7 +181,7 @@ async function trainWithLoaders(
     if (pretrainedFile !== null) {
       const report = await loadPretrained(built, pretrainedFile);
       say(
-        `pretrained: ${report.loaded} tensors from ${pretrainedFile} (${report.format ?? 'safetensors'} ${report.layout ?? 'state-dict'}${report.prefix ? `, prefix ${report.prefix} taken off` : ''}, first conv ${report.firstConv}${report.dropped.length ? `, ${report.dropped.length} tensors left out` : ''})`,
+        `pretrained: ${report.loaded} tensors${report.beyondEncoder ? ` (and ${report.beyondEncoder} beyond the encoder)` : ''} from ${pretrainedFile} (${report.format ?? 'safetensors'} ${report.layout ?? 'state-dict'}${report.prefix ? `, prefix ${report.prefix} taken off` : ''}, first conv ${report.firstConv}${report.dropped.length ? `, ${report.dropped.length} tensors left out` : ''})`,
       );
     }
     const result = await trainModel({

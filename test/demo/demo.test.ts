@@ -45,6 +45,8 @@ test('the tiny demo writes every artefact, and each one parses', async () => {
   ])
     assert.ok(html.includes(label), label);
   assert.ok(html.includes(`${plan.imageSide}² DICOM`), 'the image size of this run');
+  assert.ok(html.includes('Recipe') && html.includes('peakLogit'), 'the recipe of each stage');
+  assert.equal(first.precision, plan.precision);
   if (first.siimSample)
     assert.ok(html.includes(`${first.siimSample.positives} of the ${first.siimSample.images} are positive`));
   // Every relative link and image of the index exists.

@@ -171,3 +171,26 @@ test("a trained U-Net's whole checkpoint gives its encoder to a classifier (tran
   unet.dispose();
   classifier.dispose();
 });
+
+test('a U-Net continues from a trained U-Net whole: decoder and mask head too, and a classifier takes only the encoder', async () => {
+  torch.manualSeed(11);
+  const trained = createSegmenter('unet-resnet18-w16');
+  const file = saveEncoderFile('unet.safetensors', trained);
+  torch.manualSeed(12);
+  const fresh = createSegmenter('unet-resnet18-w16', { peakLogit: true });
+  const classifier = createClassifier('classifier-resnet18-w16');
+  try {
+    const report = await loadPretrained(fresh, file);
+    assert.equal(report.loaded, fresh.encoder.stateDict().size);
+    const outside = [...fresh.stateDict().keys()].filter((k) => !k.startsWith('encoder.'));
+    assert.equal(report.beyondEncoder, outside.length);
+    for (const key of ['decoder.blocks.4.conv2.0.weight', 'segmentation_head.0.bias'])
+      assert.deepEqual(fresh.stateDict().get(key)!.toFloat32Array(), trained.stateDict().get(key)!.toFloat32Array());
+    const fromSegmenter = await loadPretrained(classifier, file);
+    assert.equal(fromSegmenter.beyondEncoder ?? 0, 0);
+  } finally {
+    trained.dispose();
+    fresh.dispose();
+    classifier.dispose();
+  }
+});

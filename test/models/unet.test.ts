@@ -130,3 +130,28 @@ test('MACs: the decoder and head of unet-resnet18-w16 at 64x64 counted by hand, 
     withTransposed.dispose();
   }
 });
+
+test('with peakLogit the image logit is the mean of the largest mask logits, and it trains through them', () => {
+  torch.manualSeed(4);
+  const model = createSegmenter('unet-resnet18-w16', { peakLogit: true });
+  torch.scope(() => {
+    const x = torch.randn([2, 1, 128, 128]);
+    const out = model.forward(x);
+    assert.ok(out.label, 'an image logit');
+    assert.deepEqual(out.label.shape, [2]);
+    // 128 x 128 / 4096 = 4 pixels per image.
+    const mask = out.mask.reshape([2, -1]).toFloat32Array();
+    const label = out.label.toFloat32Array();
+    for (let i = 0; i < 2; i++) {
+      const top = Array.from(mask.subarray(i * 128 * 128, (i + 1) * 128 * 128))
+        .sort((a, b) => b - a)
+        .slice(0, 4);
+      assertClose([label[i]], [top.reduce((a, b) => a + b, 0) / 4], 1e-5, `image ${i}`);
+    }
+    out.label.sum().backward();
+    const head = model.segmentationHead.parameters()[0];
+    assert.ok(head.grad && head.grad.abs().sum().item() > 0, 'the image logit reaches the mask head');
+  });
+  model.dispose();
+  assert.throws(() => createSegmenter('unet-resnet18-w16', { peakLogit: true, auxHead: true }), /peakLogit/);
+});

@@ -49,7 +49,9 @@ export interface SynthComposition {
   /** 'right' is the patient's right (image left). */
   side: { right: number; left: number };
   /** Pneumothorax area over image area, for the positives. */
-  maskAreaFraction: { min: number; median: number; max: number } | null;
+  maskAreaFraction: { min: number; p25: number; median: number; p75: number; max: number } | null;
+  /** Images carrying each confounder, per class. */
+  confounders: Record<'chestDrain' | 'ecgLeads' | 'skinFold', { positive: number; negative: number }>;
 }
 
 export interface SynthSummary {
@@ -86,9 +88,15 @@ async function prepareFolder(outDir: string, force: boolean): Promise<void> {
 }
 
 function median(values: number[]): number {
+  return quantile(values, 0.5);
+}
+
+/** Linear interpolation between order statistics (NumPy's default). */
+function quantile(values: number[], q: number): number {
   const s = values.slice().sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+  const at = q * (s.length - 1);
+  const lo = Math.floor(at);
+  return lo + 1 < s.length ? s[lo] + (at - lo) * (s[lo + 1] - s[lo]) : s[lo];
 }
 
 function round(value: number, digits = 4): number {
@@ -139,9 +147,28 @@ export function composition(records: readonly SynthImageRecord[], size: number):
       left: positives.filter((r) => r.side === 'left').length,
     },
     maskAreaFraction: areas.length
-      ? { min: round(Math.min(...areas)), median: round(median(areas)), max: round(Math.max(...areas)) }
+      ? {
+          min: round(Math.min(...areas), 5),
+          p25: round(quantile(areas, 0.25), 5),
+          median: round(median(areas), 5),
+          p75: round(quantile(areas, 0.75), 5),
+          max: round(Math.max(...areas), 5),
+        }
       : null,
+    confounders: {
+      chestDrain: perClass(records, (r) => r.chestDrain !== null),
+      ecgLeads: perClass(records, (r) => r.ecgLeads > 0),
+      skinFold: perClass(records, (r) => r.skinFold !== null),
+    },
   };
+}
+
+function perClass(
+  records: readonly SynthImageRecord[],
+  has: (r: SynthImageRecord) => boolean,
+): { positive: number; negative: number } {
+  const carrying = records.filter(has);
+  return { positive: carrying.filter((r) => r.positive).length, negative: carrying.filter((r) => !r.positive).length };
 }
 
 /**
@@ -230,6 +257,11 @@ export async function writeSynthDataset(outDir: string, request: SynthWriteOptio
       age: r.age,
       view: r.view,
       pixelSpacing: r.pixelSpacing,
+      lineContrast: r.lineContrast,
+      textureLoss: r.textureLoss,
+      chestDrain: r.chestDrain,
+      ecgLeads: r.ecgLeads,
+      skinFold: r.skinFold,
     })),
     failures,
   };

@@ -1,8 +1,17 @@
-// The knobs of the synthetic SIIM-format generator and their defaults. The defaults follow the
-// composition of the real SIIM-ACR training set (about 22% positive, 55% male, 60% PA) and size the
-// pneumothoraces so that a small model can still learn them at 128-256 px (issue 7's demo).
+// The knobs of the synthetic SIIM-format generator, its presets and their defaults. Both presets follow
+// the composition of the real SIIM-ACR training set (about 22% positive, 55% male, 60% PA). `siim`, the
+// default, also draws the mask areas and row counts of the real labels (siim-reference.ts), faint
+// cases and the devices and skin folds real films carry; `easy` is the generator of issue 7's demo:
+// large, clear pneumothoraces between 1.8% and 6% of the image and no confounders.
+
+import { siimMultiRowRate } from './siim-reference.js';
 
 export type SynthTransferSyntax = 'jpeg' | 'explicit';
+export type SynthPresetName = 'siim' | 'easy';
+/** 'siim': SIIM's area quantiles and row counts; 'log-uniform': areas log-uniform between the bounds, 2-3 parts. */
+export type AreaDistribution = 'siim' | 'log-uniform';
+/** A per-image value drawn uniformly between the two ends (equal ends: a fixed value). */
+export type SynthRange = readonly [number, number];
 
 export interface SynthOptions {
   /** Number of images. */
@@ -12,11 +21,28 @@ export interface SynthOptions {
   seed: number;
   /** Fraction of images with a pneumothorax. */
   positiveRate: number;
-  /** Smallest and largest pneumothorax, as a fraction of the image area (all parts together). */
+  /** The preset the other values started from (recorded in synth.json). */
+  preset: SynthPresetName;
+  areaDistribution: AreaDistribution;
+  /** Smallest and largest pneumothorax, as a fraction of the image area (all parts together); with
+   * the SIIM distribution, the bounds its draws are clipped to. */
   minAreaFraction: number;
   maxAreaFraction: number;
-  /** Fraction of positive images whose pneumothorax comes in 2-3 separate parts, one CSV row each. */
+  /** Fraction of positive images whose pneumothorax comes in several separate parts, one CSV row each. */
   multiPartRate: number;
+  /** Brightness of the visceral pleural line relative to a clear one (1), per image. */
+  lineContrast: SynthRange;
+  /** Share of the lung texture that the pneumothorax's air replaces (1: none is left), per image. */
+  textureLoss: SynthRange;
+  /** Fractions of positive and of negative images with a chest drain. */
+  tubeRatePositive: number;
+  tubeRateNegative: number;
+  /** Fractions of positive and of negative images with ECG electrodes and leads. */
+  ecgRatePositive: number;
+  ecgRateNegative: number;
+  /** Fractions of positive and of negative images with a skin fold over a lung. */
+  skinFoldRatePositive: number;
+  skinFoldRateNegative: number;
   /** Fraction of images whose CSV row(s) are written twice, as happens in the real file. */
   duplicateRate: number;
   /** Fraction of images with an implausible age (> 110 years) in the header, as the real data has. */
@@ -29,14 +55,74 @@ export interface SynthOptions {
   workers: number;
 }
 
+/** The per-class rates of each confounder (confounders.ts). */
+export const CONFOUNDER_RATES = [
+  'tubeRatePositive',
+  'tubeRateNegative',
+  'ecgRatePositive',
+  'ecgRateNegative',
+  'skinFoldRatePositive',
+  'skinFoldRateNegative',
+] as const;
+
+type PresetValues = Pick<
+  SynthOptions,
+  | 'preset'
+  | 'areaDistribution'
+  | 'minAreaFraction'
+  | 'maxAreaFraction'
+  | 'multiPartRate'
+  | 'lineContrast'
+  | 'textureLoss'
+  | 'tubeRatePositive'
+  | 'tubeRateNegative'
+  | 'ecgRatePositive'
+  | 'ecgRateNegative'
+  | 'skinFoldRatePositive'
+  | 'skinFoldRateNegative'
+>;
+
+export const SYNTH_PRESETS: Readonly<Record<SynthPresetName, Readonly<PresetValues>>> = {
+  // Chest drains sit mostly with positives, as in real films (patients already treated), which is
+  // the shortcut a classifier must not take; ECG leads and skin folds come with either class.
+  siim: {
+    preset: 'siim',
+    areaDistribution: 'siim',
+    minAreaFraction: 0.0003,
+    maxAreaFraction: 0.12,
+    multiPartRate: siimMultiRowRate(),
+    lineContrast: [0.45, 1],
+    textureLoss: [0.6, 1],
+    tubeRatePositive: 0.4,
+    tubeRateNegative: 0.05,
+    ecgRatePositive: 0.3,
+    ecgRateNegative: 0.3,
+    skinFoldRatePositive: 0.1,
+    skinFoldRateNegative: 0.1,
+  },
+  easy: {
+    preset: 'easy',
+    areaDistribution: 'log-uniform',
+    minAreaFraction: 0.018,
+    maxAreaFraction: 0.06,
+    multiPartRate: 0.15,
+    lineContrast: [1, 1],
+    textureLoss: [1, 1],
+    tubeRatePositive: 0,
+    tubeRateNegative: 0,
+    ecgRatePositive: 0,
+    ecgRateNegative: 0,
+    skinFoldRatePositive: 0,
+    skinFoldRateNegative: 0,
+  },
+};
+
 export const DEFAULT_SYNTH_OPTIONS: Readonly<Omit<SynthOptions, 'workers'>> = {
   n: 400,
   size: 1024,
   seed: 1,
   positiveRate: 0.22,
-  minAreaFraction: 0.018,
-  maxAreaFraction: 0.06,
-  multiPartRate: 0.15,
+  ...SYNTH_PRESETS.siim,
   duplicateRate: 0.01,
   implausibleAgeRate: 0.004,
   transferSyntax: 'jpeg',
@@ -51,9 +137,18 @@ function expect(ok: boolean, message: string): void {
   if (!ok) throw new SynthOptionsError(message);
 }
 
-/** Fills defaults and checks every value, with messages that say what was received. */
+/**
+ * Fills defaults (the named preset's, `siim` when none is named; values given explicitly win over
+ * the preset's) and checks every value, with messages that say what was received.
+ */
 export function resolveSynthOptions(partial: Partial<SynthOptions>): SynthOptions {
-  const o: SynthOptions = { ...DEFAULT_SYNTH_OPTIONS, workers: 0, ...partial };
+  const presetName = partial.preset ?? 'siim';
+  expect(
+    Object.hasOwn(SYNTH_PRESETS, presetName),
+    `Expected preset ${Object.keys(SYNTH_PRESETS).join(' or ')} but received ${presetName}`,
+  );
+  const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
+  const o: SynthOptions = { ...DEFAULT_SYNTH_OPTIONS, ...SYNTH_PRESETS[presetName], workers: 0, ...defined };
   const isInt = (v: number) => Number.isInteger(v);
   const rate = (name: keyof SynthOptions, v: number) =>
     expect(Number.isFinite(v) && v >= 0 && v <= 1, `Expected ${name} between 0 and 1 but received ${v}`);
@@ -70,6 +165,18 @@ export function resolveSynthOptions(partial: Partial<SynthOptions>): SynthOption
   rate('multiPartRate', o.multiPartRate);
   rate('duplicateRate', o.duplicateRate);
   rate('implausibleAgeRate', o.implausibleAgeRate);
+  for (const name of CONFOUNDER_RATES) rate(name, o[name]);
+  for (const name of ['lineContrast', 'textureLoss'] as const) {
+    const [lo, hi] = o[name];
+    expect(
+      Array.isArray(o[name]) && o[name].length === 2 && lo >= 0 && lo <= hi && hi <= 1,
+      `Expected ${name} a range 0 <= low <= high <= 1 but received ${JSON.stringify(o[name])}`,
+    );
+  }
+  expect(
+    o.areaDistribution === 'siim' || o.areaDistribution === 'log-uniform',
+    `Expected areaDistribution siim or log-uniform but received ${o.areaDistribution}`,
+  );
   expect(
     o.minAreaFraction > 0 && o.minAreaFraction <= o.maxAreaFraction && o.maxAreaFraction <= 0.2,
     `Expected 0 < minAreaFraction <= maxAreaFraction <= 0.2 but received ${o.minAreaFraction} and ${o.maxAreaFraction}`,

@@ -6,6 +6,8 @@
 import type { Rng } from '../random.js';
 import type { Anatomy } from './anatomy.js';
 import type { PolarShape } from './polar-shape.js';
+import type { AreaDistribution } from './options.js';
+import { siimAreaQuantile } from './siim-reference.js';
 
 export interface PneumothoraxPart {
   /** 0: the image-left lung (patient's right), 1: the image-right lung. */
@@ -33,8 +35,25 @@ export interface Pneumothorax {
 }
 
 export interface PneumothoraxSizing {
+  areaDistribution: AreaDistribution;
   minAreaFraction: number;
   maxAreaFraction: number;
+  /** Image side in pixels: no part is drawn smaller than a few pixels, or it would rasterise to nothing. */
+  size: number;
+}
+
+/** The smallest part, in pixels of the rendered image. */
+const MIN_PART_PIXELS = 24;
+/** The areas the arc length follows under the SIIM distribution: an apical cap up to a wide crescent. */
+const SMALL_AREA = 0.0005;
+const LARGE_AREA = 0.08;
+
+/** The total area of one image's pneumothorax, image fractions, drawn with one value of `rng`. */
+export function drawArea(rng: Rng, sizing: PneumothoraxSizing, parts: number): number {
+  const floor = Math.max(sizing.minAreaFraction, (parts * MIN_PART_PIXELS) / (sizing.size * sizing.size));
+  if (sizing.areaDistribution === 'siim')
+    return Math.min(sizing.maxAreaFraction, Math.max(floor, siimAreaQuantile(rng.next())));
+  return Math.max(floor, Math.exp(rng.uniform(Math.log(sizing.minAreaFraction), Math.log(sizing.maxAreaFraction))));
 }
 
 const MAX_DEPTH = 0.75;
@@ -86,20 +105,29 @@ const PHI_MIN = -0.6;
 const PHI_MAX = 2.5;
 
 /**
- * Draws a pneumothorax of 1 part, or `parts` separate parts (2-3) along one arc with gaps between
- * them, whose areas add up to a size drawn log-uniformly between the sizing bounds. A lung too
- * narrow for that area within the drawn arc gets a longer arc, so the size holds on every patient.
+ * Draws a pneumothorax of 1 part, or `parts` separate parts along one arc with gaps between them,
+ * whose areas add up to a size drawn from the sizing's distribution. A lung too narrow for that area
+ * within the drawn arc gets a longer arc, so the size holds on every patient.
  */
 export function drawPneumothorax(rng: Rng, anatomy: Anatomy, sizing: PneumothoraxSizing, parts: number): Pneumothorax {
   const lung: 0 | 1 = rng.bool() ? 0 : 1;
   const shape = anatomy.lungs[lung];
-  const total = Math.exp(rng.uniform(Math.log(sizing.minAreaFraction), Math.log(sizing.maxAreaFraction)));
-  // Large ones wrap further round the lung; small ones sit at the apex or high on the side.
-  const bigness =
-    (Math.log(total) - Math.log(sizing.minAreaFraction)) /
-    Math.max(1e-9, Math.log(sizing.maxAreaFraction / sizing.minAreaFraction));
+  const total = drawArea(rng, sizing, parts);
+  // Large ones wrap further round the lung; small ones sit at the apex or high on the side. Under the
+  // SIIM distribution the smallest are apical caps a fraction of a radian long, not hairlines along
+  // the whole lateral wall.
+  const siim = sizing.areaDistribution === 'siim';
+  const [small, large] = siim ? [SMALL_AREA, LARGE_AREA] : [sizing.minAreaFraction, sizing.maxAreaFraction];
+  const bigness = Math.min(1, Math.max(0, Math.log(total / small) / Math.max(1e-9, Math.log(large / small))));
   // Several parts need a longer arc between them, or each would be a wedge rather than a crescent.
-  let span = parts > 1 ? rng.uniform(2.2, 2.7) : rng.uniform(1.1, 1.6) + bigness * rng.uniform(0.3, 0.8);
+  let span =
+    parts > 1
+      ? siim
+        ? Math.min(2.7, 0.5 + 0.35 * parts + 1.2 * bigness) * rng.uniform(0.9, 1.1)
+        : rng.uniform(2.2, 2.7)
+      : siim
+        ? rng.uniform(0.45, 0.8) + bigness * rng.uniform(0.8, 1.4)
+        : rng.uniform(1.1, 1.6) + bigness * rng.uniform(0.3, 0.8);
   const startDraw = rng.next();
   const gap = rng.uniform(0.12, 0.22);
   const shapes = Array.from({ length: parts }, () => ({

@@ -12,6 +12,8 @@ import type { SynthOptions } from './options.js';
 import { drawPneumothorax, partDepthAt, type Pneumothorax } from './pneumothorax.js';
 import { addSmoothNoise, smoothstep } from './raster.js';
 import { renderLungTexture } from './texture.js';
+import { drawConfounders, renderConfounders, type Confounders } from './confounders.js';
+import { siimMultiRowCount } from './siim-reference.js';
 
 export interface SynthCase {
   index: number;
@@ -27,6 +29,9 @@ export interface SynthCase {
   side: 'right' | 'left' | null;
   implausibleAge: boolean;
   duplicateRow: boolean;
+  /** How faint the finding is: pleural-line contrast and the share of texture the air replaces (positives). */
+  difficulty: { lineContrast: number; textureLoss: number } | null;
+  confounders: Confounders;
 }
 
 /** Width of the soft edge of the lung field, image units. */
@@ -41,6 +46,7 @@ function renderLungs(
   texture: Float32Array,
   aeration: Float32Array,
   ptx: Pneumothorax | null,
+  textureLoss: number,
   size: number,
   density: Float32Array,
   parts: Mask[],
@@ -80,8 +86,11 @@ function renderLungs(
             parts[partIndex].data[k] = 1;
           }
         }
-        if (inPneumothorax && ptx) density[k] -= field * (air + ptx.extraAir);
-        else density[k] += field * (texture[k] - air);
+        if (inPneumothorax && ptx) {
+          // A faint pneumothorax keeps some of the lung's markings in front of and behind it.
+          if (textureLoss === 1) density[k] -= field * (air + ptx.extraAir);
+          else density[k] += field * ((1 - textureLoss) * texture[k] - air - textureLoss * ptx.extraAir);
+        } else density[k] += field * (texture[k] - air);
       }
     }
   });
@@ -177,6 +186,8 @@ export function renderCase(options: SynthOptions, index: number): SynthCase {
   const textureRng = new Rng(root.nextUint32());
   const exposureRng = new Rng(root.nextUint32());
   const noiseRng = new Rng(root.nextUint32());
+  const difficultyRng = new Rng(root.nextUint32());
+  const confounderRng = new Rng(root.nextUint32());
 
   const positive = hasRole(seed, index, 'positive', options.positiveRate);
   const multiPart = positive && hasRole(seed, index, 'multiPart', options.multiPartRate);
@@ -189,8 +200,18 @@ export function renderCase(options: SynthOptions, index: number): SynthCase {
     posteroAnterior: hasRole(seed, index, 'posteroAnterior', PA_RATE),
   });
   const anatomy = drawAnatomy(anatomyRng, metadata.viewPosition, metadata.patientSex);
-  const partCount = multiPart ? 2 + ptxRng.int(2) : 1;
+  const partCount = !multiPart
+    ? 1
+    : options.areaDistribution === 'siim'
+      ? siimMultiRowCount(ptxRng.next())
+      : 2 + ptxRng.int(2);
   const ptx = positive ? drawPneumothorax(ptxRng, anatomy, options, partCount) : null;
+  const within = ([lo, hi]: readonly [number, number]) => (lo === hi ? lo : difficultyRng.uniform(lo, hi));
+  const difficulty = ptx
+    ? { lineContrast: within(options.lineContrast), textureLoss: within(options.textureLoss) }
+    : null;
+  if (ptx && difficulty) ptx.lineDensity *= difficulty.lineContrast;
+  const confounders = drawConfounders(confounderRng, anatomy, options, index, ptx ? ptx.parts[0].lung : null);
 
   const density = new Float32Array(size * size);
   renderBody(anatomy, size, density);
@@ -202,10 +223,11 @@ export function renderCase(options: SynthOptions, index: number): SynthCase {
   addSmoothNoise(exposureRng, 6, size, aeration, patchiness);
   const parts = ptx ? ptx.parts.map(() => emptyMask(size, size)) : [];
   const lungField = emptyMask(size, size);
-  renderLungs(anatomy, texture, aeration, ptx, size, density, parts, lungField);
+  renderLungs(anatomy, texture, aeration, ptx, difficulty?.textureLoss ?? 1, size, density, parts, lungField);
   if (ptx) renderPleuralLine(ptx, parts, lungField, size, density);
   renderBones(anatomy, size, density);
   renderWires(anatomy, size, density);
+  renderConfounders(confounders, size, density);
 
   // Exposure: window, gamma, heel effect, quantum noise.
   const ap = anatomy.view === 'AP';
@@ -251,5 +273,7 @@ export function renderCase(options: SynthOptions, index: number): SynthCase {
     side: ptx ? (ptx.parts[0].lung === 0 ? 'right' : 'left') : null,
     implausibleAge,
     duplicateRow,
+    difficulty,
+    confounders,
   };
 }

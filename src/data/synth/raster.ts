@@ -112,3 +112,35 @@ export function strokeSegment(
     }
   }
 }
+
+/** Points along the quadratic Bezier curve p0 -> p2 pulled towards p1, `steps` segments. */
+export function quadraticCurve(
+  p0: { x: number; y: number },
+  p1: { x: number; y: number },
+  p2: { x: number; y: number },
+  steps: number,
+): { x: number; y: number }[] {
+  const points: { x: number; y: number }[] = [];
+  for (let t = 0; t <= 1.0001; t += 1 / steps) {
+    const a = (1 - t) * (1 - t),
+      b = 2 * t * (1 - t),
+      c = t * t;
+    points.push({ x: a * p0.x + b * p1.x + c * p2.x, y: a * p0.y + b * p1.y + c * p2.y });
+  }
+  return points;
+}
+
+/** Strokes every segment of a polyline (see strokeSegment: overlaps keep the larger value). */
+export function strokePolyline(
+  field: Float32Array,
+  size: number,
+  points: readonly { x: number; y: number }[],
+  radius: number,
+  amplitude: number,
+): void {
+  for (let i = 1; i < points.length; i++) {
+    const a = points[i - 1],
+      b = points[i];
+    strokeSegment(field, size, a.x, a.y, b.x, b.y, radius, amplitude);
+  }
+}

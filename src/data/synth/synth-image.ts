@@ -29,7 +29,19 @@ export interface SynthImageRecord {
   pixelSpacing: number;
   implausibleAge: boolean;
   duplicateRow: boolean;
+  /** Pleural-line contrast and the share of lung texture the air replaces (positives; null otherwise). */
+  lineContrast: number | null;
+  textureLoss: number | null;
+  /** The lung a chest drain runs in ('right' is the patient's right), or null without a drain. */
+  chestDrain: 'right' | 'left' | null;
+  /** ECG electrodes on the film (each with its lead). */
+  ecgLeads: number;
+  /** The lung a skin fold crosses, or null. */
+  skinFold: 'right' | 'left' | null;
 }
+
+const sideOf = (lung: 0 | 1): 'right' | 'left' => (lung === 0 ? 'right' : 'left');
+const rounded = (v: number) => Math.round(v * 1000) / 1000;
 
 export async function writeSynthImage(options: SynthOptions, index: number, outDir: string): Promise<SynthImageRecord> {
   const c = renderCase(options, index);
@@ -55,5 +67,10 @@ export async function writeSynthImage(options: SynthOptions, index: number, outD
     pixelSpacing: m.pixelSpacing,
     implausibleAge: c.implausibleAge,
     duplicateRow: c.duplicateRow,
+    lineContrast: c.difficulty ? rounded(c.difficulty.lineContrast) : null,
+    textureLoss: c.difficulty ? rounded(c.difficulty.textureLoss) : null,
+    chestDrain: c.confounders.chestDrain ? sideOf(c.confounders.chestDrain.lung) : null,
+    ecgLeads: c.confounders.ecgLeads.length,
+    skinFold: c.confounders.skinFold ? sideOf(c.confounders.skinFold.lung) : null,
   };
 }

@@ -6,6 +6,7 @@ import { HorizontalFlip } from './flip.js';
 import { RandomShiftScaleRotate } from './affine.js';
 import { RandomGridDistortion, RandomElastic } from './distortion.js';
 import { RandomBrightnessContrast, RandomGamma } from './intensity.js';
+import { RandomDrainOverlay } from './device-overlay.js';
 import type { BorderMode } from './sampling.js';
 import { BORDER_MODES } from './sampling.js';
 import type { RandomTransform, Sample } from './sample.js';
@@ -42,6 +43,12 @@ export interface AugmentConfig {
   elastic?: { p: number; grid?: number; magnitude?: number; border?: BorderMode };
   brightnessContrast?: { p: number; brightness?: number; contrast?: number };
   gamma?: { p: number; low?: number; high?: number };
+  /**
+   * Draws a chest drain (breaks a drain-label link in the training data): on images of either class,
+   * or with `negativesOnly` on images with an empty mask only, which evens out a training set whose
+   * drains come mostly with positives (as treated patients' films do).
+   */
+  drain?: { p: number; negativesOnly?: boolean };
 }
 
 /** Strengths used when a config gives only the probability (close to the top SIIM solutions' settings). */
@@ -89,6 +96,9 @@ export function buildAugmentation(config: AugmentConfig): Compose {
     const d = { ...AUGMENT_DEFAULTS.gamma, ...c.gamma };
     steps.push({ p: d.p, transform: new RandomGamma([d.low, d.high]) });
   }
+  // Last: the drain lies on the film, over whatever the exposure did to the patient.
+  if (c.drain)
+    steps.push({ p: c.drain.p, transform: new RandomDrainOverlay({ negativesOnly: c.drain.negativesOnly ?? false }) });
   return new Compose(steps);
 }
 
@@ -100,6 +110,7 @@ const FIELDS: Record<keyof AugmentConfig, Record<string, [number, number, boolea
   elastic: { grid: [2, 64, true], magnitude: [0, 0.5, false] },
   brightnessContrast: { brightness: [0, 1, false], contrast: [0, 0.99, false] },
   gamma: { low: [0.05, 20, false], high: [0.05, 20, false] },
+  drain: {},
 };
 
 // The transforms that sample outside the image and so take a border mode.
@@ -139,6 +150,11 @@ export function parseAugmentConfig(value: unknown, where = 'augment'): AugmentCo
             `${where}.${name}.border: expected one of ${BORDER_MODES.join(', ')}, received ${JSON.stringify(v)}`,
           );
         }
+      } else if (field === 'negativesOnly' && name === 'drain') {
+        if (typeof v !== 'boolean')
+          throw new TransformError(
+            `${where}.drain.negativesOnly: expected true or false, received ${JSON.stringify(v)}`,
+          );
       } else if (field in fields) {
         const [min, max, integer] = fields[field];
         if (typeof v !== 'number' || !(v >= min && v <= max) || (integer && !Number.isInteger(v))) {
@@ -148,7 +164,7 @@ export function parseAugmentConfig(value: unknown, where = 'augment'): AugmentCo
         }
       } else {
         throw new TransformError(
-          `${where}.${name}: unknown setting \`${field}\`, supported: ${['p', ...Object.keys(fields), ...(WARPS.has(name) ? ['border'] : [])].join(', ')}`,
+          `${where}.${name}: unknown setting \`${field}\`, supported: ${['p', ...Object.keys(fields), ...(WARPS.has(name) ? ['border'] : []), ...(name === 'drain' ? ['negativesOnly'] : [])].join(', ')}`,
         );
       }
       checked[field] = v;

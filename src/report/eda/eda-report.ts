@@ -7,6 +7,7 @@ import { CLASS_COLORS, savePlot, type PlotSpec, type SavedPlot } from '../plot.j
 import { barChart } from '../plot-bar.js';
 import { heatMap } from '../plot-heatmap.js';
 import { histogram } from '../plot-histogram.js';
+import { lineChart } from '../plot-line.js';
 import { edaJson, type EdaResult } from './eda-result.js';
 import { AGE_BAND_WIDTH, IMPLAUSIBLE_AGE, type ClassCount, type HeaderFacts } from './header-facts.js';
 import { formatMetadataCsv, metadataRows } from './metadata-csv.js';
@@ -207,6 +208,52 @@ export async function writeEdaReport(result: EdaResult, outDir: string): Promise
       plots['mask-area'],
       'Share of the image covered by the mask, per positive image. Small masks are the hard cases for segmentation.',
     );
+    const vsSiim = edaJson(result).maskShareVsSiim;
+    if (vsSiim) {
+      await plot(
+        'mask-area-vs-siim',
+        lineChart({
+          title: 'Mask area percentiles against SIIM-ACR',
+          subtitle: `${vsSiim.images} positive images; SIIM-ACR: 2,669 positive images of its training labels`,
+          points: vsSiim.percentiles.flatMap((p) => [
+            { x: p.percentile, y: p.siim * 100, series: 'SIIM-ACR' },
+            { x: p.percentile, y: p.dataset * 100, series: 'this dataset' },
+          ]),
+          xTitle: 'Percentile of positive images',
+          yTitle: 'Mask area (% of image)',
+          logY: true,
+          showPoints: true,
+          seriesTitle: 'data',
+        }),
+      );
+      report.plot(
+        plots['mask-area-vs-siim'],
+        'Mask area at each percentile, this dataset beside the real SIIM-ACR training labels (log scale). ' +
+          'A curve above SIIM-ACR means larger, easier masks than the real ones.',
+      );
+      report.table({
+        caption: 'Mask area percentiles: this dataset and SIIM-ACR (% of image)',
+        columns: ['percentile', 'SIIM-ACR', 'this dataset', 'ratio'],
+        rows: vsSiim.percentiles.map((p) => [
+          p.percentile,
+          (p.siim * 100).toFixed(3),
+          (p.dataset * 100).toFixed(3),
+          p.ratio.toFixed(2),
+        ]),
+      });
+      report.table({
+        caption: 'Positive images per mask-size band and per number of rows: this dataset and SIIM-ACR',
+        columns: ['', 'SIIM-ACR', 'this dataset'],
+        rows: [
+          ...vsSiim.bands.map((b): Cell[] => [b.band, percent(b.siim), percent(b.dataset)]),
+          ...vsSiim.rows.map((r): Cell[] => [
+            `${r.rows} row${r.rows === '1' ? '' : 's'}`,
+            percent(r.siim),
+            percent(r.dataset),
+          ]),
+        ],
+      });
+    }
     const loc = labels.maskLocation;
     const size = loc.commonSize;
     await plot(

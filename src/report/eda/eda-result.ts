@@ -1,6 +1,7 @@
 // Everything one EDA run found, and its machine-readable form (OUT/eda.json).
 import type { HeaderEntry, HeaderFacts } from './header-facts.js';
 import type { ImageLabel, LabelFacts } from './label-facts.js';
+import { compareWithSiim } from './siim-comparison.js';
 
 /** A label row that was left out: malformed CSV, or an RLE that does not fit the image. */
 export interface LabelProblem {
@@ -41,6 +42,10 @@ export function edaJson(result: EdaResult) {
     maskPixels: labels.maskPixels,
     maskShare: labels.maskShare,
     maskLocation: labels.maskLocation,
+    maskShareVsSiim: compareWithSiim(
+      [...result.images.values()].filter((l) => l.positive && l.maskShare !== null).map((l) => l.maskShare as number),
+      labels,
+    ),
     labelProblems: result.labelProblems,
     headers: result.headers,
   };

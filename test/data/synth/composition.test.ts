@@ -4,7 +4,17 @@ import { hasRole } from '../../../src/data/synth/composition.js';
 
 test('every prefix of the dataset holds the requested fraction of a role to within a few images', () => {
   // Independent coin flips would stray by sqrt(n p (1 - p)), about 18 images at n = 2000, p = 0.22.
-  for (const role of ['positive', 'multiPart', 'duplicate', 'implausibleAge', 'male', 'posteroAnterior'] as const) {
+  for (const role of [
+    'positive',
+    'multiPart',
+    'duplicate',
+    'implausibleAge',
+    'male',
+    'posteroAnterior',
+    'chestDrain',
+    'ecgLeads',
+    'skinFold',
+  ] as const) {
     for (const seed of [1, 2, 99]) {
       for (const rate of [0.22, 0.01, 0.5]) {
         let count = 0;

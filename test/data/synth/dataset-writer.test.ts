@@ -136,3 +136,24 @@ test('an occupied folder is refused unless forced, and forcing replaces only the
   // The third image of the first run is gone with its folder.
   assert.equal([...hashTree(dir).keys()].filter((f) => f.endsWith('.dcm')).length, 2);
 });
+
+test('synth.json records the preset, the area distribution, and per image the difficulty and the confounders', () => {
+  const written = JSON.parse(readFileSync(path.join(inProcess, 'synth.json'), 'utf8')) as SynthSummary;
+  assert.equal(written.parameters.preset, 'siim');
+  assert.equal(written.parameters.areaDistribution, 'siim');
+  assert.deepEqual(written.parameters.lineContrast, resolveSynthOptions({}).lineContrast);
+  const options = resolveSynthOptions(request);
+  for (const image of written.images) {
+    const index = written.images.indexOf(image);
+    const rendered = renderCase(options, index);
+    assert.equal(image.chestDrain !== null, rendered.confounders.chestDrain !== null);
+    assert.equal(image.ecgLeads, rendered.confounders.ecgLeads.length);
+    assert.equal(image.skinFold !== null, rendered.confounders.skinFold !== null);
+    if (image.positive) assert.ok(image.lineContrast !== null && image.textureLoss !== null);
+    else assert.equal(image.lineContrast, null);
+  }
+  const c = written.composition;
+  const drains = written.images.filter((i) => i.chestDrain !== null);
+  assert.equal(c.confounders.chestDrain.positive + c.confounders.chestDrain.negative, drains.length);
+  assert.ok(c.maskAreaFraction && c.maskAreaFraction.p25 <= c.maskAreaFraction.median);
+});

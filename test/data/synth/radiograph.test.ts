@@ -5,7 +5,8 @@ import { resolveSynthOptions } from '../../../src/data/synth/options.js';
 import { renderCase, type SynthCase } from '../../../src/data/synth/radiograph.js';
 
 const SIZE = 256;
-const options = resolveSynthOptions({ size: SIZE, seed: 11 });
+// The easy preset: the clear findings whose look these tests pin down (faint ones: siim-sizes.test.ts).
+const options = resolveSynthOptions({ size: SIZE, seed: 11, preset: 'easy' });
 const cases: SynthCase[] = Array.from({ length: 30 }, (_, i) => renderCase(options, i));
 const positives = cases.filter((c) => c.parts.length > 0);
 
@@ -84,7 +85,7 @@ test('a case depends only on (seed, index): rendering it again gives the same pi
   );
   assert.deepEqual(again.metadata, cases[7].metadata);
   assert.notDeepEqual(cases[8].pixels, cases[7].pixels);
-  const otherSeed = renderCase(resolveSynthOptions({ size: SIZE, seed: 12 }), 7);
+  const otherSeed = renderCase(resolveSynthOptions({ size: SIZE, seed: 12, preset: 'easy' }), 7);
   assert.notDeepEqual(otherSeed.pixels, cases[7].pixels);
 });
 

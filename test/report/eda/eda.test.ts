@@ -111,6 +111,7 @@ test('SIIM sample: eda.json, metadata.csv, plots and report hold the README fact
       'class-balance',
       'rows-per-positive-image',
       'mask-area',
+      'mask-area-vs-siim',
       'mask-location',
       'sex-by-class',
       'age-by-class',
@@ -167,6 +168,7 @@ test('labels alone: label facts and plots, no header tables', async () => {
     assert.deepEqual(Object.keys(outputs.plots).sort(), [
       'class-balance',
       'mask-area',
+      'mask-area-vs-siim',
       'mask-location',
       'rows-per-positive-image',
     ]);

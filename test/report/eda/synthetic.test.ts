@@ -42,6 +42,11 @@ test('EDA numbers equal the known composition of a synthetic dataset', async () 
   assert.equal(eda.maskShare!.count, c.positives);
   assert.ok(Math.abs(eda.maskShare!.min - c.maskAreaFraction!.min) < 1e-3);
   assert.ok(Math.abs(eda.maskShare!.max - c.maskAreaFraction!.max) < 1e-3);
+  // The default (siim) preset's masks are set beside SIIM-ACR's.
+  const vs = eda.maskShareVsSiim!;
+  assert.equal(vs.images, c.positives);
+  assert.ok(Math.abs(vs.bands.reduce((s, b) => s + b.dataset, 0) - 1) < 1e-9);
+  assert.ok(Math.abs(vs.percentiles.find((p) => p.percentile === 50)!.dataset - c.maskAreaFraction!.median) < 1e-4);
 
   const h = eda.headers!;
   assert.equal(h.readable, c.images);
