@@ -1,10 +1,43 @@
 import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
-import type { AreaDistribution, SynthPresetName } from '../data/synth/options.js';
+import { CONFOUNDER_RATES, SYNTH_PRESETS, type AreaDistribution, type SynthPresetName } from '../data/synth/options.js';
 import { runAction, UsageError } from './run-action.js';
 import { integer, unitInterval, unitRange } from './option-parsers.js';
 
-interface SynthFlags {
+type ConfounderRate = (typeof CONFOUNDER_RATES)[number];
+
+const CONFOUNDER_HELP: Record<ConfounderRate, string> = {
+  tubeRatePositive: 'positives with a chest drain',
+  tubeRateNegative: 'negatives with a chest drain',
+  ecgRatePositive: 'positives with ECG electrodes and leads',
+  ecgRateNegative: 'negatives with ECG electrodes and leads',
+  skinFoldRatePositive: 'positives with a skin fold',
+  skinFoldRateNegative: 'negatives with a skin fold',
+};
+
+/** "(siim: 0.4, easy: 0)": what each preset sets an option to, read from the presets themselves. */
+function presetValues(key: Exclude<keyof (typeof SYNTH_PRESETS)['siim'], 'preset'>): string {
+  const show = (v: unknown): string => {
+    if (Array.isArray(v)) return v[0] === v[1] ? show(v[0]) : v.map(show).join(',');
+    return typeof v === 'number' ? String(Number(v.toPrecision(3))) : String(v);
+  };
+  const shown = Object.entries(SYNTH_PRESETS).map(([name, values]) => `${name}: ${show(values[key])}`);
+  // Ranges hold a comma themselves.
+  return `(${shown.join(shown.some((v) => v.includes(',')) ? '; ' : ', ')})`;
+}
+
+/** --tube-rate-positive and its kin, one per confounder rate. */
+function addConfounderOptions(command: Command): Command {
+  for (const rate of CONFOUNDER_RATES)
+    command.option(
+      `--${rate.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} <fraction>`,
+      `${CONFOUNDER_HELP[rate]} ${presetValues(rate)}`,
+      unitInterval,
+    );
+  return command;
+}
+
+interface SynthFlags extends Partial<Record<ConfounderRate, number>> {
   out: string;
   n: number;
   size: number;
@@ -17,12 +50,6 @@ interface SynthFlags {
   multiPartRate?: number;
   lineContrast?: [number, number];
   textureLoss?: [number, number];
-  tubeRatePositive?: number;
-  tubeRateNegative?: number;
-  ecgRatePositive?: number;
-  ecgRateNegative?: number;
-  skinFoldRatePositive?: number;
-  skinFoldRateNegative?: number;
   duplicateRate: number;
   transferSyntax: string;
   quality: number;
@@ -32,7 +59,7 @@ interface SynthFlags {
 }
 
 export function synthCommand(): Command {
-  return new Command('synth')
+  const command = new Command('synth')
     .description(
       'Write a synthetic SIIM-ACR-format dataset: chest radiograph DICOMs (some with a pneumothorax), train-rle.csv and synth.json',
     )
@@ -58,43 +85,30 @@ export function synthCommand(): Command {
     )
     .option(
       '--min-area <fraction>',
-      'smallest pneumothorax, fraction of the image area (siim: 0.0003, easy: 0.018)',
+      `smallest pneumothorax, fraction of the image area ${presetValues('minAreaFraction')}`,
       unitInterval,
     )
     .option(
       '--max-area <fraction>',
-      'largest pneumothorax, fraction of the image area (siim: 0.12, easy: 0.06)',
+      `largest pneumothorax, fraction of the image area ${presetValues('maxAreaFraction')}`,
       unitInterval,
     )
     .option(
       '--multi-part-rate <fraction>',
-      'fraction of positives split into several parts, one CSV row each (siim: 0.234, easy: 0.15)',
+      `fraction of positives split into several parts, one CSV row each ${presetValues('multiPartRate')}`,
       unitInterval,
     )
     .option(
       '--line-contrast <low,high>',
-      'pleural-line brightness relative to a clear line, drawn per image (siim: 0.45,1; easy: 1)',
+      `pleural-line brightness relative to a clear line, drawn per image ${presetValues('lineContrast')}`,
       unitRange,
     )
     .option(
       '--texture-loss <low,high>',
-      'share of lung texture the air replaces inside the pneumothorax, per image (siim: 0.6,1; easy: 1)',
+      `share of lung texture the air replaces inside the pneumothorax, per image ${presetValues('textureLoss')}`,
       unitRange,
-    )
-    .option('--tube-rate-positive <fraction>', 'positives with a chest drain (siim: 0.4, easy: 0)', unitInterval)
-    .option('--tube-rate-negative <fraction>', 'negatives with a chest drain (siim: 0.05, easy: 0)', unitInterval)
-    .option(
-      '--ecg-rate-positive <fraction>',
-      'positives with ECG electrodes and leads (siim: 0.3, easy: 0)',
-      unitInterval,
-    )
-    .option(
-      '--ecg-rate-negative <fraction>',
-      'negatives with ECG electrodes and leads (siim: 0.3, easy: 0)',
-      unitInterval,
-    )
-    .option('--skin-fold-rate-positive <fraction>', 'positives with a skin fold (siim: 0.1, easy: 0)', unitInterval)
-    .option('--skin-fold-rate-negative <fraction>', 'negatives with a skin fold (siim: 0.1, easy: 0)', unitInterval)
+    );
+  return addConfounderOptions(command)
     .option(
       '--duplicate-rate <fraction>',
       'fraction of images whose CSV row is repeated, as in the real file',
@@ -144,12 +158,7 @@ export function synthCommand(): Command {
             multiPartRate: flags.multiPartRate,
             lineContrast: flags.lineContrast,
             textureLoss: flags.textureLoss,
-            tubeRatePositive: flags.tubeRatePositive,
-            tubeRateNegative: flags.tubeRateNegative,
-            ecgRatePositive: flags.ecgRatePositive,
-            ecgRateNegative: flags.ecgRateNegative,
-            skinFoldRatePositive: flags.skinFoldRatePositive,
-            skinFoldRateNegative: flags.skinFoldRateNegative,
+            ...Object.fromEntries(CONFOUNDER_RATES.map((rate) => [rate, flags[rate]])),
             duplicateRate: flags.duplicateRate,
             transferSyntax: flags.transferSyntax as 'jpeg' | 'explicit',
             jpegQuality: flags.quality,

@@ -74,12 +74,7 @@ type PresetValues = Pick<
   | 'multiPartRate'
   | 'lineContrast'
   | 'textureLoss'
-  | 'tubeRatePositive'
-  | 'tubeRateNegative'
-  | 'ecgRatePositive'
-  | 'ecgRateNegative'
-  | 'skinFoldRatePositive'
-  | 'skinFoldRateNegative'
+  | (typeof CONFOUNDER_RATES)[number]
 >;
 
 export const SYNTH_PRESETS: Readonly<Record<SynthPresetName, Readonly<PresetValues>>> = {
