@@ -16,6 +16,13 @@ function withGradEnabled<T>(on: boolean, fn: () => T): T {
 export const noGrad = <T>(fn: () => T): T => withGradEnabled(false, fn);
 export const enableGrad = <T>(fn: () => T): T => withGradEnabled(true, fn);
 
+/** Whether ops on this thread record autograd history now. */
+export function isGradEnabled(): boolean {
+  const on = native.setGradEnabled(true);
+  native.setGradEnabled(on);
+  return on;
+}
+
 /** The engine's compute threads now (PNEUMO_THREADS or every core, unless a command set them). */
 export function getNumThreads(): number {
   return native.info().threads;

@@ -54,6 +54,33 @@ test('regions nest, an inner region can switch autocast off, and each exit resto
   assert.equal(torch.autocastState().enabled, false);
 });
 
+test('bf16 weight gradients of a few-channel convolution over a large plane are finite and near fp32', () => {
+  // oneDNN's bf16 kernel gives inf/NaN here (8 -> 8 channels at 384 x 384); such layers run in fp32.
+  torch.manualSeed(0);
+  const conv = new nn.Conv2d(8, 8, 3, { padding: 1 });
+  const gradient = (lowPrecision: boolean): Float32Array =>
+    torch.scope(() => {
+      const x = torch.rand([2, 8, 384, 384]);
+      const y = lowPrecision ? torch.autocast('bfloat16', () => conv.forward(x)) : conv.forward(x);
+      conv.zeroGrad();
+      y.float().mean().backward();
+      return conv.param('weight').grad!.toFloat32Array();
+    });
+  const full = gradient(false);
+  const low = gradient(true);
+  low.forEach((v, i) => {
+    assert.ok(Number.isFinite(v), `weight gradient ${i} is ${v}`);
+    assert.ok(Math.abs(v - full[i]) <= 1e-3 * Math.max(1, Math.abs(full[i])), `gradient ${i}: ${v} vs ${full[i]}`);
+  });
+  // Small planes and inference keep the bf16 kernel.
+  torch.scope(() => {
+    const small = torch.autocast('bfloat16', () => conv.forward(torch.rand([1, 8, 64, 64])));
+    assert.equal(small.dtype, 'bfloat16');
+    const inference = torch.noGrad(() => torch.autocast('bfloat16', () => conv.forward(torch.rand([1, 8, 384, 384]))));
+    assert.equal(inference.dtype, 'bfloat16');
+  });
+});
+
 test('fp16 autocast and asynchronous functions are refused on the CPU', () => {
   assert.throws(() => torch.autocast('float16', () => 1), /CPU autocast supports bfloat16 only.*CUDA/);
   assert.throws(() => torch.autocast('bfloat16', async () => 1), /synchronous function/);
