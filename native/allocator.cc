@@ -5,18 +5,31 @@
 // resident per step). Plain malloc of a fixed overhead, aligned by hand, returns the same-size block
 // to the next identical request, as Python's process sees with the default allocator.
 //
-// Large blocks (activations, gradients) are kept for reuse instead of being returned to glibc. glibc
-// serves them with mmap and gives them back with munmap, so every training step faulted its whole
-// working set in again: ResNet-18 at 224x224, batch 8, took 35,000 page faults and ~70 ms of kernel
-// time per step in this process (17,000 in Python's, whose malloc thresholds happen to settle higher).
-// A training loop asks for the same sizes every step, so a freed block is handed to the next request
-// of its size (or up to 1/8 smaller), like PyTorch's CUDA caching allocator. The cache holds at most
-// 256 MiB (PNEUMO_CPU_CACHE_MB overrides; 0 turns it off), is emptied when malloc fails, and on request
-// (emptyCache). Measured with bench train (DenseNet-121, 256x256, batch 16): a cap of a quarter of
-// memory made the peak resident size 1.20x PyTorch's; 256 MiB gives 0.95x at the same step time,
-// and no cache 0.86x but 30% slower steps.
+// Large blocks (activations, gradients) must not go back to the kernel between steps. glibc served
+// them with mmap and gave them back with munmap, so every training step faulted its whole working set
+// in again: ResNet-18 at 224x224, batch 8, took 35,000 page faults and ~70 ms of kernel time per step
+// in this process (17,000 in Python's, whose malloc thresholds happen to settle higher). At batch 8 and
+// 512 px an eval forward of DenseNet-121 asks for ~4.5 GB of distinct sizes (its concatenations grow by
+// 32 channels a layer) and spent half its time faulting in and zeroing pages (PyTorch's process pays
+// the same). So mmap is turned off (M_MMAP_MAX 0) and the heap top is not trimmed (M_TRIM_THRESHOLD):
+// large blocks come from the brk heap, whose freed neighbours coalesce, so the next step's sizes, equal
+// or not, are carved from memory already mapped. A thread's own arena that cannot grow far enough still
+// falls back to mmap inside glibc. emptyCache gives the free heap back (malloc_trim).
+// Measured (2 threads, fp32, min of 3, interleaved, against the same code with mmap):
+// - eval forward at 512 px, batch 8: DenseNet-121 4134 -> 2245 ms (6.5 M -> 0.22 M page faults a run),
+//   U-Net/ResNet-34 4210 -> 3200 ms;
+// - bench train (time and peak resident size against PyTorch's): U-Net/ResNet-34 0.873x/0.961x ->
+//   0.863x/0.880x, DenseNet-121 0.894x/0.960x -> 0.715x/0.879x.
+//
+// A block cache in front of malloc, as PyTorch's CUDA caching allocator keeps one, hands a freed block
+// to the next request of its size (or up to 1/8 smaller). It was how steps avoided the refaults before
+// the heap did; on top of the heap it only holds memory (bench train: peak 0.944-0.975x PyTorch's with
+// a 256 MiB cache against 0.88x without, at the same step time), so it is off unless
+// PNEUMO_CPU_CACHE_MB sets its cap in MiB. It is emptied when malloc fails, and on request (emptyCache).
+#include <malloc.h>
 #include <c10/core/Allocator.h>
 #include <c10/core/CPUAllocator.h>
+#include <climits>
 #include <cstdint>
 #include <cstdlib>
 #include <iterator>
@@ -39,7 +52,7 @@ struct Header {
 
 size_t CacheLimit() {
   if (const char* mb = std::getenv("PNEUMO_CPU_CACHE_MB")) return static_cast<size_t>(std::strtoull(mb, nullptr, 10)) << 20;
-  return size_t{256} << 20;
+  return 0;
 }
 
 class BlockCache {
@@ -138,6 +151,7 @@ CachingAllocator allocator;
 
 Napi::Value EmptyCache(const Napi::CallbackInfo& info) {
   cache.Clear();
+  malloc_trim(0);
   return info.Env().Undefined();
 }
 
@@ -155,7 +169,11 @@ Napi::Value CacheInfo(const Napi::CallbackInfo& info) {
 
 }  // namespace
 
-void InstallAllocator() { c10::SetCPUAllocator(&allocator, /*priority=*/10); }
+void InstallAllocator() {
+  mallopt(M_MMAP_MAX, 0);
+  mallopt(M_TRIM_THRESHOLD, INT_MAX);  // mallopt takes an int; 2 GiB of free heap top before a trim
+  c10::SetCPUAllocator(&allocator, /*priority=*/10);
+}
 
 void RegisterAllocator(Napi::Env env, Napi::Object exports) {
   exports.Set("emptyCache", Napi::Function::New(env, EmptyCache));

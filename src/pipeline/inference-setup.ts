@@ -1,13 +1,15 @@
 // How the predictor rearranges its two loaded models before the first image: batch norms folded into
 // their convolutions, channels-last weights, and for bf16 the convolution and linear weights cast once.
 // The defaults follow measurements on this engine's CPU path (2 threads, 512 px, each setup
-// interleaved with the others, fastest of 4-8 runs; `pneumo bench predict-precision` reports them all):
-// - folding: U-Net/ResNet-34 fp32 302 -> 276 ms at batch 1, 3749 -> 2597 ms at batch 8; DenseNet-121
-//   about even at batch 1 and 3355 -> 2992 ms at batch 8. On for every model.
-// - channels-last: U-Net/ResNet-34 bf16 (cast, folded) 126 -> 103 ms at batch 1 and 1437 -> 1046 ms at
-//   batch 8, but even in fp32 and slower for DenseNet-121 (fp32 292 -> 325 ms; its concatenations
-//   reorder). On for bf16, DenseNet encoders excepted.
-// - bf16 weights cast once: 140 -> 133 ms (U-Net batch 1). On for bf16.
+// interleaved with the others call by call, fastest of 5; `pneumo bench predict-precision` reports
+// them all). Measured again once large blocks came from the heap instead of mmap (native/allocator.cc):
+// - folding: U-Net/ResNet-34 fp32 437 -> 425 ms at batch 1, 2922 -> 2872 ms at batch 8; DenseNet-121
+//   264 -> 257 ms and 1840 -> 1668 ms. On for every model.
+// - channels-last (after folding): U-Net/ResNet-34 fp32 425 -> 378 ms at batch 1 and 2872 -> 2724 ms
+//   at batch 8, bf16 (cast, folded) 213 -> 155 ms and 1483 -> 822 ms; slower for DenseNet-121 (fp32
+//   257 -> 285 ms and 1668 -> 2079 ms, bf16 140 -> 153 ms: its concatenations reorder). On, DenseNet
+//   encoders excepted. (Before the heap change channels-last was even in fp32, hence bf16 only then.)
+// - bf16 weights cast once: U-Net/ResNet-34 233 -> 206 ms at batch 1. On for bf16.
 // Other devices keep the models as they are.
 import * as torch from '../torch/index.js';
 import type { Module } from '../torch/nn/index.js';
@@ -27,7 +29,7 @@ export function defaultInferenceSetup(precision: torch.Precision, device: string
   const lowPrecision = precision !== 'fp32';
   return {
     foldBatchNorm: true,
-    channelsLast: lowPrecision && !(encoder ?? '').startsWith('densenet'),
+    channelsLast: !(encoder ?? '').startsWith('densenet'),
     castWeights: lowPrecision,
   };
 }
