@@ -25,16 +25,21 @@ before(async () => {
   result = await runDemo({ out: path.join(root, 'demo'), plan, seed: 1 });
 });
 
-// What the recipe reached at seed 1 (ROC AUC 0.772, 0.750 on drain images, Dice 0.457, SIIM 0.747
-// against all-empty 0.780), less a margin for another machine's rounding and thread count.
-const FLOORS = { rocAuc: 0.7, rocAucWithTubes: 0.65, dicePositive: 0.4, siimBelowEmpty: 0.06 };
+// What the recipe reached at seed 1 (ROC AUC 0.882, 0.952 on drain images, Dice 0.566, SIIM 0.846
+// against all-empty 0.780), less a margin for another machine's rounding and thread count: a run whose
+// classifier wandered for a few epochs on other rounding reached 0.78 validation AUC by epoch 9. The
+// floors stay above what the previous recipe reached (0.772, 0.750, 0.457, all-empty - 0.033).
+const FLOORS = { rocAuc: 0.78, rocAucWithTubes: 0.78, dicePositive: 0.46, siimBelowEmpty: 0.02 };
 
-test('the default demo runs clean, checks the issue-17 targets, and holds what the recipe reaches', () => {
+test('the default demo runs clean, checks the issue-17 targets, and holds what the recipe reaches', (t) => {
   assert.deepEqual(result.failures, []);
   assert.deepEqual(plan.targets, { rocAuc: 0.9, rocAucWithTubes: 0.9, dicePositive: 0.55, siimMarginOverEmpty: 0.03 });
   assert.equal(result.targets.length, 4);
   const h = result.headline;
   const withTubes = result.subgroups.tubes[0];
+  t.diagnostic(
+    `ROC AUC ${h.rocAuc}, with drains ${withTubes.rocAuc}, Dice ${h.dicePositive.segmenter}, SIIM ${h.siimScore} (all-empty ${h.allEmptyScore})`,
+  );
   assert.ok(withTubes.images > 0 && withTubes.positives > 0, 'the test set has drain images of both classes');
   assert.equal(result.subgroups.sizeBands.length, 3);
   assert.ok((h.rocAuc ?? 0) >= FLOORS.rocAuc, `classifier ROC AUC ${h.rocAuc}`);
@@ -48,7 +53,7 @@ test('the default demo runs clean, checks the issue-17 targets, and holds what t
 
 test(
   'the default demo plan meets every one of its targets',
-  { todo: 'issue 17: the recipe falls short of the targets on SIIM-like data (figures in the issue note)' },
+  { todo: 'issue 17: the classifier ROC AUC is short of 0.90 on SIIM-like data (figures in the issue note)' },
   () => {
     for (const t of result.targets) assert.ok(t.met, `${t.name}: ${t.value}, target ${t.target}`);
   },

@@ -54,25 +54,32 @@ test('regions nest, an inner region can switch autocast off, and each exit resto
   assert.equal(torch.autocastState().enabled, false);
 });
 
-test('bf16 weight gradients of a few-channel convolution over a large plane are finite and near fp32', () => {
-  // oneDNN's bf16 kernel gives inf/NaN here (8 -> 8 channels at 384 x 384); such layers run in fp32.
+test('bf16 weight gradients of a convolution over a large plane are finite and near fp32', () => {
+  // oneDNN's bf16 kernel gives inf/NaN or gradients off by half here (3x3, stride 1, 384 x 384 and
+  // 232 x 232 on the machines measured); a layer whose plane fails the check runs in fp32. Right bf16
+  // gradients come within 0.6% of fp32, wrong ones 50% or more.
   torch.manualSeed(0);
   const conv = new nn.Conv2d(8, 8, 3, { padding: 1 });
-  const gradient = (lowPrecision: boolean): Float32Array =>
+  const gradient = (lowPrecision: boolean, side: number): Float32Array =>
     torch.scope(() => {
-      const x = torch.rand([2, 8, 384, 384]);
+      const x = torch.rand([2, 8, side, side]);
       const y = lowPrecision ? torch.autocast('bfloat16', () => conv.forward(x)) : conv.forward(x);
       conv.zeroGrad();
       y.float().mean().backward();
       return conv.param('weight').grad!.toFloat32Array();
     });
-  const full = gradient(false);
-  const low = gradient(true);
-  low.forEach((v, i) => {
-    assert.ok(Number.isFinite(v), `weight gradient ${i} is ${v}`);
-    assert.ok(Math.abs(v - full[i]) <= 1e-3 * Math.max(1, Math.abs(full[i])), `gradient ${i}: ${v} vs ${full[i]}`);
-  });
-  // Small planes and inference keep the bf16 kernel.
+  for (const side of [232, 384]) {
+    const full = gradient(false, side);
+    const low = gradient(true, side);
+    low.forEach((v, i) => {
+      assert.ok(Number.isFinite(v), `${side} px: weight gradient ${i} is ${v}`);
+      assert.ok(
+        Math.abs(v - full[i]) <= 0.02 * Math.max(1e-6, Math.abs(full[i])),
+        `${side} px: gradient ${i}: ${v} vs ${full[i]}`,
+      );
+    });
+  }
+  // Planes up to 225 x 225 and inference keep the bf16 kernel without a check.
   torch.scope(() => {
     const small = torch.autocast('bfloat16', () => conv.forward(torch.rand([1, 8, 64, 64])));
     assert.equal(small.dtype, 'bfloat16');

@@ -4,29 +4,13 @@ import { empty } from '../ops/creation.js';
 import { conv2d, convTranspose2d } from '../ops/functional.js';
 import { mul } from '../ops/math.js';
 import { reshape } from '../ops/shape.js';
-import { autocast, autocastState, isInferenceMode } from '../autocast.js';
-import { isGradEnabled, noGrad } from '../grad-mode.js';
+import { autocast } from '../autocast.js';
+import { noGrad } from '../grad-mode.js';
+import { needsFloat32WeightGradient } from './bf16-weight-gradient.js';
 import { scope } from '../scope.js';
 import type { Tensor } from '../tensor.js';
 
 type Pair = number | [number, number];
-
-// oneDNN in libtorch 1.13 (PyTorch 1.13 alike, checked with python3-torch) returns inf or NaN weight
-// gradients for bf16 convolutions with few channels over large planes: 8 -> 8 channels at 350 x 350
-// and above (340 x 340 is right), 3 -> 8 at 360 x 360, while 32 -> 32 at 360 x 360 and 64 -> 64 at
-// 256 x 256 are right. It stopped bf16 training at 384 px on the first step. Such layers are cheap,
-// so while gradients are recorded under CPU bf16 autocast they run in float32, with margin below the
-// sizes measured.
-const BF16_GRAD_SAFE_PLANE = 256 * 256;
-const BF16_GRAD_SAFE_CHANNELS = 16;
-
-function needsFloat32Gradient(input: Tensor, weight: Tensor, inChannels: number, outChannels: number): boolean {
-  const [h, w] = input.shape.slice(-2);
-  if (h * w < BF16_GRAD_SAFE_PLANE || Math.min(inChannels, outChannels) > BF16_GRAD_SAFE_CHANNELS) return false;
-  if (!weight.requiresGrad || isInferenceMode() || !isGradEnabled()) return false;
-  const state = autocastState('cpu');
-  return state.enabled && state.dtype === 'bfloat16';
-}
 
 export interface Conv2dOptions {
   stride?: Pair;
@@ -62,7 +46,7 @@ export class Conv2d extends Layer {
     const weight = this.param('weight');
     const run = (x: Tensor) =>
       conv2d(x, weight, this.#hasBias ? this.param('bias') : null, { stride, padding, dilation, groups });
-    if (needsFloat32Gradient(input, weight, this.inChannels, this.outChannels))
+    if (needsFloat32WeightGradient(input, weight, { stride, padding, dilation, groups }))
       return autocast('bfloat16', () => run(input.float()), { enabled: false });
     return run(input);
   }
