@@ -66,10 +66,9 @@ export interface MakeBundleOptions {
 
 /** Assembles a bundle folder from two training runs; written to a temporary folder and renamed into place. */
 export async function makeBundle(options: MakeBundleOptions): Promise<BundleManifest> {
-  const [classifierRun, segmenterRun] = await Promise.all([
-    readTrainingRun(options.classifierRun),
-    readTrainingRun(options.segmenterRun),
-  ]);
+  // One after the other, so that when both are bad the error always names the classifier's run.
+  const classifierRun = await readTrainingRun(options.classifierRun);
+  const segmenterRun = await readTrainingRun(options.segmenterRun);
   const out = path.resolve(options.out);
   const existing = await stat(out).catch(() => null);
   if (existing && !existing.isDirectory()) throw new BundleError(out, ['exists and is not a folder']);
