@@ -9,8 +9,10 @@ const fmt = (v: number | null | undefined, digits = 4) => (v === null || v === u
 export function epochSummary(record: EpochRecord, monitor: string, best: boolean, epochs: number): string {
   const metric = monitor === 'loss' ? '' : ` ${monitor} ${fmt(record.train[monitor])}`;
   const valMetric = monitor === 'loss' ? '' : ` ${monitor} ${fmt(record.validation[monitor])}`;
+  const validation =
+    record.validation.loss === null ? 'not validated' : `val loss ${fmt(record.validation.loss)}${valMetric}`;
   return (
-    `epoch ${record.epoch}/${epochs}  train loss ${fmt(record.train.loss)}${metric}  |  val loss ${fmt(record.validation.loss)}${valMetric}` +
+    `epoch ${record.epoch}/${epochs}  train loss ${fmt(record.train.loss)}${metric}  |  ${validation}` +
     `  |  lr ${record.lr.toExponential(2)}  ${record.trainImagesPerSecond.toFixed(1)} img/s  ${record.seconds.toFixed(0)} s${best ? '  * best' : ''}`
   );
 }

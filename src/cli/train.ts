@@ -30,6 +30,7 @@ interface TrainFlags {
   earlyStopping?: number;
   monitor?: TrainConfig['monitor'];
   keepWeights?: TrainConfig['keepWeights'];
+  validateEvery?: number;
   valFraction?: number;
   seed?: number;
   freezeEncoder?: boolean;
@@ -82,6 +83,7 @@ function flagsToConfig(f: TrainFlags): Partial<TrainConfig> {
     earlyStopping: f.earlyStopping,
     monitor: f.monitor,
     keepWeights: f.keepWeights,
+    validateEvery: f.validateEvery,
     valFraction: f.valFraction,
     seed: f.seed,
     freezeEncoder: f.freezeEncoder || f.unfreezeAfter !== undefined ? true : undefined,
@@ -152,6 +154,11 @@ export function trainCommand(): Command {
         '--keep-weights <epoch>',
         "which epoch's weights become RUN/best.safetensors: best (by --monitor, the default) or last",
       ).choices(['best', 'last']),
+    )
+    .option(
+      '--validate-every <n>',
+      'validate after every n-th epoch and the last (default 1); only validated epochs can be the best',
+      integer(1),
     )
     .option('--val-fraction <x>', 'share of each class held out for validation (default 0.2)', number(0))
     .option('--seed <n>', 'seed of the split, the data order, augmentation and the engine (default 1)', integer(0))

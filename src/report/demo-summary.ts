@@ -42,7 +42,14 @@ export interface DemoPlan {
 export type RecipeSettings = Partial<
   Pick<
     TrainConfig,
-    'augment' | 'loss' | 'positiveFraction' | 'modelOptions' | 'auxLossWeight' | 'weightDecay' | 'keepWeights'
+    | 'augment'
+    | 'loss'
+    | 'positiveFraction'
+    | 'modelOptions'
+    | 'auxLossWeight'
+    | 'weightDecay'
+    | 'keepWeights'
+    | 'validateEvery'
   >
 >;
 

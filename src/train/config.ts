@@ -50,6 +50,11 @@ export interface TrainConfig {
    * or too biased to rank epochs whose figures differ by less than its noise).
    */
   keepWeights: 'best' | 'last';
+  /**
+   * Validate after every N-th epoch and after the last (1: every epoch). Only validated epochs can
+   * be the best, and early stopping's patience counts validations.
+   */
+  validateEvery: number;
   valFraction: number;
   /** Split and data order seed; the engine is seeded from it too. */
   seed: number;
@@ -127,6 +132,7 @@ export function defaultConfig(task: Task): TrainConfig {
     earlyStopping: null,
     monitor: classifier ? 'auc' : 'dice',
     keepWeights: 'best',
+    validateEvery: 1,
     valFraction: 0.2,
     seed: 1,
     freezeEncoder: false,
@@ -241,6 +247,7 @@ function checkConfig(c: TrainConfig, source: string): TrainConfig {
   if (c.earlyStopping !== null && !isInt(c.earlyStopping, 1)) bad('earlyStopping', 'a positive integer or null');
   if (!MONITORS[c.task].includes(c.monitor)) bad('monitor', `for a ${c.task} one of ${MONITORS[c.task].join(', ')}`);
   oneOf('keepWeights', ['best', 'last']);
+  if (!isInt(c.validateEvery, 1)) bad('validateEvery', 'a positive integer');
   if (!isNumber(c.valFraction, 0) || c.valFraction >= 1) bad('valFraction', 'a fraction in [0, 1)');
   if (!isInt(c.seed, 0)) bad('seed', 'an integer >= 0');
   if (typeof c.freezeEncoder !== 'boolean') bad('freezeEncoder', 'true or false');

@@ -427,19 +427,22 @@ class Trainer {
         }
         const started = performance.now();
         const train = await this.runPhase('train', epoch, this.o.train);
-        const validation = await this.runPhase('validation', epoch, this.o.validation);
+        // Validation touches neither the weights nor the generators (each epoch reseeds them), so
+        // skipping it leaves training exactly as it was.
+        const validated = (epoch + 1) % config.validateEvery === 0 || epoch + 1 === config.epochs;
+        const validation = validated ? await this.runPhase('validation', epoch, this.o.validation) : null;
         const record: EpochRecord = {
           epoch: epoch + 1,
           lr: 0,
           seconds: (performance.now() - started) / 1000,
           trainImagesPerSecond: train.images / Math.max(train.seconds, 1e-9),
           train: { loss: train.loss, ...train.metrics },
-          validation: { loss: validation.loss, ...validation.metrics },
-          threshold: validation.threshold,
+          validation: validation ? { loss: validation.loss, ...validation.metrics } : { loss: null },
+          threshold: validation?.threshold ?? null,
           encoderFrozen: Boolean(config.freezeEncoder && !this.unfrozenAt(epoch)),
         };
         const value = this.monitored(record);
-        if (this.schedule && !this.perStepSchedule)
+        if (this.schedule && !this.perStepSchedule && (validated || config.schedule !== 'plateau'))
           this.schedule.step(
             config.schedule === 'plateau' ? (value ?? (this.higherIsBetter ? -Infinity : Infinity)) : undefined,
           );
@@ -449,7 +452,7 @@ class Trainer {
         if (isBest) {
           this.best = { epoch: epoch + 1, value: value!, threshold: record.threshold };
           this.epochsWithoutImprovement = 0;
-        } else {
+        } else if (validated) {
           this.epochsWithoutImprovement++;
         }
         if (isBest || keepLast) {

@@ -65,6 +65,10 @@ test('unknown keys, wrong values, a wrong task and bad files are errors naming t
     /expected for a classifier one of auc, recall, f1, loss for monitor but received "dice"/,
   );
   assert.throws(
+    () => resolveTrainConfig('classifier', { validateEvery: 0 }, base),
+    /positive integer for validateEvery/,
+  );
+  assert.throws(
     () => resolveTrainConfig('classifier', { keepWeights: 'final' }, base),
     /keepWeights but received "final"/,
   );

@@ -321,6 +321,36 @@ test("keepWeights last hands on the last epoch's weights even when no epoch was 
   }
 });
 
+test('validateEvery validates every n-th epoch and the last, and trains exactly as validating every epoch', async () => {
+  const items = tinyImages(24, SIZE, 15);
+  const heldOut = tinyImages(8, SIZE, 16);
+  const weights: Map<string, number[]>[] = [];
+  for (const validateEvery of [1, 2]) {
+    const c = config('classifier', { epochs: 5, batchSize: 8, validateEvery, lr: 3e-3 });
+    const model = smallModel();
+    const result = await trainModel({
+      config: c,
+      model,
+      train: memorySource(shuffledBatches(items, 8, SIZE, 5)),
+      validation: memorySource(tinyBatches(heldOut, 8, SIZE)),
+    });
+    const validatedEpochs = result.history.filter((r) => r.validation.loss !== null).map((r) => r.epoch);
+    assert.deepEqual(validatedEpochs, validateEvery === 1 ? [1, 2, 3, 4, 5] : [2, 4, 5]);
+    if (validateEvery === 2) {
+      assert.ok(result.best === null || [2, 4, 5].includes(result.best.epoch), 'only a validated epoch is the best');
+      const csv = readFileSync(path.join(c.out, 'metrics.csv'), 'utf8').trim().split('\n');
+      const column = csv[0].split(',').indexOf('val_loss');
+      assert.deepEqual(
+        csv.slice(1).map((line) => line.split(',')[column] !== ''),
+        [false, true, false, true, true],
+      );
+    }
+    weights.push(new Map([...model.stateDict()].map(([k, t]) => [k, [...t.float().toFloat32Array()]])));
+    model.dispose();
+  }
+  for (const [name, values] of weights[0]) assert.deepEqual(weights[1].get(name), values, `${name} differs`);
+});
+
 test('a frozen encoder stays as it is until --unfreeze-after, then trains', async () => {
   const items = tinyImages(16, SIZE, 12);
   torch.manualSeed(3);
