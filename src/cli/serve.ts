@@ -131,7 +131,11 @@ export function serveCommand(): Command {
             corsOrigins: opts.corsOrigin,
             logger: { level: opts.logLevel },
           });
+          // Requests in flight get a few seconds to finish; then the connections still open (a
+          // client's idle keep-alive would otherwise hold the stop for the 72 s keep-alive timeout) are
+          // closed, and the workers and the store shut down.
           const stop = () => {
+            setTimeout(() => app.server.closeAllConnections(), 3000).unref();
             void app.close().then(() => process.exit(0));
           };
           process.once('SIGINT', stop);

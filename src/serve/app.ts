@@ -154,11 +154,17 @@ export async function buildApp(options: ServeOptions): Promise<BuiltApp> {
     });
   });
   app.addHook('onClose', async () => {
+    // Each step timed in the log, so that a slow stop names its cause.
+    const step = async (name: string, fn: () => unknown) => {
+      const started = performance.now();
+      await fn();
+      app.log.info({ step: name, ms: Math.round(performance.now() - started) }, 'shutdown step done');
+    };
     dispatcher.close();
-    await runner.close();
-    await dispatcher.drain();
-    await dicomPool.close();
-    await store.close();
+    await step('inference workers', () => runner.close());
+    await step('dispatcher drained', () => dispatcher.drain());
+    await step('DICOM decoders', () => dicomPool.close());
+    await step('store', () => store.close());
   });
 
   await app.register(helmet, { contentSecurityPolicy: contentSecurityPolicy(), frameguard: { action: 'deny' } });

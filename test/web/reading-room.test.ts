@@ -254,9 +254,17 @@ test('the reading room in Chromium: worklist order, overlay, window drag, O, A, 
     await browser?.close();
     phase('browser closed');
     if (server) {
+      const stopping = Date.now();
       server.child.kill('SIGTERM');
       await server.exited;
       phase('service stopped');
+      // A slow stop names its step in the service log.
+      if (Date.now() - stopping > 5000)
+        for (const line of server
+          .output()
+          .split('\n')
+          .filter((l) => l.includes('shutdown')))
+          t.diagnostic(line);
     }
   }
 });
