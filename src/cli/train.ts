@@ -29,6 +29,7 @@ interface TrainFlags {
   clipGradNorm?: number;
   earlyStopping?: number;
   monitor?: TrainConfig['monitor'];
+  keepWeights?: TrainConfig['keepWeights'];
   valFraction?: number;
   seed?: number;
   freezeEncoder?: boolean;
@@ -80,6 +81,7 @@ function flagsToConfig(f: TrainFlags): Partial<TrainConfig> {
     clipGradNorm: f.clipGradNorm === undefined ? undefined : f.clipGradNorm === 0 ? null : f.clipGradNorm,
     earlyStopping: f.earlyStopping,
     monitor: f.monitor,
+    keepWeights: f.keepWeights,
     valFraction: f.valFraction,
     seed: f.seed,
     freezeEncoder: f.freezeEncoder || f.unfreezeAfter !== undefined ? true : undefined,
@@ -144,6 +146,12 @@ export function trainCommand(): Command {
         '--monitor <metric>',
         'validation metric that picks the best checkpoint: auc, recall, f1 (classifier); dice, iou over positive images, aux_auc of the image logit (segmenter); or loss',
       ).choices(['auc', 'recall', 'f1', 'dice', 'iou', 'aux_auc', 'loss']),
+    )
+    .addOption(
+      new Option(
+        '--keep-weights <epoch>',
+        "which epoch's weights become RUN/best.safetensors: best (by --monitor, the default) or last",
+      ).choices(['best', 'last']),
     )
     .option('--val-fraction <x>', 'share of each class held out for validation (default 0.2)', number(0))
     .option('--seed <n>', 'seed of the split, the data order, augmentation and the engine (default 1)', integer(0))
@@ -213,7 +221,8 @@ Examples:
 Data parallel: ranks also start from torchrun's variables (RANK, LOCAL_RANK, WORLD_SIZE,
 LOCAL_WORLD_SIZE, MASTER_ADDR, MASTER_PORT; GLOO_SOCKET_IFNAME picks the interface), so
 torchrun --nproc_per_node 2 --no_python pneumo train ... works too. --batch is per rank.
-The best weights (by --monitor on validation) are RUN/best.safetensors; the classifier's proposed
+The best weights (by --monitor on validation; the last epoch's with --keep-weights last) are
+RUN/best.safetensors; the classifier's proposed
 threshold (max F1 on validation) is in RUN/run.json. Killing the run at any moment leaves a valid
 checkpoint for --resume.`,
     )

@@ -237,7 +237,10 @@ export async function runDemo(options: DemoOptions, reporter: DemoReporter = SIL
       positiveFraction: plan.classifier.settings?.positiveFraction ?? 'balanced',
     }),
   );
-  reporter.note(`classifier: best validation ROC AUC ${fmt(classifier.best?.value ?? null)}`);
+  reporter.note(
+    `classifier: best validation ROC AUC ${fmt(classifier.best?.value ?? null)}` +
+      (classifier.kept?.rule === 'last' ? `; keeping the last epoch's weights (${fmt(classifier.kept.value)})` : ''),
+  );
 
   reporter.stage(5, stages, 'bundling the two models');
   await timed(seconds, 'bundle', () =>

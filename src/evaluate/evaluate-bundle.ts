@@ -62,7 +62,10 @@ export interface EvaluateOptions {
 }
 
 export interface TripletResult {
+  /** The chosen triplet: the smallest minimum area within `tolerance` of `top` (see triplet-search.ts). */
   best: TripletScore;
+  top: TripletScore;
+  tolerance: number;
   /** The bundle's own triplet scored on the same reduced maps, for comparison. */
   bundleTripletScore: number;
   gridPoints: number;
@@ -298,6 +301,8 @@ export async function evaluateBundle(options: EvaluateOptions): Promise<Evaluati
       const search = searchTriplet(collected.tripletImages, grid);
       triplet = {
         best: search.best,
+        top: search.top,
+        tolerance: search.tolerance,
         bundleTripletScore: scoreTriplet(collected.tripletImages, {
           classifierThreshold: t.classifier,
           pixelThreshold: t.pixel,

@@ -228,8 +228,12 @@ export async function writeDemoReport(
     const best = run.best
       ? `best validation ${run.monitor} ${fmt(run.best.value)} at epoch ${run.best.epoch}`
       : 'no best epoch';
+    const kept =
+      run.kept?.rule === 'last'
+        ? `; the last epoch's weights are kept (validation ${run.monitor} ${fmt(run.kept.value)})`
+        : '';
     report.paragraph(
-      `${name}: ${run.epochsRun} epochs on ${run.trainImages} images, validated on ${run.validationImages}; ${best}.`,
+      `${name}: ${run.epochsRun} epochs on ${run.trainImages} images, validated on ${run.validationImages}; ${best}${kept}.`,
     );
     for (const plot of run.plots)
       report.image(rel(plot), { caption: `${name}: ${path.basename(plot, '.png')}`, link: rel(plot), width: 420 });

@@ -40,7 +40,10 @@ export interface DemoPlan {
 
 /** Settings beyond the training defaults that a stage's recipe changes (augmentation, loss, sampling). */
 export type RecipeSettings = Partial<
-  Pick<TrainConfig, 'augment' | 'loss' | 'positiveFraction' | 'modelOptions' | 'auxLossWeight' | 'weightDecay'>
+  Pick<
+    TrainConfig,
+    'augment' | 'loss' | 'positiveFraction' | 'modelOptions' | 'auxLossWeight' | 'weightDecay' | 'keepWeights'
+  >
 >;
 
 export interface StageRecipe {

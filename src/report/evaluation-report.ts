@@ -265,7 +265,10 @@ export async function writeEvaluationReport(r: EvaluationResult, out: string): P
     report.section('Triplet search');
     report.paragraph(
       `Joint search over classifier threshold, pixel threshold and minimum area (${t.gridPoints} grid points) on probability maps at ${t.searchSide}x${t.searchSide}. ` +
-        `Best: classifier ${t.best.classifierThreshold}, pixel ${t.best.pixelThreshold}, minimum area ${t.best.minArea} px, SIIM score ${f4(t.best.siimScore)}; the bundle's triplet on the same maps scores ${f4(t.bundleTripletScore)}.`,
+        `Chosen: classifier ${t.best.classifierThreshold}, pixel ${t.best.pixelThreshold}, minimum area ${t.best.minArea} px, SIIM score ${f4(t.best.siimScore)}; the bundle's triplet on the same maps scores ${f4(t.bundleTripletScore)}. ` +
+        (t.top.minArea === t.best.minArea
+          ? 'It is the top of the grid.'
+          : `The top of the grid (${f4(t.top.siimScore)}) needs a minimum area of ${t.top.minArea} px; within one image's worth of score (${f4(t.tolerance)}) the smallest minimum area is taken, as a larger one also drops small pneumothoraces.`),
     );
     const atArea = t.scores.filter((s) => s.minArea === t.best.minArea);
     const cts = [...new Set(atArea.map((s) => s.classifierThreshold))];

@@ -123,6 +123,8 @@ export interface BestInfo {
   /** The model's registry config, so that the weights rebuild without the run folder. */
   modelConfig: unknown;
   threshold: number | null;
+  /** Why these weights: the best epoch by the monitor, or the last (keepWeights 'last'). */
+  kept?: 'best' | 'last';
 }
 
 export function saveBestWeights(run: string, model: torch.nn.Module, info: BestInfo, record: EpochRecord): void {
@@ -133,6 +135,7 @@ export function saveBestWeights(run: string, model: torch.nn.Module, info: BestI
     value: String(info.value),
     modelConfig: JSON.stringify(info.modelConfig ?? null),
     threshold: info.threshold === null ? '' : String(info.threshold),
+    kept: info.kept ?? 'best',
   });
   writeJsonAtomic(path.join(run, 'best.json'), { ...info, record });
 }

@@ -44,6 +44,12 @@ export interface TrainConfig {
   /** Stop after this many epochs without improvement of the monitored metric; null: never. */
   earlyStopping: number | null;
   monitor: Monitor;
+  /**
+   * Which epoch's weights the run hands on as RUN/best.safetensors: the best by `monitor` on
+   * validation, or the last (for a schedule annealed to zero, when the validation split is too small
+   * or too biased to rank epochs whose figures differ by less than its noise).
+   */
+  keepWeights: 'best' | 'last';
   valFraction: number;
   /** Split and data order seed; the engine is seeded from it too. */
   seed: number;
@@ -120,6 +126,7 @@ export function defaultConfig(task: Task): TrainConfig {
     clipGradNorm: 5,
     earlyStopping: null,
     monitor: classifier ? 'auc' : 'dice',
+    keepWeights: 'best',
     valFraction: 0.2,
     seed: 1,
     freezeEncoder: false,
@@ -233,6 +240,7 @@ function checkConfig(c: TrainConfig, source: string): TrainConfig {
     bad('clipGradNorm', 'a positive number or null');
   if (c.earlyStopping !== null && !isInt(c.earlyStopping, 1)) bad('earlyStopping', 'a positive integer or null');
   if (!MONITORS[c.task].includes(c.monitor)) bad('monitor', `for a ${c.task} one of ${MONITORS[c.task].join(', ')}`);
+  oneOf('keepWeights', ['best', 'last']);
   if (!isNumber(c.valFraction, 0) || c.valFraction >= 1) bad('valFraction', 'a fraction in [0, 1)');
   if (!isInt(c.seed, 0)) bad('seed', 'an integer >= 0');
   if (typeof c.freezeEncoder !== 'boolean') bad('freezeEncoder', 'true or false');

@@ -104,6 +104,8 @@ export type StopReason = 'completed' | 'early-stopping' | 'interrupted';
 export interface TrainResult {
   history: EpochRecord[];
   best: { epoch: number; value: number } | null;
+  /** The epoch whose weights are in RUN/best.safetensors (the best one, or the last with keepWeights 'last'). */
+  kept: { epoch: number; value: number | null; rule: 'best' | 'last' } | null;
   monitor: string;
   threshold: number | null;
   stopReason: StopReason;
@@ -195,6 +197,7 @@ class Trainer {
   skippedSteps = 0;
   history: EpochRecord[] = [];
   best: { epoch: number; value: number; threshold: number | null } | null = null;
+  kept: { epoch: number; value: number | null; threshold: number | null; rule: 'best' | 'last' } | null = null;
   epochsWithoutImprovement = 0;
   startEpoch = 0;
   private globalStep = 0;
@@ -272,6 +275,11 @@ class Trainer {
     this.best = state.best
       ? { ...state.best, threshold: state.history.find((r) => r.epoch === state.best!.epoch)?.threshold ?? null }
       : null;
+    const last = state.history.at(-1);
+    this.kept =
+      config.keepWeights === 'last' && last
+        ? { epoch: last.epoch, value: this.monitored(last), threshold: last.threshold, rule: 'last' }
+        : this.best && { ...this.best, rule: 'best' };
     this.epochsWithoutImprovement = state.epochsWithoutImprovement;
     this.startEpoch = state.epoch;
     this.globalStep = state.epoch * this.stepsPerEpoch;
@@ -437,9 +445,15 @@ class Trainer {
           );
         record.lr = this.optimizer.paramGroups[0].lr;
         const isBest = this.improves(value);
+        const keepLast = config.keepWeights === 'last';
         if (isBest) {
           this.best = { epoch: epoch + 1, value: value!, threshold: record.threshold };
           this.epochsWithoutImprovement = 0;
+        } else {
+          this.epochsWithoutImprovement++;
+        }
+        if (isBest || keepLast) {
+          this.kept = { epoch: epoch + 1, value, threshold: record.threshold, rule: keepLast ? 'last' : 'best' };
           if (this.writes)
             saveBestWeights(
               this.run,
@@ -447,14 +461,13 @@ class Trainer {
               {
                 epoch: epoch + 1,
                 monitor: this.monitor,
-                value: value!,
+                value: value ?? Number.NaN,
                 modelConfig: model.config ?? { name: config.model },
                 threshold: record.threshold,
+                kept: this.kept.rule,
               },
               record,
             );
-        } else {
-          this.epochsWithoutImprovement++;
         }
         this.history.push(record);
         if (this.writes) this.saveEpoch(epoch, record);
@@ -481,8 +494,9 @@ class Trainer {
     return {
       history: this.history,
       best: this.best ? { epoch: this.best.epoch, value: this.best.value } : null,
+      kept: this.kept ? { epoch: this.kept.epoch, value: this.kept.value, rule: this.kept.rule } : null,
       monitor: this.monitor,
-      threshold: this.best?.threshold ?? null,
+      threshold: this.kept?.threshold ?? null,
       stopReason,
       epochsRun,
     };
@@ -541,13 +555,15 @@ class Trainer {
       },
       monitor: this.monitor,
       best: this.best,
+      // Whose weights best.safetensors holds.
+      kept: this.kept,
       // The classifier's operating point proposed on validation (evaluation refines it).
       threshold:
         config.task === 'classifier'
           ? {
-              value: this.best?.threshold ?? null,
+              value: this.kept?.threshold ?? null,
               objective: config.thresholdObjective,
-              from: 'validation, best epoch',
+              from: `validation, ${this.kept?.rule ?? 'best'} epoch`,
             }
           : null,
       pixelThreshold: config.task === 'segmenter' ? config.pixelThreshold : null,

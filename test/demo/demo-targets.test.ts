@@ -3,10 +3,11 @@
 // only one that shows what the recipe learns at the demo's size.
 //
 // The targets stay what the issue asks (classifier ROC AUC >= 0.90 overall and on drain images,
-// segmenter Dice on positives >= 0.55, SIIM score >= all-empty + 0.03). The recipe does not reach all
-// of them yet: that check runs and reports as a todo (its figures are in the issue note and in the
-// demo's report, which says which it missed), while the floors below hold what the recipe reaches
-// now, so that a change which loses it fails here.
+// segmenter Dice on positives >= 0.55, SIIM score >= all-empty + 0.03). The recipe meets all four at
+// seed 1 on this machine, but the AUC on drain films clears 0.90 by 0.003, two of its 729
+// positive-negative pairs, and bf16 training rounds differently on another CPU: that check runs and
+// reports as a todo, while the floors below, with a margin, hold what the recipe reaches, so that a
+// change which loses it fails here.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -25,11 +26,12 @@ before(async () => {
   result = await runDemo({ out: path.join(root, 'demo'), plan, seed: 1 });
 });
 
-// What the recipe reached at seed 1 (ROC AUC 0.882, 0.952 on drain images, Dice 0.566, SIIM 0.846
+// What the recipe reaches at seed 1 (ROC AUC 0.924, 0.903 on drain images, Dice 0.577, SIIM 0.860
 // against all-empty 0.780), less a margin for another machine's rounding and thread count: a run whose
 // classifier wandered for a few epochs on other rounding reached 0.78 validation AUC by epoch 9. The
-// floors stay above what the previous recipe reached (0.772, 0.750, 0.457, all-empty - 0.033).
-const FLOORS = { rocAuc: 0.78, rocAucWithTubes: 0.78, dicePositive: 0.46, siimBelowEmpty: 0.02 };
+// recipe before (16 epochs, the best validation epoch kept, the largest minimum area on a tie)
+// reached 0.882, 0.952, 0.566 and 0.846; the recipe before that 0.772, 0.750, 0.457 and 0.747.
+const FLOORS = { rocAuc: 0.86, rocAucWithTubes: 0.84, dicePositive: 0.5, siimOverEmpty: 0.03 };
 
 test('the default demo runs clean, checks the issue-17 targets, and holds what the recipe reaches', (t) => {
   assert.deepEqual(result.failures, []);
@@ -46,14 +48,16 @@ test('the default demo runs clean, checks the issue-17 targets, and holds what t
   assert.ok((withTubes.rocAuc ?? 0) >= FLOORS.rocAucWithTubes, `ROC AUC on drain images ${withTubes.rocAuc}`);
   assert.ok((h.dicePositive.segmenter ?? 0) >= FLOORS.dicePositive, `Dice ${h.dicePositive.segmenter}`);
   assert.ok(
-    (h.siimScore ?? 0) >= h.allEmptyScore - FLOORS.siimBelowEmpty,
+    (h.siimScore ?? 0) >= h.allEmptyScore + FLOORS.siimOverEmpty,
     `SIIM ${h.siimScore} vs all-empty ${h.allEmptyScore}`,
   );
 });
 
 test(
   'the default demo plan meets every one of its targets',
-  { todo: 'issue 17: the classifier ROC AUC is short of 0.90 on SIIM-like data (figures in the issue note)' },
+  {
+    todo: "issue 17: met at seed 1 here; the drain-film AUC is 0.003 above its target, within one CPU's bf16 rounding of another",
+  },
   () => {
     for (const t of result.targets) assert.ok(t.met, `${t.name}: ${t.value}, target ${t.target}`);
   },

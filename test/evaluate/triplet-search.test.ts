@@ -39,9 +39,12 @@ const IMAGES: TripletImage[] = [
   image('n3', 0.3, (map) => square(30, 30, 17, (i) => (map[i] = 0.9))),
 ];
 
-test('the joint search finds the planted optimum, ties resolved to the highest thresholds and area', () => {
+test('the joint search finds the planted optimum at the smallest area that reaches it, other ties to the highest thresholds', () => {
   const result = searchTriplet(IMAGES);
-  assert.deepEqual(result.best, { classifierThreshold: 0.8, pixelThreshold: 0.65, minArea: 6000, siimScore: 1 });
+  // Areas from 3000 drop the 2560 px blobs; 3000 is the smallest of them on the grid.
+  assert.deepEqual(result.best, { classifierThreshold: 0.8, pixelThreshold: 0.65, minArea: 3000, siimScore: 1 });
+  assert.deepEqual(result.top, { classifierThreshold: 0.8, pixelThreshold: 0.65, minArea: 6000, siimScore: 1 });
+  assert.equal(result.tolerance, 1 / 5);
   assert.equal(result.images, 5);
   // Without a minimum area both blob negatives score 0: 3/5.
   assert.equal(scoreTriplet(IMAGES, { classifierThreshold: 0.8, pixelThreshold: 0.65, minArea: 0 }), 3 / 5);
@@ -63,4 +66,36 @@ test('byte maps (round(255 p)) give the same optimum as float maps', () => {
 
 test('a map of the wrong size names the image', () => {
   assert.throws(() => searchTriplet([{ ...IMAGES[0], map: new Float32Array(3) }]), /image p1/);
+});
+
+test('a minimum area that wins by less than one image of score is not taken; one that wins by a whole image is', () => {
+  // 20 images: a positive with a 6x6 truth predicted exactly (9216 px at 1024 scale), a negative with a
+  // 12-pixel blob (3072 px), and empty negatives. Minimum areas from 4000 drop the blob: one image more.
+  const positive = image('p1', 0.9, (map, truth) =>
+    square(20, 20, 6, (i) => {
+      map[i] = 0.9;
+      truth[i] = 1;
+    }),
+  );
+  const blob = image('blob', 0.9, (map) => [...Array(12).keys()].forEach((x) => (map[50 * SIZE + x] = 0.9)));
+  const empties = [...Array(18).keys()].map((k) => image(`n${k}`, 0.1, () => undefined));
+  const strong = searchTriplet([positive, blob, ...empties]);
+  assert.equal(strong.top.siimScore, 1);
+  assert.equal(strong.best.minArea, 4000);
+  assert.equal(strong.best.siimScore, 1);
+  // A second positive, 2x2 (1024 px) predicted with 2 pixels too many (Dice .8, 1536 px): areas from
+  // 2000 drop it. No minimum area now scores 18.8/20 against 19/20 at 4000: less than one image apart.
+  const small = image('p2', 0.9, (map, truth) => {
+    square(40, 40, 2, (i) => {
+      map[i] = 0.9;
+      truth[i] = 1;
+    });
+    map[40 * SIZE + 42] = 0.9;
+    map[41 * SIZE + 42] = 0.9;
+  });
+  const close = searchTriplet([positive, blob, ...empties.slice(1), small]);
+  assert.ok(Math.abs(close.top.siimScore - 19 / 20) < 1e-12);
+  assert.ok(close.top.minArea >= 4000);
+  assert.equal(close.best.minArea, 0);
+  assert.ok(Math.abs(close.best.siimScore - 18.8 / 20) < 1e-12);
 });

@@ -18,6 +18,7 @@ test('defaults differ by task where they should', () => {
   assert.deepEqual(c.loss, { name: 'bce' });
   assert.deepEqual(s.loss, { name: 'bce-dice' });
   assert.equal(s.positiveFraction, null);
+  assert.equal(c.keepWeights, 'best');
 });
 
 test('a YAML file overrides the defaults and flags override the file', () => {
@@ -62,6 +63,10 @@ test('unknown keys, wrong values, a wrong task and bad files are errors naming t
   assert.throws(
     () => resolveTrainConfig('classifier', { monitor: 'dice' }, base),
     /expected for a classifier one of auc, recall, f1, loss for monitor but received "dice"/,
+  );
+  assert.throws(
+    () => resolveTrainConfig('classifier', { keepWeights: 'final' }, base),
+    /keepWeights but received "final"/,
   );
   assert.throws(
     () => resolveTrainConfig('segmenter', { size: 100 }, base),

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as torch from '../../src/torch/index.js';
 import { nn, type Tensor } from '../../src/torch/index.js';
-import { loadSafetensors } from '../../src/torch/safetensors.js';
+import { loadSafetensors, loadSafetensorsWithMetadata } from '../../src/torch/safetensors.js';
 import { createModel } from '../../src/models/registry.js';
 import { resolveTrainConfig, type TrainConfig } from '../../src/train/config.js';
 import { memorySource } from '../../src/train/batch-source.js';
@@ -282,6 +282,43 @@ test('early stopping ends the run once the monitored metric has not improved for
   assert.equal(result.history[0].validation.auc, null);
   assert.equal(JSON.parse(readFileSync(path.join(c.out, 'run.json'), 'utf8')).stopReason, 'early-stopping');
   model.dispose();
+});
+
+test("keepWeights last hands on the last epoch's weights even when no epoch was ever the best", async () => {
+  // Validation of negatives only: the AUC is undefined, so no epoch improves and 'best' keeps nothing.
+  const items = tinyImages(16, SIZE, 13);
+  const negatives = tinyImages(8, SIZE, 14, 0);
+  for (const keepWeights of ['best', 'last'] as const) {
+    const c = config('classifier', { epochs: 3, batchSize: 8, keepWeights });
+    const model = smallModel();
+    const result = await trainModel({
+      config: c,
+      model,
+      train: memorySource(tinyBatches(items, 8, SIZE)),
+      validation: memorySource(tinyBatches(negatives, 8, SIZE)),
+    });
+    assert.equal(result.best, null);
+    const run = JSON.parse(readFileSync(path.join(c.out, 'run.json'), 'utf8'));
+    if (keepWeights === 'best') {
+      assert.equal(result.kept, null);
+      assert.equal(existsSync(bestWeightsFile(c.out)), false);
+    } else {
+      assert.deepEqual(result.kept, { epoch: 3, value: null, rule: 'last' });
+      assert.equal(run.kept.epoch, 3);
+      assert.equal(run.kept.rule, 'last');
+      torch.scope(() => {
+        const { tensors, metadata } = loadSafetensorsWithMetadata(bestWeightsFile(c.out));
+        assert.equal(metadata.epoch, '3');
+        assert.equal(metadata.kept, 'last');
+        for (const [name, t] of model.stateDict()) {
+          const saved = tensors.get(name);
+          assert.ok(saved, `${name} saved`);
+          assert.deepEqual([...saved.toFloat32Array()], [...t.float().toFloat32Array()], `${name} is the final value`);
+        }
+      });
+    }
+    model.dispose();
+  }
 });
 
 test('a frozen encoder stays as it is until --unfreeze-after, then trains', async () => {
