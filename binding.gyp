@@ -22,6 +22,16 @@
         "-lc10",
         "-Wl,--as-needed"
       ]
+    },
+    {
+      "target_name": "pneumo_jpeg",
+      "sources": ["native/jpeg/decode.cc"],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "cflags_cc": ["-O2"],
+      "libraries": ["-ljpeg"]
     }
   ]
 }

@@ -1,12 +1,15 @@
 // `pneumo bench data`: DICOM decode + resize to 512x512 throughput on the 10 SIIM sample files
-// (ours and pydicom + Pillow, same run, one worker each, one image at a time), header-only read speed,
-// and SIIM RLE decode/encode time per mask on the sample labels. Ours decodes JPEG through sharp,
-// whose libvips would use every core: it is held to one thread here, as Python's side runs on one.
+// (ours and pydicom + Pillow, same run, one worker each, one image at a time, the two sides taking
+// turns and the best of the trials kept for each), header-only read speed, and SIIM RLE decode/encode
+// time per mask on the sample labels. Ours decodes 8-bit JPEG through the pneumo_jpeg addon
+// (libjpeg-turbo, single-threaded) and otherwise through sharp, whose libvips would use every core:
+// sharp is held to one thread here, as Python's side runs on one.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
+import { nativeJpegDecoder } from '../src/data/dicom/codecs/jpeg-native.js';
 import { readDicomHeader } from '../src/data/dicom/index.js';
 import { readImageResized } from '../src/data/image-io.js';
 import { decodeRle, encodeRle } from '../src/data/rle.js';
@@ -36,10 +39,14 @@ async function oursImagesPerSecond(files: string[], rounds: number): Promise<num
   return n / ((performance.now() - start) / 1000);
 }
 
-function pythonImagesPerSecond(
-  files: string[],
-  rounds: number,
-): { images_per_s_8bit: number; images_per_s_float_first: number; versions: string } | { error: string } {
+interface PythonRates {
+  images_per_s_8bit: number;
+  images_per_s_8bit_box: number;
+  images_per_s_float_first: number;
+  versions: string;
+}
+
+function pythonImagesPerSecond(files: string[], rounds: number): PythonRates | { error: string } {
   // cwd outside the repository and the fixtures: a folder there named like a module would shadow it.
   const run = spawnSync(PYTHON, [path.join(PROJECT_ROOT, 'bench/data_python.py'), String(rounds), ...files], {
     cwd: os.tmpdir(),
@@ -48,6 +55,7 @@ function pythonImagesPerSecond(
   if (run.status !== 0) return { error: (run.stderr || run.error?.message || 'failed').trim().split('\n').pop()! };
   const out = JSON.parse(run.stdout.trim().split('\n').pop()!) as {
     images_per_s_8bit: number;
+    images_per_s_8bit_box: number;
     images_per_s_float_first: number;
     pydicom: string;
     numpy: string;
@@ -55,6 +63,7 @@ function pythonImagesPerSecond(
   };
   return {
     images_per_s_8bit: out.images_per_s_8bit,
+    images_per_s_8bit_box: out.images_per_s_8bit_box,
     images_per_s_float_first: out.images_per_s_float_first,
     versions: `pydicom ${out.pydicom}, numpy ${out.numpy}, Pillow ${out.pillow}`,
   };
@@ -90,30 +99,69 @@ function rleTimes(quick: boolean) {
   return { masks: encoded.length, size: '1024x1024', decode_us: Math.round(decodeUs), encode_us: Math.round(encodeUs) };
 }
 
+/** The best of each rate over trials in which the two sides take turns (the machine's noise only slows). */
+async function bestOfTrials(
+  files: string[],
+  rounds: number,
+  trials: number,
+): Promise<{ ours: number; python: PythonRates | { error: string } }> {
+  let ours = 0;
+  const runs: PythonRates[] = [];
+  const sharpThreads = sharp.concurrency();
+  for (let t = 0; t < trials; t++) {
+    sharp.concurrency(1);
+    try {
+      ours = Math.max(ours, await oursImagesPerSecond(files, rounds));
+    } finally {
+      sharp.concurrency(sharpThreads);
+    }
+    const run = pythonImagesPerSecond(files, rounds);
+    if ('error' in run) return { ours, python: run };
+    runs.push(run);
+  }
+  const best = (key: 'images_per_s_8bit' | 'images_per_s_8bit_box' | 'images_per_s_float_first') =>
+    Math.max(...runs.map((r) => r[key]));
+  return {
+    ours,
+    python: {
+      images_per_s_8bit: best('images_per_s_8bit'),
+      images_per_s_8bit_box: best('images_per_s_8bit_box'),
+      images_per_s_float_first: best('images_per_s_float_first'),
+      versions: runs[0].versions,
+    },
+  };
+}
+
 export async function run({ quick }: { quick: boolean }): Promise<object> {
   const files = siimFiles();
-  const rounds = quick ? 2 : 10;
-  const sharpThreads = sharp.concurrency();
-  sharp.concurrency(1);
-  let ours: number;
-  try {
-    ours = await oursImagesPerSecond(files, rounds);
-  } finally {
-    sharp.concurrency(sharpThreads);
-  }
-  const python = pythonImagesPerSecond(files, rounds);
+  // Short trials, many of them: the best of each side is what the machine gives when nothing else runs.
+  const rounds = quick ? 2 : 5;
+  const trials = quick ? 1 : 6;
+  const { ours, python } = await bestOfTrials(files, rounds, trials);
   const round2 = (x: number) => Math.round(x * 100) / 100;
   return {
     dicom: {
-      task: 'read + decode (JPEG baseline 1024x1024) + resize to 512x512 + to float [0,1], one worker; ours: readImageResized (area), Python: Pillow bilinear',
-      images: files.length * rounds,
-      threads: { ours: 1, python: 1, note: 'ours: sharp.concurrency(1), images one after another; Python: one thread' },
+      task: 'read + decode (JPEG baseline 1024x1024) + resize to 512x512 + to float [0,1], one worker; ours: readImageResized (area), Python: Pillow bilinear (and box)',
+      images: files.length * rounds * trials,
+      trials: {
+        count: trials,
+        images_each: files.length * rounds,
+        note: 'ours and Python take turns; the best images/s of each side is kept',
+      },
+      threads: {
+        ours: 1,
+        python: 1,
+        note: 'ours: single-threaded JPEG decode, images one after another; Python: one thread',
+      },
+      jpeg_decoder: nativeJpegDecoder() ? 'pneumo_jpeg (system libjpeg-turbo)' : 'sharp (pneumo_jpeg not built)',
       ours_images_per_s: round2(ours),
       ...('error' in python
         ? { python_error: python.error }
         : {
             python_images_per_s: round2(python.images_per_s_8bit),
             ratio: round2(ours / python.images_per_s_8bit),
+            python_box_images_per_s: round2(python.images_per_s_8bit_box),
+            ratio_vs_box: round2(ours / python.images_per_s_8bit_box),
             python_float_first_images_per_s: round2(python.images_per_s_float_first),
             ratio_vs_float_first: round2(ours / python.images_per_s_float_first),
             target: 'ratio >= 1.5 (issue 11): images/s against pydicom + Pillow resizing in 8 bits',

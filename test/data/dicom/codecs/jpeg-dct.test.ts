@@ -2,21 +2,11 @@
 // streams, where both can run: a float IDCT and libjpeg's integer one may differ by one grey level.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import dicomParser from 'dicom-parser';
 import sharp from 'sharp';
 import { decodeJpegDct } from '../../../../src/data/dicom/codecs/jpeg-dct.js';
 import { CodecError } from '../../../../src/data/dicom/codecs/frame.js';
 import { fixture } from '../../../fixture-path.js';
-
-function jpegOf(file: string): Uint8Array {
-  const bytes = new Uint8Array(readFileSync(file));
-  const dataSet = dicomParser.parseDicom(bytes);
-  const element = dataSet.elements.x7fe00010;
-  return new Uint8Array(
-    dicomParser.readEncapsulatedPixelDataFromFragments(dataSet, element, 0, element.fragments!.length),
-  );
-}
+import { jpegOf } from './jpeg-stream.js';
 
 test('8-bit baseline JPEG: our decoder agrees with libjpeg-turbo to within one grey level', async () => {
   for (const file of [
