@@ -264,18 +264,24 @@ test('a non-finite loss stops the run with the epoch and step', async () => {
   model.dispose();
 });
 
-test('early stopping ends the run once the monitored metric has not improved for N epochs', async () => {
-  // Validation holds negatives only, so its AUC is undefined and never improves.
-  const items = tinyImages(16, SIZE, 9);
-  const negatives = tinyImages(8, SIZE, 10, 0);
-  const c = config('classifier', { epochs: 6, batchSize: 8, earlyStopping: 2 });
+/**
+ * The small classifier validated on negatives only: the AUC is undefined, so no epoch ever improves
+ * (early stopping fires, and keeping the best keeps nothing).
+ */
+async function trainWithUndefinedAuc(overrides: Partial<TrainConfig>, seed: number) {
+  const c = config('classifier', { batchSize: 8, ...overrides });
   const model = smallModel();
   const result = await trainModel({
     config: c,
     model,
-    train: memorySource(tinyBatches(items, 8, SIZE)),
-    validation: memorySource(tinyBatches(negatives, 8, SIZE)),
+    train: memorySource(tinyBatches(tinyImages(16, SIZE, seed), 8, SIZE)),
+    validation: memorySource(tinyBatches(tinyImages(8, SIZE, seed + 1, 0), 8, SIZE)),
   });
+  return { c, model, result };
+}
+
+test('early stopping ends the run once the monitored metric has not improved for N epochs', async () => {
+  const { c, model, result } = await trainWithUndefinedAuc({ epochs: 6, earlyStopping: 2 }, 9);
   assert.equal(result.stopReason, 'early-stopping');
   assert.equal(result.history.length, 2);
   assert.equal(result.best, null);
@@ -285,18 +291,8 @@ test('early stopping ends the run once the monitored metric has not improved for
 });
 
 test("keepWeights last hands on the last epoch's weights even when no epoch was ever the best", async () => {
-  // Validation of negatives only: the AUC is undefined, so no epoch improves and 'best' keeps nothing.
-  const items = tinyImages(16, SIZE, 13);
-  const negatives = tinyImages(8, SIZE, 14, 0);
   for (const keepWeights of ['best', 'last'] as const) {
-    const c = config('classifier', { epochs: 3, batchSize: 8, keepWeights });
-    const model = smallModel();
-    const result = await trainModel({
-      config: c,
-      model,
-      train: memorySource(tinyBatches(items, 8, SIZE)),
-      validation: memorySource(tinyBatches(negatives, 8, SIZE)),
-    });
+    const { c, model, result } = await trainWithUndefinedAuc({ epochs: 3, keepWeights }, 13);
     assert.equal(result.best, null);
     const run = JSON.parse(readFileSync(path.join(c.out, 'run.json'), 'utf8'));
     if (keepWeights === 'best') {
