@@ -15,6 +15,11 @@ function findProjectRoot(): string {
 /** The folder holding pneumo's package.json. */
 export const PROJECT_ROOT = findProjectRoot();
 
+/** Where node-gyp puts one of pneumo's native addons (binding.gyp's target name). */
+export function addonFile(target: 'pneumo_torch' | 'pneumo_jpeg'): string {
+  return path.join(PROJECT_ROOT, 'build', 'Release', `${target}.node`);
+}
+
 /** The version in pneumo's package.json. */
 export function pneumoVersion(): string {
   const pkg = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version?: string };

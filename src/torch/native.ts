@@ -1,8 +1,7 @@
 // The only module that loads the compiled addon; everything else imports the typed surface from here.
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { PROJECT_ROOT } from '../project-paths.js';
+import { addonFile } from '../project-paths.js';
 import { readEngineEnvironment } from './environment.js';
 
 export interface NativeInfo {
@@ -125,7 +124,7 @@ export interface CpuCacheInfo {
 }
 
 function loadAddon(): NativeAddon {
-  const file = path.join(PROJECT_ROOT, 'build', 'Release', 'pneumo_torch.node');
+  const file = addonFile('pneumo_torch');
   if (!existsSync(file)) {
     throw new Error(
       `the native engine is not built (${file} is missing).\n` +

@@ -3,8 +3,7 @@
 // built with the torch addon; where it is missing the caller decodes through sharp instead.
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import path from 'node:path';
-import { PROJECT_ROOT } from '../../../project-paths.js';
+import { addonFile } from '../../../project-paths.js';
 
 export interface NativeJpegResult {
   width: number;
@@ -25,7 +24,7 @@ let decoder: NativeJpegDecoder | null | undefined;
 /** The addon, loaded on first use (per worker thread); null when it was not built. */
 export function nativeJpegDecoder(): NativeJpegDecoder | null {
   if (decoder === undefined) {
-    const file = path.join(PROJECT_ROOT, 'build', 'Release', 'pneumo_jpeg.node');
+    const file = addonFile('pneumo_jpeg');
     decoder = existsSync(file) ? (createRequire(import.meta.url)(file) as NativeJpegDecoder) : null;
   }
   return decoder;
