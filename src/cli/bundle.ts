@@ -51,8 +51,8 @@ export function bundleCommand(): Command {
         else {
           const t = manifest.thresholds;
           process.stdout.write(
-            `bundle ${opts.out}: classifier ${manifest.classifier.architecture} at ${manifest.classifier.inputSize.width}x${manifest.classifier.inputSize.height}, ` +
-              `segmenter ${manifest.segmenter.architecture} at ${manifest.segmenter.inputSize.width}x${manifest.segmenter.inputSize.height}; ` +
+            `bundle ${opts.out}: classifier ${manifest.classifier.architecture} at ${manifest.classifier.input.width}x${manifest.classifier.input.height}, ` +
+              `segmenter ${manifest.segmenter.architecture} at ${manifest.segmenter.input.width}x${manifest.segmenter.input.height}; ` +
               `thresholds: classifier ${t.classifier}, pixel ${t.pixel}, minimum area ${t.minArea} px\n`,
           );
         }

@@ -83,7 +83,7 @@ export async function readImageWithMeta(file: string): Promise<{ image: GrayImag
 /**
  * readImage followed by resizePlane to width x height with `method`, and the source size (which the
  * labels' RLE refers to). 8-bit DICOMs shrunk by whole factors with the area method skip the
- * full-size float image; the pixels are the same either way (to within 1e-6, float32 rounding).
+ * full-size float image; the pixels are the same either way, to the bit.
  */
 export async function readImageResized(
   file: string,

@@ -1,14 +1,15 @@
-// What a loader worker does with one batch: for each item, the resized image and mask (from the disk
-// cache, or decoded, RLE-decoded at the image's own size and resized), then the augmentation seeded
-// by (seed, epoch, position in the epoch), so the result does not depend on which worker ran it, then
-// normalisation straight into the batch tensors. A bad item is skipped and reported, never fatal.
+// What a loader worker does with one batch: for each item, the model-input plane and mask (from the
+// disk cache, or decoded through the model-input contract, the mask RLE-decoded at the image's own
+// size and resized), then the augmentation seeded by (seed, epoch, position in the epoch), so the
+// result does not depend on which worker ran it, then the contract's normalisation straight into the
+// batch tensors. A bad item is skipped and reported, never fatal.
 import { stat } from 'node:fs/promises';
 import type { GrayImage, Mask } from './image.js';
 import { decodeRleRows } from './rle.js';
 import { Rng } from './random.js';
 import { buildAugmentation, type AugmentConfig, type Compose } from './transforms/compose.js';
-import { resizeMask, resizePlane, type ResizeMethod } from './transforms/resize.js';
-import { normalizeInto, type Normalization } from './transforms/normalize.js';
+import { resizeMask } from './transforms/resize.js';
+import { inputPixels, normalizeInput, readInputPixels, type ModelInput } from './model-input.js';
 import type { DatasetItem } from './dataset.js';
 import { cacheFile, hashRows, readCacheEntry, writeCacheEntry, type CachedEntry } from './loader-cache.js';
 
@@ -16,31 +17,24 @@ import { cacheFile, hashRows, readCacheEntry, writeCacheEntry, type CachedEntry 
 export type LoaderItem = Pick<DatasetItem, 'imageId' | 'path' | 'label' | 'rleRows'>;
 
 export interface PipelineConfig {
-  width: number;
-  height: number;
+  input: ModelInput;
   seed: number;
   augment: AugmentConfig | null;
-  normalize: Normalization;
   cacheDir: string | null;
-  resize: ResizeMethod;
   /** Items of one batch decoded at once inside a worker, so file reading overlaps the transforms. */
   itemConcurrency: number;
   /** URL of the module whose `readImage(path)` decodes files (image-source.ts unless given). */
   readerModule: string;
 }
 
-type ReadImage = (path: string) => Promise<GrayImage>;
-/** Optional in a reader module: read and resize in one step (see image-io.ts's readImageResized). */
-type ReadImageResized = (
-  path: string,
-  width: number,
-  height: number,
-  method: ResizeMethod,
-) => Promise<{ image: GrayImage; sourceWidth: number; sourceHeight: number }>;
+/** Where the default reader module is, so the contract's own file reading is used for it. */
+const DEFAULT_READER = new URL('./image-source.js', import.meta.url).href;
 
+type ReadImage = (path: string) => Promise<GrayImage>;
+
+/** A reader module (image-source.ts, or a test's): `readImage(path)` decodes a file. */
 interface Reader {
   readImage: ReadImage;
-  readImageResized?: ReadImageResized;
 }
 
 export interface BatchTask {
@@ -79,8 +73,8 @@ interface Counters {
 
 export async function createBatchBuilder(config: PipelineConfig): Promise<(task: BatchTask) => Promise<BatchResult>> {
   const augmentation = config.augment ? buildAugmentation(config.augment) : null;
-  const { readImage, readImageResized } = (await import(config.readerModule)) as Reader;
-  return (task) => buildBatch(task, config, augmentation, { readImage, readImageResized });
+  const { readImage } = (await import(config.readerModule)) as Reader;
+  return (task) => buildBatch(task, config, augmentation, { readImage });
 }
 
 async function loadResized(
@@ -89,7 +83,8 @@ async function loadResized(
   counters: Counters,
   reader: Reader,
 ): Promise<CachedEntry> {
-  const { width, height } = config;
+  const { input } = config;
+  const { width, height } = input;
   let cache: { file: string; key: string } | null = null;
   if (config.cacheDir) {
     const source = await stat(item.path);
@@ -98,7 +93,7 @@ async function loadResized(
       source.size,
       source.mtimeMs,
       `${width}x${height}`,
-      config.resize,
+      input.resize,
       hashRows(item.rleRows),
     ].join('\n');
     cache = { file: cacheFile(config.cacheDir, item.imageId, width, height), key };
@@ -111,18 +106,15 @@ async function loadResized(
   }
   let pixels: Float32Array;
   let full: Mask;
-  if (reader.readImageResized) {
-    const read = await reader.readImageResized(item.path, width, height, config.resize);
-    pixels = read.image.pixels;
+  if (config.readerModule === DEFAULT_READER) {
+    const read = await readInputPixels(item.path, input);
+    pixels = read.pixels;
     full = decodeRleRows(item.rleRows, read.sourceWidth, read.sourceHeight, item.imageId);
   } else {
     const image = await reader.readImage(item.path);
     full = decodeRleRows(item.rleRows, image.width, image.height, item.imageId);
-    pixels = resizePlane(image.pixels, image.width, image.height, width, height, config.resize);
+    pixels = inputPixels(image, input);
   }
-  // Quantised as the cache stores them, so that a batch is the same whether it came from the cache or not.
-  for (let i = 0; i < pixels.length; i++)
-    pixels[i] = Math.round((pixels[i] < 0 ? 0 : pixels[i] > 1 ? 1 : pixels[i]) * 65535) / 65535;
   const entry = { pixels, mask: resizeMask(full, width, height).data };
   if (cache) {
     try {
@@ -140,7 +132,7 @@ async function buildBatch(
   augmentation: Compose | null,
   reader: Reader,
 ): Promise<BatchResult> {
-  const { width, height } = config;
+  const { width, height } = config.input;
   const plane = width * height;
   const count = task.entries.length;
   const images = new Float32Array(count * plane);
@@ -164,7 +156,7 @@ async function buildBatch(
         pixels = out.image.pixels;
         mask = out.mask!.data;
       }
-      normalizeInto(pixels, images, slot * plane, config.normalize);
+      normalizeInput(pixels, config.input, images, slot * plane);
       const offset = slot * plane;
       for (let i = 0; i < plane; i++) masks[offset + i] = mask[i];
       labels[slot] = item.label;

@@ -10,6 +10,7 @@ import { sampleEpoch, shardEpoch, type SamplingOptions, type Shard } from './sam
 import { parseAugmentConfig, type AugmentConfig } from './transforms/compose.js';
 import { checkNormalization, IMAGENET_GRAY, type Normalization } from './transforms/normalize.js';
 import type { ResizeMethod } from './transforms/resize.js';
+import { modelInput, type ModelInput } from './model-input.js';
 import type { BatchResult, BatchTask, ItemFailure, LoaderItem, PipelineConfig } from './loader-batch.js';
 
 export type { LoaderItem, ItemFailure } from './loader-batch.js';
@@ -110,11 +111,12 @@ export class BatchLoader {
     readonly items: readonly LoaderItem[],
     private readonly options: LoaderOptions,
     private readonly pool: WorkerPool<BatchTask, BatchResult>,
-    size: { width: number; height: number },
+    /** The model-input contract the batches are made under (bundle.json records it). */
+    readonly input: ModelInput,
     workers: number,
   ) {
-    this.width = size.width;
-    this.height = size.height;
+    this.width = input.width;
+    this.height = input.height;
     this.batchSize = options.batchSize;
     this.workers = workers;
     this.prefetch = options.prefetch ?? 2 * workers;
@@ -138,13 +140,10 @@ export class BatchLoader {
     const normalize = options.normalize ?? IMAGENET_GRAY;
     checkNormalization(normalize);
     const config: PipelineConfig = {
-      width: size.width,
-      height: size.height,
+      input: modelInput(size, normalize, options.resize ?? 'area'),
       seed: options.seed ?? 0,
       augment: options.augment ? parseAugmentConfig(options.augment) : null,
-      normalize,
       cacheDir: options.cacheDir ?? null,
-      resize: options.resize ?? 'area',
       itemConcurrency: options.itemConcurrency ?? 2,
       readerModule: options.readerModule ?? new URL('./image-source.js', import.meta.url).href,
     };
@@ -169,7 +168,7 @@ export class BatchLoader {
       await pool.close();
       throw new LoaderError(`the loader's workers could not start: ${(err as Error).message}`);
     }
-    return new BatchLoader(items, options, pool, size, workers);
+    return new BatchLoader(items, options, pool, config.input, workers);
   }
 
   /** The item indices of an epoch, in order. */

@@ -325,11 +325,13 @@ export async function evaluateBundle(options: EvaluateOptions): Promise<Evaluati
           }
         : { ...manifest.thresholds, classifier: operatingPoint.threshold };
       await updateBundleThresholds(predictor.bundle.dir, writtenThresholds, {
-        method: triplet ? 'joint triplet search by pneumo evaluate' : 'classifier threshold sweep by pneumo evaluate',
-        objective: operatingPoint.description,
-        siimScore: triplet ? triplet.best.siimScore : (operatingPoint.row.siimScore ?? undefined),
-        evaluatedOn: `${path.resolve(options.data)} (${choice.split === 'val' ? `validation split, fraction ${choice.validationFraction}, seed ${choice.seed}` : 'all images'}, ${records.length} images${predictor.tta ? ', with flip TTA: predict with --tta' : ''})`,
+        rule: triplet
+          ? `joint triplet search by pneumo evaluate: ${operatingPoint.description}, smallest minimum area within one image of the best`
+          : `classifier threshold sweep by pneumo evaluate: ${operatingPoint.description}`,
+        split: `${path.resolve(options.data)} (${choice.split === 'val' ? `validation split, fraction ${choice.validationFraction}, seed ${choice.seed}` : 'all images'}${predictor.tta ? ', with flip TTA: predict with --tta' : ''})`,
+        images: records.length,
         at: new Date().toISOString(),
+        siimScore: triplet ? triplet.best.siimScore : operatingPoint.row.siimScore,
       });
     }
 

@@ -1,31 +1,26 @@
-// bundle.json: everything `predict` needs besides the weights (ARCHITECTURE.md, "Model bundle").
-// Validation collects every problem of a manifest and reports them in one BundleError, so that a
-// broken bundle is fixed in one go.
+// bundle.json: everything `predict` needs besides the weights (ARCHITECTURE.md, "Model bundle"). One
+// type and one reader/writer (src/pipeline/bundle.ts) with a schema version. Validation collects
+// every problem of a manifest and reports them in one BundleError, so that a broken bundle is fixed
+// in one go; unknown fields are problems too, since a field this pneumo does not know could change
+// what the bundle means. Version 1 (before the model-input contract) is still read: each model's
+// input is taken as the loader's defaults at its recorded size and normalisation, said once.
 import type { ModelConfig } from './model-contract.js';
-import type { Normalization } from '../data/transforms/normalize.js';
+import { checkModelInput, modelInput, ModelInputError, type ModelInput } from '../data/model-input.js';
 
 export const BUNDLE_FORMAT = 'pneumo-bundle';
-export const BUNDLE_FORMAT_VERSION = 1;
+export const BUNDLE_FORMAT_VERSION = 2;
+const LEGACY_FORMAT_VERSION = 1;
 export const BUNDLE_MANIFEST = 'bundle.json';
 export const CLASSIFIER_WEIGHTS = 'classifier.safetensors';
 export const SEGMENTER_WEIGHTS = 'segmenter.safetensors';
 
-export interface InputSize {
-  width: number;
-  height: number;
-}
-
-/** (value - mean) / std on images in [0, 1], as training's loader applies it. */
-export type { Normalization };
-
-/** One model of the bundle. Each model carries its own input size and normalisation, as it was trained. */
+/** One model of the bundle, with the model-input contract it was trained under. */
 export interface BundleModelEntry {
   architecture: string;
   config: ModelConfig;
   /** File name inside the bundle folder. */
   weights: string;
-  inputSize: InputSize;
-  normalization: Normalization;
+  input: ModelInput;
 }
 
 export interface BundleThresholds {
@@ -37,18 +32,20 @@ export interface BundleThresholds {
   minArea: number;
 }
 
-/** Where the thresholds come from: training's validation, or an evaluation that chose them. */
+/** Which rule chose the thresholds, on which split and how many images (src/evaluate/operating-point.ts). */
 export interface ThresholdSource {
-  method: string;
-  objective?: string;
-  siimScore?: number;
-  evaluatedOn?: string;
-  at?: string;
+  rule: string;
+  /** The images it was chosen on, in words (a run's validation split, an evaluation's data and split). */
+  split: string;
+  images: number | null;
+  at: string;
+  /** The SIIM score the rule reached there, when it optimised one. */
+  siimScore: number | null;
 }
 
 export interface BundleManifest {
   format: typeof BUNDLE_FORMAT;
-  formatVersion: number;
+  formatVersion: typeof BUNDLE_FORMAT_VERSION;
   createdAt: string;
   classifier: BundleModelEntry;
   segmenter: BundleModelEntry;
@@ -73,53 +70,151 @@ type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isPositiveInteger = (v: unknown): v is number => Number.isInteger(v) && (v as number) > 0;
 
+const TOP_FIELDS = [
+  'format',
+  'formatVersion',
+  'createdAt',
+  'classifier',
+  'segmenter',
+  'thresholds',
+  'thresholdSource',
+  'provenance',
+  'versions',
+];
+const MODEL_FIELDS = ['architecture', 'config', 'weights', 'input'];
+const SOURCE_FIELDS = ['rule', 'split', 'images', 'at', 'siimScore'];
+
+function unknownFields(value: Json, known: readonly string[], where: string, problems: string[]): void {
+  for (const key of Object.keys(value)) if (!known.includes(key)) problems.push(`${where}${key} is not a known field`);
+}
+
 function checkModel(value: unknown, role: string, problems: string[]): void {
   if (!isObject(value)) {
     problems.push(`"${role}" is missing or not an object`);
     return;
   }
+  unknownFields(value, MODEL_FIELDS, `${role}.`, problems);
   if (typeof value.architecture !== 'string' || value.architecture === '')
     problems.push(`${role}.architecture is not a name`);
   if (!isObject(value.config)) problems.push(`${role}.config is not an object`);
   if (typeof value.weights !== 'string' || value.weights === '' || /[\\/]/.test(value.weights))
     problems.push(`${role}.weights is not a file name inside the bundle`);
-  const size = value.inputSize;
-  if (!isObject(size) || !isPositiveInteger(size.width) || !isPositiveInteger(size.height))
-    problems.push(`${role}.inputSize is not {width, height} in positive integers`);
-  const n = value.normalization;
-  if (!isObject(n) || typeof n.mean !== 'number' || typeof n.std !== 'number' || !(n.std > 0))
-    problems.push(`${role}.normalization is not {mean, std} with std > 0`);
+  try {
+    checkModelInput(value.input, `${role}.input`);
+  } catch (err) {
+    if (!(err instanceof ModelInputError)) throw err;
+    problems.push(err.message);
+  }
 }
 
-/** Checks the parsed JSON of bundle.json; throws a BundleError listing every problem. */
-export function validateManifest(json: unknown, bundle: string): BundleManifest {
-  if (!isObject(json)) throw new BundleError(bundle, [`${BUNDLE_MANIFEST} is not a JSON object`]);
-  if (json.format !== BUNDLE_FORMAT)
-    throw new BundleError(bundle, [
-      `${BUNDLE_MANIFEST} is not a pneumo bundle (format is ${JSON.stringify(json.format)})`,
-    ]);
-  if (json.formatVersion !== BUNDLE_FORMAT_VERSION)
-    throw new BundleError(bundle, [
-      `${BUNDLE_MANIFEST} has format version ${JSON.stringify(json.formatVersion)}; this pneumo reads version ${BUNDLE_FORMAT_VERSION}`,
-    ]);
-  const problems: string[] = [];
-  checkModel(json.classifier, 'classifier', problems);
-  checkModel(json.segmenter, 'segmenter', problems);
-  const t = json.thresholds;
-  if (!isObject(t)) problems.push('"thresholds" is missing or not an object');
-  else {
-    for (const key of ['classifier', 'pixel'] as const) {
-      const v = t[key];
-      if (typeof v !== 'number' || !(v >= 0 && v <= 1))
-        problems.push(`thresholds.${key} is ${JSON.stringify(v)}, expected a number in [0, 1]`);
-    }
-    if (typeof t.minArea !== 'number' || !(t.minArea >= 0))
-      problems.push(`thresholds.minArea is ${JSON.stringify(t.minArea)}, expected a number >= 0`);
+function checkThresholdSource(value: unknown, problems: string[]): void {
+  if (!isObject(value)) {
+    problems.push('"thresholdSource" is missing or not an object');
+    return;
   }
+  unknownFields(value, SOURCE_FIELDS, 'thresholdSource.', problems);
+  for (const key of ['rule', 'split', 'at'] as const)
+    if (typeof value[key] !== 'string') problems.push(`thresholdSource.${key} is not text`);
+  for (const key of ['images', 'siimScore'] as const)
+    if (!(value[key] === null || typeof value[key] === 'number'))
+      problems.push(`thresholdSource.${key} is ${JSON.stringify(value[key])}, expected a number or null`);
+}
+
+function checkThresholds(t: unknown, problems: string[]): void {
+  if (!isObject(t)) {
+    problems.push('"thresholds" is missing or not an object');
+    return;
+  }
+  unknownFields(t, ['classifier', 'pixel', 'minArea'], 'thresholds.', problems);
+  for (const key of ['classifier', 'pixel'] as const) {
+    const v = t[key];
+    if (typeof v !== 'number' || !(v >= 0 && v <= 1))
+      problems.push(`thresholds.${key} is ${JSON.stringify(v)}, expected a number in [0, 1]`);
+  }
+  if (typeof t.minArea !== 'number' || !(t.minArea >= 0))
+    problems.push(`thresholds.minArea is ${JSON.stringify(t.minArea)}, expected a number >= 0`);
+}
+
+let legacyNoticeGiven = false;
+
+/** A version-1 manifest brought to version 2; the problems of its own fields are reported as before. */
+function upgradeLegacy(json: Json, bundle: string, notice: (text: string) => void): Json {
+  const problems: string[] = [];
+  const entry = (role: 'classifier' | 'segmenter'): unknown => {
+    const value = json[role];
+    if (!isObject(value)) return value;
+    const { inputSize, normalization, ...rest } = value;
+    if (!isObject(inputSize) || !isPositiveInteger(inputSize.width) || !isPositiveInteger(inputSize.height)) {
+      problems.push(`${role}.inputSize is not {width, height} in positive integers`);
+      return rest;
+    }
+    if (!isObject(normalization) || typeof normalization.mean !== 'number' || !(Number(normalization.std) > 0)) {
+      problems.push(`${role}.normalization is not {mean, std} with std > 0`);
+      return rest;
+    }
+    const size = { width: inputSize.width, height: inputSize.height };
+    return { ...rest, input: modelInput(size, { mean: normalization.mean, std: normalization.std as number }) };
+  };
+  const classifier = entry('classifier');
+  const segmenter = entry('segmenter');
   if (problems.length > 0)
     throw new BundleError(
       bundle,
       problems.map((p) => `${BUNDLE_MANIFEST}: ${p}`),
     );
-  return json as unknown as BundleManifest;
+  if (!legacyNoticeGiven) {
+    legacyNoticeGiven = true;
+    notice(
+      `bundle ${bundle}: ${BUNDLE_MANIFEST} is version 1 (made before the model-input contract); each model's input is taken as the loader's defaults at its recorded size and normalisation (DICOM VOI display, area resize, 65535 levels)`,
+    );
+  }
+  const source = isObject(json.thresholdSource) ? json.thresholdSource : {};
+  return {
+    ...json,
+    formatVersion: BUNDLE_FORMAT_VERSION,
+    classifier,
+    segmenter,
+    thresholdSource: {
+      rule: typeof source.method === 'string' ? source.method : 'unknown',
+      split: typeof source.evaluatedOn === 'string' ? source.evaluatedOn : 'not recorded',
+      images: null,
+      at: typeof source.at === 'string' ? source.at : String(json.createdAt ?? ''),
+      siimScore: typeof source.siimScore === 'number' ? source.siimScore : null,
+    },
+  };
+}
+
+/**
+ * Checks the parsed JSON of bundle.json (version 2, or version 1, upgraded, with a notice once per
+ * process); throws a BundleError listing every problem.
+ */
+export function validateManifest(
+  json: unknown,
+  bundle: string,
+  notice: (text: string) => void = console.warn,
+): BundleManifest {
+  if (!isObject(json)) throw new BundleError(bundle, [`${BUNDLE_MANIFEST} is not a JSON object`]);
+  if (json.format !== BUNDLE_FORMAT)
+    throw new BundleError(bundle, [
+      `${BUNDLE_MANIFEST} is not a pneumo bundle (format is ${JSON.stringify(json.format)})`,
+    ]);
+  if (json.formatVersion === LEGACY_FORMAT_VERSION) json = upgradeLegacy(json, bundle, notice);
+  const manifest = json as Json;
+  if (manifest.formatVersion !== BUNDLE_FORMAT_VERSION)
+    throw new BundleError(bundle, [
+      `${BUNDLE_MANIFEST} has format version ${JSON.stringify(manifest.formatVersion)}; this pneumo reads versions ${LEGACY_FORMAT_VERSION} and ${BUNDLE_FORMAT_VERSION}`,
+    ]);
+  const problems: string[] = [];
+  unknownFields(manifest, TOP_FIELDS, '', problems);
+  for (const key of TOP_FIELDS) if (!(key in manifest)) problems.push(`"${key}" is missing`);
+  checkModel(manifest.classifier, 'classifier', problems);
+  checkModel(manifest.segmenter, 'segmenter', problems);
+  checkThresholds(manifest.thresholds, problems);
+  checkThresholdSource(manifest.thresholdSource, problems);
+  if (problems.length > 0)
+    throw new BundleError(
+      bundle,
+      problems.map((p) => `${BUNDLE_MANIFEST}: ${p}`),
+    );
+  return manifest as unknown as BundleManifest;
 }

@@ -2,7 +2,7 @@
 // segmenter.safetensors and bundle.json. `makeBundle` assembles it from two training runs;
 // `loadBundle` validates it and builds both models once, saying exactly what is wrong with a broken
 // bundle (missing file, bad JSON, unknown architecture, weights that do not match: keys listed).
-import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { loadSafetensors, nn, SafetensorsError, type Tensor } from '../torch/index.js';
 import {
@@ -45,13 +45,29 @@ function entryOf(run: TrainingRun, weights: string): BundleModelEntry {
     architecture: run.architecture,
     config: run.config,
     weights,
-    inputSize: run.inputSize,
-    normalization: run.normalization,
+    input: run.input,
   };
 }
 
 function provenanceOf(run: TrainingRun): Record<string, unknown> {
   return { run: run.dir, data: run.data, split: run.split, threshold: run.threshold, runJson: run.manifest };
+}
+
+/** Where the classifier threshold comes from: the flag, the classifier run's proposal, or the default. */
+function thresholdSourceOf(run: TrainingRun, given: Partial<BundleThresholds> | undefined): ThresholdSource {
+  const at = new Date().toISOString();
+  if (given?.classifier !== undefined)
+    return { rule: 'given on the command line', split: 'none', images: null, at, siimScore: null };
+  const proposed = run.threshold;
+  if (proposed?.value === null || proposed === null)
+    return { rule: `default ${DEFAULT_CLASSIFIER_THRESHOLD}`, split: 'none', images: null, at, siimScore: null };
+  return {
+    rule: `${proposed.rule} on validation, proposed by the classifier's training run`,
+    split: `${proposed.from} of ${run.data} (fraction ${run.split.validationFraction}, seed ${run.split.seed})`,
+    images: proposed.images,
+    at,
+    siimScore: null,
+  };
 }
 
 export interface MakeBundleOptions {
@@ -75,11 +91,10 @@ export async function makeBundle(options: MakeBundleOptions): Promise<BundleMani
   if (existing && (await readdir(out)).length > 0 && !options.force)
     throw new BundleError(out, ['the folder exists and is not empty (use --force to replace it)']);
   const thresholds: BundleThresholds = {
-    classifier: options.thresholds?.classifier ?? classifierRun.threshold ?? DEFAULT_CLASSIFIER_THRESHOLD,
+    classifier: options.thresholds?.classifier ?? classifierRun.threshold?.value ?? DEFAULT_CLASSIFIER_THRESHOLD,
     pixel: options.thresholds?.pixel ?? DEFAULT_PIXEL_THRESHOLD,
     minArea: options.thresholds?.minArea ?? 0,
   };
-  const fromRun = options.thresholds?.classifier === undefined && classifierRun.threshold !== null;
   const manifest: BundleManifest = {
     format: BUNDLE_FORMAT,
     formatVersion: BUNDLE_FORMAT_VERSION,
@@ -87,11 +102,7 @@ export async function makeBundle(options: MakeBundleOptions): Promise<BundleMani
     classifier: entryOf(classifierRun, CLASSIFIER_WEIGHTS),
     segmenter: entryOf(segmenterRun, SEGMENTER_WEIGHTS),
     thresholds,
-    thresholdSource: {
-      method: fromRun
-        ? 'classifier threshold found on validation by the training run'
-        : 'defaults or given on the command line',
-    },
+    thresholdSource: thresholdSourceOf(classifierRun, options.thresholds),
     provenance: { classifier: provenanceOf(classifierRun), segmenter: provenanceOf(segmenterRun) },
     versions: { pneumo: pneumoVersion(), libtorch: await libtorchVersion(), node: process.version },
   };
@@ -101,7 +112,7 @@ export async function makeBundle(options: MakeBundleOptions): Promise<BundleMani
   await mkdir(staging, { recursive: true });
   await copyFile(classifierRun.weights, path.join(staging, CLASSIFIER_WEIGHTS));
   await copyFile(segmenterRun.weights, path.join(staging, SEGMENTER_WEIGHTS));
-  await writeFile(path.join(staging, BUNDLE_MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
+  writeJsonAtomic(path.join(staging, BUNDLE_MANIFEST), manifest);
   if (existing) await rm(out, { recursive: true, force: true });
   await rename(staging, out);
   return manifest;

@@ -115,12 +115,10 @@ export class Predictor {
 
   /** Classifier probabilities, one per image (averaged with the mirror under TTA). */
   classify(images: readonly GrayImage[]): Float32Array {
-    const { inputSize, normalization } = this.bundle.manifest.classifier;
+    const { input } = this.bundle.manifest.classifier;
     return this.infer(() =>
       torch.scope(() =>
-        this.classifyTensor(
-          this.onDevice(preprocessBatch(images, inputSize, normalization), 'classifier'),
-        ).toFloat32Array(),
+        this.classifyTensor(this.onDevice(preprocessBatch(images, input), 'classifier')).toFloat32Array(),
       ),
     );
   }
@@ -149,12 +147,10 @@ export class Predictor {
 
   /** Segmenter probability maps at its output resolution, for every image (no classifier gate). */
   segmentProbabilities(images: readonly GrayImage[]): ProbabilityMaps {
-    const { inputSize, normalization } = this.bundle.manifest.segmenter;
+    const { input } = this.bundle.manifest.segmenter;
     return this.infer(() =>
       torch.scope(() => {
-        const probabilities = this.segmentTensor(
-          this.onDevice(preprocessBatch(images, inputSize, normalization), 'segmenter'),
-        );
+        const probabilities = this.segmentTensor(this.onDevice(preprocessBatch(images, input), 'segmenter'));
         const [n, , height, width] = probabilities.shape;
         const flat = probabilities.toFloat32Array();
         const maps = Array.from({ length: n }, (_, i) => flat.slice(i * width * height, (i + 1) * width * height));
@@ -205,10 +201,7 @@ export class Predictor {
           ms[stage] += time - mark;
           mark = time;
         };
-        const classifierInput = this.onDevice(
-          preprocessBatch(images, classifier.inputSize, classifier.normalization),
-          'classifier',
-        );
+        const classifierInput = this.onDevice(preprocessBatch(images, classifier.input), 'classifier');
         lap('preprocess');
         const probabilities = this.classifyTensor(classifierInput).toFloat32Array();
         lap('classify');
@@ -218,8 +211,7 @@ export class Predictor {
           const segmenterInput = this.onDevice(
             preprocessBatch(
               chosen.map((i) => images[i]),
-              segmenter.inputSize,
-              segmenter.normalization,
+              segmenter.input,
             ),
             'segmenter',
           );

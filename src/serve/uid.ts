@@ -1,13 +1,9 @@
-// DICOM UIDs as the service accepts them, in paths and in uploaded headers: digits and dots, at most
-// 64 characters (PS3.5 9.1). A UID names files in the store, so nothing else may pass: no path
-// traversal, no separators.
-export const UID_MAX_LENGTH = 64;
-export const UID_PATTERN = '^[0-9]+(\\.[0-9]+)*$';
-const UID_REGEX = new RegExp(UID_PATTERN);
+// DICOM UIDs in the service's paths and uploaded headers follow the one rule of src/interop/uid.ts
+// (PS3.5 9.1: digits and dots, no leading zeros, at most 64 characters). A UID names files in the
+// store, so nothing else may pass: no path traversal, no separators.
+import { UID_MAX_LENGTH, UID_PATTERN } from '../interop/uid.js';
 
-export function isValidUid(value: string): boolean {
-  return value.length > 0 && value.length <= UID_MAX_LENGTH && UID_REGEX.test(value);
-}
+export { isValidUid, UID_MAX_LENGTH } from '../interop/uid.js';
 
 /** The JSON schema of a `:uid` path parameter; fastify answers 400 for anything else. */
 export const UID_PARAMS_SCHEMA = {

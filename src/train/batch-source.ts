@@ -1,8 +1,11 @@
 // Where the loop gets its batches: the real loader (worker threads, prefetch) or, for tests and
 // benchmarks, batches held in memory. Both yield the loader's Batch.
 import type { Batch, BatchLoader } from '../data/loader.js';
+import type { ModelInput } from '../data/model-input.js';
 
 export interface BatchSource {
+  /** The model-input contract the batches were made under; in-memory sources have none. */
+  input?: ModelInput;
   /** Batches the loop will take in this epoch (0-based). */
   batchCount(epoch: number): number;
   batches(epoch: number): AsyncIterable<Batch>;
@@ -13,6 +16,7 @@ export interface BatchSource {
 export function loaderSource(loader: BatchLoader, maxBatches: number | null = null): BatchSource {
   const cap = (n: number) => (maxBatches === null ? n : Math.min(n, maxBatches));
   return {
+    input: loader.input,
     batchCount: (epoch) => cap(loader.batchCount(epoch)),
     async *batches(epoch) {
       let taken = 0;

@@ -14,6 +14,7 @@ import { saveSafetensors, loadSafetensorsWithMetadata } from '../torch/safetenso
 import { saveOptimizerState, loadOptimizerState } from '../torch/optim/index.js';
 import type { Optimizer } from '../torch/optim/index.js';
 import { writeJsonAtomic } from '../atomic-file.js';
+import { CheckpointError } from '../torch/checkpoint.js';
 import type { EpochRecord } from './history.js';
 
 export const CHECKPOINT_FORMAT = 'pneumo.train.checkpoint/1';
@@ -37,9 +38,8 @@ export interface TrainingState {
   savedAt: string;
 }
 
-export class CheckpointError extends Error {
-  override name = 'CheckpointError';
-}
+/** A training checkpoint that cannot be read is the same error as any other unreadable checkpoint. */
+export { CheckpointError };
 
 export const checkpointsFolder = (run: string) => path.join(run, 'checkpoints');
 export const lastCheckpointFile = (run: string) => path.join(checkpointsFolder(run), 'last.json');
@@ -90,13 +90,13 @@ export function readLastCheckpoint(run: string): TrainingState | null {
   try {
     state = JSON.parse(readFileSync(file, 'utf8')) as TrainingState;
   } catch (err) {
-    throw new CheckpointError(`${file}: not a readable checkpoint (${(err as Error).message})`);
+    throw new CheckpointError(file, `not a readable checkpoint (${(err as Error).message})`);
   }
   if (state.format !== CHECKPOINT_FORMAT)
-    throw new CheckpointError(`${file}: unknown checkpoint format ${String(state.format)}`);
+    throw new CheckpointError(file, `unknown checkpoint format ${String(state.format)}`);
   for (const name of [state.weightsFile, state.optimizerFile]) {
     if (!existsSync(path.join(checkpointsFolder(run), name)))
-      throw new CheckpointError(`${file}: names ${name}, which is missing`);
+      throw new CheckpointError(file, `names ${name}, which is missing`);
   }
   return state;
 }

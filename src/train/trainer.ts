@@ -32,6 +32,8 @@ import type { BatchSource } from './batch-source.js';
 import { taskFor, type PhaseMetrics, type TrainTask } from './tasks.js';
 import type { TrainableModel } from './trainable-model.js';
 import { writeHistoryCsv, type EpochRecord } from './history.js';
+import { RUN_FORMAT, RUN_FORMAT_VERSION, writeRunManifest, type RunStatus } from './run-manifest.js';
+import { modelInput } from '../data/model-input.js';
 import {
   readLastCheckpoint,
   restoreCheckpoint,
@@ -199,6 +201,8 @@ class Trainer {
   best: { epoch: number; value: number; threshold: number | null } | null = null;
   kept: { epoch: number; value: number | null; threshold: number | null; rule: 'best' | 'last' } | null = null;
   epochsWithoutImprovement = 0;
+  /** Images of the last validation (the split the proposed threshold is chosen on). */
+  validationImages: number | null = null;
   startEpoch = 0;
   private globalStep = 0;
   private tensorboard: TensorBoardWriter | null = null;
@@ -431,6 +435,7 @@ class Trainer {
         // skipping it leaves training exactly as it was.
         const validated = (epoch + 1) % config.validateEvery === 0 || epoch + 1 === config.epochs;
         const validation = validated ? await this.runPhase('validation', epoch, this.o.validation) : null;
+        if (validation) this.validationImages = validation.images;
         const record: EpochRecord = {
           epoch: epoch + 1,
           lr: 0,
@@ -539,17 +544,18 @@ class Trainer {
     tb.flush();
   }
 
-  writeRunJson(status: string, stopReason?: StopReason, error?: string): void {
+  writeRunJson(status: RunStatus, stopReason?: StopReason, error?: string): void {
     const { config, model } = this.o;
-    const file = path.join(this.run, 'run.json');
     if (!this.writes || !existsSync(this.run)) return;
-    writeJsonAtomic(file, {
-      format: 'pneumo.run/1',
+    writeRunManifest(this.run, {
+      format: RUN_FORMAT,
+      formatVersion: RUN_FORMAT_VERSION,
       status,
-      ...(stopReason ? { stopReason } : {}),
-      ...(error ? { error } : {}),
+      stopReason: stopReason ?? null,
+      error: error ?? null,
       task: config.task,
-      model: { name: config.model, config: model.config ?? null, parameters: model.parameterCount() },
+      model: { name: config.model, config: recordOf(model.config), parameters: model.parameterCount() },
+      input: this.o.train.input ?? modelInput({ width: config.size, height: config.size }),
       data: {
         folder: path.resolve(config.data),
         labels: config.labels,
@@ -558,36 +564,34 @@ class Trainer {
       },
       monitor: this.monitor,
       best: this.best,
-      // Whose weights best.safetensors holds.
       kept: this.kept,
-      // The classifier's operating point proposed on validation (evaluation refines it).
       threshold:
         config.task === 'classifier'
           ? {
               value: this.kept?.threshold ?? null,
-              objective: config.thresholdObjective,
-              from: `validation, ${this.kept?.rule ?? 'best'} epoch`,
+              rule: config.thresholdObjective,
+              from: `validation split, ${this.kept?.rule ?? 'best'} epoch${this.kept ? ` (${this.kept.epoch})` : ''}`,
+              images: this.validationImages,
             }
           : null,
       pixelThreshold: config.task === 'segmenter' ? config.pixelThreshold : null,
       epochs: { planned: config.epochs, completed: this.history.length },
-      files: {
-        config: 'config.json',
-        best: 'best.safetensors',
-        last: 'checkpoints/last.json',
-        metrics: 'metrics.csv',
-        tensorboard: 'tb/',
-      },
+      weights: 'best.safetensors',
       versions: { node: process.versions.node, libtorch: torchVersion() },
       compute: {
         device: this.device,
         precision: config.precision,
         ...(this.scaler.enabled ? { lossScale: this.scaler.scale, skippedSteps: this.skippedSteps } : {}),
       },
-      ...this.o.provenance,
+      provenance: this.o.provenance ?? {},
       updatedAt: new Date().toISOString(),
     });
   }
+}
+
+/** A model's config as run.json records it: the registry's plain object, or empty for a model without one. */
+function recordOf(config: unknown): Record<string, unknown> {
+  return typeof config === 'object' && config !== null ? { ...(config as Record<string, unknown>) } : {};
 }
 
 function torchVersion(): string {

@@ -103,7 +103,11 @@ test('evaluate on the SIIM sample: every artefact is written and parses; the pip
   const manifest = await readBundleManifest(dir);
   assert.deepEqual(manifest.thresholds.classifier, 0.5, 'evaluate without --write-bundle leaves the bundle alone');
   const { updateBundleThresholds } = await import('../../src/pipeline/bundle.js');
-  await updateBundleThresholds(dir, { ...manifest.thresholds, classifier: t }, { method: 'test' });
+  await updateBundleThresholds(
+    dir,
+    { ...manifest.thresholds, classifier: t },
+    { rule: 'test', split: 'test', images: null, at: '', siimScore: null },
+  );
   await predictFiles({
     inputs: [SIIM_SAMPLE],
     bundle: dir,
@@ -149,5 +153,5 @@ test('validation split from the bundle provenance; triplet search written into t
     pixel: r.triplet.best.pixelThreshold,
     minArea: r.triplet.best.minArea,
   });
-  assert.match(manifest.thresholdSource.method, /triplet/);
+  assert.match(manifest.thresholdSource.rule, /triplet/);
 });

@@ -3,12 +3,14 @@
 // registry architectures. Its predictions are arbitrary but fixed; tests compare outputs with each
 // other (SEG against predictions.jsonl), never with expected values. A classifier threshold of 0
 // sends every image to the segmenter.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import * as torch from '../../src/torch/index.js';
 import { createModel } from '../../src/models/registry.js';
 import { DEMO_MODELS } from '../../src/pipeline/demo-models.js';
 import { makeBundle } from '../../src/pipeline/bundle.js';
+import { assembledRunManifest, writeRunManifest } from '../../src/train/run-manifest.js';
+import { modelInput } from '../../src/data/model-input.js';
 
 function writeRun(dir: string, name: string, seed: number): void {
   mkdirSync(dir, { recursive: true });
@@ -16,8 +18,14 @@ function writeRun(dir: string, name: string, seed: number): void {
   const model = createModel(name);
   torch.saveSafetensors(path.join(dir, 'best.safetensors'), model.stateDict());
   model.dispose();
-  const run = { model: { name, config: {} }, inputSize: 64, normalization: { mean: 0.5, std: 0.25 } };
-  writeFileSync(path.join(dir, 'run.json'), JSON.stringify(run));
+  writeRunManifest(
+    dir,
+    assembledRunManifest({
+      task: name === DEMO_MODELS.segmenter ? 'segmenter' : 'classifier',
+      model: { name, config: {} },
+      input: modelInput({ width: 64, height: 64 }, { mean: 0.5, std: 0.25 }),
+    }),
+  );
 }
 
 export async function registryBundle(dir: string, pixelThreshold = 0.5): Promise<string> {

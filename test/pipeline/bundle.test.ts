@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as torch from '../../src/torch/index.js';
 import { loadBundle, makeBundle, readBundleManifest, updateBundleThresholds } from '../../src/pipeline/bundle.js';
-import { BundleError } from '../../src/pipeline/bundle-manifest.js';
+import { BundleError, validateManifest } from '../../src/pipeline/bundle-manifest.js';
+import { modelInput } from '../../src/data/model-input.js';
+import { readRunManifest } from '../../src/train/run-manifest.js';
 import { tinyModelFactory, writeTinyRun } from './tiny-models.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'pneumo-bundle-'));
@@ -42,11 +44,11 @@ async function loadError(dir: string): Promise<BundleError> {
 test('a bundle from two runs: manifest, weights, provenance; it loads and reproduces the run weights', async () => {
   const dir = await freshBundle('good');
   const manifest = await readBundleManifest(dir);
-  assert.equal(manifest.formatVersion, 1);
+  assert.equal(manifest.formatVersion, 2);
   assert.equal(manifest.classifier.architecture, 'tiny-classifier');
-  assert.deepEqual(manifest.segmenter.inputSize, { width: 64, height: 64 });
+  assert.deepEqual(manifest.segmenter.input, modelInput({ width: 64, height: 64 }, { mean: 0, std: 1 }));
   assert.deepEqual(manifest.thresholds, { classifier: 0.35, pixel: 0.5, minArea: 0 });
-  assert.match(manifest.thresholdSource.method, /validation/);
+  assert.match(manifest.thresholdSource.rule, /on validation, proposed by the classifier's training run/);
   assert.deepEqual((manifest.provenance.classifier as { split: unknown }).split, { validationFraction: 0.2, seed: 1 });
   assert.match(manifest.versions.libtorch, /^\d+\.\d+/);
   assert.match(manifest.versions.pneumo, /^\d+\.\d+\.\d+/);
@@ -79,12 +81,14 @@ test('each kind of broken bundle gets one clear error', async () => {
   const fields = await freshBundle('fields');
   editManifest(fields, (j) => {
     (j.thresholds as Record<string, unknown>).pixel = 1.5;
-    delete (j.segmenter as Record<string, unknown>).normalization;
+    delete ((j.segmenter as Record<string, unknown>).input as Record<string, unknown>).normalization;
+    (j.classifier as Record<string, unknown>).normalisation = { mean: 0, std: 1 };
   });
   const fieldError = await loadError(fields);
   assert.match(fieldError.message, /thresholds\.pixel is 1\.5/);
-  assert.match(fieldError.message, /segmenter\.normalization/);
-  assert.equal(fieldError.problems.length, 2);
+  assert.match(fieldError.message, /segmenter\.input\.normalization is missing/);
+  assert.match(fieldError.message, /classifier\.normalisation is not a known field/, 'no alternative spellings');
+  assert.equal(fieldError.problems.length, 3);
 
   const unknown = await freshBundle('unknown');
   editManifest(unknown, (j) => ((j.classifier as Record<string, unknown>).architecture = 'resnet-9000'));
@@ -132,13 +136,14 @@ test('making a bundle over a non-empty folder needs force; thresholds update ato
   const updated = await updateBundleThresholds(
     dir,
     { classifier: 0.6, pixel: 0.4, minArea: 1500 },
-    { method: 'test', objective: 'max SIIM' },
+    { rule: 'test', split: 'a test set', images: 12, at: new Date().toISOString(), siimScore: 0.8 },
   );
   assert.deepEqual((await readBundleManifest(dir)).thresholds, updated.thresholds);
-  assert.equal((await readBundleManifest(dir)).thresholdSource.method, 'test');
+  assert.equal((await readBundleManifest(dir)).thresholdSource.rule, 'test');
+  assert.equal((await readBundleManifest(dir)).thresholdSource.images, 12);
 });
 
-test("a run laid out as training writes it (run.json pneumo.run/1 + config.json) gives the bundle's fields", async () => {
+test("a version-1 run (run.json pneumo.run/1 + config.json) is read with today's loader defaults, and said once", async () => {
   const run = path.join(root, 'trainer-style');
   await writeTinyRun(run, { role: 'classifier', inputSize: 32 });
   writeFileSync(
@@ -156,13 +161,62 @@ test("a run laid out as training writes it (run.json pneumo.run/1 + config.json)
     path.join(run, 'config.json'),
     JSON.stringify({ task: 'classifier', model: 'tiny-classifier', size: 32, valFraction: 0.25, seed: 7 }),
   );
+  const notices: string[] = [];
+  const first = readRunManifest(run, (t) => notices.push(t));
+  readRunManifest(run, (t) => notices.push(t));
+  assert.equal(notices.length, 1, 'the version-1 notice is given once');
+  assert.match(notices[0], /run\.json version 1 .* loader's defaults at 32 px/);
+  assert.equal(first.formatVersion, 2);
   const out = path.join(root, 'trainer-style-bundle');
   const manifest = await makeBundle({ classifierRun: run, segmenterRun: path.join(root, 'good-s'), out });
-  assert.deepEqual(manifest.classifier.inputSize, { width: 32, height: 32 });
-  assert.deepEqual(manifest.classifier.normalization, { mean: 0.449, std: 0.226 }, "the loader's default");
+  assert.deepEqual(manifest.classifier.input, modelInput({ width: 32, height: 32 }, { mean: 0.449, std: 0.226 }));
   assert.deepEqual(manifest.classifier.config, { channels: 2 });
   assert.equal(manifest.thresholds.classifier, 0.42);
+  assert.match(manifest.thresholdSource.rule, /^f1 on validation/);
   assert.deepEqual(manifest.provenance.classifier.split, { validationFraction: 0.25, seed: 7 });
   assert.equal(manifest.provenance.classifier.data, '/data/x');
   (await loadBundle(out, { modelFactory: tinyModelFactory })).dispose();
+});
+
+test('a version-1 bundle (inputSize + normalization per model) loads with the loader defaults, said once', async () => {
+  const dir = await freshBundle('legacy');
+  editManifest(dir, (j) => {
+    j.formatVersion = 1;
+    for (const role of ['classifier', 'segmenter']) {
+      const entry = j[role] as Record<string, unknown>;
+      const input = entry.input as { width: number; height: number; normalization: unknown };
+      entry.inputSize = { width: input.width, height: input.height };
+      entry.normalization = input.normalization;
+      delete entry.input;
+    }
+    j.thresholdSource = { method: 'classifier threshold sweep by pneumo evaluate', siimScore: 0.81 };
+  });
+  const notices: string[] = [];
+  const json: unknown = JSON.parse(readFileSync(path.join(dir, 'bundle.json'), 'utf8'));
+  const manifest = validateManifest(json, dir, (t) => notices.push(t));
+  validateManifest(json, dir, (t) => notices.push(t));
+  assert.equal(notices.length, 1);
+  assert.match(notices[0], /version 1 \(made before the model-input contract\)/);
+  assert.deepEqual(manifest.segmenter.input, modelInput({ width: 64, height: 64 }, { mean: 0, std: 1 }));
+  assert.equal(manifest.thresholdSource.rule, 'classifier threshold sweep by pneumo evaluate');
+  assert.equal(manifest.thresholdSource.siimScore, 0.81);
+  (await loadBundle(dir, { modelFactory: tinyModelFactory })).dispose();
+});
+
+test('run.json: one reader, unknown and missing fields are one-line errors naming the file and the field', async () => {
+  const run = path.join(root, 'strict-run');
+  await writeTinyRun(run, { role: 'segmenter', inputSize: 32 });
+  const file = path.join(run, 'run.json');
+  const good = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  writeFileSync(file, JSON.stringify({ ...good, normalisation: { mean: 0, std: 1 } }));
+  assert.throws(() => readRunManifest(run), /strict-run\/run\.json: unknown field "normalisation"/);
+  const { input: _dropped, ...withoutInput } = good;
+  writeFileSync(file, JSON.stringify(withoutInput));
+  assert.throws(() => readRunManifest(run), /run\.json: field "input" is missing/);
+  writeFileSync(file, JSON.stringify({ ...good, input: { ...(good.input as object), resize: 'lanczos' } }));
+  assert.throws(() => readRunManifest(run), /input\.resize is "lanczos", expected one of area, bilinear/);
+  await assert.rejects(
+    makeBundle({ classifierRun: path.join(root, 'good-c'), segmenterRun: run, out: path.join(root, 'strict-bundle') }),
+    /run .*strict-run: run\.json: input\.resize/,
+  );
 });

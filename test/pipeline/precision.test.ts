@@ -88,7 +88,7 @@ test('bf16 inference agrees with fp32 on trained models: probabilities within 0.
   const fp32 = await Predictor.load(bundle, { threads: 2, precision: 'fp32' });
   const bf16 = await Predictor.load(bundle, { threads: 2, precision: 'bf16' });
   // Training saw the images as they are; the predictor normalises, so hand it the un-normalised pixels.
-  const { mean, std } = fp32.bundle.manifest.classifier.normalization;
+  const { mean, std } = fp32.bundle.manifest.classifier.input.normalization;
   const images: GrayImage[] = tinyImages(24, SIZE, 5).map((item) => ({
     width: SIZE,
     height: SIZE,

@@ -2,9 +2,11 @@
 // [N] logits and a U-Net-shaped segmenter giving {mask: [N,1,H,W]}. With `analytic` weights their
 // outputs are known in closed form, so predictions can be checked against values computed by hand:
 //   tiny-classifier: logit = gain * mean(relu(x)) + bias;   tiny-unet: mask logit = 10 * relu(x) - 5.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createModel } from '../../src/models/registry.js';
+import { assembledRunManifest, writeRunManifest } from '../../src/train/run-manifest.js';
+import { modelInput } from '../../src/data/model-input.js';
 import * as torch from '../../src/torch/index.js';
 import { nn } from '../../src/torch/index.js';
 import {
@@ -86,15 +88,17 @@ export async function writeTinyRun(dir: string, o: TinyRunOptions): Promise<void
   }
   torch.saveSafetensors(path.join(dir, 'best.safetensors'), model.stateDict());
   model.dispose();
-  const run = {
-    model: { name: architecture, config },
-    inputSize: o.inputSize,
-    normalization: { mean: 0, std: 1 },
-    data: '/data/synthetic',
-    split: { validationFraction: 0.2, seed: 1 },
-    ...(o.threshold === undefined ? {} : { threshold: o.threshold }),
-  };
-  writeFileSync(path.join(dir, 'run.json'), JSON.stringify(run, null, 2));
+  const [height, width] = typeof o.inputSize === 'number' ? [o.inputSize, o.inputSize] : o.inputSize;
+  writeRunManifest(
+    dir,
+    assembledRunManifest({
+      task: o.role,
+      model: { name: architecture, config },
+      input: modelInput({ width, height }, { mean: 0, std: 1 }),
+      threshold: o.threshold ?? null,
+      data: '/data/synthetic',
+    }),
+  );
 }
 
 /**
@@ -111,12 +115,13 @@ export async function writeRegistryRun(
   torch.saveSafetensors(path.join(dir, 'best.safetensors'), model.stateDict());
   const config = model.config;
   model.dispose();
-  const run = {
-    model: { name: o.architecture, config },
-    inputSize: o.inputSize,
-    normalization: { mean: 0.5, std: 0.25 },
-    data: '/data/synthetic',
-    split: { validationFraction: 0.2, seed: 1 },
-  };
-  writeFileSync(path.join(dir, 'run.json'), JSON.stringify(run, null, 2));
+  writeRunManifest(
+    dir,
+    assembledRunManifest({
+      task: o.architecture.startsWith('unet') ? 'segmenter' : 'classifier',
+      model: { name: o.architecture, config: { ...config } },
+      input: modelInput({ width: o.inputSize, height: o.inputSize }, { mean: 0.5, std: 0.25 }),
+      data: '/data/synthetic',
+    }),
+  );
 }

@@ -173,8 +173,6 @@ function displayFunction(
 
 const MAX_TABLE = 1 << 22;
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
 // The per-pixel loops live in small functions of their own: V8 optimises those reliably, where the
 // same loops inside renderGray ran several times slower.
 function minMax(data: Int32Array): [number, number] {
@@ -284,43 +282,6 @@ function halveBytes(data: Uint8Array, width: number, table: Float32Array, out: F
   }
 }
 
-/**
- * The display values of the sums of four samples (0..1020), when the display table is a straight line
- * over the samples' range to within float32 rounding (min-max scaling, a window the image does not
- * clip, MONOCHROME1's inversion): a 2x2 mean is then the line at the mean sample, and one read of
- * this table replaces four reads and three additions. Null when the table bends (clipping or sigmoid
- * windows, VOI LUTs): those go through the table per sample.
- */
-function sumTable({ table, min, max }: ByteTable): Float32Array | null {
-  const slope = max > min ? (table[max] - table[min]) / (max - min) : 0;
-  for (let v = min; v <= max; v++) if (Math.abs(table[v] - (table[min] + (v - min) * slope)) > 1e-6) return null;
-  const sums = new Float32Array(4 * 255 + 1);
-  for (let s = 4 * min; s <= 4 * max; s++) sums[s] = table[min] + (s / 4 - min) * slope;
-  return sums;
-}
-
-/**
- * halveBytes with a sumTable, four samples at a time: each 32-bit word of a row holds four bytes,
- * and masking out alternate bytes adds horizontal pairs in two 16-bit lanes at once (sums of four
- * bytes stay below 2^16), so a word from each of two rows gives two output pixels.
- */
-function halveWords(words: Uint32Array, width: number, sums: Float32Array, out: Float32Array, outWidth: number): void {
-  const outHeight = out.length / outWidth;
-  const wordsPerRow = width >>> 2;
-  for (let y = 0; y < outHeight; y++) {
-    let top = 2 * y * wordsPerRow;
-    let bottom = top + wordsPerRow;
-    let o = y * outWidth;
-    for (let x = 0; x < wordsPerRow; x++) {
-      const a = words[top++];
-      const b = words[bottom++];
-      const s = (a & 0xff00ff) + ((a >>> 8) & 0xff00ff) + (b & 0xff00ff) + ((b >>> 8) & 0xff00ff);
-      out[o++] = sums[s & 0xffff];
-      out[o++] = sums[s >>> 16];
-    }
-  }
-}
-
 function boxShrinkBytes(
   data: Uint8Array,
   width: number,
@@ -351,9 +312,8 @@ function boxShrinkBytes(
 /**
  * renderGray followed by an area shrink by whole factors (fx, fy), for plain 8-bit samples, in one
  * pass that never holds the full-size float image: the table is read per source pixel and summed
- * into its block in the order resizePlane's box shrink sums, so the result is the same to the bit;
- * except that halving with a straight-line table (sumTable) maps each block's integer sum, which
- * agrees to float32 rounding (within 1e-6).
+ * into its block in the order resizePlane's box shrink sums, so the result is the same to the bit
+ * (the model-input contract relies on that: training and inference must see the same pixels).
  */
 export function renderGrayShrunk(stored: StoredBytes, params: DisplayParams, fx: number, fy: number): GrayImage {
   const { width, height, data } = stored;
@@ -362,14 +322,8 @@ export function renderGrayShrunk(stored: StoredBytes, params: DisplayParams, fx:
   const outWidth = width / fx;
   const pixels = new Float32Array(outWidth * (height / fy));
   if (data.length === 0) return { width: outWidth, height: height / fy, pixels };
-  const display = byteTable(data, params);
-  const { table } = display;
-  if (fx === 2 && fy === 2) {
-    // Whole 32-bit words per row, and little-endian lanes (bytes 0 and 2 in the low bits of each lane).
-    const sums = width % 4 === 0 && data.byteOffset % 4 === 0 && LITTLE_ENDIAN ? sumTable(display) : null;
-    if (sums)
-      halveWords(new Uint32Array(data.buffer, data.byteOffset, data.length >>> 2), width, sums, pixels, outWidth);
-    else halveBytes(data, width, table, pixels, outWidth);
-  } else boxShrinkBytes(data, width, fx, fy, table, pixels, outWidth);
+  const { table } = byteTable(data, params);
+  if (fx === 2 && fy === 2) halveBytes(data, width, table, pixels, outWidth);
+  else boxShrinkBytes(data, width, fx, fy, table, pixels, outWidth);
   return { width: outWidth, height: height / fy, pixels };
 }

@@ -1,6 +1,7 @@
 // multipart/related bodies (RFC 2387), as DICOMweb uses them: WADO-RS answers with one part per
-// instance, STOW-RS takes one. Bodies are binary (DICOM files), so parts are found by byte search,
-// never by decoding the body as text.
+// instance, STOW-RS takes one (the client's requests and the service's uploads alike). Bodies are
+// binary (DICOM files), so parts are found by byte search, never by decoding the body as text; a
+// part's body is a view into the body it came from, not a copy (uploads are large).
 import { randomBytes } from 'node:crypto';
 
 export interface Part {
@@ -57,9 +58,10 @@ export function decodeMultipart(body: Uint8Array, contentType: string): Part[] {
   if (!boundary) throw new MultipartError(`no boundary in the content type "${contentType}"`);
   const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   const delimiter = Buffer.from(`--${boundary}`);
+  const inner = Buffer.concat([CRLF, delimiter]);
   const parts: Part[] = [];
   let at = bytes.indexOf(delimiter);
-  if (at < 0) throw new MultipartError('the body holds no part delimiter');
+  if (at < 0) throw new MultipartError('the body holds no part (boundary not found)');
   for (;;) {
     let start = at + delimiter.length;
     if (bytes[start] === 0x2d && bytes[start + 1] === 0x2d) return parts; // closing "--"
@@ -68,12 +70,13 @@ export function decodeMultipart(body: Uint8Array, contentType: string): Part[] {
     start += 2;
     // A part without headers starts with the empty line itself.
     const headerEnd = bytes[start] === 0x0d && bytes[start + 1] === 0x0a ? start - 2 : bytes.indexOf('\r\n\r\n', start);
-    if (headerEnd < 0) throw new MultipartError('a part has no end of headers');
-    const next = bytes.indexOf(Buffer.concat([CRLF, delimiter]), headerEnd + 4);
-    if (next < 0) throw new MultipartError('the body ends inside a part (truncated)');
+    if (headerEnd < 0) throw new MultipartError(`part ${parts.length + 1}: its headers do not end`);
+    const next = bytes.indexOf(inner, headerEnd + 4);
+    if (next < 0) throw new MultipartError(`part ${parts.length + 1}: no boundary after it (truncated body?)`);
+    const content = bytes.subarray(headerEnd + 4, next);
     parts.push({
       headers: parseHeaders(bytes.subarray(start, Math.max(start, headerEnd)).toString('latin1')),
-      body: new Uint8Array(bytes.subarray(headerEnd + 4, next)),
+      body: new Uint8Array(content.buffer, content.byteOffset, content.length),
     });
     at = next + 2;
   }

@@ -8,12 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import path from 'node:path';
 import type { ServeContext } from '../context.js';
 import { httpError } from '../http-error.js';
-import {
-  MultipartError,
-  parseMultipartRelated,
-  contentTypeParameter,
-  type BodyPart,
-} from '../ingest/multipart-related.js';
+import { MultipartError, decodeMultipart, contentTypeParameter, type Part } from '../../interop/dicomweb/multipart.js';
 import { instanceFile, writeFileDurably } from '../store/store-layout.js';
 
 type Outcome =
@@ -51,8 +46,8 @@ export async function stowRoutes(app: FastifyInstance, ctx: ServeContext): Promi
     done(null, body),
   );
 
-  async function ingest(part: BodyPart, index: number): Promise<Outcome> {
-    const type = part.contentType?.split(';')[0].trim().toLowerCase() ?? DICOM;
+  async function ingest(part: Part, index: number): Promise<Outcome> {
+    const type = part.headers['content-type']?.split(';')[0].trim().toLowerCase() ?? DICOM;
     if (type !== DICOM)
       return {
         index,
@@ -61,7 +56,7 @@ export async function stowRoutes(app: FastifyInstance, ctx: ServeContext): Promi
         statusCode: 415,
         reason: `part is ${type}, not ${DICOM}`,
       };
-    const bytes = new Uint8Array(part.body.buffer, part.body.byteOffset, part.body.length);
+    const bytes = part.body;
     const inspected = await ctx.dicomPool.inspect(bytes, `part ${index + 1}`);
     if (inspected.kind === 'rejected')
       return {
@@ -99,19 +94,20 @@ export async function stowRoutes(app: FastifyInstance, ctx: ServeContext): Promi
     async (request, reply) => {
       const contentType = request.headers['content-type'] ?? '';
       const body = request.body as Buffer;
-      let parts: BodyPart[];
+      let parts: Part[];
       if (contentType.toLowerCase().startsWith('multipart/related')) {
         const type = contentTypeParameter(contentType, 'type');
-        if (type !== null && type.toLowerCase() !== DICOM)
+        if (type !== undefined && type.toLowerCase() !== DICOM)
           throw httpError(415, `multipart/related of ${type}; this service takes ${DICOM} parts`);
         try {
-          parts = parseMultipartRelated(body, contentType);
+          parts = decodeMultipart(body, contentType);
         } catch (err) {
           if (err instanceof MultipartError) throw httpError(400, err.message);
           throw err;
         }
         if (parts.length === 0) throw httpError(400, 'the multipart body holds no part');
-      } else if (contentType.split(';')[0].trim().toLowerCase() === DICOM) parts = [{ contentType: DICOM, body }];
+      } else if (contentType.split(';')[0].trim().toLowerCase() === DICOM)
+        parts = [{ headers: { 'content-type': DICOM }, body }];
       else throw httpError(415, `Content-Type ${contentType || '(none)'}: send multipart/related or ${DICOM}`);
       const instances: Outcome[] = [];
       for (let i = 0; i < parts.length; i++) instances.push(await ingest(parts[i], i));
