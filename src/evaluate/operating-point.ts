@@ -1,6 +1,25 @@
-// Choosing the classifier threshold, with the objective written next to the choice so that a report
-// never shows a threshold without saying what it optimises.
+// Where pneumo chooses its operating point, with the rule written next to the choice so that a report
+// or a bundle never holds a threshold without saying what chose it: the defaults a bundle starts
+// from, the classifier threshold a training run proposes from its validation scores, and the point
+// chosen from an evaluation's threshold sweep (the joint triplet search, triplet-search.ts, builds
+// on the same sweep).
+import { bestThreshold, type ThresholdObjective } from '../metrics/classification.js';
 import type { SweepRow } from './threshold-sweep.js';
+
+/** A bundle's thresholds before any rule chose them: p >= 0.5 and q > 0.5, no minimum area. */
+export const DEFAULT_THRESHOLDS = { classifier: 0.5, pixel: 0.5, minArea: 0 } as const;
+
+/**
+ * The classifier threshold a training run proposes from its validation scores: the distinct score
+ * that maximises F1 or Youden's J (ties to the higher threshold). Null when a class is missing.
+ */
+export function proposeClassifierThreshold(
+  scores: ArrayLike<number>,
+  truth: ArrayLike<number>,
+  rule: ThresholdObjective,
+): number | null {
+  return bestThreshold(scores, truth, rule)?.threshold ?? null;
+}
 
 export type OperatingObjective = { kind: 'max-siim' } | { kind: 'min-recall'; floor: number };
 

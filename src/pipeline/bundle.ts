@@ -26,10 +26,9 @@ import {
 } from './model-contract.js';
 import { readTrainingRun, type TrainingRun } from './training-run.js';
 import { writeJsonAtomic } from '../atomic-file.js';
+import { DEFAULT_THRESHOLDS } from '../evaluate/operating-point.js';
 import { pneumoVersion } from '../project-paths.js';
 
-export const DEFAULT_PIXEL_THRESHOLD = 0.5;
-export const DEFAULT_CLASSIFIER_THRESHOLD = 0.5;
 
 async function libtorchVersion(): Promise<string> {
   try {
@@ -60,7 +59,7 @@ function thresholdSourceOf(run: TrainingRun, given: Partial<BundleThresholds> | 
     return { rule: 'given on the command line', split: 'none', images: null, at, siimScore: null };
   const proposed = run.threshold;
   if (proposed?.value === null || proposed === null)
-    return { rule: `default ${DEFAULT_CLASSIFIER_THRESHOLD}`, split: 'none', images: null, at, siimScore: null };
+    return { rule: `default ${DEFAULT_THRESHOLDS.classifier}`, split: 'none', images: null, at, siimScore: null };
   return {
     rule: `${proposed.rule} on validation, proposed by the classifier's training run`,
     split: `${proposed.from} of ${run.data} (fraction ${run.split.validationFraction}, seed ${run.split.seed})`,
@@ -91,9 +90,9 @@ export async function makeBundle(options: MakeBundleOptions): Promise<BundleMani
   if (existing && (await readdir(out)).length > 0 && !options.force)
     throw new BundleError(out, ['the folder exists and is not empty (use --force to replace it)']);
   const thresholds: BundleThresholds = {
-    classifier: options.thresholds?.classifier ?? classifierRun.threshold?.value ?? DEFAULT_CLASSIFIER_THRESHOLD,
-    pixel: options.thresholds?.pixel ?? DEFAULT_PIXEL_THRESHOLD,
-    minArea: options.thresholds?.minArea ?? 0,
+    classifier: options.thresholds?.classifier ?? classifierRun.threshold?.value ?? DEFAULT_THRESHOLDS.classifier,
+    pixel: options.thresholds?.pixel ?? DEFAULT_THRESHOLDS.pixel,
+    minArea: options.thresholds?.minArea ?? DEFAULT_THRESHOLDS.minArea,
   };
   const manifest: BundleManifest = {
     format: BUNDLE_FORMAT,

@@ -5,7 +5,8 @@ import type { Tensor } from '../torch/index.js';
 import type { Batch } from '../data/loader.js';
 import type { TrainConfig } from './config.js';
 import { bceWithLogitsLoss, makeLoss, type LossFn } from './losses/index.js';
-import { bestThreshold, summariseClassification } from '../metrics/classification.js';
+import { summariseClassification } from '../metrics/classification.js';
+import { proposeClassifierThreshold } from '../evaluate/operating-point.js';
 import { scoreBatch } from '../metrics/batch-segmentation.js';
 import { summariseSegmentation, type ImageSegmentationScore } from '../metrics/segmentation.js';
 import type { SegmentationLogits, TrainableModel } from './trainable-model.js';
@@ -111,7 +112,7 @@ class ClassificationAccumulator implements MetricAccumulator {
   }
 
   threshold(): number | null {
-    return bestThreshold(this.scores, this.truth, this.objective)?.threshold ?? null;
+    return proposeClassifierThreshold(this.scores, this.truth, this.objective);
   }
 }
 

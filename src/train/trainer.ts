@@ -34,6 +34,7 @@ import type { TrainableModel } from './trainable-model.js';
 import { writeHistoryCsv, type EpochRecord } from './history.js';
 import { RUN_FORMAT, RUN_FORMAT_VERSION, writeRunManifest, type RunStatus } from './run-manifest.js';
 import { modelInput } from '../data/model-input.js';
+import { EpochSelection } from './epoch-selection.js';
 import {
   readLastCheckpoint,
   restoreCheckpoint,
@@ -198,9 +199,8 @@ class Trainer {
   /** fp16 steps skipped for non-finite gradients, this run. */
   skippedSteps = 0;
   history: EpochRecord[] = [];
-  best: { epoch: number; value: number; threshold: number | null } | null = null;
-  kept: { epoch: number; value: number | null; threshold: number | null; rule: 'best' | 'last' } | null = null;
-  epochsWithoutImprovement = 0;
+  /** The best and kept epochs and early stopping. */
+  readonly selection: EpochSelection;
   /** Images of the last validation (the split the proposed threshold is chosen on). */
   validationImages: number | null = null;
   startEpoch = 0;
@@ -226,6 +226,20 @@ class Trainer {
     this.schedule = schedule;
     this.perStepSchedule = perStep;
     this.writes = (o.distributed?.group.rank ?? 0) === 0;
+    this.selection = new EpochSelection({
+      monitor: this.monitor,
+      higherIsBetter: this.higherIsBetter,
+      keepWeights: config.keepWeights,
+      earlyStopping: config.earlyStopping,
+    });
+  }
+
+  private get best() {
+    return this.selection.best;
+  }
+
+  private get kept() {
+    return this.selection.kept;
   }
 
   private get run(): string {
@@ -276,15 +290,7 @@ class Trainer {
     restoreCheckpoint(this.run, state, model, this.optimizer);
     if (this.schedule && state.schedule) this.schedule.loadStateDict(state.schedule);
     this.history = state.history;
-    this.best = state.best
-      ? { ...state.best, threshold: state.history.find((r) => r.epoch === state.best!.epoch)?.threshold ?? null }
-      : null;
-    const last = state.history.at(-1);
-    this.kept =
-      config.keepWeights === 'last' && last
-        ? { epoch: last.epoch, value: this.monitored(last), threshold: last.threshold, rule: 'last' }
-        : this.best && { ...this.best, rule: 'best' };
-    this.epochsWithoutImprovement = state.epochsWithoutImprovement;
+    this.selection.restore(state.history, state.best, state.epochsWithoutImprovement);
     this.startEpoch = state.epoch;
     this.globalStep = state.epoch * this.stepsPerEpoch;
     this.report(`resuming ${this.run} after epoch ${state.epoch} of ${config.epochs}`);
@@ -402,17 +408,6 @@ class Trainer {
     );
   }
 
-  private monitored(record: EpochRecord): number | null {
-    const v = this.monitor === 'loss' ? record.validation.loss : record.validation[this.monitor];
-    return v === undefined || v === null || !Number.isFinite(v) ? null : v;
-  }
-
-  private improves(value: number | null): boolean {
-    if (value === null) return false;
-    if (!this.best) return true;
-    return this.higherIsBetter ? value > this.best.value : value < this.best.value;
-  }
-
   async fit(): Promise<TrainResult> {
     const { config, model, reporter } = this.o;
     const lastEpoch =
@@ -446,22 +441,14 @@ class Trainer {
           threshold: validation?.threshold ?? null,
           encoderFrozen: Boolean(config.freezeEncoder && !this.unfrozenAt(epoch)),
         };
-        const value = this.monitored(record);
+        const value = this.selection.monitored(record);
         if (this.schedule && !this.perStepSchedule && (validated || config.schedule !== 'plateau'))
           this.schedule.step(
             config.schedule === 'plateau' ? (value ?? (this.higherIsBetter ? -Infinity : Infinity)) : undefined,
           );
         record.lr = this.optimizer.paramGroups[0].lr;
-        const isBest = this.improves(value);
-        const keepLast = config.keepWeights === 'last';
-        if (isBest) {
-          this.best = { epoch: epoch + 1, value: value!, threshold: record.threshold };
-          this.epochsWithoutImprovement = 0;
-        } else if (validated) {
-          this.epochsWithoutImprovement++;
-        }
-        if (isBest || keepLast) {
-          this.kept = { epoch: epoch + 1, value, threshold: record.threshold, rule: keepLast ? 'last' : 'best' };
+        const verdict = this.selection.observe(record, validated);
+        if (verdict.keep && this.kept) {
           if (this.writes)
             saveBestWeights(
               this.run,
@@ -479,12 +466,12 @@ class Trainer {
         }
         this.history.push(record);
         if (this.writes) this.saveEpoch(epoch, record);
-        reporter?.epochEnd?.(record, { best: isBest, monitor: this.monitor });
+        reporter?.epochEnd?.(record, { best: verdict.best, monitor: this.monitor });
         epochsRun++;
-        if (config.earlyStopping !== null && this.epochsWithoutImprovement >= config.earlyStopping) {
+        if (verdict.stop) {
           stopReason = 'early-stopping';
           this.report(
-            `early stopping after epoch ${epoch + 1}: validation ${this.monitor} has not improved for ${this.epochsWithoutImprovement} epochs`,
+            `early stopping after epoch ${epoch + 1}: validation ${this.monitor} has not improved for ${this.selection.validationsWithoutImprovement} epochs`,
           );
           break;
         }
@@ -524,7 +511,7 @@ class Trainer {
         seed: config.seed,
         schedule: this.schedule?.stateDict() ?? null,
         best: this.best ? { epoch: this.best.epoch, value: this.best.value } : null,
-        epochsWithoutImprovement: this.epochsWithoutImprovement,
+        epochsWithoutImprovement: this.selection.validationsWithoutImprovement,
         history: this.history,
       },
       this.o.saveHooks,

@@ -9,6 +9,7 @@ export {
   readDicomHeader,
   readDicom,
   readDicomStoredPixels,
+  readDicomDisplayLookup,
   decodeDicomBytes,
   decodeDicomBytesForSize,
   type DicomImage,

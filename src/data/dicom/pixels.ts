@@ -226,13 +226,35 @@ export function renderGray(stored: StoredPixels | StoredBytes, params: DisplayPa
   const data = stored.data instanceof Int32Array ? stored.data : Int32Array.from(stored.data);
   const pixels = new Float32Array(data.length);
   if (data.length === 0) return { width, height, pixels };
-  const [min, max] = minMax(data);
-  const range = max - min + 1;
-  if (range > MAX_TABLE) {
-    const f = displayFunction(params, min, max);
-    for (let i = 0; i < data.length; i++) pixels[i] = f(data[i]);
+  const lookup = displayLookup({ width, height, data }, params);
+  if (lookup) {
+    applyTable(data, lookup.first, lookup.values, pixels);
     return { width, height, pixels };
   }
+  const [min, max] = minMax(data);
+  const f = displayFunction(params, min, max);
+  for (let i = 0; i < data.length; i++) pixels[i] = f(data[i]);
+  return { width, height, pixels };
+}
+
+/**
+ * The display function of an image as a table over its stored values: `values[v - first]` is the
+ * grey in [0, 1] that renderGray gives a pixel of stored value v (the same table renderGray reads).
+ * Null for an empty image or one whose stored range is too wide for a table.
+ */
+export function displayLookup(
+  stored: StoredPixels | StoredBytes,
+  params: DisplayParams,
+): { first: number; values: Float32Array } | null {
+  if (stored.data.length === 0) return null;
+  if (stored.data instanceof Uint8Array && !params.modalityLut) {
+    const { table, min, max } = byteTable(stored.data, params);
+    return { first: min, values: table.slice(min, max + 1) };
+  }
+  const data = stored.data instanceof Int32Array ? stored.data : Int32Array.from(stored.data);
+  const [min, max] = minMax(data);
+  const range = max - min + 1;
+  if (range > MAX_TABLE) return null;
   let present: ((v: number) => boolean) | undefined;
   if (params.modalityLut && !params.voiLut && !params.window) {
     const seen = new Uint8Array(range);
@@ -240,10 +262,9 @@ export function renderGray(stored: StoredPixels | StoredBytes, params: DisplayPa
     present = (v) => seen[v - min] === 1;
   }
   const f = displayFunction(params, min, max, present);
-  const table = new Float32Array(range);
-  for (let v = min; v <= max; v++) table[v - min] = f(v);
-  applyTable(data, min, table, pixels);
-  return { width, height, pixels };
+  const values = new Float32Array(range);
+  for (let v = min; v <= max; v++) values[v - min] = f(v);
+  return { first: min, values };
 }
 
 interface ByteTable {

@@ -8,6 +8,7 @@ import { DicomError } from './errors.js';
 import { extractMeta, type DicomMeta } from './meta.js';
 import { parseDicomBytes, PIXEL_DATA, reachedPixelData, type ParsedDicom } from './parse.js';
 import {
+  displayLookup,
   readDisplayParams,
   renderGray,
   renderGrayShrunk,
@@ -252,6 +253,20 @@ async function readBytes(file: string): Promise<Uint8Array> {
 export async function readDicomStoredPixels(file: string): Promise<DicomPixels> {
   const decoded = await decodeParsed(parseDicomBytes(await readBytes(file), file), file);
   return { meta: decoded.meta, stored: decoded.stored() };
+}
+
+/**
+ * The display step of the model-input contract as a table over the file's stored values
+ * (pixels.ts, displayLookup): what a viewer needs to show exactly the grey the model's input was
+ * made from. Null where the stored range is too wide for a table.
+ */
+export async function readDicomDisplayLookup(file: string): Promise<{ first: number; values: Float32Array } | null> {
+  const decoded = await decodeParsed(parseDicomBytes(await readBytes(file), file), file);
+  const { meta, dataSet } = decoded;
+  return displayLookup(
+    decoded.displayInput(),
+    readDisplayParams(dataSet, meta.pixelRepresentation, meta.photometricInterpretation),
+  );
 }
 
 /** The displayable image ("bright = dense", [0, 1]), the stored values and the metadata. */

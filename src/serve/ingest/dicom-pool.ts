@@ -1,14 +1,18 @@
 // A worker-thread pool for DICOM decoding off the event loop: upload inspection and stored pixels.
 import { WorkerPool } from '../../data/worker-pool.js';
 import type { InstanceMeta } from '../store/store.js';
-import type { EncodedPixels } from './stored-pixels.js';
+import type { EncodedPixels, ModelDisplayLut } from './stored-pixels.js';
 
-export type DicomTask = { kind: 'inspect'; bytes: Uint8Array; name: string } | { kind: 'pixels'; file: string };
+export type DicomTask =
+  | { kind: 'inspect'; bytes: Uint8Array; name: string }
+  | { kind: 'pixels'; file: string }
+  | { kind: 'model-display'; file: string };
 
 export type DicomTaskResult =
   | { kind: 'inspected'; meta: InstanceMeta }
   | { kind: 'rejected'; statusCode: 400 | 422; reason: string }
-  | { kind: 'pixels'; pixels: EncodedPixels };
+  | { kind: 'pixels'; pixels: EncodedPixels }
+  | { kind: 'model-display'; lut: ModelDisplayLut | null };
 
 export class DicomPool {
   private readonly pool: WorkerPool<DicomTask, DicomTaskResult>;
@@ -21,9 +25,13 @@ export class DicomPool {
     return this.pool.whenReady();
   }
 
-  async inspect(bytes: Uint8Array, name: string): Promise<Exclude<DicomTaskResult, { kind: 'pixels' }>> {
+  async inspect(
+    bytes: Uint8Array,
+    name: string,
+  ): Promise<Extract<DicomTaskResult, { kind: 'inspected' | 'rejected' }>> {
     const result = await this.pool.run({ kind: 'inspect', bytes, name });
-    if (result.kind === 'pixels') throw new Error('dicom worker answered an inspection with pixels');
+    if (result.kind !== 'inspected' && result.kind !== 'rejected')
+      throw new Error(`dicom worker answered an inspection with ${result.kind}`);
     return result;
   }
 
@@ -31,6 +39,13 @@ export class DicomPool {
     const result = await this.pool.run({ kind: 'pixels', file });
     if (result.kind !== 'pixels') throw new Error('dicom worker answered a pixel read with something else');
     return result.pixels;
+  }
+
+  /** The model-input contract's display transform of a stored file, as an 8-bit lookup table. */
+  async modelDisplay(file: string): Promise<ModelDisplayLut | null> {
+    const result = await this.pool.run({ kind: 'model-display', file });
+    if (result.kind !== 'model-display') throw new Error(`dicom worker answered a display read with ${result.kind}`);
+    return result.lut;
   }
 
   close(): Promise<void> {

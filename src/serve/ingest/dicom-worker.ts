@@ -2,7 +2,7 @@
 // never runs on the service's event loop. Pure JavaScript and WebAssembly codecs: no native addon.
 import { serveTasks } from '../../data/worker-pool.js';
 import { InstanceRejection, inspectDicom } from './inspect-dicom.js';
-import { readEncodedPixels } from './stored-pixels.js';
+import { readEncodedPixels, readModelDisplayLut } from './stored-pixels.js';
 import type { DicomTask, DicomTaskResult } from './dicom-pool.js';
 
 serveTasks<DicomTask, DicomTaskResult>(async (task) => {
@@ -10,6 +10,7 @@ serveTasks<DicomTask, DicomTaskResult>(async (task) => {
     const pixels = await readEncodedPixels(task.file);
     return { result: { kind: 'pixels', pixels }, transfer: [pixels.bytes.buffer as ArrayBuffer] };
   }
+  if (task.kind === 'model-display') return { result: { kind: 'model-display', lut: await readModelDisplayLut(task.file) } };
   try {
     return { result: { kind: 'inspected', meta: await inspectDicom(task.bytes, task.name) } };
   } catch (err) {

@@ -149,6 +149,24 @@ export async function instanceRoutes(app: FastifyInstance, ctx: ServeContext): P
     return Buffer.from(pixels.bytes.buffer, pixels.bytes.byteOffset, pixels.bytes.byteLength);
   });
 
+  // The display step of the model-input contract (VOI LUT, window and its function, MONOCHROME1) as
+  // 8-bit grey per stored value, so that the viewer's "model" preset shows the grey the model saw.
+  app.get(
+    '/instances/:uid/model-display',
+    { config: read, schema: { params: UID_PARAMS_SCHEMA } },
+    async (request, reply) => {
+      const { uid } = request.params as { uid: string };
+      const instance = await requireInstance(ctx, uid);
+      const lut = await ctx.dicomPool.modelDisplay(path.join(ctx.storeDir, instance.file));
+      if (!lut) throw httpError(404, `instance ${uid}: its stored range is too wide for a display table`);
+      reply
+        .type('application/octet-stream')
+        .header('X-Lut-First', String(lut.first))
+        .header('X-Model-Input-Display', 'dicom-voi');
+      return Buffer.from(lut.grey.buffer, lut.grey.byteOffset, lut.grey.byteLength);
+    },
+  );
+
   for (const picture of ['mask', 'overlay'] as const) {
     app.get(
       `/instances/:uid/${picture}.png`,
