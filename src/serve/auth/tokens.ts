@@ -31,13 +31,16 @@ export async function verifyToken(store: Store, token: string): Promise<TokenRec
   return record && record.revokedAt === null ? record : null;
 }
 
-/** What each role may do: uploaders send images, reviewers read and review, admins do both and manage tokens. */
-export type Permission = 'upload' | 'read' | 'review' | 'admin';
+/**
+ * What each role may do: uploaders send images, reviewers read (the patient's identity included) and
+ * review, admins do both and manage tokens; every role may ask who it is (`session`).
+ */
+export type Permission = 'upload' | 'read' | 'review' | 'admin' | 'session';
 
 const GRANTS: Record<Role, readonly Permission[]> = {
-  uploader: ['upload'],
-  reviewer: ['read', 'review'],
-  admin: ['upload', 'read', 'review', 'admin'],
+  uploader: ['upload', 'session'],
+  reviewer: ['read', 'review', 'session'],
+  admin: ['upload', 'read', 'review', 'admin', 'session'],
 };
 
 export function roleAllows(role: Role, permission: Permission): boolean {
