@@ -109,10 +109,15 @@ export function bannerSvg(width: number, banner: Banner): string {
   const texts = [
     `<text x="${margin}" y="${y}" font-family="DejaVu Sans" font-weight="bold" font-size="${titleSize}" fill="${banner.accent}">${escapeXml(banner.title)}</text>`,
   ];
+  const available = width - 2 * margin;
   for (const line of banner.lines) {
     y += Math.round(lineSize * 1.35);
+    // A line longer than the band is wide is squeezed to fit rather than cut off (DejaVu Sans glyphs
+    // average a little under 0.6 em).
+    const squeeze =
+      line.length * lineSize * 0.58 > available ? ` textLength="${available}" lengthAdjust="spacingAndGlyphs"` : '';
     texts.push(
-      `<text x="${margin}" y="${y}" font-family="DejaVu Sans" font-size="${lineSize}" fill="#f2f2f2">${escapeXml(line)}</text>`,
+      `<text x="${margin}" y="${y}" font-family="DejaVu Sans" font-size="${lineSize}" fill="#f2f2f2"${squeeze}>${escapeXml(line)}</text>`,
     );
   }
   return (

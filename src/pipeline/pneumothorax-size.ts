@@ -5,8 +5,10 @@
 //   - BTS (British Thoracic Society, 2010): the interpleural distance at the level of the hilum, from
 //     the chest wall to the lung edge; >= 2 cm is large.
 // With no lung outline the two are read off the mask alone. In each half of the image that holds
-// mask pixels: the cupola is the mask's top row there, and the apex-to-cupola distance is the longest
-// unbroken vertical run of mask pixels that starts on that row (the air cap over the apex). The hilum
+// mask pixels: the cupola is the mask's top row there; below each of its pixels the air runs down
+// unbroken to the lung's surface, and the lung apex is the highest such surface point, so the
+// apex-to-cupola distance is the shortest of those runs (a column whose run goes on down the lateral
+// wall is the rim beside the lung, not the cap above it). The hilum
 // level is a row given by the caller or, by default, a fixed share of the image height (on a PA chest
 // film the hila lie a little above the middle); the interpleural distance is the longest unbroken
 // horizontal run of mask pixels on that row, 0 when the air does not reach it. Each half is measured
@@ -81,14 +83,21 @@ function measureHalf(
         break;
       }
   if (top < 0) return null;
-  let best: VerticalSegment | null = null;
+  // Columns of the cupola row whose run is shortest; the middle one is drawn.
+  let shortest = Infinity;
+  let columns: number[] = [];
   for (let x = from; x < to; x++) {
     if (!data[top * width + x]) continue;
     let y = top;
     while (y + 1 < height && data[(y + 1) * width + x]) y++;
     const run = y - top + 1;
-    if (!best || run > best.bottom - best.top + 1) best = { column: x, top, bottom: y, mm: run * rowMm };
+    if (run < shortest) {
+      shortest = run;
+      columns = [x];
+    } else if (run === shortest) columns.push(x);
   }
+  const column = columns[Math.floor((columns.length - 1) / 2)];
+  const apexToCupola: VerticalSegment = { column, top, bottom: top + shortest - 1, mm: shortest * rowMm };
   let interpleural: HorizontalSegment | null = null;
   for (let x = from; x < to; x++) {
     if (!data[hilumRow * width + x]) continue;
@@ -99,7 +108,7 @@ function measureHalf(
       interpleural = { row: hilumRow, left: x, right: end, mm: run * columnMm };
     x = end;
   }
-  return { half, apexToCupola: best!, interpleural };
+  return { half, apexToCupola, interpleural };
 }
 
 /**

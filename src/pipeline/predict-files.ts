@@ -157,7 +157,7 @@ export function overlayBanner(
     lines.push(`area ${p.area.toLocaleString('en-US')} px${cm2 === null ? '' : ` (${fixed(cm2, 2)} cm²)`}`);
   else if (p.segmented) lines.push('classifier positive, but no region passed the pixel threshold and minimum area');
   if (p.decision && size) lines.push(`${size.large ? 'LARGE: ' : ''}${sizeText(size)}`);
-  lines.push(`${model.name} · ${model.version} · ${NOT_FOR_DIAGNOSTIC_USE}`);
+  lines.push(`model ${model.name} · ${model.version}`, NOT_FOR_DIAGNOSTIC_USE);
   return { title: p.decision ? TITLE_POSITIVE : TITLE_NEGATIVE, lines, accent: p.decision ? '#ff6b6b' : '#8fe08f' };
 }
 

@@ -36,9 +36,9 @@ test('a lateral rim 39 columns wide at the hilum row, at 0.5 mm per column, is 1
   const small = measurePneumothorax(mask, [0.8, 0.5], { hilumRow: 90 })!;
   assert.equal(small.sides[0].half, 'image-right');
   assert.deepEqual(small.sides[0].interpleural, { row: 90, left: 151, right: 189, mm: 19.5 });
-  // The longest run from the cupola row is down the rim: rows 20..150.
-  assert.equal(small.sides[0].apexToCupola.column, 151);
-  assert.ok(Math.abs(small.apexToCupolaMm - 131 * 0.8) < 1e-9);
+  // The cap over the lung is 10 rows (columns 120..150); the rim's columns run on down the wall and
+  // are not the distance from the cupola to the lung apex.
+  assert.deepEqual(small.sides[0].apexToCupola, { column: 135, top: 20, bottom: 29, mm: 8 });
   assert.equal(small.largeBts, false);
   fill(mask, 150, 90, 150, 90); // one more column at the hilum row: 40 x 0.5 = 20 mm
   const large = measurePneumothorax(mask, [0.8, 0.5], { hilumRow: 90 })!;

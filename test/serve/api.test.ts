@@ -264,7 +264,14 @@ test('identity is for reviewers and admins only; opening an instance is audited;
   const stow = await upload([await smallDicom(uid)]);
   assert.equal(stow.body.includes(PHI.patientId), false, 'no patient ID in the STOW answer');
   const mine = await inject({ url: '/api/session', headers: auth(tokens.uploader) });
-  assert.deepEqual(mine.json(), { role: 'uploader', label: 'test uploader', via: 'bearer', expiresAt: null });
+  assert.deepEqual(mine.json(), {
+    signedIn: true,
+    role: 'uploader',
+    label: 'test uploader',
+    via: 'bearer',
+    expiresAt: null,
+  });
+  assert.deepEqual((await inject({ url: '/api/session' })).json(), { signedIn: false, tried: null });
   // A reviewer sees it, and the opening is in the audit log.
   const seen = await inject({ url: `/api/instances/${uid}`, headers: auth(tokens.reviewer) });
   assert.equal(seen.json().patient.id, PHI.patientId);

@@ -26,26 +26,33 @@ function bearer(request: FastifyRequest): string | null {
   return match ? match[1] : null;
 }
 
+/** Who a request comes from: the bearer token's record, else the session cookie's, else null (and which was tried). */
+export async function authenticate(
+  store: Store,
+  request: FastifyRequest,
+  now: number,
+): Promise<{ token: TokenRecord | null; tried: 'bearer' | 'cookie' | null }> {
+  const secret = bearer(request);
+  if (secret) return { token: await verifyToken(store, secret), tried: 'bearer' };
+  const cookie = sessionCookie(request.headers.cookie);
+  if (cookie) return { token: await verifySession(store, cookie, now), tried: 'cookie' };
+  return { token: null, tried: null };
+}
+
 export const authPlugin = fp(
   async (app: FastifyInstance, options: { store: Store; clock: () => number }) => {
     app.decorateRequest('token', null);
     app.addHook('onRequest', async (request, reply) => {
       const permission = request.routeOptions.config?.permission;
       if (!permission) return;
-      const secret = bearer(request);
-      const cookie = secret ? null : sessionCookie(request.headers.cookie);
-      const token = secret
-        ? await verifyToken(options.store, secret)
-        : cookie
-          ? await verifySession(options.store, cookie, options.clock())
-          : null;
+      const { token, tried } = await authenticate(options.store, request, options.clock());
       if (!token) {
         reply.header('WWW-Authenticate', 'Bearer realm="pneumo"');
         throw httpError(
           401,
-          secret
+          tried === 'bearer'
             ? 'the bearer token is unknown or revoked'
-            : cookie
+            : tried === 'cookie'
               ? 'the session has expired or was ended; open a new login link'
               : 'a bearer token is required',
         );

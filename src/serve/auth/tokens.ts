@@ -33,14 +33,14 @@ export async function verifyToken(store: Store, token: string): Promise<TokenRec
 
 /**
  * What each role may do: uploaders send images, reviewers read (the patient's identity included) and
- * review, admins do both and manage tokens; every role may ask who it is (`session`).
+ * review, admins do both and manage tokens.
  */
-export type Permission = 'upload' | 'read' | 'review' | 'admin' | 'session';
+export type Permission = 'upload' | 'read' | 'review' | 'admin';
 
 const GRANTS: Record<Role, readonly Permission[]> = {
-  uploader: ['upload', 'session'],
-  reviewer: ['read', 'review', 'session'],
-  admin: ['upload', 'read', 'review', 'admin', 'session'],
+  uploader: ['upload'],
+  reviewer: ['read', 'review'],
+  admin: ['upload', 'read', 'review', 'admin'],
 };
 
 export function roleAllows(role: Role, permission: Permission): boolean {

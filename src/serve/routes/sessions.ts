@@ -1,11 +1,13 @@
 // Browser sessions opened by a one-time login link (auth/login-links.ts):
 //   POST   /api/session  {code}  redeems the link's code once; sets the HttpOnly session cookie
-//   GET    /api/session          who the caller is (role, label) and until when (cookie or bearer)
+//   GET    /api/session          who the caller is (role, label, until when), or {signedIn: false}: the
+//                                page asks before it has anything to show, so not knowing is no error
 //   DELETE /api/session          ends the cookie's session (log out) and clears the cookie
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ServeContext } from '../context.js';
 import { httpError } from '../http-error.js';
 import { endSession, openSession, sessionCookie, sessionSetCookie } from '../auth/login-links.js';
+import { authenticate } from '../auth/auth-plugin.js';
 
 const secure = (request: FastifyRequest) => request.protocol === 'https';
 
@@ -34,10 +36,12 @@ export async function sessionRoutes(app: FastifyInstance, ctx: ServeContext): Pr
     },
   );
 
-  app.get('/session', { config: { permission: 'session' } }, async (request) => {
-    const token = request.token!;
+  app.get('/session', async (request) => {
+    const { token, tried } = await authenticate(ctx.store, request, ctx.clock());
+    if (!token) return { signedIn: false, tried };
     const expiresAt = 'sessionExpiresAt' in token ? Number(token.sessionExpiresAt) : null;
     return {
+      signedIn: true,
       role: token.role,
       label: token.label,
       via: expiresAt === null ? 'bearer' : 'cookie',
