@@ -10,7 +10,6 @@ import {
   redeemLoginCode,
   setUnauthorizedHandler,
   storeToken,
-  storedToken,
 } from './api.js';
 import { el } from './dom.js';
 import { showViewer } from './viewer-page.js';
