@@ -14,10 +14,20 @@ import { readImage } from '../data/image-io.js';
 import { readLabelCsv } from '../data/labels.js';
 import { writeThumbnail } from '../evaluate/gallery.js';
 
-/** A recipe's settings as `key: value` pairs joined by "; ", so that the cell can wrap (raw JSON has no spaces). */
+/** A value as a reader writes it: `{p: 0.5, negativesOnly: true}`, spaced so that a table cell can wrap it. */
+function plainValue(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(plainValue).join(', ')}]`;
+  if (value !== null && typeof value === 'object')
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${k}: ${plainValue(v)}`)
+      .join(', ')}}`;
+  return String(value);
+}
+
+/** A recipe's settings as `key: value` pairs (raw JSON has no spaces, so its cell could not wrap). */
 function settingsText(settings: object): string {
   return Object.entries(settings)
-    .map(([key, value]) => `${key}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
+    .map(([key, value]) => `${key}: ${plainValue(value)}`)
     .join('; ');
 }
 
