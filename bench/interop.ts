@@ -71,7 +71,7 @@ export async function run(o: { quick: boolean }): Promise<object> {
       const image = await readImage(file);
       const mask = Uint8Array.from(image.pixels, (v) => (v > 0.6 ? 1 : 0));
       const start = performance.now();
-      const rgb = await renderOverlayRgb(
+      const { rgb } = await renderOverlayRgb(
         image,
         [{ mask: { width: image.width, height: image.height, data: mask }, color: PREDICTION_COLOR }],
         null,

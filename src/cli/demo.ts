@@ -21,7 +21,7 @@ export function demoCommand(): Command {
     .addOption(
       new Option(
         '--size <size>',
-        'small: ~400 images, about 10 minutes on 2 cores; full: 2000 images, larger models (an hour or more); tiny: a smoke run',
+        'small: ~400 images, 11-13 minutes on 2 cores; full: 2000 images, larger models (an hour or more); tiny: a smoke run',
       )
         .choices(['small', 'full', 'tiny'])
         .default('small'),

@@ -18,6 +18,8 @@ interface ServeCliOptions {
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 const DEFAULT_STORE = 'pneumo-store';
+/** The service's address with its default --host and --port. */
+const DEFAULT_LOGIN_BASE = 'http://127.0.0.1:8080';
 
 function tokenCommand(): Command {
   const token = new Command('token').description('Manage the bearer tokens of a store (works while the service runs)');
@@ -31,22 +33,54 @@ function tokenCommand(): Command {
     )
     .option('--label <text>', 'who holds it (shown as the reviewer of their reviews)', '')
     .option('--store <dir>', 'the service store folder', DEFAULT_STORE)
-    .option('--json', 'print {token, id, role, label} as JSON')
+    .option('--json', 'print {token, id, role, label} (and loginUrl) as JSON')
+    .option(
+      '--login-url [base]',
+      'also print a one-time link that opens a browser session for this token (base: the address readers use)',
+    )
+    .option('--session-hours <n>', 'how long a session opened by the link lasts', number(0.01), 12)
     .action(
       runAction(
-        async (opts: { role: 'uploader' | 'reviewer' | 'admin'; label: string; store: string; json?: boolean }) => {
+        async (opts: {
+          role: 'uploader' | 'reviewer' | 'admin';
+          label: string;
+          store: string;
+          json?: boolean;
+          loginUrl?: string | true;
+          sessionHours: number;
+        }) => {
           const { openStore } = await import('../serve/store/open-store.js');
           const { createToken } = await import('../serve/auth/tokens.js');
+          const { createLoginLink, LOGIN_LINK_MS } = await import('../serve/auth/login-links.js');
+          const base = opts.loginUrl === true ? DEFAULT_LOGIN_BASE : opts.loginUrl;
+          if (base !== undefined && !/^https?:\/\/[^/\s]+/.test(base))
+            throw new UsageError(`--login-url: ${base} is not an http(s) address like ${DEFAULT_LOGIN_BASE}`);
           const store = await openStore(opts.store);
           try {
-            const { token, record } = await createToken(store, opts.role, opts.label, Date.now());
+            const now = Date.now();
+            const { token, record } = await createToken(store, opts.role, opts.label, now);
+            const link =
+              base === undefined
+                ? null
+                : await createLoginLink(store, record.id, base, now, opts.sessionHours * 3_600_000);
             if (opts.json)
               process.stdout.write(
-                JSON.stringify({ token, id: record.id, role: record.role, label: record.label }) + '\n',
+                JSON.stringify({
+                  token,
+                  id: record.id,
+                  role: record.role,
+                  label: record.label,
+                  ...(link ? { loginUrl: link.url, loginUrlExpiresAt: new Date(link.expiresAt).toISOString() } : {}),
+                }) + '\n',
               );
             else {
               process.stdout.write(token + '\n');
+              if (link) process.stdout.write(link.url + '\n');
               process.stderr.write(`token ${record.id} (${record.role}) created; it is shown only now\n`);
+              if (link)
+                process.stderr.write(
+                  `the link opens a ${opts.sessionHours} h session once, within ${LOGIN_LINK_MS / 60_000} minutes\n`,
+                );
             }
           } finally {
             await store.close();

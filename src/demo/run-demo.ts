@@ -353,6 +353,7 @@ export async function runDemo(options: DemoOptions, reporter: DemoReporter = SIL
       allEmptyScore: score.summary.images > 0 ? score.summary.negativeImages / score.summary.images : null,
       score: score.score,
       predictedPositive: summary.positives,
+      labels: path.join(siimSampleDir, 'train-rle-sample.csv'),
     };
     siimSamplePredictions = summary.predictionsFile;
   }

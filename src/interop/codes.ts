@@ -50,8 +50,18 @@ export const CODES = {
   // local codes (a 99 scheme, PS3.3 8.2) keep them machine-readable.
   probabilityOfFinding: code('PROB', '99PNEUMO', 'Probability of finding'),
   decisionThreshold: code('THRESH', '99PNEUMO', 'Decision threshold'),
+  // The two size measures clinicians grade a pneumothorax by have no standard code either.
+  apexToCupolaDistance: code('APEXCUP', '99PNEUMO', 'Apex-to-cupola distance'),
+  interpleuralDistanceAtHilum: code('INTERPLHIL', '99PNEUMO', 'Interpleural distance at the level of the hilum'),
+  accpMethod: code('ACCP2001', '99PNEUMO', 'ACCP 2001 apex-to-cupola grading (large at 3 cm or more)'),
+  btsMethod: code('BTS2010', '99PNEUMO', 'BTS 2010 interpleural grading (large at 2 cm or more)'),
+  measurementMethod: code('370129005', 'SCT', 'Measurement Method'),
+  size: code('246115007', 'SCT', 'Size'),
+  large: code('255509001', 'SCT', 'Large'),
+  small: code('255507004', 'SCT', 'Small'),
   // Units (UCUM).
   unitless: code('1', 'UCUM', 'no units'),
   squareMillimetre: code('mm2', 'UCUM', 'square millimeter'),
+  millimetre: code('mm', 'UCUM', 'millimeter'),
   pixels: code('{pixels}', 'UCUM', 'pixels'),
 } as const;

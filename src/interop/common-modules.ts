@@ -3,6 +3,7 @@
 // and Enhanced General Equipment (pneumo and the bundle's algorithm), and the content date and time.
 import { hostname } from 'node:os';
 import type { BundleManifest } from '../pipeline/bundle-manifest.js';
+import { modelIdentity } from '../pipeline/model-identity.js';
 import { UTF8, type Dataset } from './dcmjs.js';
 import type { SourceImage } from './source-image.js';
 import { nameUid, newUid } from './uid.js';
@@ -17,10 +18,8 @@ const lo = (text: string) => (text.length <= 64 ? text : text.slice(0, 64));
 
 /** The bundle's identity: its two architectures, and pneumo's version with the bundle's creation time. */
 export function algorithmOfBundle(manifest: BundleManifest): Algorithm {
-  return {
-    name: lo(`pneumo ${manifest.classifier.architecture} + ${manifest.segmenter.architecture}`),
-    version: lo(`${manifest.versions.pneumo} bundle ${manifest.createdAt}`),
-  };
+  const model = modelIdentity(manifest);
+  return { name: lo(model.name), version: lo(model.version) };
 }
 
 /** The Device Observer UID of the SRs this machine writes: the same on every run, different per host. */

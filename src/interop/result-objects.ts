@@ -4,6 +4,7 @@
 // one with an empty frame; it still gets its SC and SR (a reader wants to see that it was looked at).
 import type { GrayImage } from '../data/image.js';
 import { PREDICTION_COLOR, renderOverlayRgb, type Banner } from '../pipeline/overlay.js';
+import { measurePneumothorax } from '../pipeline/pneumothorax-size.js';
 import type { Prediction } from '../pipeline/predictor.js';
 import { newInstance, type Algorithm } from './common-modules.js';
 import { writeDataset } from './dcmjs.js';
@@ -72,7 +73,7 @@ export async function buildResultObjects(o: ResultObjectsOptions): Promise<Resul
     add('seg', SEGMENTATION_STORAGE, buildSegmentation({ ...common, mask: prediction.mask, instance }));
     segmentation = instance;
   }
-  const rgb = await renderOverlayRgb(
+  const picture = await renderOverlayRgb(
     image,
     prediction.decision ? [{ mask: prediction.mask, color: PREDICTION_COLOR }] : [],
     o.banner,
@@ -82,9 +83,9 @@ export async function buildResultObjects(o: ResultObjectsOptions): Promise<Resul
     SECONDARY_CAPTURE_STORAGE,
     buildSecondaryCapture({
       ...common,
-      rgb,
-      width: image.width,
-      height: image.height,
+      rgb: picture.rgb,
+      width: picture.width,
+      height: picture.height,
       instance: newInstance(RESULT_SERIES.sc.number, RESULT_SERIES.sc.description),
     }),
   );
@@ -98,6 +99,7 @@ export async function buildResultObjects(o: ResultObjectsOptions): Promise<Resul
         probability: prediction.probability,
         threshold: prediction.threshold,
         areaPixels: prediction.area,
+        size: prediction.decision ? measurePneumothorax(prediction.mask, source.pixelSpacing) : null,
       },
       segmentation,
       observerUid: o.observerUid,

@@ -1,5 +1,6 @@
 // A Secondary Capture (PS3.3 A.8.1) of the titled overlay: the picture a reader sees in predict's
-// overlay PNG, as RGB in the source's study, with the annotation declared burned in. Conversion Type
+// overlay PNG (the film with the title band added above it, so it is taller than the source), as RGB
+// in the source's study, with the annotation declared burned in. Conversion Type
 // WSD (workstation): it is made by software from another image, not digitised from film.
 import { commonModules, sourceReference, type Algorithm, type NewInstance } from './common-modules.js';
 import type { Dataset } from './dcmjs.js';
@@ -9,7 +10,7 @@ export const SECONDARY_CAPTURE_STORAGE = '1.2.840.10008.5.1.4.1.1.7';
 
 export interface SecondaryCaptureOptions {
   source: SourceImage;
-  /** Interleaved RGB bytes, width x height x 3. */
+  /** Interleaved RGB bytes, width x height x 3 (height includes the title band). */
   rgb: Uint8Array;
   width: number;
   height: number;
@@ -35,7 +36,11 @@ export function buildSecondaryCapture(o: SecondaryCaptureOptions): Dataset {
     ImageType: ['DERIVED', 'SECONDARY'],
     PatientOrientation: '',
     DerivationDescription:
-      'Pneumothorax prediction overlay: predicted mask in colour, decision and probability in the title',
+      `Pneumothorax prediction overlay by ${o.algorithm.name} ${o.algorithm.version}: predicted mask in colour, decision and probability in a title band above the image. NOT FOR DIAGNOSTIC USE`.slice(
+        0,
+        1024,
+      ),
+    ImageComments: 'NOT FOR DIAGNOSTIC USE',
     SourceImageSequence: [sourceReference(o.source)],
     BurnedInAnnotation: 'YES',
     SamplesPerPixel: 3,

@@ -3,7 +3,9 @@
 // library holding the source image, and one measurement group with the finding (Pneumothorax),
 // whether it is present, the classifier's probability and threshold, and the mask's area (mm² when the
 // source gives the pixel spacing, pixels otherwise), referencing the source image and the SEG's segment.
-import { CODES, codeItem } from './codes.js';
+// With the pixel spacing, a positive's size as clinicians grade it follows: the apex-to-cupola distance
+// (ACCP) and the interpleural distance at the hilum (BTS) in mm, each with its method, and the grade.
+import { CODES, codeItem, type Code } from './codes.js';
 import { commonModules, type Algorithm, type NewInstance } from './common-modules.js';
 import type { Dataset } from './dcmjs.js';
 import { SEGMENTATION_STORAGE } from './segmentation.js';
@@ -18,6 +20,7 @@ import {
   type InstanceReference,
 } from './sr-content.js';
 import { newUid } from './uid.js';
+import type { PneumothoraxSize } from '../pipeline/pneumothorax-size.js';
 
 export const COMPREHENSIVE_SR_STORAGE = '1.2.840.10008.5.1.4.1.1.88.33';
 
@@ -28,6 +31,20 @@ export interface SrFinding {
   threshold: number;
   /** Mask pixels. */
   areaPixels: number;
+  /** The ACCP and BTS measures; null for a negative or without pixel spacing. */
+  size?: PneumothoraxSize | null;
+}
+
+function sizeItems(size: PneumothoraxSize): Dataset[] {
+  const measured = (concept: Code, mm: number, method: Code) => ({
+    ...numItem('CONTAINS', concept, mm, CODES.millimetre),
+    ContentSequence: [codeContentItem('HAS CONCEPT MOD', CODES.measurementMethod, method)],
+  });
+  return [
+    measured(CODES.apexToCupolaDistance, size.apexToCupolaMm, CODES.accpMethod),
+    measured(CODES.interpleuralDistanceAtHilum, size.interpleuralMm, CODES.btsMethod),
+    codeContentItem('CONTAINS', CODES.size, size.large ? CODES.large : CODES.small),
+  ];
 }
 
 export interface StructuredReportOptions {
@@ -86,6 +103,7 @@ export function buildStructuredReport(o: StructuredReportOptions): Dataset {
     numItem('CONTAINS', CODES.probabilityOfFinding, finding.probability, CODES.unitless),
     numItem('CONTAINS', CODES.decisionThreshold, finding.threshold, CODES.unitless),
     area,
+    ...(finding.present && finding.size ? sizeItems(finding.size) : []),
   ]);
   const content = [
     codeContentItem('HAS CONCEPT MOD', CODES.languageOfContent, CODES.englishUS),

@@ -1,7 +1,9 @@
 // The picture a person looks at: the X-ray at full resolution with the predicted mask in translucent
-// colour and its outline drawn solid, under a title banner that states the decision and the
-// probability. Composed with sharp from a raw RGBA buffer and an SVG text layer (DejaVu Sans, which
-// fonts-dejavu-core installs, so text renders the same everywhere).
+// colour and its outline drawn solid, under a title band that states the decision, the probability,
+// the model and that it is not for diagnostic use. The band is added above the film, never drawn on
+// it: the top of a chest film holds the apices, where a pneumothorax most often shows. Composed with
+// sharp from a raw RGBA buffer and an SVG text layer (DejaVu Sans, which fonts-dejavu-core installs,
+// so text renders the same everywhere).
 import type { GrayImage, Mask } from '../data/image.js';
 
 export const TITLE_POSITIVE = 'THIS IMAGE CONTAINS PNEUMOTHORAX';
@@ -73,43 +75,91 @@ export interface Banner {
   accent: string;
 }
 
-/** An SVG layer the size of the image with a dark banner across the top holding the title and lines. */
-export function bannerSvg(width: number, height: number, banner: Banner): string {
+/** Said on every titled picture: the model's output is not a diagnosis. */
+export const NOT_FOR_DIAGNOSTIC_USE = 'NOT FOR DIAGNOSTIC USE';
+
+interface BandLayout {
+  titleSize: number;
+  lineSize: number;
+  margin: number;
+  height: number;
+}
+
+function bandLayout(width: number, banner: Banner): BandLayout {
   const titleSize = Math.max(9, Math.round(width / 34));
   const lineSize = Math.max(8, Math.round(titleSize * 0.7));
   const margin = Math.round(titleSize * 0.5);
-  const bannerHeight = Math.min(height, margin * 2 + titleSize + banner.lines.length * Math.round(lineSize * 1.35));
+  return {
+    titleSize,
+    lineSize,
+    margin,
+    height: margin * 2 + titleSize + banner.lines.length * Math.round(lineSize * 1.35),
+  };
+}
+
+/** Rows the title band adds above an image `width` pixels wide. */
+export function bandHeight(width: number, banner: Banner): number {
+  return bandLayout(width, banner).height;
+}
+
+/** An SVG of the title band: `width` by bandHeight(), black, holding the title and its lines. */
+export function bannerSvg(width: number, banner: Banner): string {
+  const { titleSize, lineSize, margin, height } = bandLayout(width, banner);
   let y = margin + titleSize;
   const texts = [
     `<text x="${margin}" y="${y}" font-family="DejaVu Sans" font-weight="bold" font-size="${titleSize}" fill="${banner.accent}">${escapeXml(banner.title)}</text>`,
   ];
+  const available = width - 2 * margin;
   for (const line of banner.lines) {
     y += Math.round(lineSize * 1.35);
+    // A line longer than the band is wide is squeezed to fit rather than cut off (DejaVu Sans glyphs
+    // average a little under 0.6 em).
+    const squeeze =
+      line.length * lineSize * 0.58 > available ? ` textLength="${available}" lengthAdjust="spacingAndGlyphs"` : '';
     texts.push(
-      `<text x="${margin}" y="${y}" font-family="DejaVu Sans" font-size="${lineSize}" fill="#f2f2f2">${escapeXml(line)}</text>`,
+      `<text x="${margin}" y="${y}" font-family="DejaVu Sans" font-size="${lineSize}" fill="#f2f2f2"${squeeze}>${escapeXml(line)}</text>`,
     );
   }
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}">` +
-    `<rect x="0" y="0" width="${width}" height="${bannerHeight}" fill="#000" fill-opacity="0.62"/>${texts.join('')}</svg>`
+    `<rect x="0" y="0" width="${width}" height="${height}" fill="#000"/>${texts.join('')}</svg>`
   );
 }
 
 async function overlayPicture(image: GrayImage, layers: readonly MaskLayer[], banner: Banner | null) {
   const { default: sharp } = await import('sharp');
   const { width, height } = image;
-  let picture = sharp(composeRgba(image, layers), { raw: { width, height, channels: 4 } });
-  if (banner) picture = picture.composite([{ input: Buffer.from(bannerSvg(width, height, banner)), top: 0, left: 0 }]);
-  return picture.removeAlpha();
+  const rgba = composeRgba(image, layers);
+  if (!banner) return { picture: sharp(rgba, { raw: { width, height, channels: 4 } }).removeAlpha(), height };
+  const band = bandHeight(width, banner);
+  // Two inputs stacked: the band's SVG on a black canvas, the film below it untouched.
+  const picture = sharp({
+    create: { width, height: band + height, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 1 } },
+  })
+    .composite([
+      { input: Buffer.from(bannerSvg(width, banner)), top: 0, left: 0 },
+      { input: rgba, raw: { width, height, channels: 4 }, top: band, left: 0 },
+    ])
+    .removeAlpha();
+  return { picture, height: band + height };
 }
 
-/** PNG bytes of the image with its mask layers and an optional banner. */
+/** PNG bytes of the image with its mask layers and an optional title band above it. */
 export async function renderOverlayPng(
   image: GrayImage,
   layers: readonly MaskLayer[],
   banner: Banner | null,
 ): Promise<Buffer> {
-  return (await overlayPicture(image, layers, banner)).png({ compressionLevel: 6 }).toBuffer();
+  const { picture } = await overlayPicture(image, layers, banner);
+  return picture.png({ compressionLevel: 6 }).toBuffer();
+}
+
+export interface RgbPicture {
+  /** Interleaved RGB, width x height x 3. */
+  rgb: Buffer;
+  width: number;
+  /** The image's height plus the title band's. */
+  height: number;
 }
 
 /** The same picture as renderOverlayPng, as raw interleaved RGB bytes (what a DICOM Secondary Capture holds). */
@@ -117,15 +167,12 @@ export async function renderOverlayRgb(
   image: GrayImage,
   layers: readonly MaskLayer[],
   banner: Banner | null,
-): Promise<Buffer> {
-  const { data, info } = await (
-    await overlayPicture(image, layers, banner)
-  )
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  if (info.channels !== 3 || data.length !== image.width * image.height * 3)
-    throw new Error(`overlay: expected ${image.width}x${image.height} RGB, got ${info.channels} channels`);
-  return data;
+): Promise<RgbPicture> {
+  const { picture, height } = await overlayPicture(image, layers, banner);
+  const { data, info } = await picture.raw().toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3 || data.length !== image.width * height * 3)
+    throw new Error(`overlay: expected ${image.width}x${height} RGB, got ${info.channels} channels`);
+  return { rgb: data, width: image.width, height };
 }
 
 /** An 8-bit PNG of a mask: 255 inside, 0 outside. */

@@ -13,7 +13,9 @@ import { writeLabelCsv } from '../data/labels.js';
 import * as torch from '../torch/index.js';
 import { collectInputs } from './input-files.js';
 import type { ModelFactory } from './model-contract.js';
+import { modelIdentity, type ModelIdentity } from './model-identity.js';
 import {
+  NOT_FOR_DIAGNOSTIC_USE,
   renderMaskPng,
   renderOverlayPng,
   PREDICTION_COLOR,
@@ -21,6 +23,7 @@ import {
   TITLE_POSITIVE,
   type Banner,
 } from './overlay.js';
+import { measurePneumothorax, sizeText, type PneumothoraxSize } from './pneumothorax-size.js';
 import { Predictor, type Prediction } from './predictor.js';
 
 export interface PredictFilesOptions {
@@ -57,6 +60,8 @@ export interface PredictedImage {
   /** True for a DICOM input (its header is in the file). */
   isDicom: boolean;
   prediction: Prediction;
+  /** The ACCP and BTS measures of a positive's mask (null without pixel spacing). */
+  size: PneumothoraxSize | null;
   /** The overlay's title banner. */
   banner: Banner;
 }
@@ -81,6 +86,8 @@ export interface PredictionRecord {
   /** [row, column] mm, from DICOM; null for PNG/JPEG or when absent. */
   pixelSpacing: [number, number] | null;
   bbox: { x: number; y: number; width: number; height: number } | null;
+  /** The ACCP and BTS measures (src/pipeline/pneumothorax-size.ts); null for a negative or without spacing. */
+  size: PneumothoraxSize | null;
   rle: string;
   overlay: string;
   mask: string | null;
@@ -138,11 +145,19 @@ async function readOne(file: string): Promise<ReadResult> {
 
 const fixed = (v: number, digits: number) => v.toFixed(digits);
 
-export function overlayBanner(p: Prediction, cm2: number | null): Banner {
+/** The overlay's title band: decision, probability, area and size, the model, and that it is not a diagnosis. */
+export function overlayBanner(
+  p: Prediction,
+  cm2: number | null,
+  model: ModelIdentity,
+  size: PneumothoraxSize | null = null,
+): Banner {
   const lines = [`probability ${fixed(p.probability, 3)} (threshold ${fixed(p.threshold, 2)})`];
   if (p.decision)
     lines.push(`area ${p.area.toLocaleString('en-US')} px${cm2 === null ? '' : ` (${fixed(cm2, 2)} cm²)`}`);
   else if (p.segmented) lines.push('classifier positive, but no region passed the pixel threshold and minimum area');
+  if (p.decision && size) lines.push(`${size.large ? 'LARGE: ' : ''}${sizeText(size)}`);
+  lines.push(`model ${model.name} · ${model.version}`, NOT_FOR_DIAGNOSTIC_USE);
   return { title: p.decision ? TITLE_POSITIVE : TITLE_NEGATIVE, lines, accent: p.decision ? '#ff6b6b' : '#8fe08f' };
 }
 
@@ -169,6 +184,7 @@ export async function predictFiles(options: PredictFilesOptions): Promise<Predic
     device: options.device,
     modelFactory: options.modelFactory,
   });
+  const model = modelIdentity(predictor.bundle.manifest);
   const jsonl = createWriteStream(predictionsFile, { flags: 'w' });
   const submission: { imageId: string; encodedPixels: string }[] = [];
   const idsSeen = new Map<string, string>();
@@ -203,7 +219,8 @@ export async function predictFiles(options: PredictFilesOptions): Promise<Predic
             const cm2 = spacing ? (p.area * spacing[0] * spacing[1]) / 100 : null;
             const overlay = `${stem}.overlay.png`;
             const mask = p.decision ? `${stem}.mask.png` : null;
-            const banner = overlayBanner(p, cm2);
+            const size = p.decision ? measurePneumothorax(p.mask, spacing) : null;
+            const banner = overlayBanner(p, cm2, model, size);
             try {
               await writeFile(
                 path.join(out, overlay),
@@ -223,6 +240,7 @@ export async function predictFiles(options: PredictFilesOptions): Promise<Predic
                   image: r.image!,
                   isDicom: r.isDicom ?? false,
                   prediction: p,
+                  size,
                   banner,
                 });
               } catch (err) {
@@ -241,6 +259,7 @@ export async function predictFiles(options: PredictFilesOptions): Promise<Predic
               area: { pixels: p.area, cm2 },
               pixelSpacing: spacing,
               bbox: p.bbox,
+              size,
               rle: p.rle,
               overlay,
               mask,

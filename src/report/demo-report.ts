@@ -9,7 +9,27 @@ import type { DatasetItem } from '../data/dataset.js';
 import type { RunTrainingResult } from '../train/run-training.js';
 import type { PredictionRecord } from '../pipeline/predict-files.js';
 import type { DemoResult } from './demo-summary.js';
-import { SIIM_SIZE } from '../data/rle.js';
+import { decodeRle, decodeRleRows, SIIM_SIZE } from '../data/rle.js';
+import { readImage } from '../data/image-io.js';
+import { readLabelCsv } from '../data/labels.js';
+import { writeThumbnail } from '../evaluate/gallery.js';
+
+/** A value as a reader writes it: `{p: 0.5, negativesOnly: true}`, spaced so that a table cell can wrap it. */
+function plainValue(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(plainValue).join(', ')}]`;
+  if (value !== null && typeof value === 'object')
+    return `{${Object.entries(value)
+      .map(([k, v]) => `${k}: ${plainValue(v)}`)
+      .join(', ')}}`;
+  return String(value);
+}
+
+/** A recipe's settings as `key: value` pairs (raw JSON has no spaces, so its cell could not wrap). */
+function settingsText(settings: object): string {
+  return Object.entries(settings)
+    .map(([key, value]) => `${key}: ${plainValue(value)}`)
+    .join('; ');
+}
 
 /** A training run with the curve plots the demo drew for it. */
 export type TrainedRun = RunTrainingResult & { plots: string[] };
@@ -42,6 +62,42 @@ function predictionGallery(
       caption: `${r.decision ? 'POSITIVE' : 'negative'} p=${r.probability.toFixed(3)}${area}${label ? ` (${label})` : ''}`,
       alt: `overlay of ${r.id}`,
       link: path.join(folder, r.overlay),
+      width: 240,
+    });
+  }
+}
+
+/**
+ * The real SIIM films with their truth (blue) and the prediction (red) drawn together, as thumbnails
+ * under FOLDER/gallery/truth/, so that a reader sees where the labelled pneumothorax is.
+ */
+async function truthGallery(
+  report: HtmlReport,
+  folder: string,
+  relFolder: string,
+  records: readonly PredictionRecord[],
+  labelsFile: string,
+): Promise<void> {
+  const labels = await readLabelCsv(labelsFile);
+  for (const r of records) {
+    const rows = labels.images.get(r.id);
+    const image = await readImage(r.file);
+    const truth = rows
+      ? decodeRleRows(
+          rows.map((row) => row.encodedPixels),
+          r.width,
+          r.height,
+          r.id,
+        )
+      : null;
+    const truthPositive = truth !== null && truth.data.some((v) => v === 1);
+    const predicted = r.decision ? decodeRle(r.rle, r.width, r.height, r.id) : null;
+    const thumbnail = await writeThumbnail(folder, 'truth', r.id, image, truthPositive ? truth : null, predicted);
+    const said = rows ? (truthPositive ? 'truth: pneumothorax (blue)' : 'truth: none') : 'no label';
+    report.image(path.join(relFolder, thumbnail), {
+      caption: `${r.decision ? 'POSITIVE (red)' : 'negative'} p=${r.probability.toFixed(3)}, ${said}`,
+      alt: `${r.id} with its truth and predicted masks`,
+      link: path.join(relFolder, r.overlay),
       width: 240,
     });
   }
@@ -167,7 +223,7 @@ export async function writeDemoReport(
         r.epochs,
         r.batch,
         r.lr,
-        r.settings ? JSON.stringify(r.settings) : '-',
+        r.settings ? settingsText(r.settings) : '-',
       ];
     }),
     caption:
@@ -258,7 +314,11 @@ export async function writeDemoReport(
       `${result.siimSample.images} real radiographs, ${result.siimSample.predictedPositive} called positive; SIIM score against their labels ${fmt(result.siimSample.score)} (${result.siimSample.positives} of the ${result.siimSample.images} are positive, so all-empty scores ${fmt(result.siimSample.allEmptyScore)}).`,
     );
     const folder = path.dirname(result.files.siimSamplePredictions);
-    predictionGallery(report, rel(folder), await readPredictions(result.files.siimSamplePredictions));
+    const records = await readPredictions(result.files.siimSamplePredictions);
+    if (result.siimSample.labels) {
+      report.paragraph('Truth in blue, prediction in red; each thumbnail links to the titled overlay.');
+      await truthGallery(report, folder, rel(folder), records, result.siimSample.labels);
+    } else predictionGallery(report, rel(folder), records);
   }
 
   report.section('Timings');

@@ -126,6 +126,8 @@ export interface DemoResult {
     allEmptyScore: number | null;
     score: number | null;
     predictedPositive: number;
+    /** The sample's label CSV, whose masks the report draws beside the predictions. */
+    labels?: string;
   } | null;
   files: Record<string, string>;
   failures: string[];

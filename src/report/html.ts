@@ -243,9 +243,9 @@ h2{color:#1f3b57;border-bottom:2px solid #e8eef4;padding-bottom:4px}
 .headline .value{font-size:1.7em;font-weight:bold;color:#1f3b57}
 .headline .label{font-size:.9em}
 .hint{font-size:.82em;color:#666}
-table{border-collapse:collapse;margin:12px 0;font-size:.92em}
+table{border-collapse:collapse;margin:12px 0;font-size:.92em;max-width:100%}
 caption{text-align:left;font-weight:bold;padding:4px 0}
-th,td{border-bottom:1px solid #e3e3e3;padding:4px 12px;text-align:left}
+th,td{border-bottom:1px solid #e3e3e3;padding:4px 12px;text-align:left;overflow-wrap:break-word}
 th{background:#f0f3f6}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
 figure{display:inline-block;margin:10px 16px 10px 0;vertical-align:top;max-width:100%}

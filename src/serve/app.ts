@@ -22,6 +22,8 @@ import { operationRoutes } from './routes/operations.js';
 import { reviewRoutes } from './routes/reviews.js';
 import { stowRoutes } from './routes/stow.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { sessionRoutes } from './routes/sessions.js';
+import { auditRoutes } from './routes/audit.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import { DATABASE_FILE, DERIVED_DIR, prepareStoreDir } from './store/store-layout.js';
 
@@ -187,12 +189,14 @@ export async function buildApp(options: ServeOptions): Promise<BuiltApp> {
       ],
     });
   }
-  await app.register(authPlugin, { store });
+  await app.register(authPlugin, { store, clock });
   await app.register(operationRoutes, ctx);
   await app.register(stowRoutes, { ...ctx, prefix: '/dicom-web' });
   await app.register(instanceRoutes, { ...ctx, prefix: '/api' });
   await app.register(reviewRoutes, { ...ctx, prefix: '/api' });
   await app.register(tokenRoutes, { ...ctx, prefix: '/api' });
+  await app.register(sessionRoutes, { ...ctx, prefix: '/api' });
+  await app.register(auditRoutes, { ...ctx, prefix: '/api' });
   const webDist = options.webDist === undefined ? path.join(PROJECT_ROOT, 'web', 'dist') : options.webDist;
   if (webDist && existsSync(webDist)) {
     const { default: fastifyStatic } = await import('@fastify/static');

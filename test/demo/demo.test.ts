@@ -47,8 +47,24 @@ test('the tiny demo writes every artefact, and each one parses', async () => {
   assert.ok(html.includes(`${plan.imageSide}² DICOM`), 'the image size of this run');
   assert.ok(html.includes('Recipe') && html.includes('peakLogit'), 'the recipe of each stage');
   assert.equal(first.precision, plan.precision);
-  if (first.siimSample)
+  if (first.siimSample) {
     assert.ok(html.includes(`${first.siimSample.positives} of the ${first.siimSample.images} are positive`));
+    // The real films show their truth: one thumbnail per film, the labelled ones with blue pixels in it.
+    assert.equal(html.match(/truth: pneumothorax \(blue\)/g)?.length ?? 0, first.siimSample.positives);
+    const thumbnails = [...html.matchAll(/src="([^"]*gallery\/truth\/[^"]+)"/g)].map((m) => m[1]);
+    assert.equal(thumbnails.length, first.siimSample.images);
+    const blue = await Promise.all(
+      thumbnails.map(async (t) => {
+        const rgb = await sharp(path.join(out, decodeURIComponent(t)))
+          .raw()
+          .toBuffer();
+        let n = 0;
+        for (let i = 0; i < rgb.length; i += 3) if (rgb[i + 2] - rgb[i] > 60) n++;
+        return n > 0;
+      }),
+    );
+    assert.equal(blue.filter(Boolean).length, first.siimSample.positives, 'truth drawn on exactly the positives');
+  }
   // Every relative link and image of the index exists.
   const refs = [...html.matchAll(/(?:href|src)="([^"#]+)"/g)].map((m) => m[1]).filter((r) => !/^[a-z]+:/.test(r));
   assert.ok(refs.length > 10, `only ${refs.length} links`);

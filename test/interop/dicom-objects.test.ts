@@ -90,10 +90,13 @@ test('SEG, SC and SR of SIIM films: dciodvfy finds no error, DCMTK and pydicom r
     assert.equal(seg.seg!.source, record.id);
     assert.deepEqual(seg.seg!.pixelSpacing, [SPACING, SPACING]);
 
-    // The SC holds the overlay PNG's pixels, byte for byte.
-    assert.deepEqual(sc.sc!.shape, [record.height, record.width, 3]);
+    // The SC holds the overlay PNG's pixels, byte for byte: the film with the title band above it.
+    const { data: overlay, info } = await sharp(path.join(out, record.overlay))
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    assert.ok(info.height > record.height + 40, 'a title band is added above the film');
+    assert.deepEqual(sc.sc!.shape, [info.height, record.width, 3]);
     assert.equal(sc.sc!.burnedIn, 'YES');
-    const overlay = await sharp(path.join(out, record.overlay)).raw().toBuffer();
     assert.equal(sc.sc!.sha256, createHash('sha256').update(overlay).digest('hex'));
 
     // The SR states the finding and references the source image and the SEG's segment.
@@ -108,6 +111,16 @@ test('SEG, SC and SR of SIIM films: dciodvfy finds no error, DCMTK and pydicom r
     assert.equal(areaUnit, 'mm2');
     assert.ok(Math.abs(area - record.area.pixels * SPACING * SPACING) < 1e-6 * area);
     assert.deepEqual(srValue(sr, 'Referenced Segment'), [seg.sopInstance, 1]);
+    // The size as clinicians grade it, in mm, as predictions.jsonl has it.
+    assert.ok(record.size, 'a positive with pixel spacing is measured');
+    const [apex, apexUnit] = srValue(sr, 'Apex-to-cupola distance') as [number, string];
+    assert.equal(apexUnit, 'mm');
+    assert.ok(Math.abs(apex - record.size.apexToCupolaMm) < 1e-6);
+    assert.deepEqual(srValue(sr, 'Interpleural distance at the level of the hilum'), [
+      Number(record.size.interpleuralMm.toPrecision(10)),
+      'mm',
+    ]);
+    assert.equal(srValue(sr, 'Size'), record.size.large ? 'Large' : 'Small');
     assert.deepEqual(srValue(sr, 'Source of Measurement'), [record.id, 0]);
   }
 });

@@ -9,11 +9,12 @@ import sharp from 'sharp';
 import type { InjectOptions } from 'fastify';
 import { buildApp, type BuiltApp } from '../../src/serve/app.js';
 import { createToken } from '../../src/serve/auth/tokens.js';
+import { createLoginLink } from '../../src/serve/auth/login-links.js';
 import { Predictor } from '../../src/pipeline/predictor.js';
 import { readImage } from '../../src/data/image-io.js';
 import { decodeRle } from '../../src/data/rle.js';
 import { fixture } from '../fixture-path.js';
-import { auth, makeServeBundle, smallDicom, stowBody, waitFor } from './serve-support.js';
+import { auth, makeServeBundle, PHI, smallDicom, stowBody, waitFor } from './serve-support.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'pneumo-serve-api-'));
 const MINUTE = 60_000;
@@ -156,12 +157,10 @@ test('STOW-RS: several instances per request, a single application/dicom body, d
 
   const overlay = await inject({ url: a.result.overlayUrl, headers: auth(tokens.reviewer) });
   assert.equal(overlay.headers['content-type'], 'image/png');
-  assert.deepEqual(
-    await sharp(overlay.rawPayload)
-      .metadata()
-      .then((m) => [m.width, m.height]),
-    [1024, 1024],
-  );
+  const { width, height } = await sharp(overlay.rawPayload).metadata();
+  assert.equal(width, 1024);
+  assert.ok(height! > 1024, 'the title band is added above the 1024-row film');
+  if (a.result.decision) assert.ok(a.result.size, 'a positive with pixel spacing has its size measured');
   if (a.result.decision) {
     const mask = await inject({ url: a.result.maskUrl, headers: auth(tokens.reviewer) });
     const data = await sharp(mask.rawPayload).extractChannel(0).raw().toBuffer();
@@ -184,7 +183,7 @@ interface WorklistItem {
   uid: string;
   escalated: boolean;
   receivedAt: string;
-  result: { probability: number; decision: boolean; rle: string } | null;
+  result: { probability: number; decision: boolean; rle: string; size: { large: boolean } | null } | null;
 }
 
 async function worklist(query = ''): Promise<WorklistItem[]> {
@@ -198,7 +197,8 @@ function expectedOrder(items: WorklistItem[], at: number): string[] {
   const key = (i: WorklistItem) => {
     const received = Date.parse(i.receivedAt);
     if (received <= at - 60 * MINUTE) return [0, received, 0];
-    return [i.result?.decision ? 1 : 2, -(i.result?.probability ?? -1), received];
+    const tier = i.result?.decision ? (i.result.size?.large ? 1 : 2) : 3;
+    return [tier, -(i.result?.probability ?? -1), received];
   };
   return [...items]
     .sort((a, b) => {
@@ -254,6 +254,62 @@ test('worklist: sorted by the model until an instance waits past the limit, then
     );
   }
   assert.equal((await inject({ url: '/api/worklist?cursor=bm9wZQ', headers: auth(tokens.reviewer) })).statusCode, 400);
+});
+
+test('identity is for reviewers and admins only; opening an instance is audited; a login link opens a cookie session once', async () => {
+  const uid = '1.2.826.0.1.99.2';
+  // The uploader never receives the patient's identity: every read route refuses it, STOW answers carry none.
+  for (const url of ['/api/worklist?status=all', `/api/instances/${uid}`, '/api/audit'])
+    assert.equal((await inject({ url, headers: auth(tokens.uploader) })).statusCode, 403, url);
+  const stow = await upload([await smallDicom(uid)]);
+  assert.equal(stow.body.includes(PHI.patientId), false, 'no patient ID in the STOW answer');
+  const mine = await inject({ url: '/api/session', headers: auth(tokens.uploader) });
+  assert.deepEqual(mine.json(), {
+    signedIn: true,
+    role: 'uploader',
+    label: 'test uploader',
+    via: 'bearer',
+    expiresAt: null,
+  });
+  assert.deepEqual((await inject({ url: '/api/session' })).json(), { signedIn: false, tried: null });
+  // A reviewer sees it, and the opening is in the audit log.
+  const seen = await inject({ url: `/api/instances/${uid}`, headers: auth(tokens.reviewer) });
+  assert.equal(seen.json().patient.id, PHI.patientId);
+  const audit = await inject({ url: '/api/audit?limit=5', headers: auth(tokens.admin) });
+  assert.deepEqual(audit.json()[0], {
+    ...audit.json()[0],
+    actor: 'test reviewer',
+    role: 'reviewer',
+    action: 'open',
+    instanceUid: uid,
+    studyUid: `${uid}.1`,
+  });
+  // A login link: its code opens a session cookie once; the cookie reads like the token until it expires.
+  const reviewer = (await built.ctx.store.listTokens()).find((t) => t.label === 'test reviewer')!;
+  const link = await createLoginLink(built.ctx.store, reviewer.id, 'http://127.0.0.1:8080', now, 30 * MINUTE);
+  const code = link.url.split('/').at(-1)!;
+  const opened = await inject({ method: 'POST', url: '/api/session', payload: { code } });
+  assert.equal(opened.statusCode, 201, opened.body);
+  const setCookie = String(opened.headers['set-cookie']);
+  assert.match(
+    setCookie,
+    /^pneumo_session=pneumo_session_[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=1800$/,
+  );
+  const cookie = setCookie.split(';')[0];
+  const again = await inject({ method: 'POST', url: '/api/session', payload: { code } });
+  assert.equal(again.statusCode, 401);
+  assert.match(again.json().message, /used already/);
+  const viaCookie = await inject({ url: `/api/instances/${uid}`, headers: { cookie } });
+  assert.equal(viaCookie.statusCode, 200);
+  assert.equal((await inject({ url: '/api/session', headers: { cookie } })).json().via, 'cookie');
+  now += 31 * MINUTE;
+  const expired = await inject({ url: '/api/worklist', headers: { cookie } });
+  assert.equal(expired.statusCode, 401);
+  assert.match(expired.json().message, /session has expired/);
+  now -= 31 * MINUTE;
+  const ended = await inject({ method: 'DELETE', url: '/api/session', headers: { cookie } });
+  assert.match(String(ended.headers['set-cookie']), /Max-Age=0/);
+  assert.equal((await inject({ url: '/api/worklist', headers: { cookie } })).statusCode, 401, 'ended by log-out');
 });
 
 test('reviews: agree and disagree with a corrected mask; reviews.csv and the hard-example list follow the rule', async () => {

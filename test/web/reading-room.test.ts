@@ -1,16 +1,21 @@
 // The reading room in a real browser: Debian's Chromium driven by playwright-core against `pneumo serve`
-// on a loopback port with a tiny bundle and the SIIM sample uploaded over STOW-RS. The worklist must
-// show the service's priority order; the viewer must draw the overlay, change the window on a drag
-// (the canvas pixels change), hide the mask on O, record A as a review the API returns, and save a
-// brush correction as SIIM RLE that the API returns and the viewer shows again after a reload.
+// on a loopback port with a tiny bundle and the SIIM sample uploaded over STOW-RS, one of its studies
+// given a lateral and a named patient. An uploader's token is refused; the worklist must show one row
+// per study in the service's priority order with the patient's name, ID, accession, date and
+// description; the viewer must draw the overlay, measure with the ruler in mm, change the window on a
+// drag (the canvas pixels change), hide the mask on O, record A as a review the API returns, and save a
+// brush correction as SIIM RLE that the API returns and the viewer shows again after a reload. A
+// one-time login link opens a session in a fresh browser, shared by its second tab, and works once.
 // Screenshots go to .tmp/test-web/ (and to docs/ with PNEUMO_UPDATE_SCREENSHOTS=1, for the README).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import dcmjs from 'dcmjs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { decodeRle } from '../../src/data/rle.js';
+import { runPneumo } from '../cli/run-pneumo.js';
 import { PROJECT_ROOT, SIIM_SAMPLE } from '../fixture-path.js';
 import {
   auth,
@@ -35,10 +40,39 @@ test.after(() => rmSync(root, { recursive: true, force: true }));
 
 interface ApiItem {
   uid: string;
+  studyUid: string | null;
   columns: number;
   rows: number;
+  pixelSpacing: [number, number] | null;
   result: { decision: boolean; rle: string } | null;
   review: { verdict: string; note: string | null; mask: string | null; reviewer: string } | null;
+}
+
+/** The study the test names: the patient, accession, date, time and description a reader must see. */
+const NAMED = {
+  PatientName: 'DOE^JANE',
+  PatientID: 'PID-0042',
+  AccessionNumber: 'ACC-2024-0042',
+  StudyDate: '20240305',
+  StudyTime: '140700',
+  StudyDescription: 'XR CHEST 2 VIEWS',
+};
+
+/** A SIIM file with the named study's values; with `lateral`, a second image of its study (new UID, view LL). */
+function namedStudyImage(bytes: Buffer, lateral: boolean): Uint8Array {
+  const { DicomMessage, DicomMetaDictionary, DicomDict } = dcmjs.data;
+  const message = DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+  const dataset = { ...DicomMetaDictionary.naturalizeDataset(message.dict), ...NAMED };
+  const meta = DicomMetaDictionary.naturalizeDataset(message.meta);
+  if (lateral) {
+    dataset.SOPInstanceUID = `${dataset.SOPInstanceUID}.2`;
+    dataset.ViewPosition = 'LL';
+    meta.MediaStorageSOPInstanceUID = dataset.SOPInstanceUID;
+  }
+  // The SIIM files keep their transfer syntax (JPEG baseline) and their pixel fragments as they are.
+  const dict = new DicomDict(DicomMetaDictionary.denaturalizeDataset(meta));
+  dict.dict = DicomMetaDictionary.denaturalizeDataset(dataset);
+  return new Uint8Array(dict.write());
 }
 
 function saveScreenshot(name: string, png: Buffer): void {
@@ -87,24 +121,36 @@ test('the reading room in Chromium: worklist order, overlay, window drag, O, A, 
   const uploader = await createTokenCli(store, 'uploader');
   const reviewer = await createTokenCli(store, 'reviewer');
   const files = readdirSync(SIIM_SAMPLE).filter((f) => f.endsWith('.dcm'));
+  const namedFile = files[0];
+  const namedUid = namedFile.replace(/\.dcm$/, '');
   let server: ServerProcess | null = null;
   let browser: Browser | null = null;
   try {
     server = await startServer(['--bundle', bundle, '--store', store, '--workers', '1', '--threads', '1']);
     phase('server listening');
     const url = server.url;
-    const answer = await stowOverHttp(
-      url,
-      uploader,
-      files.map((f) => readFileSync(path.join(SIIM_SAMPLE, f))),
-    );
+    const named = readFileSync(path.join(SIIM_SAMPLE, namedFile));
+    const answer = await stowOverHttp(url, uploader, [
+      ...files.filter((f) => f !== namedFile).map((f) => readFileSync(path.join(SIIM_SAMPLE, f))),
+      namedStudyImage(named, false),
+      namedStudyImage(named, true),
+    ]);
     assert.equal(answer.status, 200);
     const api = async <T>(route: string): Promise<T> =>
       (await (await fetch(`${url}${route}`, { headers: auth(reviewer) })).json()) as T;
     const worklist = () => api<{ items: ApiItem[] }>('/api/worklist?status=all&limit=500').then((w) => w.items);
     await waitFor('every result', async () => (await worklist()).every((i) => i.result !== null), 90_000);
     phase('results ready');
-    const order = (await worklist()).map((i) => i.uid);
+    const items = await worklist();
+    assert.equal(items.length, files.length + 1);
+    // One row per study, in the order of its most urgent image (the rule of web/src/study-rows.ts, written again).
+    const studiesSeen = new Set<string>();
+    const order: string[] = [];
+    for (const item of items)
+      if (!studiesSeen.has(item.studyUid ?? item.uid)) {
+        studiesSeen.add(item.studyUid ?? item.uid);
+        order.push(item.uid);
+      }
     assert.equal(order.length, files.length);
 
     const index = await fetch(`${url}/`);
@@ -123,14 +169,34 @@ test('the reading room in Chromium: worklist order, overlay, window drag, O, A, 
     });
     phase('browser started');
     await page.goto(`${url}/`);
+    // An uploader's token is refused: the page never shows a worklist (the API refuses it every read).
+    await page.fill('#token', uploader);
+    await page.press('#token', 'Enter');
+    await page.waitForSelector('.login .error:has-text("refused")');
+    assert.equal(await page.locator('table.worklist').count(), 0);
+    assert.equal((await page.content()).includes(NAMED.PatientID), false);
     await page.fill('#token', reviewer);
     await page.press('#token', 'Enter');
 
-    // The worklist fills in the service's priority order.
+    // The worklist fills, one row per study, in the service's priority order.
     const rows = page.locator('table.worklist tbody tr');
     await waitFor('the worklist rows', async () => (await rows.count()) === order.length);
     const shown = await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-uid')));
     assert.deepEqual(shown, order);
+    // The named study's row identifies the patient, and its two images are one row.
+    const columns = await page.$$eval('table.worklist th', (ths) => ths.map((th) => th.textContent));
+    const namedRow = page.locator(`table.worklist tr[data-study="${items.find((i) => i.uid === namedUid)!.studyUid}"]`);
+    const cellsOf = await namedRow.locator('td').allTextContents();
+    const cell = (name: string) => cellsOf[columns.indexOf(name)];
+    assert.deepEqual(['Patient', 'Patient ID', 'Accession', 'Study date', 'Description'].map(cell), [
+      'DOE, JANE',
+      'PID-0042',
+      'ACC-2024-0042',
+      '2024-03-05 14:07',
+      'XR CHEST 2 VIEWS',
+    ]);
+    assert.match(cell('Views'), /^(PA, LL|LL, PA)$/);
+    assert.match(cell('Waiting'), /^\d+ min$/);
     saveScreenshot('reading-room-worklist.png', await page.screenshot());
 
     // A polling refresh keeps the selected row (and the rows in place).
@@ -147,8 +213,7 @@ test('the reading room in Chromium: worklist order, overlay, window drag, O, A, 
 
     phase('worklist shown');
     // J to the first positive, Enter opens it; the overlay is drawn (mask-coloured pixels on the canvas).
-    const items = await worklist();
-    const positive = items.findIndex((i) => i.result?.decision);
+    const positive = order.findIndex((uid) => items.find((i) => i.uid === uid)!.result?.decision);
     assert.ok(positive >= 0, 'the tiny bundle finds at least one positive in the sample');
     for (let i = 0; i < positive; i++) await page.keyboard.press('j');
     await page.keyboard.press('Enter');
@@ -158,7 +223,27 @@ test('the reading room in Chromium: worklist order, overlay, window drag, O, A, 
     assert.equal(await page.textContent('.verdict-title'), 'THIS IMAGE CONTAINS PNEUMOTHORAX');
     await page.waitForSelector('canvas.image-canvas[data-overlay="on"]');
     assert.ok((await maskColouredPixels(page)) > 0, 'the mask is drawn over the image');
+    assert.match((await page.textContent('.size-readout')) ?? '', /apex-cupola \d+\.\d cm \(ACCP (large|small)\)/);
+
+    // The ruler (M): a drag of 300 image columns reads 300 x the column spacing in mm.
+    const spacing = items.find((i) => i.uid === uid)!.pixelSpacing!;
+    await page.keyboard.press('m');
+    const rulerFrom = await screenOf(page, 200, 300);
+    const rulerTo = await screenOf(page, 500, 300);
+    await page.mouse.move(rulerFrom.x, rulerFrom.y);
+    await page.mouse.down();
+    await page.mouse.move(rulerTo.x, rulerTo.y, { steps: 4 });
+    await page.mouse.up();
+    const rulerMm = Number(await page.getAttribute('canvas.image-canvas', 'data-ruler-mm'));
+    const viewZoom = Number(await page.getAttribute('canvas.image-canvas', 'data-zoom'));
+    // The mouse lands on whole screen pixels: each end may be off by up to one screen pixel.
+    assert.ok(
+      Math.abs(rulerMm - 300 * spacing[1]) <= (2 / viewZoom) * spacing[1] + 1e-9,
+      `ruler ${rulerMm} mm for 300 px at ${spacing[1]} mm`,
+    );
+    assert.equal(await page.textContent('.ruler-readout'), `ruler ${rulerMm.toFixed(1)} mm`);
     saveScreenshot('reading-room-viewer.png', await page.screenshot());
+    await page.keyboard.press('w');
 
     phase('viewer drawn');
     // O hides the mask: no mask-coloured pixel is left.
@@ -249,6 +334,42 @@ test('the reading room in Chromium: worklist order, overlay, window drag, O, A, 
     await page.waitForURL((u) => u.hash === `#/view/${next}`);
     await page.waitForSelector('canvas.image-canvas[data-ready="true"]');
     phase('next study shown');
+
+    // A one-time login link: a fresh browser opens it and signs in without a token; a second tab of that
+    // browser shares the session; the same link refuses a second browser.
+    const created = runPneumo([
+      'serve',
+      'token',
+      'create',
+      '--role',
+      'reviewer',
+      '--label',
+      'reading room 3',
+      '--store',
+      store,
+      '--login-url',
+      url,
+      '--json',
+    ]);
+    assert.equal(created.status, 0, created.stderr);
+    const loginUrl = (JSON.parse(created.stdout) as { loginUrl: string }).loginUrl;
+    assert.ok(loginUrl.startsWith(`${url}/#/login/pneumo_login_`));
+    const roomPc = await browser.newContext({ viewport: { width: 1366, height: 800 } });
+    const tab = await roomPc.newPage();
+    await tab.goto(loginUrl);
+    await tab.waitForSelector('table.worklist tbody tr');
+    assert.equal(new URL(tab.url()).hash, '#/', 'the spent code leaves the address bar');
+    const secondTab = await roomPc.newPage();
+    await secondTab.goto(`${url}/#/view/${uid}`);
+    await secondTab.waitForSelector('canvas.image-canvas[data-ready="true"]');
+    const other = await browser.newContext();
+    const refused = await other.newPage();
+    await refused.goto(loginUrl);
+    await refused.waitForSelector('.login .error:has-text("did not open a session")');
+    assert.equal(await refused.locator('table.worklist').count(), 0);
+    await roomPc.close();
+    await other.close();
+    phase('login link checked');
     assert.deepEqual(problems, [], 'no page errors and no CSP violations');
   } finally {
     await browser?.close();

@@ -1,5 +1,9 @@
-// The service's API as the reading room uses it (docs/serve.md). The reviewer's token is pasted once and
-// kept in sessionStorage: it lasts as long as the tab and is never written anywhere else.
+import type { PneumothoraxSize } from '../../src/pipeline/pneumothorax-size.js';
+
+// The service's API as the reading room uses it (docs/serve.md). Either the reviewer's token, pasted
+// once and kept in sessionStorage (it lasts as long as the tab and is never written anywhere else), or a
+// session opened by a one-time login link, whose HttpOnly cookie the browser sends by itself in every
+// tab until the session expires.
 
 const TOKEN_KEY = 'pneumo.token';
 
@@ -13,6 +17,41 @@ export function storeToken(token: string): void {
 
 export function forgetToken(): void {
   sessionStorage.removeItem(TOKEN_KEY);
+}
+
+export interface SessionInfo {
+  signedIn: true;
+  role: string;
+  label: string;
+  via: 'cookie' | 'bearer';
+  expiresAt: string | null;
+}
+
+/** Who the service takes the caller for (bearer token or session cookie), or null when neither is accepted. */
+export async function currentSession(token = storedToken()): Promise<SessionInfo | null> {
+  const headers = new Headers();
+  if (token) headers.set('authorization', `Bearer ${token}`);
+  const response = await fetch('/api/session', { headers });
+  if (!response.ok) return null;
+  const body = (await response.json()) as SessionInfo | { signedIn: false };
+  return body.signedIn ? body : null;
+}
+
+/** Redeems a login link's code: the service sets the session cookie. */
+export async function redeemLoginCode(code: string): Promise<void> {
+  const response = await fetch('/api/session', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ code }),
+  });
+  if (!response.ok) {
+    const body = (await response.json().catch(() => ({}))) as { message?: string };
+    throw new ApiError(response.status, body.message ?? `${response.status} ${response.statusText}`);
+  }
+}
+
+export async function endSession(): Promise<void> {
+  await fetch('/api/session', { method: 'DELETE' });
 }
 
 export class ApiError extends Error {
@@ -59,6 +98,8 @@ export interface Result {
   rle: string;
   area: { pixels: number; cm2: number | null };
   bbox: { x: number; y: number; width: number; height: number } | null;
+  /** The ACCP and BTS measures of the mask (src/pipeline/pneumothorax-size.ts); null without a mask or pixel spacing. */
+  size: PneumothoraxSize | null;
   maskUrl: string | null;
   overlayUrl: string;
 }
@@ -75,8 +116,16 @@ export interface Review {
 
 export interface Instance {
   uid: string;
+  studyUid: string | null;
   patient: { id: string | null; name: string | null; sex: string | null; age: number | null };
+  accessionNumber: string | null;
+  /** DICOM DA (YYYYMMDD) and TM (HHMMSS.FFFFFF), as the file gives them. */
+  studyDate: string | null;
+  studyTime: string | null;
+  studyDescription: string | null;
   viewPosition: string | null;
+  /** [row, column] mm. */
+  pixelSpacing: [number, number] | null;
   rows: number;
   columns: number;
   photometricInterpretation: string;

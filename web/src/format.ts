@@ -1,4 +1,5 @@
 // How worklist and viewer show the service's values.
+import { sizeText } from '../../src/pipeline/pneumothorax-size.js';
 import type { Instance, WorklistItem } from './api.js';
 
 export function verdictText(item: Instance): string {
@@ -16,7 +17,7 @@ export function areaText(item: Instance): string {
   return area.cm2 !== null ? `${area.cm2.toFixed(1)} cm²` : `${area.pixels} px`;
 }
 
-export function waitingText(item: WorklistItem): string {
+export function waitingText(item: Pick<WorklistItem, 'waitingMinutes'>): string {
   const minutes = Math.floor(item.waitingMinutes);
   if (minutes < 60) return `${minutes} min`;
   const hours = Math.floor(minutes / 60);
@@ -28,4 +29,12 @@ export function statusText(item: Instance, opened: ReadonlySet<string>): string 
   if (item.review) return item.review.verdict === 'agree' ? 'agreed' : 'disagreed';
   if (item.state !== 'done') return item.state;
   return opened.has(item.uid) ? 'read' : 'new';
+}
+
+/** The pneumothorax size as clinicians grade it, or why there is none. */
+export function sizeLine(item: Instance): string {
+  const r = item.result;
+  if (!r?.decision) return '–';
+  if (!r.size) return item.pixelSpacing ? 'no size: the mask is empty' : 'no size: the image has no pixel spacing';
+  return `${r.size.large ? 'LARGE · ' : ''}${sizeText(r.size)}`;
 }

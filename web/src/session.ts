@@ -1,6 +1,7 @@
 // What the reading room remembers for the tab: the filter, the studies opened, the selected row and
 // the worklist order last shown (so that N in the viewer follows the order the reader saw).
 import type { WorklistItem } from './api.js';
+import { studyRows, type StudyRow } from './study-rows.js';
 
 export type Filter = 'all' | 'unread' | 'positive' | 'disagreed';
 export const FILTERS: readonly Filter[] = ['all', 'unread', 'positive', 'disagreed'];
@@ -40,6 +41,11 @@ export function setSelectedStudy(uid: string): void {
   sessionStorage.setItem(SELECTED_KEY, uid);
 }
 
+/** A study matches when one of its images does. */
+export function rowMatchesFilter(row: StudyRow<WorklistItem>, filter: Filter): boolean {
+  return row.items.some((item) => matchesFilter(item, filter));
+}
+
 export function matchesFilter(item: WorklistItem, filter: Filter): boolean {
   switch (filter) {
     case 'all':
@@ -54,20 +60,23 @@ export function matchesFilter(item: WorklistItem, filter: Filter): boolean {
 }
 
 /**
- * The study after `uid` in the worklist as it stands now, under the current filter. When `uid` has left
- * the list (reviewed under "unread"), the first study that came after it in the order shown before.
+ * The image to open after the study holding `uid`, in the worklist as it stands now under the current
+ * filter (one row per study). When that study has left the list (reviewed under "unread"), the first
+ * study that came after it in the order shown before (`before` holds study keys).
  */
 export function nextStudy(uid: string, now: readonly WorklistItem[], before: readonly string[]): string | null {
-  const visible = now.filter((item) => matchesFilter(item, currentFilter()) && item.result !== null);
-  const here = visible.findIndex((item) => item.uid === uid);
-  if (here >= 0) return visible[here + 1]?.uid ?? null;
-  const after = new Set(before.slice(before.indexOf(uid) + 1));
-  return visible.find((item) => after.has(item.uid) && item.uid !== uid)?.uid ?? null;
+  const rows = studyRows(now).filter((row) => rowMatchesFilter(row, currentFilter()) && row.open.result !== null);
+  const here = rows.findIndex((row) => row.items.some((item) => item.uid === uid));
+  if (here >= 0) return rows[here + 1]?.open.uid ?? null;
+  const key = studyRows(now.filter((item) => item.uid === uid))[0]?.key;
+  const after = new Set(before.slice(before.indexOf(key ?? '') + 1));
+  return rows.find((row) => after.has(row.key) && row.key !== key)?.open.uid ?? null;
 }
 
 let shownOrder: string[] = [];
-export function rememberOrder(uids: string[]): void {
-  shownOrder = uids;
+/** The study keys of the rows last shown, in order. */
+export function rememberOrder(keys: string[]): void {
+  shownOrder = keys;
 }
 export function lastShownOrder(): readonly string[] {
   return shownOrder;

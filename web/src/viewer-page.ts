@@ -1,6 +1,8 @@
-// The viewer: the stored pixels on a canvas with window/level done here, zoom/pan/fit, the predicted
-// mask over it (toggle, opacity, fill or outline), a brush and an eraser to correct the mask, and the
-// review (agree, disagree with a note, the corrected mask as SIIM RLE). Every action has a key.
+// The viewer's page: the stored pixels on a canvas with window/level done here, zoom/pan/fit, the
+// predicted mask over it (toggle, opacity, fill or outline) with the pneumothorax size measured on it,
+// a brush and an eraser to correct the mask, a ruler in mm, and the review (agree, disagree with a
+// note, the corrected mask as SIIM RLE). This file is the DOM: the view's numbers are viewport.ts, the
+// keys viewer-keymap.ts, the window presets window-presets.ts.
 import { decodeRle, encodeRle } from '../../src/data/rle.js';
 import type { Mask } from '../../src/data/image.js';
 import {
@@ -13,29 +15,30 @@ import {
   type Verdict,
 } from './api.js';
 import { el, plainKey, typingInField } from './dom.js';
-import { areaText } from './format.js';
+import { personNameText, studyDateText } from './dicom-text.js';
+import { areaText, sizeLine } from './format.js';
 import { paintStroke, renderMask, type MaskStyle } from './mask-layer.js';
+import { rulerLength, rulerText } from './ruler.js';
 import { lastShownOrder, markOpened, nextStudy, setSelectedStudy } from './session.js';
+import { studyKey } from './study-rows.js';
+import { keyOf, TOOLS, viewerActionForKey, type Tool, type ViewerAction } from './viewer-keymap.js';
 import {
-  fullWindow,
-  modalityRange,
-  percentileWindow,
-  renderWindow,
-  type ModalityRange,
-  type Window,
-} from './window-level.js';
+  fitViewport,
+  imageToScreen,
+  panFrom,
+  screenToImage,
+  zoomAbout,
+  type Point,
+  type Viewport,
+} from './viewport.js';
+import { modalityRange, renderWindow, type ModalityRange, type Window } from './window-level.js';
+import { DEFAULT_PRESET, presetById, WINDOW_PRESETS } from './window-presets.js';
 
 // The words of the service's overlay banner (src/pipeline/overlay.ts, which needs sharp and so stays out of the bundle).
 const TITLE_POSITIVE = 'THIS IMAGE CONTAINS PNEUMOTHORAX';
 const TITLE_NEGATIVE = 'THIS IMAGE DOES NOT CONTAIN PNEUMOTHORAX';
-type Tool = 'window' | 'pan' | 'brush' | 'eraser';
-const TOOL_KEYS: Record<string, Tool> = { w: 'window', p: 'pan', b: 'brush', e: 'eraser' };
-const TOOL_LABELS: Record<Tool, string> = {
-  window: 'Window (W)',
-  pan: 'Pan (P)',
-  brush: 'Brush (B)',
-  eraser: 'Eraser (E)',
-};
+/** The ruler and the size measurements: yellow, apart from the grey film and the magenta mask. */
+const MEASURE_COLOUR = '#ffd34d';
 
 export interface ViewerNavigation {
   open(uid: string): void;
@@ -44,7 +47,6 @@ export interface ViewerNavigation {
 
 export function showViewer(root: HTMLElement, uid: string, nav: ViewerNavigation): () => void {
   markOpened(uid);
-  setSelectedStudy(uid);
   const title = el('h1', { class: 'verdict-title' }, 'loading…');
   const subtitle = el('p', { class: 'verdict-lines' }, '\u00a0');
   const backButton = el('button', { type: 'button', class: 'back' }, '← Worklist (Esc)');
@@ -52,7 +54,10 @@ export function showViewer(root: HTMLElement, uid: string, nav: ViewerNavigation
   const stage = el('div', { class: 'stage' }, canvas);
   const windowReadout = el('output', { class: 'readout' }, '');
   const zoomReadout = el('output', { class: 'readout' }, '');
-  const button = (label: string, action: string) => el('button', { type: 'button', 'data-action': action }, label);
+  const rulerReadout = el('output', { class: 'readout ruler-readout' }, 'Ruler (M): drag on the image');
+  const sizeReadout = el('p', { class: 'size-readout' }, '');
+  const button = (label: string, action: ViewerAction) =>
+    el('button', { type: 'button', 'data-action': action }, `${label} (${keyOf(action)})`);
   const overlayToggle = el('input', { type: 'checkbox', id: 'overlay-toggle', checked: true });
   const opacity = el('input', { type: 'range', id: 'opacity', min: 0, max: 100, value: 45 });
   const styleSelect = el(
@@ -62,12 +67,13 @@ export function showViewer(root: HTMLElement, uid: string, nav: ViewerNavigation
     el('option', { value: 'outline' }, 'Outline'),
   );
   const brushSize = el('input', { type: 'range', id: 'brush-size', min: 2, max: 80, value: 16 });
-  const toolButtons = (Object.keys(TOOL_LABELS) as Tool[]).map((tool) =>
-    el('button', { type: 'button', class: 'tool', 'data-tool': tool }, TOOL_LABELS[tool]),
+  const toolButtons = TOOLS.map(({ tool, label }) =>
+    el('button', { type: 'button', class: 'tool', 'data-tool': tool }, `${label} (${keyOf(`tool-${tool}`)})`),
   );
   const maskState = el('p', { class: 'mask-state', role: 'status' }, '');
   const reviewState = el('p', { class: 'review-state', role: 'status' }, '');
   const meta = el('dl', { class: 'meta' });
+  const studyImages = el('div', { class: 'buttons study-images', role: 'group', 'aria-label': 'Images of this study' });
   const noteField = el('textarea', { id: 'note', rows: 4, maxlength: 4000 });
   const dialog = el(
     'dialog',
@@ -92,13 +98,7 @@ export function showViewer(root: HTMLElement, uid: string, nav: ViewerNavigation
       'section',
       {},
       el('h2', {}, 'Review'),
-      el(
-        'div',
-        { class: 'buttons' },
-        button('Agree (A)', 'agree'),
-        button('Disagree (D)', 'disagree'),
-        button('Next (N)', 'next'),
-      ),
+      el('div', { class: 'buttons' }, button('Agree', 'agree'), button('Disagree', 'disagree'), button('Next', 'next')),
       reviewState,
     ),
     el(
@@ -109,10 +109,8 @@ export function showViewer(root: HTMLElement, uid: string, nav: ViewerNavigation
       el(
         'div',
         { class: 'buttons' },
-        button('DICOM (1)', 'preset-dicom'),
-        button('Full (2)', 'preset-full'),
-        button('Auto (3)', 'preset-auto'),
-        button('Reset (R)', 'reset'),
+        ...WINDOW_PRESETS.map((preset) => button(preset.label, `preset-${preset.id}`)),
+        button('Reset', 'reset'),
       ),
     ),
     el(
@@ -123,9 +121,9 @@ export function showViewer(root: HTMLElement, uid: string, nav: ViewerNavigation
       el(
         'div',
         { class: 'buttons' },
-        button('Fit (F)', 'fit'),
-        button('Zoom in (+)', 'zoom-in'),
-        button('Zoom out (−)', 'zoom-out'),
+        button('Fit', 'fit'),
+        button('Zoom in', 'zoom-in'),
+        button('Zoom out', 'zoom-out'),
       ),
     ),
     el(
@@ -145,10 +143,12 @@ export function showViewer(root: HTMLElement, uid: string, nav: ViewerNavigation
       el('div', { class: 'buttons' }, ...toolButtons),
       el('label', { for: 'brush-size' }, 'Brush radius ([ ])'),
       brushSize,
-      button('Revert mask (Z)', 'revert'),
+      button('Revert mask', 'revert'),
       maskState,
+      rulerReadout,
     ),
-    el('section', {}, el('h2', {}, 'Study'), meta),
+    el('section', {}, el('h2', {}, 'Size'), sizeReadout),
+    el('section', {}, el('h2', {}, 'Study'), meta, studyImages),
   );
   root.replaceChildren(
     el('header', { class: 'bar viewer-bar' }, backButton, el('div', { class: 'verdict' }, title, subtitle)),
@@ -160,14 +160,12 @@ export function showViewer(root: HTMLElement, uid: string, nav: ViewerNavigation
   let pixels: StoredPixels | null = null;
   let range: ModalityRange = { min: 0, max: 1 };
   let win: Window = { center: 0.5, width: 1 };
-  let dicomWin: Window = win;
   let mask: Mask | null = null;
   let edited = false;
   let tool: Tool = 'window';
-  let zoom = 1;
-  let panX = 0;
-  let panY = 0;
+  let view: Viewport = { zoom: 1, panX: 0, panY: 0 };
   let fitted = true;
+  let ruler: { from: Point; to: Point } | null = null;
   const imageCanvas = document.createElement('canvas');
   const maskCanvas = document.createElement('canvas');
   let imageData: ImageData | null = null;
@@ -212,6 +210,7 @@ export function showViewer(root: HTMLElement, uid: string, nav: ViewerNavigation
       maskCanvas.getContext('2d')!.putImageData(maskData, 0, 0);
       maskDirty = false;
     }
+    const { zoom, panX, panY } = view;
     ctx.setTransform(zoom * dpr, 0, 0, zoom * dpr, panX * dpr, panY * dpr);
     ctx.imageSmoothingEnabled = zoom < 2;
     ctx.drawImage(imageCanvas, 0, 0);
@@ -220,32 +219,67 @@ export function showViewer(root: HTMLElement, uid: string, nav: ViewerNavigation
       ctx.drawImage(maskCanvas, 0, 0);
       ctx.globalAlpha = 1;
     }
+    // Lines in screen pixels, so that they stay thin at any zoom.
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    const size = instance?.result?.size;
+    if (overlayToggle.checked && size && !edited)
+      for (const side of size.sides) {
+        const a = side.apexToCupola;
+        line({ x: a.column + 0.5, y: a.top }, { x: a.column + 0.5, y: a.bottom + 1 }, [6, 4]);
+        const b = side.interpleural;
+        if (b) line({ x: b.left, y: b.row + 0.5 }, { x: b.right + 1, y: b.row + 0.5 }, [6, 4]);
+      }
+    if (ruler) {
+      line(ruler.from, ruler.to, []);
+      const end = imageToScreen(view, ruler.to);
+      ctx.font = '600 15px "DejaVu Sans", sans-serif';
+      ctx.fillStyle = MEASURE_COLOUR;
+      ctx.strokeStyle = '#000';
+      ctx.lineWidth = 3;
+      const text = rulerText(rulerLength(ruler.from, ruler.to, instance?.pixelSpacing ?? null));
+      ctx.strokeText(text, end.x + 8, end.y - 8);
+      ctx.fillText(text, end.x + 8, end.y - 8);
+    }
     windowReadout.textContent = `centre ${win.center.toFixed(1)} · width ${win.width.toFixed(1)}`;
     zoomReadout.textContent = `zoom ${(zoom * 100).toFixed(0)}%`;
     canvas.dataset.zoom = String(zoom);
     canvas.dataset.panX = String(panX);
     canvas.dataset.panY = String(panY);
     canvas.dataset.overlay = overlayToggle.checked ? 'on' : 'off';
+
+    function line(from: Point, to: Point, dash: number[]): void {
+      const a = imageToScreen(view, from);
+      const b = imageToScreen(view, to);
+      ctx.setLineDash(dash);
+      ctx.lineWidth = 2;
+      ctx.strokeStyle = MEASURE_COLOUR;
+      ctx.beginPath();
+      ctx.moveTo(a.x, a.y);
+      ctx.lineTo(b.x, b.y);
+      ctx.stroke();
+      ctx.setLineDash([]);
+    }
   }
 
   function fit(redraw = true): void {
     if (!pixels) return;
-    const w = stage.clientWidth;
-    const h = stage.clientHeight;
-    zoom = Math.min(w / pixels.width, h / pixels.height);
-    panX = (w - pixels.width * zoom) / 2;
-    panY = (h - pixels.height * zoom) / 2;
+    view = fitViewport(pixels, { width: stage.clientWidth, height: stage.clientHeight });
     fitted = true;
     if (redraw) schedule();
   }
 
-  function zoomAt(factor: number, cx = stage.clientWidth / 2, cy = stage.clientHeight / 2): void {
-    const next = Math.min(32, Math.max(0.05, zoom * factor));
-    panX = cx - ((cx - panX) * next) / zoom;
-    panY = cy - ((cy - panY) * next) / zoom;
-    zoom = next;
+  function zoomAt(factor: number, at: Point = { x: stage.clientWidth / 2, y: stage.clientHeight / 2 }): void {
+    view = zoomAbout(view, factor, at);
     fitted = false;
     schedule();
+  }
+
+  function showRuler(): void {
+    if (!ruler) return;
+    const length = rulerLength(ruler.from, ruler.to, instance?.pixelSpacing ?? null);
+    rulerReadout.textContent = `ruler ${rulerText(length)}`;
+    canvas.dataset.rulerMm = length.mm === null ? '' : length.mm.toFixed(2);
+    canvas.dataset.rulerPx = length.pixels.toFixed(2);
   }
 
   function setWindow(next: Window): void {
@@ -291,14 +325,42 @@ export function showViewer(root: HTMLElement, uid: string, nav: ViewerNavigation
 
   function showMeta(i: Instance): void {
     const rows: [string, string][] = [
+      ['Patient', personNameText(i.patient.name)],
+      ['Patient ID', i.patient.id ?? '–'],
+      ['Accession', i.accessionNumber ?? '–'],
+      ['Study', studyDateText(i)],
+      ['Description', i.studyDescription ?? '–'],
       ['Sex', i.patient.sex ?? '–'],
       ['Age', i.patient.age !== null ? String(i.patient.age) : '–'],
       ['View', i.viewPosition ?? '–'],
       ['Size', `${i.columns} × ${i.rows}`],
+      ['Spacing', i.pixelSpacing ? `${i.pixelSpacing[0]} × ${i.pixelSpacing[1]} mm` : '–'],
       ['Photometric', i.photometricInterpretation],
       ['UID', i.uid],
     ];
     meta.replaceChildren(...rows.flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
+  }
+
+  /** Buttons for every image of the study (a PA and a lateral), the one shown pressed. */
+  async function showStudyImages(i: Instance): Promise<void> {
+    try {
+      const key = studyKey(i);
+      const images = (await fetchWorklist()).filter((item) => studyKey(item) === key);
+      if (images.length < 2) return;
+      studyImages.replaceChildren(
+        ...images.map((item, n) => {
+          const b = el(
+            'button',
+            { type: 'button', class: 'study-image', 'data-uid': item.uid, 'aria-pressed': String(item.uid === uid) },
+            `${n + 1}: ${item.viewPosition || 'image'}`,
+          );
+          b.addEventListener('click', () => item.uid !== uid && nav.open(item.uid));
+          return b;
+        }),
+      );
+    } catch {
+      // The study's other images are a convenience; the image shown is complete without them.
+    }
   }
 
   async function review(verdict: Verdict, note: string): Promise<void> {
@@ -345,10 +407,10 @@ export function showViewer(root: HTMLElement, uid: string, nav: ViewerNavigation
   });
 
   // Pointer: the active tool on the left button; pan on the middle button or with Shift.
-  let drag: { mode: Tool; x: number; y: number; win: Window; panX: number; panY: number } | null = null;
+  let drag: { mode: Tool; x: number; y: number; win: Window; view: Viewport } | null = null;
   const toImage = (event: PointerEvent) => {
     const box = canvas.getBoundingClientRect();
-    return { x: (event.clientX - box.left - panX) / zoom, y: (event.clientY - box.top - panY) / zoom };
+    return screenToImage(view, { x: event.clientX - box.left, y: event.clientY - box.top });
   };
   let lastPaint: { x: number; y: number } | null = null;
   function paint(event: PointerEvent): void {
@@ -368,10 +430,16 @@ export function showViewer(root: HTMLElement, uid: string, nav: ViewerNavigation
     if (!pixels) return;
     canvas.focus();
     const mode: Tool = event.button === 1 || event.shiftKey ? 'pan' : tool;
-    drag = { mode, x: event.clientX, y: event.clientY, win: { ...win }, panX, panY };
+    drag = { mode, x: event.clientX, y: event.clientY, win: { ...win }, view };
     canvas.setPointerCapture(event.pointerId);
     lastPaint = null;
     if (mode === 'brush' || mode === 'eraser') paint(event);
+    if (mode === 'ruler') {
+      const at = toImage(event);
+      ruler = { from: at, to: at };
+      showRuler();
+      schedule();
+    }
     event.preventDefault();
   });
   canvas.addEventListener('pointermove', (event) => {
@@ -382,9 +450,12 @@ export function showViewer(root: HTMLElement, uid: string, nav: ViewerNavigation
       const perPixel = Math.max(range.max - range.min, 1) / 400;
       setWindow({ center: drag.win.center + dy * perPixel, width: drag.win.width + dx * perPixel });
     } else if (drag.mode === 'pan') {
-      panX = drag.panX + dx;
-      panY = drag.panY + dy;
+      view = panFrom(drag.view, dx, dy);
       fitted = false;
+      schedule();
+    } else if (drag.mode === 'ruler' && ruler) {
+      ruler.to = toImage(event);
+      showRuler();
       schedule();
     } else paint(event);
   });
@@ -400,23 +471,43 @@ export function showViewer(root: HTMLElement, uid: string, nav: ViewerNavigation
     (event) => {
       event.preventDefault();
       const box = canvas.getBoundingClientRect();
-      zoomAt(Math.exp(-event.deltaY / 500), event.clientX - box.left, event.clientY - box.top);
+      zoomAt(Math.exp(-event.deltaY / 500), { x: event.clientX - box.left, y: event.clientY - box.top });
     },
     { passive: false },
   );
 
+  const presetInputs = () => ({
+    values: pixels!.values,
+    slope: pixels!.slope,
+    intercept: pixels!.intercept,
+    range,
+    fileWindow: pixels!.window,
+  });
   const actions: Record<string, () => void> = {
     agree: () => void review('agree', ''),
     disagree,
     next: () => void next(),
-    'preset-dicom': () => setWindow(dicomWin),
-    'preset-full': () => setWindow(fullWindow(range)),
-    'preset-auto': () => pixels && setWindow(percentileWindow(pixels.values, pixels.slope, pixels.intercept)),
-    reset: () => setWindow(dicomWin),
+    ...Object.fromEntries(
+      WINDOW_PRESETS.map((preset) => [`preset-${preset.id}`, () => pixels && setWindow(preset.choose(presetInputs()))]),
+    ),
+    reset: () => pixels && setWindow(presetById(DEFAULT_PRESET).choose(presetInputs())),
     fit: () => fit(),
     'zoom-in': () => zoomAt(1.25),
     'zoom-out': () => zoomAt(0.8),
     revert: () => loadMask(),
+    'toggle-mask': () => {
+      overlayToggle.checked = !overlayToggle.checked;
+      schedule();
+    },
+    'toggle-style': () => {
+      styleSelect.value = styleSelect.value === 'fill' ? 'outline' : 'fill';
+      maskDirty = true;
+      schedule();
+    },
+    'brush-smaller': () => (brushSize.value = String(Math.max(2, Number(brushSize.value) - 2))),
+    'brush-larger': () => (brushSize.value = String(Number(brushSize.value) + 2)),
+    back: () => nav.back(),
+    ...Object.fromEntries(TOOLS.map(({ tool: t }) => [`tool-${t}`, () => setTool(t)])),
   };
   panel.addEventListener('click', (event) => {
     const target = (event.target as HTMLElement).closest('button');
@@ -432,36 +523,10 @@ export function showViewer(root: HTMLElement, uid: string, nav: ViewerNavigation
     schedule();
   });
 
-  const keys: Record<string, () => void> = {
-    a: actions.agree,
-    d: actions.disagree,
-    n: actions.next,
-    o: () => {
-      overlayToggle.checked = !overlayToggle.checked;
-      schedule();
-    },
-    l: () => {
-      styleSelect.value = styleSelect.value === 'fill' ? 'outline' : 'fill';
-      maskDirty = true;
-      schedule();
-    },
-    f: actions.fit,
-    r: actions.reset,
-    z: actions.revert,
-    '1': actions['preset-dicom'],
-    '2': actions['preset-full'],
-    '3': actions['preset-auto'],
-    '+': actions['zoom-in'],
-    '=': actions['zoom-in'],
-    '-': actions['zoom-out'],
-    '[': () => (brushSize.value = String(Math.max(2, Number(brushSize.value) - 2))),
-    ']': () => (brushSize.value = String(Number(brushSize.value) + 2)),
-    escape: () => nav.back(),
-  };
   const onKey = (event: KeyboardEvent) => {
     if (dialog.open || typingInField(event) || !plainKey(event)) return;
-    const key = event.key.toLowerCase();
-    const action = keys[key] ?? (TOOL_KEYS[key] ? () => setTool(TOOL_KEYS[key]) : undefined);
+    const name = viewerActionForKey(event.key);
+    const action = name ? actions[name] : undefined;
     if (!action) return;
     event.preventDefault();
     action();
@@ -481,17 +546,26 @@ export function showViewer(root: HTMLElement, uid: string, nav: ViewerNavigation
       title.textContent = !r ? `No result yet (${i.state})` : r.decision ? TITLE_POSITIVE : TITLE_NEGATIVE;
       title.classList.toggle('positive', !!r?.decision);
       subtitle.textContent = r
-        ? `probability ${r.probability.toFixed(3)} (threshold ${r.thresholds.classifier}) · area ${areaText(i)}`
+        ? `probability ${r.probability.toFixed(3)} (threshold ${r.thresholds.classifier}) · area ${areaText(i)}${r.size ? ` · ${sizeLine(i)}` : ''}`
         : (i.error ?? '');
+      sizeReadout.textContent = sizeLine(i);
+      sizeReadout.classList.toggle('large', !!r?.size?.large);
       range = modalityRange(p.values, p.slope, p.intercept);
-      dicomWin = p.window ?? fullWindow(range);
-      win = dicomWin;
+      win = presetById(DEFAULT_PRESET).choose({
+        values: p.values,
+        slope: p.slope,
+        intercept: p.intercept,
+        range,
+        fileWindow: p.window,
+      });
       imageCanvas.width = maskCanvas.width = p.width;
       imageCanvas.height = maskCanvas.height = p.height;
       imageData = new ImageData(p.width, p.height);
       maskData = new ImageData(p.width, p.height);
       imageDirty = true;
+      setSelectedStudy(studyKey(i));
       showMeta(i);
+      void showStudyImages(i);
       showReview();
       loadMask();
       fit();

@@ -1,13 +1,16 @@
-// The worklist: every study in the service's priority order, refreshed by polling. Rows are updated in
-// place (keyed by UID), so a refresh keeps the reader's selection and scroll position. J/K move, Enter
-// opens; the filters narrow the list without reordering it.
+// The worklist: one row per study (study-rows.ts) in the service's priority order, naming the patient
+// (name, ID, accession, study date and time, description), refreshed by polling. Rows are updated in
+// place (keyed by study), so a refresh keeps the reader's selection and scroll position. J/K move,
+// Enter opens; the filters narrow the list without reordering it.
 import { fetchWorklist, type WorklistItem } from './api.js';
 import { el, plainKey, typingInField } from './dom.js';
-import { areaText, probabilityText, statusText, verdictText, waitingText } from './format.js';
+import { personNameText, studyDateText } from './dicom-text.js';
+import { probabilityText, statusText, verdictText, waitingText } from './format.js';
+import { rowWaiting, studyRows, viewsText, type StudyRow } from './study-rows.js';
 import {
   FILTERS,
   currentFilter,
-  matchesFilter,
+  rowMatchesFilter,
   openedStudies,
   rememberOrder,
   selectedStudy,
@@ -17,7 +20,19 @@ import {
 } from './session.js';
 
 const POLL_MS = 3000;
-const COLUMNS = ['Verdict', 'Probability', 'Area', 'Waiting', 'Sex', 'Age', 'View', 'Status'];
+const COLUMNS = [
+  'Patient',
+  'Patient ID',
+  'Accession',
+  'Study date',
+  'Description',
+  'Views',
+  'Verdict',
+  'Probability',
+  'Size',
+  'Waiting',
+  'Status',
+];
 const FILTER_LABELS: Record<Filter, string> = {
   all: 'All',
   unread: 'Unread',
@@ -55,22 +70,29 @@ export function showWorklist(root: HTMLElement, open: (uid: string) => void, log
   );
 
   let items: WorklistItem[] = [];
+  let studies: StudyRow<WorklistItem>[] = [];
   let selected = selectedStudy();
   const rows = new Map<string, HTMLTableRowElement>();
+  const byKey = new Map<string, StudyRow<WorklistItem>>();
 
-  const visible = () => items.filter((item) => matchesFilter(item, currentFilter()));
+  const visible = () => studies.filter((row) => rowMatchesFilter(row, currentFilter()));
 
-  function cells(item: WorklistItem, opened: ReadonlySet<string>): string[] {
-    const waiting = waitingText(item) + (item.escalated ? ' ⚠' : '');
+  function cells(study: StudyRow<WorklistItem>, opened: ReadonlySet<string>): string[] {
+    const item = study.open;
+    const wait = rowWaiting(study);
+    const large = study.items.some((i) => i.result?.size?.large);
     return [
+      personNameText(item.patient.name),
+      item.patient.id ?? '–',
+      item.accessionNumber ?? '–',
+      studyDateText(item),
+      item.studyDescription ?? '–',
+      viewsText(study),
       verdictText(item),
       probabilityText(item),
-      areaText(item),
-      waiting,
-      item.patient.sex ?? '–',
-      item.patient.age !== null ? String(item.patient.age) : '–',
-      item.viewPosition ?? '–',
-      statusText(item, opened),
+      study.items.some((i) => i.result?.decision) ? (large ? 'large' : item.result?.size ? 'small' : '–') : '–',
+      waitingText(wait) + (wait.escalated ? ' ⚠' : ''),
+      [...new Set(study.items.map((i) => statusText(i, opened)))].join(', '),
     ];
   }
 
@@ -78,37 +100,43 @@ export function showWorklist(root: HTMLElement, open: (uid: string) => void, log
     const scrollTop = scroller.scrollTop;
     const opened = openedStudies();
     const shown = visible();
-    rememberOrder(shown.map((item) => item.uid));
-    const keep = new Set(shown.map((item) => item.uid));
+    rememberOrder(shown.map((row) => row.key));
+    const keep = new Set(shown.map((row) => row.key));
     for (const [uid, row] of rows) {
       if (!keep.has(uid)) {
         row.remove();
         rows.delete(uid);
       }
     }
-    if (selected && !keep.has(selected)) selected = shown[0]?.uid ?? null;
-    if (!selected && shown.length > 0) selected = shown[0].uid;
-    shown.forEach((item, index) => {
-      let row = rows.get(item.uid);
+    if (selected && !keep.has(selected)) selected = shown[0]?.key ?? null;
+    if (!selected && shown.length > 0) selected = shown[0].key;
+    shown.forEach((study, index) => {
+      const key = study.key;
+      let row = rows.get(key);
       if (!row) {
-        row = el('tr', { 'data-uid': item.uid, tabindex: -1 }, ...COLUMNS.map(() => el('td')));
-        row.addEventListener('click', () => select(item.uid));
-        row.addEventListener('dblclick', () => open(item.uid));
-        rows.set(item.uid, row);
+        row = el('tr', { 'data-study': key, tabindex: -1 }, ...COLUMNS.map(() => el('td')));
+        row.addEventListener('click', () => select(key));
+        row.addEventListener('dblclick', () => openStudy(key));
+        rows.set(key, row);
       }
-      const values = cells(item, opened);
+      row.dataset.uid = study.open.uid;
+      const values = cells(study, opened);
       values.forEach((text, i) => {
-        if (row!.cells[i].textContent !== text) row!.cells[i].textContent = text;
+        if (row!.cells[i].textContent !== text) {
+          row!.cells[i].textContent = text;
+          row!.cells[i].title = text;
+        }
       });
       row.className = [
-        item.result?.decision ? 'positive' : '',
-        item.escalated ? 'escalated' : '',
-        item.review ? 'reviewed' : '',
+        study.items.some((i) => i.result?.decision) ? 'positive' : '',
+        study.items.some((i) => i.result?.size?.large) ? 'large' : '',
+        rowWaiting(study).escalated ? 'escalated' : '',
+        study.items.every((i) => i.review) ? 'reviewed' : '',
       ]
         .filter(Boolean)
         .join(' ');
-      row.classList.toggle('selected', item.uid === selected);
-      row.setAttribute('aria-selected', String(item.uid === selected));
+      row.classList.toggle('selected', key === selected);
+      row.setAttribute('aria-selected', String(key === selected));
       if (tbody.rows[index] !== row) tbody.insertBefore(row, tbody.rows[index] ?? null);
     });
     empty.hidden = shown.length > 0;
@@ -117,12 +145,17 @@ export function showWorklist(root: HTMLElement, open: (uid: string) => void, log
     scroller.scrollTop = scrollTop;
   }
 
-  function select(uid: string | null, focus = false): void {
-    if (!uid) return;
-    selected = uid;
-    setSelectedStudy(uid);
+  function openStudy(key: string): void {
+    const study = byKey.get(key);
+    if (study) open(study.open.uid);
+  }
+
+  function select(key: string | null, focus = false): void {
+    if (!key) return;
+    selected = key;
+    setSelectedStudy(key);
     render();
-    const row = rows.get(uid);
+    const row = rows.get(key);
     if (row) {
       row.scrollIntoView({ block: 'nearest' });
       if (focus) row.focus({ preventScroll: true });
@@ -132,9 +165,9 @@ export function showWorklist(root: HTMLElement, open: (uid: string) => void, log
   function move(step: number): void {
     const shown = visible();
     if (shown.length === 0) return;
-    const here = shown.findIndex((item) => item.uid === selected);
+    const here = shown.findIndex((row) => row.key === selected);
     const next = Math.min(shown.length - 1, Math.max(0, here < 0 ? 0 : here + step));
-    select(shown[next].uid, true);
+    select(shown[next].key, true);
   }
 
   let stopped = false;
@@ -143,7 +176,10 @@ export function showWorklist(root: HTMLElement, open: (uid: string) => void, log
     try {
       const first = items.length === 0;
       items = await fetchWorklist();
-      refreshed.textContent = `updated ${new Date().toLocaleTimeString()} · ${items.length} studies`;
+      studies = studyRows(items);
+      byKey.clear();
+      for (const study of studies) byKey.set(study.key, study);
+      refreshed.textContent = `updated ${new Date().toLocaleTimeString()} · ${studies.length} studies, ${items.length} images`;
       render();
       // Back from the viewer: bring the study last opened into view.
       if (first && selected) rows.get(selected)?.scrollIntoView({ block: 'nearest' });
@@ -165,7 +201,7 @@ export function showWorklist(root: HTMLElement, open: (uid: string) => void, log
     if (typingInField(event) || !plainKey(event)) return;
     if (event.key === 'j' || event.key === 'J' || event.key === 'ArrowDown') move(1);
     else if (event.key === 'k' || event.key === 'K' || event.key === 'ArrowUp') move(-1);
-    else if (event.key === 'Enter' && selected && !(event.target instanceof HTMLButtonElement)) open(selected);
+    else if (event.key === 'Enter' && selected && !(event.target instanceof HTMLButtonElement)) openStudy(selected);
     else return;
     event.preventDefault();
   };

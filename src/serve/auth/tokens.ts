@@ -31,7 +31,10 @@ export async function verifyToken(store: Store, token: string): Promise<TokenRec
   return record && record.revokedAt === null ? record : null;
 }
 
-/** What each role may do: uploaders send images, reviewers read and review, admins do both and manage tokens. */
+/**
+ * What each role may do: uploaders send images, reviewers read (the patient's identity included) and
+ * review, admins do both and manage tokens.
+ */
 export type Permission = 'upload' | 'read' | 'review' | 'admin';
 
 const GRANTS: Record<Role, readonly Permission[]> = {

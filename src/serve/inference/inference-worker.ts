@@ -8,7 +8,9 @@ import { performance } from 'node:perf_hooks';
 import { readImageWithMeta } from '../../data/image-io.js';
 import { Predictor } from '../../pipeline/predictor.js';
 import { overlayBanner, safeFileStem } from '../../pipeline/predict-files.js';
+import { modelIdentity, type ModelIdentity } from '../../pipeline/model-identity.js';
 import { PREDICTION_COLOR, renderMaskPng, renderOverlayPng } from '../../pipeline/overlay.js';
+import { measurePneumothorax } from '../../pipeline/pneumothorax-size.js';
 import type { InferenceJob, InferenceOutput } from './job-runner.js';
 
 export type ParentMessage = { type: 'job'; id: number; job: InferenceJob };
@@ -31,7 +33,7 @@ async function writeAtomic(file: string, bytes: Uint8Array): Promise<void> {
   }
 }
 
-async function runJob(predictor: Predictor, job: InferenceJob): Promise<InferenceOutput> {
+async function runJob(predictor: Predictor, model: ModelIdentity, job: InferenceJob): Promise<InferenceOutput> {
   const start = performance.now();
   const { image, meta } = await readImageWithMeta(job.dicomFile);
   const read = performance.now() - start;
@@ -43,7 +45,9 @@ async function runJob(predictor: Predictor, job: InferenceJob): Promise<Inferenc
   const overlayFile = `${stem}.overlay.png`;
   const maskFile = p.decision ? `${stem}.mask.png` : null;
   const layers = p.decision ? [{ mask: p.mask, color: PREDICTION_COLOR }] : [];
-  await writeAtomic(path.join(job.outDir, overlayFile), await renderOverlayPng(image, layers, overlayBanner(p, cm2)));
+  const size = p.decision ? measurePneumothorax(p.mask, spacing) : null;
+  const banner = overlayBanner(p, cm2, model, size);
+  await writeAtomic(path.join(job.outDir, overlayFile), await renderOverlayPng(image, layers, banner));
   if (maskFile) await writeAtomic(path.join(job.outDir, maskFile), await renderMaskPng(p.mask));
   return {
     probability: p.probability,
@@ -54,6 +58,7 @@ async function runJob(predictor: Predictor, job: InferenceJob): Promise<Inferenc
     areaPixels: p.area,
     pixelSpacing: spacing,
     bbox: p.bbox,
+    size,
     maskFile,
     overlayFile,
     timingsMs: { read, ...p.timings, write: performance.now() - writeStart },
@@ -70,10 +75,11 @@ async function main(): Promise<void> {
     send({ type: 'fatal', reason: (err as Error).message });
     process.exit(1);
   }
+  const model = modelIdentity(predictor.bundle.manifest);
   // One job at a time: the parent sends the next only after this one's answer.
   process.on('message', (message: ParentMessage) => {
     if (message.type !== 'job') return;
-    runJob(predictor, message.job).then(
+    runJob(predictor, model, message.job).then(
       (output) => send({ type: 'done', id: message.id, output }),
       (err: Error) => send({ type: 'failed', id: message.id, reason: err.message }),
     );

@@ -125,6 +125,7 @@ export class Dispatcher {
       areaPixels: output.areaPixels,
       areaCm2: spacing ? (output.areaPixels * spacing[0] * spacing[1]) / 100 : null,
       bbox: output.bbox,
+      size: output.size,
       maskFile: output.maskFile && path.join(this.o.derivedDir, output.maskFile),
       overlayFile: path.join(this.o.derivedDir, output.overlayFile),
       bundleId: this.o.bundle.id,

@@ -3,10 +3,13 @@
 // worklists (Baltruschat et al., Eur Radiol 2021) the mean time-to-report for pneumothorax fell from
 // 80 to 36 minutes while the longest wait rose from 890 to 1293 minutes. So waiting time is part of
 // the priority: an unreviewed instance that has waited longer than the limit rises above everything
-// the model ranks, and such instances go oldest first. The tiers, top to bottom:
+// the model ranks, and such instances go oldest first. A pneumothorax graded large from its mask
+// (pipeline/pneumothorax-size.ts: ACCP apex-to-cupola >= 3 cm or BTS interpleural >= 2 cm) is the
+// one that may need a drain now, so it comes before the other positives. The tiers, top to bottom:
 //   0  unreviewed, waited longer than the limit       oldest first
-//   1  the model's positives                          highest probability first
-//   2  everything else (negatives, no result yet)     highest probability first (none counts as -1)
+//   1  the model's positives graded large             highest probability first
+//   2  the other positives                            highest probability first
+//   3  everything else (negatives, no result yet)     highest probability first (none counts as -1)
 // Ties go to the earlier arrival, then the smaller UID. The SQL lives with the store; this file holds
 // the rule's parameters and the page cursor.
 import type { WorklistPosition } from '../store/store.js';

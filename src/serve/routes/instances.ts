@@ -1,6 +1,6 @@
 // The reading room's routes over stored instances (docs/serve.md lists them all):
 //   GET /api/worklist                    sorted by priority (queue/worklist-priority.ts), paged by cursor
-//   GET /api/instances/:uid              metadata, state, result, review
+//   GET /api/instances/:uid              metadata, state, result, review; audited as the reader opening the study
 //   GET /api/instances/:uid/pixels       stored pixel values for client-side window/level
 //   GET /api/instances/:uid/mask.png     the predicted mask (positives)
 //   GET /api/instances/:uid/overlay.png  the image with the mask and the decision
@@ -25,6 +25,7 @@ export function resultView(uid: string, r: ResultRecord | null) {
     rle: r.rle,
     area: { pixels: r.areaPixels, cm2: r.areaCm2 },
     bbox: r.bbox,
+    size: r.size,
     maskUrl: r.maskFile ? `/api/instances/${uid}/mask.png` : null,
     overlayUrl: `/api/instances/${uid}/overlay.png`,
     bundle: { id: r.bundleId, version: r.bundleVersion },
@@ -51,7 +52,10 @@ function instanceView(i: InstanceRecord) {
     seriesUid: i.seriesUid,
     sopClassUid: i.sopClassUid,
     patient: { id: i.patientId, name: i.patientName, sex: i.patientSex, age: i.patientAge },
+    accessionNumber: i.accessionNumber,
     studyDate: i.studyDate,
+    studyTime: i.studyTime,
+    studyDescription: i.studyDescription,
     modality: i.modality,
     viewPosition: i.viewPosition,
     rows: i.rows,
@@ -125,6 +129,16 @@ export async function instanceRoutes(app: FastifyInstance, ctx: ServeContext): P
   app.get('/instances/:uid', { config: read, schema: { params: UID_PARAMS_SCHEMA } }, async (request) => {
     const { uid } = request.params as { uid: string };
     const instance = await requireInstance(ctx, uid);
+    const token = request.token!;
+    await ctx.store.recordAudit({
+      at: ctx.clock(),
+      tokenId: token.id,
+      actor: token.label,
+      role: token.role,
+      action: 'open',
+      studyUid: instance.studyUid,
+      instanceUid: uid,
+    });
     const [result, review] = await Promise.all([ctx.store.getResult(uid), ctx.store.getReview(uid)]);
     return { ...instanceView(instance), result: resultView(uid, result), review: reviewView(review) };
   });

@@ -45,6 +45,36 @@ export const MIGRATIONS: readonly string[] = [
     revoked_at INTEGER
   );
   `,
+  // The reading room names the patient's study; the pneumothorax size grades results; who opened which
+  // study is audited; a one-time login link opens a browser session.
+  `
+  ALTER TABLE instances ADD COLUMN accession_number TEXT;
+  ALTER TABLE instances ADD COLUMN study_time TEXT;
+  ALTER TABLE instances ADD COLUMN study_description TEXT;
+  ALTER TABLE results ADD COLUMN size TEXT;
+  ALTER TABLE results ADD COLUMN large INTEGER NOT NULL DEFAULT 0;
+  CREATE TABLE audit_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    token_id TEXT NOT NULL, actor TEXT NOT NULL, role TEXT NOT NULL,
+    action TEXT NOT NULL,
+    study_uid TEXT, instance_uid TEXT
+  );
+  CREATE INDEX audit_events_at ON audit_events (at);
+  CREATE TABLE login_links (
+    hash TEXT PRIMARY KEY,
+    token_id TEXT NOT NULL REFERENCES tokens (id),
+    created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+    session_ms INTEGER NOT NULL,
+    used_at INTEGER
+  );
+  CREATE TABLE sessions (
+    hash TEXT PRIMARY KEY,
+    token_id TEXT NOT NULL REFERENCES tokens (id),
+    created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+    ended_at INTEGER
+  );
+  `,
 ];
 
 /** Brings the database to the latest schema; refuses one written by a newer pneumo. */

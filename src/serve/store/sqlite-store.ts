@@ -5,6 +5,7 @@
 // every job left `running` goes back to `queued` (a shared PostgreSQL store would use leases instead).
 import Database from 'better-sqlite3';
 import type {
+  AuditEvent,
   InsertOutcome,
   InstanceMeta,
   InstanceRecord,
@@ -12,6 +13,7 @@ import type {
   JobState,
   ResultRecord,
   ReviewInput,
+  RedeemedLink,
   ReviewRecord,
   Role,
   Store,
@@ -45,6 +47,9 @@ function instanceFromRow(r: Row): InstanceRecord {
     patientSex: str(r.patient_sex),
     patientAge: num(r.patient_age),
     studyDate: str(r.study_date),
+    studyTime: str(r.study_time),
+    accessionNumber: str(r.accession_number),
+    studyDescription: str(r.study_description),
     modality: str(r.modality),
     viewPosition: str(r.view_position),
     rows: Number(r.image_rows),
@@ -80,6 +85,7 @@ function resultFromRow(r: Row, prefix = ''): ResultRecord {
     areaPixels: Number(get('area_pixels')),
     areaCm2: num(get('area_cm2')),
     bbox: get('bbox') === null ? null : JSON.parse(String(get('bbox'))),
+    size: get('size') === null || get('size') === undefined ? null : JSON.parse(String(get('size'))),
     maskFile: str(get('mask_file')),
     overlayFile: String(get('overlay_file')),
     bundleId: String(get('bundle_id')),
@@ -129,6 +135,7 @@ const RESULT_COLUMNS = [
   'area_pixels',
   'area_cm2',
   'bbox',
+  'size',
   'mask_file',
   'overlay_file',
   'bundle_id',
@@ -142,15 +149,17 @@ const prefixed = (table: string, columns: string[], prefix: string) =>
 
 /**
  * The worklist order (docs/serve.md, "Worklist priority"): tier 0 holds unreviewed instances that have
- * waited past the limit, oldest first; tier 1 the model's positives, tier 2 everything else, each by
- * probability (highest first; no result yet counts as -1), then arrival, then UID.
+ * waited past the limit, oldest first; tier 1 the positives graded large (ACCP or BTS), tier 2 the
+ * other positives, tier 3 everything else, each by probability (highest first; no result yet counts
+ * as -1), then arrival, then UID.
  */
 function worklistSql(status: WorklistStatus, paged: boolean): string {
   const escalated = 'v.uid IS NULL AND i.received_at <= @cutoff';
   return `
     SELECT * FROM (
       SELECT i.*, ${prefixed('r', RESULT_COLUMNS, 'r_')}, ${prefixed('v', REVIEW_COLUMNS, 'v_')},
-        CASE WHEN ${escalated} THEN 0 WHEN r.decision = 1 THEN 1 ELSE 2 END AS tier,
+        CASE WHEN ${escalated} THEN 0 WHEN r.decision = 1 AND r.large = 1 THEN 1 WHEN r.decision = 1 THEN 2 ELSE 3 END
+          AS tier,
         CASE WHEN ${escalated} THEN 0 ELSE -COALESCE(r.probability, -1) END AS sort_key
       FROM instances i LEFT JOIN results r ON r.uid = i.uid LEFT JOIN reviews v ON v.uid = i.uid
       WHERE ${STATUS_FILTER[status]}
@@ -197,15 +206,20 @@ export class SqliteStore implements Store {
   async insertInstance(m: InstanceMeta, file: string, sizeBytes: number, receivedAt: number): Promise<InsertOutcome> {
     const info = this.prepare(
       `INSERT OR IGNORE INTO instances (uid, study_uid, series_uid, sop_class_uid, patient_id, patient_name,
-        patient_sex, patient_age, study_date, modality, view_position, image_rows, image_columns, spacing_row,
-        spacing_column, bits_allocated, bits_stored, pixel_representation, photometric, transfer_syntax,
-        window_center, window_width, rescale_slope, rescale_intercept, file, size_bytes, received_at, state)
+        patient_sex, patient_age, study_date, study_time, accession_number, study_description, modality,
+        view_position, image_rows, image_columns, spacing_row, spacing_column, bits_allocated, bits_stored,
+        pixel_representation, photometric, transfer_syntax, window_center, window_width, rescale_slope,
+        rescale_intercept, file, size_bytes, received_at, state)
        VALUES (@uid, @studyUid, @seriesUid, @sopClassUid, @patientId, @patientName, @patientSex, @patientAge,
-        @studyDate, @modality, @viewPosition, @rows, @columns, @spacingRow, @spacingColumn, @bitsAllocated,
-        @bitsStored, @pixelRepresentation, @photometricInterpretation, @transferSyntaxUid, @windowCenter,
-        @windowWidth, @rescaleSlope, @rescaleIntercept, @file, @sizeBytes, @receivedAt, 'queued')`,
+        @studyDate, @studyTime, @accessionNumber, @studyDescription, @modality, @viewPosition, @rows, @columns,
+        @spacingRow, @spacingColumn, @bitsAllocated, @bitsStored, @pixelRepresentation,
+        @photometricInterpretation, @transferSyntaxUid, @windowCenter, @windowWidth, @rescaleSlope,
+        @rescaleIntercept, @file, @sizeBytes, @receivedAt, 'queued')`,
     ).run({
       ...m,
+      studyTime: m.studyTime ?? null,
+      accessionNumber: m.accessionNumber ?? null,
+      studyDescription: m.studyDescription ?? null,
       pixelSpacing: undefined,
       spacingRow: m.pixelSpacing?.[0] ?? null,
       spacingColumn: m.pixelSpacing?.[1] ?? null,
@@ -251,11 +265,13 @@ export class SqliteStore implements Store {
       .transaction(() => {
         this.prepare(
           `INSERT OR REPLACE INTO results (uid, probability, decision, segmented, thresholds, rle, area_pixels,
-            area_cm2, bbox, mask_file, overlay_file, bundle_id, bundle_version, timings, finished_at)
+            area_cm2, bbox, size, large, mask_file, overlay_file, bundle_id, bundle_version, timings, finished_at)
            VALUES (@uid, @probability, @decision, @segmented, @thresholds, @rle, @areaPixels, @areaCm2, @bbox,
-            @maskFile, @overlayFile, @bundleId, @bundleVersion, @timings, @finishedAt)`,
+            @size, @large, @maskFile, @overlayFile, @bundleId, @bundleVersion, @timings, @finishedAt)`,
         ).run({
           ...result,
+          size: result.size ? JSON.stringify(result.size) : null,
+          large: result.size?.large ? 1 : 0,
           decision: result.decision ? 1 : 0,
           segmented: result.segmented ? 1 : 0,
           thresholds: JSON.stringify(result.thresholds),
@@ -362,6 +378,62 @@ export class SqliteStore implements Store {
     return (
       this.prepare('UPDATE tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(now, id).changes === 1
     );
+  }
+
+  async recordAudit(e: AuditEvent): Promise<void> {
+    this.prepare(
+      `INSERT INTO audit_events (at, token_id, actor, role, action, study_uid, instance_uid)
+       VALUES (@at, @tokenId, @actor, @role, @action, @studyUid, @instanceUid)`,
+    ).run(e);
+  }
+
+  async auditEvents(limit: number): Promise<(AuditEvent & { id: number })[]> {
+    const rows = this.prepare('SELECT * FROM audit_events ORDER BY id DESC LIMIT ?').all(limit) as Row[];
+    return rows.map((r) => ({
+      id: Number(r.id),
+      at: Number(r.at),
+      tokenId: String(r.token_id),
+      actor: String(r.actor),
+      role: r.role as Role,
+      action: r.action as AuditEvent['action'],
+      studyUid: str(r.study_uid),
+      instanceUid: str(r.instance_uid),
+    }));
+  }
+
+  async addLoginLink(hash: string, tokenId: string, createdAt: number, expiresAt: number, sessionMs: number) {
+    this.prepare(
+      'INSERT INTO login_links (hash, token_id, created_at, expires_at, session_ms) VALUES (?, ?, ?, ?, ?)',
+    ).run(hash, tokenId, createdAt, expiresAt, sessionMs);
+  }
+
+  async redeemLoginLink(hash: string, now: number): Promise<RedeemedLink | null> {
+    const row = this.prepare(
+      `UPDATE login_links SET used_at = ? WHERE hash = ? AND used_at IS NULL AND expires_at > ?
+       RETURNING token_id, session_ms`,
+    ).get(now, hash, now) as Row | undefined;
+    return row ? { tokenId: String(row.token_id), sessionMs: Number(row.session_ms) } : null;
+  }
+
+  async addSession(hash: string, tokenId: string, createdAt: number, expiresAt: number): Promise<void> {
+    this.prepare('INSERT INTO sessions (hash, token_id, created_at, expires_at) VALUES (?, ?, ?, ?)').run(
+      hash,
+      tokenId,
+      createdAt,
+      expiresAt,
+    );
+  }
+
+  async sessionToken(hash: string, now: number): Promise<(TokenRecord & { sessionExpiresAt: number }) | null> {
+    const row = this.prepare(
+      `SELECT t.*, s.expires_at AS session_expires_at FROM sessions s JOIN tokens t ON t.id = s.token_id
+       WHERE s.hash = ? AND s.ended_at IS NULL AND s.expires_at > ? AND t.revoked_at IS NULL`,
+    ).get(hash, now) as Row | undefined;
+    return row ? { ...tokenFromRow(row), sessionExpiresAt: Number(row.session_expires_at) } : null;
+  }
+
+  async endSession(hash: string, now: number): Promise<void> {
+    this.prepare('UPDATE sessions SET ended_at = ? WHERE hash = ? AND ended_at IS NULL').run(now, hash);
   }
 
   async ping(): Promise<void> {

@@ -1,7 +1,9 @@
 // The one interface between the service and its state (ARCHITECTURE.md, "Service"): instances as they
 // arrive, the inference queue (the instances' own state column: the database is the queue), results,
-// reviews and tokens. SQLite implements it today (sqlite-store.ts); every method is async so that a
+// reviews, tokens, browser sessions and the audit log. SQLite implements it today (sqlite-store.ts); every method is async so that a
 // PostgreSQL implementation, shared by several service instances, fits the same shape.
+
+import type { PneumothoraxSize } from '../../pipeline/pneumothorax-size.js';
 
 export type Role = 'uploader' | 'reviewer' | 'admin';
 export const ROLES: readonly Role[] = ['uploader', 'reviewer', 'admin'];
@@ -21,6 +23,10 @@ export interface InstanceMeta {
   patientSex: string | null;
   patientAge: number | null;
   studyDate: string | null;
+  /** DICOM TM, as the file gives it. */
+  studyTime: string | null;
+  accessionNumber: string | null;
+  studyDescription: string | null;
   modality: string | null;
   viewPosition: string | null;
   rows: number;
@@ -66,6 +72,8 @@ export interface PredictionSummary {
   rle: string;
   areaPixels: number;
   bbox: { x: number; y: number; width: number; height: number } | null;
+  /** ACCP and BTS measures of the mask; null for a negative or an image without pixel spacing. */
+  size: PneumothoraxSize | null;
 }
 
 export interface ResultRecord extends PredictionSummary {
@@ -101,6 +109,25 @@ export interface TokenRecord {
   label: string;
   createdAt: number;
   revokedAt: number | null;
+}
+
+/** One line of the audit log: who did what to which study. */
+export interface AuditEvent {
+  at: number;
+  tokenId: string;
+  /** The token's label (who holds it). */
+  actor: string;
+  role: Role;
+  /** `open`: the reading room showed the instance to the reader. */
+  action: 'open';
+  studyUid: string | null;
+  instanceUid: string | null;
+}
+
+/** A one-time login link, as redeemed: the token it stands for and how long its session lasts. */
+export interface RedeemedLink {
+  tokenId: string;
+  sessionMs: number;
 }
 
 /** A claimed job: what a worker needs to run it. */
@@ -171,6 +198,19 @@ export interface Store {
   tokenByHash(hash: string): Promise<TokenRecord | null>;
   listTokens(): Promise<TokenRecord[]>;
   revokeToken(id: string, now: number): Promise<boolean>;
+
+  recordAudit(event: AuditEvent): Promise<void>;
+  /** Audit events, newest first. */
+  auditEvents(limit: number): Promise<(AuditEvent & { id: number })[]>;
+
+  /** Stores a login link's hash (the link itself is shown once). */
+  addLoginLink(hash: string, tokenId: string, createdAt: number, expiresAt: number, sessionMs: number): Promise<void>;
+  /** Marks a live, unused link used, in one statement (a link works once); null when it is not. */
+  redeemLoginLink(hash: string, now: number): Promise<RedeemedLink | null>;
+  addSession(hash: string, tokenId: string, createdAt: number, expiresAt: number): Promise<void>;
+  /** The live token of a live session, or null (unknown, expired, ended, or its token revoked). */
+  sessionToken(hash: string, now: number): Promise<(TokenRecord & { sessionExpiresAt: number }) | null>;
+  endSession(hash: string, now: number): Promise<void>;
 
   /** A cheap round trip to the database (readiness). */
   ping(): Promise<void>;
