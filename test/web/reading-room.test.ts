@@ -6,6 +6,7 @@
 // drag (the canvas pixels change), hide the mask on O, record A as a review the API returns, and save a
 // brush correction as SIIM RLE that the API returns and the viewer shows again after a reload. A
 // one-time login link opens a session in a fresh browser, shared by its second tab, and works once.
+// On a film with a VOI LUT, the viewer's "model" preset shows exactly the grey of the model's input.
 // Screenshots go to .tmp/test-web/ (and to docs/ with PNEUMO_UPDATE_SCREENSHOTS=1, for the README).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,6 +16,7 @@ import path from 'node:path';
 import dcmjs from 'dcmjs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { decodeRle } from '../../src/data/rle.js';
+import { readImage, toGray8 } from '../../src/data/image-io.js';
 import { runPneumo } from '../cli/run-pneumo.js';
 import { PROJECT_ROOT, SIIM_SAMPLE } from '../fixture-path.js';
 import {
@@ -75,6 +77,41 @@ function namedStudyImage(bytes: Buffer, lateral: boolean): Uint8Array {
   return new Uint8Array(dict.write());
 }
 
+/**
+ * A SIIM film as its own study, given a VOI LUT Sequence (a square-root curve over its 8-bit values)
+ * and no window: the model's input goes through the LUT, which a linear window cannot show.
+ */
+function voiLutFilm(bytes: Buffer): { bytes: Uint8Array; uid: string } {
+  const { DicomMessage, DicomMetaDictionary, DicomDict } = dcmjs.data;
+  const message = DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+  const dataset = DicomMetaDictionary.naturalizeDataset(message.dict);
+  const meta = DicomMetaDictionary.naturalizeDataset(message.meta);
+  const lut = Array.from({ length: 256 }, (_, v) => Math.round(65535 * Math.sqrt(v / 255)));
+  dataset.VOILUTSequence = [
+    { _vrMap: { LUTDescriptor: 'US', LUTData: 'US' }, LUTDescriptor: [256, 0, 16], LUTData: lut },
+  ];
+  delete dataset.WindowCenter;
+  delete dataset.WindowWidth;
+  for (const key of ['SOPInstanceUID', 'StudyInstanceUID', 'SeriesInstanceUID']) dataset[key] = `${dataset[key]}.77`;
+  meta.MediaStorageSOPInstanceUID = dataset.SOPInstanceUID;
+  const dict = new DicomDict(DicomMetaDictionary.denaturalizeDataset(meta));
+  dict.dict = DicomMetaDictionary.denaturalizeDataset(dataset);
+  return { bytes: new Uint8Array(dict.write()), uid: dataset.SOPInstanceUID as string };
+}
+
+/** Grey values of the visible canvas at the given canvas positions, read in the page. */
+async function canvasGreys(page: Page, points: readonly [number, number][]): Promise<number[]> {
+  return page.$eval(
+    'canvas.image-canvas',
+    (c, at) => {
+      const canvas = c as unknown as PageCanvas;
+      const rgba = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      return at.map(([x, y]) => rgba[(y * canvas.width + x) * 4]);
+    },
+    points,
+  );
+}
+
 function saveScreenshot(name: string, png: Buffer): void {
   mkdirSync(OUT, { recursive: true });
   writeFileSync(path.join(OUT, name), png);
@@ -130,10 +167,12 @@ test('the reading room in Chromium: worklist order, overlay, window drag, O, A, 
     phase('server listening');
     const url = server.url;
     const named = readFileSync(path.join(SIIM_SAMPLE, namedFile));
+    const voi = voiLutFilm(readFileSync(path.join(SIIM_SAMPLE, files[1])));
     const answer = await stowOverHttp(url, uploader, [
       ...files.filter((f) => f !== namedFile).map((f) => readFileSync(path.join(SIIM_SAMPLE, f))),
       namedStudyImage(named, false),
       namedStudyImage(named, true),
+      voi.bytes,
     ]);
     assert.equal(answer.status, 200);
     const api = async <T>(route: string): Promise<T> =>
@@ -142,7 +181,7 @@ test('the reading room in Chromium: worklist order, overlay, window drag, O, A, 
     await waitFor('every result', async () => (await worklist()).every((i) => i.result !== null), 90_000);
     phase('results ready');
     const items = await worklist();
-    assert.equal(items.length, files.length + 1);
+    assert.equal(items.length, files.length + 2);
     // One row per study, in the order of its most urgent image (the rule of web/src/study-rows.ts, written again).
     const studiesSeen = new Set<string>();
     const order: string[] = [];
@@ -151,7 +190,7 @@ test('the reading room in Chromium: worklist order, overlay, window drag, O, A, 
         studiesSeen.add(item.studyUid ?? item.uid);
         order.push(item.uid);
       }
-    assert.equal(order.length, files.length);
+    assert.equal(order.length, files.length + 1);
 
     const index = await fetch(`${url}/`);
     assert.match(index.headers.get('cache-control') ?? '', /no-cache/);
@@ -370,6 +409,47 @@ test('the reading room in Chromium: worklist order, overlay, window drag, O, A, 
     await roomPc.close();
     await other.close();
     phase('login link checked');
+
+    // The "model" preset (4) on a film with a VOI LUT: every visible image pixel has the grey of the
+    // model's input (the contract's display step, 8-bit), where the file's linear window does not.
+    const voiFile = path.join(root, 'voi-lut.dcm');
+    writeFileSync(voiFile, voi.bytes);
+    const modelGrey = toGray8(await readImage(voiFile));
+    await page.goto(`${url}/#/view/${voi.uid}`);
+    await page.waitForSelector('canvas.image-canvas[data-ready="true"]');
+    if ((await page.getAttribute('canvas.image-canvas', 'data-overlay')) === 'on') await page.keyboard.press('o');
+    // Zoomed to 2x or more the canvas samples image pixels without smoothing, so a pixel centre is exact.
+    for (let i = 0; i < 12 && Number(await page.getAttribute('canvas.image-canvas', 'data-zoom')) < 2; i++)
+      await page.keyboard.press('+');
+    const sampleGreys = async () => {
+      const c = page.locator('canvas.image-canvas');
+      const { width, height } = (await c.boundingBox())!;
+      const zoom = Number(await c.getAttribute('data-zoom'));
+      const panX = Number(await c.getAttribute('data-pan-x'));
+      const panY = Number(await c.getAttribute('data-pan-y'));
+      const points: [number, number][] = [];
+      const pixels: number[] = [];
+      for (let y = 0; y < 1024; y += 13)
+        for (let x = 0; x < 1024; x += 11) {
+          const sx = Math.floor(panX + (x + 0.5) * zoom);
+          const sy = Math.floor(panY + (y + 0.5) * zoom);
+          if (sx < 0 || sy < 0 || sx >= width || sy >= height) continue;
+          points.push([sx, sy]);
+          pixels.push(y * 1024 + x);
+        }
+      return { shown: await canvasGreys(page, points), expected: pixels.map((i) => modelGrey[i]) };
+    };
+    await page.keyboard.press('4');
+    await page.waitForSelector('canvas.image-canvas[data-rendering="model"][data-overlay="off"]');
+    const modelView = await sampleGreys();
+    assert.ok(modelView.shown.length > 1000, `${modelView.shown.length} pixels compared`);
+    assert.deepEqual(modelView.shown, modelView.expected, "the model preset shows the model input's grey");
+    await page.keyboard.press('1');
+    await page.waitForSelector('canvas.image-canvas[data-rendering="window"]');
+    const windowed = await sampleGreys();
+    const differing = windowed.shown.filter((g, i) => Math.abs(g - windowed.expected[i]) > 2).length;
+    assert.ok(differing > windowed.shown.length / 4, `the linear window differs on ${differing} pixels`);
+    phase('model preset checked');
     assert.deepEqual(problems, [], 'no page errors and no CSP violations');
   } finally {
     await browser?.close();

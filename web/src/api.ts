@@ -179,6 +179,19 @@ export async function postReview(uid: string, verdict: Verdict, note: string, ma
   return (await response.json()) as Review;
 }
 
+/** The model-input contract's display transform: 8-bit grey per stored value, `grey[v - first]`. */
+export interface ModelDisplay {
+  first: number;
+  grey: Uint8Array;
+}
+
+export async function fetchModelDisplay(uid: string): Promise<ModelDisplay> {
+  const response = await apiFetch(`/api/instances/${uid}/model-display`);
+  const first = Number(response.headers.get('x-lut-first'));
+  if (!Number.isInteger(first)) throw new ApiError(0, `model display of ${uid}: no X-Lut-First header`);
+  return { first, grey: new Uint8Array(await response.arrayBuffer()) };
+}
+
 export interface StoredPixels {
   width: number;
   height: number;

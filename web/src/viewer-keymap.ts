@@ -1,7 +1,7 @@
 // The viewer's keys: one table from a key (as KeyboardEvent.key gives it, lower-cased) to the name of
 // an action. The page binds the names to what they do; the table alone decides which key does what,
 // so it is tested without a browser and two actions can never share a key.
-import { WINDOW_PRESETS } from './window-presets.js';
+import { MODEL_PRESET, WINDOW_PRESETS } from './window-presets.js';
 
 export type Tool = 'window' | 'pan' | 'brush' | 'eraser' | 'ruler';
 
@@ -55,7 +55,7 @@ function buildKeymap(): ReadonlyMap<string, ViewerAction> {
     map.set(key, action);
   };
   for (const [key, action] of Object.entries(FIXED)) bind(key, action);
-  for (const preset of WINDOW_PRESETS) bind(preset.key, `preset-${preset.id}`);
+  for (const preset of [...WINDOW_PRESETS, MODEL_PRESET]) bind(preset.key, `preset-${preset.id}`);
   for (const { tool, key } of TOOLS) bind(key, `tool-${tool}`);
   return map;
 }

@@ -7,10 +7,12 @@ import { decodeRle, encodeRle } from '../../src/data/rle.js';
 import type { Mask } from '../../src/data/image.js';
 import {
   fetchInstance,
+  fetchModelDisplay,
   fetchPixels,
   fetchWorklist,
   postReview,
   type Instance,
+  type ModelDisplay,
   type StoredPixels,
   type Verdict,
 } from './api.js';
@@ -31,8 +33,8 @@ import {
   type Point,
   type Viewport,
 } from './viewport.js';
-import { modalityRange, renderWindow, type ModalityRange, type Window } from './window-level.js';
-import { DEFAULT_PRESET, presetById, WINDOW_PRESETS } from './window-presets.js';
+import { modalityRange, renderLut, renderWindow, type ModalityRange, type Window } from './window-level.js';
+import { DEFAULT_PRESET, MODEL_PRESET, presetById, WINDOW_PRESETS } from './window-presets.js';
 
 // The words of the service's overlay banner (src/pipeline/overlay.ts, which needs sharp and so stays out of the bundle).
 const TITLE_POSITIVE = 'THIS IMAGE CONTAINS PNEUMOTHORAX';
@@ -109,7 +111,7 @@ export function showViewer(root: HTMLElement, uid: string, nav: ViewerNavigation
       el(
         'div',
         { class: 'buttons' },
-        ...WINDOW_PRESETS.map((preset) => button(preset.label, `preset-${preset.id}`)),
+        ...[...WINDOW_PRESETS, MODEL_PRESET].map((preset) => button(preset.label, `preset-${preset.id}`)),
         button('Reset', 'reset'),
       ),
     ),
@@ -172,6 +174,9 @@ export function showViewer(root: HTMLElement, uid: string, nav: ViewerNavigation
   let maskData: ImageData | null = null;
   let frame = 0;
   let imageDirty = true;
+  /** Set while the model preset is shown; any window (a preset, a drag) clears it. */
+  let modelDisplay: ModelDisplay | null = null;
+  let modelDisplayCache: ModelDisplay | null = null;
   let maskDirty = true;
 
   const schedule = () => {
@@ -194,14 +199,16 @@ export function showViewer(root: HTMLElement, uid: string, nav: ViewerNavigation
     ctx.fillRect(0, 0, w, h);
     if (!pixels || !imageData) return;
     if (imageDirty) {
-      renderWindow(
-        pixels.values,
-        pixels.slope,
-        pixels.intercept,
-        win,
-        pixels.photometric === 'MONOCHROME1',
-        imageData.data,
-      );
+      if (modelDisplay) renderLut(pixels.values, modelDisplay, imageData.data);
+      else
+        renderWindow(
+          pixels.values,
+          pixels.slope,
+          pixels.intercept,
+          win,
+          pixels.photometric === 'MONOCHROME1',
+          imageData.data,
+        );
       imageCanvas.getContext('2d')!.putImageData(imageData, 0, 0);
       imageDirty = false;
     }
@@ -240,7 +247,10 @@ export function showViewer(root: HTMLElement, uid: string, nav: ViewerNavigation
       ctx.strokeText(text, end.x + 8, end.y - 8);
       ctx.fillText(text, end.x + 8, end.y - 8);
     }
-    windowReadout.textContent = `centre ${win.center.toFixed(1)} · width ${win.width.toFixed(1)}`;
+    windowReadout.textContent = modelDisplay
+      ? "model input: the grey the model's input was made from"
+      : `centre ${win.center.toFixed(1)} · width ${win.width.toFixed(1)}`;
+    canvas.dataset.rendering = modelDisplay ? 'model' : 'window';
     zoomReadout.textContent = `zoom ${(zoom * 100).toFixed(0)}%`;
     canvas.dataset.zoom = String(zoom);
     canvas.dataset.panX = String(panX);
@@ -283,9 +293,22 @@ export function showViewer(root: HTMLElement, uid: string, nav: ViewerNavigation
   }
 
   function setWindow(next: Window): void {
+    modelDisplay = null;
     win = { center: next.center, width: Math.max(1, next.width) };
     imageDirty = true;
     schedule();
+  }
+
+  /** The model preset: the stored values through the model-input contract's display transform. */
+  async function showModelInput(): Promise<void> {
+    try {
+      modelDisplayCache ??= await fetchModelDisplay(uid);
+      modelDisplay = modelDisplayCache;
+      imageDirty = true;
+      schedule();
+    } catch (err) {
+      windowReadout.textContent = `model input: ${(err as Error).message}`;
+    }
   }
 
   function setTool(next: Tool): void {
@@ -490,6 +513,7 @@ export function showViewer(root: HTMLElement, uid: string, nav: ViewerNavigation
     ...Object.fromEntries(
       WINDOW_PRESETS.map((preset) => [`preset-${preset.id}`, () => pixels && setWindow(preset.choose(presetInputs()))]),
     ),
+    [`preset-${MODEL_PRESET.id}`]: () => void showModelInput(),
     reset: () => pixels && setWindow(presetById(DEFAULT_PRESET).choose(presetInputs())),
     fit: () => fit(),
     'zoom-in': () => zoomAt(1.25),

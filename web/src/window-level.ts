@@ -41,6 +41,27 @@ export function percentileWindow(values: ArrayLike<number>, slope: number, inter
   return { center: (lo + hi) / 2, width: Math.max(1, hi - lo) };
 }
 
+/**
+ * Writes grey RGBA through a table over the stored values (`grey[v - first]`, clamped to its ends):
+ * the model-input contract's display transform as the service sends it, so the "model" preset shows
+ * the grey the model's input was made from, VOI LUT and sigmoid windows included.
+ */
+export function renderLut(
+  values: ArrayLike<number>,
+  lut: { first: number; grey: ArrayLike<number> },
+  out: Uint8ClampedArray,
+): void {
+  const last = lut.grey.length - 1;
+  for (let i = 0, o = 0; i < values.length; i++, o += 4) {
+    const k = values[i] - lut.first;
+    const g = lut.grey[k < 0 ? 0 : k > last ? last : k];
+    out[o] = g;
+    out[o + 1] = g;
+    out[o + 2] = g;
+    out[o + 3] = 255;
+  }
+}
+
 /** Writes grey RGBA for every stored value into `out` (4 bytes a pixel). */
 export function renderWindow(
   values: ArrayLike<number>,

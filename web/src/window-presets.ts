@@ -25,6 +25,12 @@ export const WINDOW_PRESETS: readonly WindowPreset[] = [
   { id: 'auto', label: 'Auto', key: '3', choose: (i) => percentileWindow(i.values, i.slope, i.intercept) },
 ];
 
+/**
+ * The preset that shows what the model saw: not a window but the model-input contract's display
+ * transform, fetched from the service (GET /api/instances/:uid/model-display).
+ */
+export const MODEL_PRESET = { id: 'model', label: 'Model input', key: '4' } as const;
+
 /** The preset the viewer opens with and returns to on Reset. */
 export const DEFAULT_PRESET = 'dicom';
 
