@@ -1,15 +1,11 @@
 // How the predictor rearranges its two loaded models before the first image: batch norms folded into
 // their convolutions, channels-last weights, and for bf16 the convolution and linear weights cast once.
-// The defaults follow measurements on this engine's CPU path (2 threads, 512 px, each setup
-// interleaved with the others call by call, fastest of 5; `pneumo bench predict-precision` reports
-// them all). Measured again once large blocks came from the heap instead of mmap (native/allocator.cc):
-// - folding: U-Net/ResNet-34 fp32 437 -> 425 ms at batch 1, 2922 -> 2872 ms at batch 8; DenseNet-121
-//   264 -> 257 ms and 1840 -> 1668 ms. On for every model.
-// - channels-last (after folding): U-Net/ResNet-34 fp32 425 -> 378 ms at batch 1 and 2872 -> 2724 ms
-//   at batch 8, bf16 (cast, folded) 213 -> 155 ms and 1483 -> 822 ms; slower for DenseNet-121 (fp32
-//   257 -> 285 ms and 1668 -> 2079 ms, bf16 140 -> 153 ms: its concatenations reorder). On, DenseNet
-//   encoders excepted. (Before the heap change channels-last was even in fp32, hence bf16 only then.)
-// - bf16 weights cast once: U-Net/ResNet-34 233 -> 206 ms at batch 1. On for bf16.
+// The defaults follow measurements on this engine's CPU path, which `pneumo bench predict-precision`
+// repeats for every setup (docs/inference-setup.md keeps the figures):
+// - folding saves the batch norms' passes over the activations: on for every model;
+// - channels-last suits oneDNN's convolutions on the U-Nets, but DenseNet's concatenations reorder
+//   its activations back and forth, so DenseNet encoders stay NCHW;
+// - casting bf16 weights once saves a cast at every call: on for bf16.
 // Other devices keep the models as they are.
 import * as torch from '../torch/index.js';
 import type { Module } from '../torch/nn/index.js';
