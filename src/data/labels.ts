@@ -29,7 +29,6 @@ const SHOWN_ID_CHARS = 80;
 /** An ImageId as a message may show it: control characters escaped, long garbage cut. */
 function printable(id: string): string {
   const escaped = id.replace(
-    // eslint-disable-next-line no-control-regex
     /[\u0000-\u001f\u007f-\u009f]/g,
     (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
   );
