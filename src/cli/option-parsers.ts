@@ -21,6 +21,19 @@ export function port(value: string): number {
   return n;
 }
 
+/** An http:// or https:// URL. */
+export function httpUrl(value: string): string {
+  let parsed: URL | null = null;
+  try {
+    parsed = new URL(value);
+  } catch {
+    // reported below
+  }
+  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:'))
+    throw new InvalidArgumentError(`expected an http:// or https:// URL, got "${value}"`);
+  return value;
+}
+
 /** A finite number >= min. */
 export const number =
   (min: number) =>
