@@ -2,12 +2,20 @@
 import { WorkerPool } from '../../data/worker-pool.js';
 import type { InstanceMeta } from '../store/store.js';
 import type { EncodedPixels } from './stored-pixels.js';
+import type { FailureReason } from './stow-response.js';
 
 export type DicomTask = { kind: 'inspect'; bytes: Uint8Array; name: string } | { kind: 'pixels'; file: string };
 
 export type DicomTaskResult =
   | { kind: 'inspected'; meta: InstanceMeta }
-  | { kind: 'rejected'; statusCode: 400 | 422; reason: string }
+  | {
+      kind: 'rejected';
+      statusCode: 400 | 422;
+      reason: string;
+      failureReason: FailureReason;
+      sopInstanceUid: string | null;
+      sopClassUid: string | null;
+    }
   | { kind: 'pixels'; pixels: EncodedPixels };
 
 export class DicomPool {

@@ -14,7 +14,16 @@ serveTasks<DicomTask, DicomTaskResult>(async (task) => {
     return { result: { kind: 'inspected', meta: await inspectDicom(task.bytes, task.name) } };
   } catch (err) {
     if (err instanceof InstanceRejection)
-      return { result: { kind: 'rejected', statusCode: err.statusCode, reason: err.message } };
+      return {
+        result: {
+          kind: 'rejected',
+          statusCode: err.statusCode,
+          reason: err.message,
+          failureReason: err.failureReason,
+          sopInstanceUid: err.sopInstanceUid,
+          sopClassUid: err.sopClassUid,
+        },
+      };
     throw err;
   }
 });
