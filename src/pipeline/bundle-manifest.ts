@@ -46,6 +46,18 @@ export interface ThresholdSource {
   at?: string;
 }
 
+/** Where the bundle lists the images its models saw (bundle-images.ts); absent in older bundles. */
+export interface BundleImagesEntry {
+  /** File name inside the bundle folder. */
+  file: string;
+  /** SHA-256 (hex) of that file. */
+  sha256: string;
+  /** Distinct images either model trained on. */
+  training: number;
+  /** Distinct images either model was validated on. */
+  validation: number;
+}
+
 export interface BundleManifest {
   format: typeof BUNDLE_FORMAT;
   formatVersion: number;
@@ -57,6 +69,8 @@ export interface BundleManifest {
   /** What each model was trained on: run folder, data, split (fraction, seed), epoch, metrics. */
   provenance: { classifier: Record<string, unknown>; segmenter: Record<string, unknown> };
   versions: { pneumo: string; libtorch: string; node: string };
+  /** The training and validation images, when the runs recorded them. */
+  images?: BundleImagesEntry;
 }
 
 export class BundleError extends Error {
@@ -115,6 +129,20 @@ export function validateManifest(json: unknown, bundle: string): BundleManifest 
     }
     if (typeof t.minArea !== 'number' || !(t.minArea >= 0))
       problems.push(`thresholds.minArea is ${JSON.stringify(t.minArea)}, expected a number >= 0`);
+  }
+  if (json.images !== undefined) {
+    const i = json.images;
+    if (
+      !isObject(i) ||
+      typeof i.file !== 'string' ||
+      i.file === '' ||
+      /[\\/]/.test(i.file) ||
+      typeof i.sha256 !== 'string' ||
+      !/^[0-9a-f]{64}$/.test(i.sha256) ||
+      !Number.isInteger(i.training) ||
+      !Number.isInteger(i.validation)
+    )
+      problems.push('images is not {file, sha256, training, validation}');
   }
   if (problems.length > 0)
     throw new BundleError(

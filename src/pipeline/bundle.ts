@@ -25,6 +25,7 @@ import {
   type PipelineModel,
 } from './model-contract.js';
 import { readTrainingRun, type TrainingRun } from './training-run.js';
+import { writeBundleImages } from './bundle-images.js';
 import { writeJsonAtomic } from '../atomic-file.js';
 import { pneumoVersion } from '../project-paths.js';
 
@@ -50,8 +51,22 @@ function entryOf(run: TrainingRun, weights: string): BundleModelEntry {
   };
 }
 
+/** run.json without its image id lists, which go to images.json: bundle.json stays small. */
+function withoutIdLists(manifest: Record<string, unknown>): Record<string, unknown> {
+  const dataset = manifest.dataset;
+  if (typeof dataset !== 'object' || dataset === null || Array.isArray(dataset)) return manifest;
+  const { trainIds: _train, validationIds: _validation, ...rest } = dataset as Record<string, unknown>;
+  return { ...manifest, dataset: rest };
+}
+
 function provenanceOf(run: TrainingRun): Record<string, unknown> {
-  return { run: run.dir, data: run.data, split: run.split, threshold: run.threshold, runJson: run.manifest };
+  return {
+    run: run.dir,
+    data: run.data,
+    split: run.split,
+    threshold: run.threshold,
+    runJson: withoutIdLists(run.manifest),
+  };
 }
 
 export interface MakeBundleOptions {
@@ -101,6 +116,8 @@ export async function makeBundle(options: MakeBundleOptions): Promise<BundleMani
   await mkdir(staging, { recursive: true });
   await copyFile(classifierRun.weights, path.join(staging, CLASSIFIER_WEIGHTS));
   await copyFile(segmenterRun.weights, path.join(staging, SEGMENTER_WEIGHTS));
+  const images = await writeBundleImages(staging, classifierRun, segmenterRun);
+  if (images) manifest.images = images;
   await writeFile(path.join(staging, BUNDLE_MANIFEST), JSON.stringify(manifest, null, 2) + '\n');
   if (existing) await rm(out, { recursive: true, force: true });
   await rename(staging, out);

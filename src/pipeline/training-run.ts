@@ -42,7 +42,9 @@ export interface TrainingRun {
   split: { validationFraction: number; seed: number } | null;
   /** The data folder the run trained on. */
   data: string | null;
-  /** run.json as read, kept whole in the bundle's provenance. */
+  /** The images the run trained and validated on, when run.json lists them (dataset.trainIds, dataset.validationIds). */
+  images: { training: string[]; validation: string[] } | null;
+  /** run.json as read, kept in the bundle's provenance without the id lists. */
   manifest: Record<string, unknown>;
 }
 
@@ -130,6 +132,9 @@ export async function readTrainingRun(dir: string): Promise<TrainingRun> {
   ]);
   const seed = first(both, ['split.seed', 'data.splitSeed', 'splitSeed', 'seed', 'config.seed']);
   const data = first(both, ['data.folder', 'data.root', 'data.dir', 'data', 'config.data']);
+  const isIdList = (v: unknown): v is string[] => Array.isArray(v) && v.every((id) => typeof id === 'string');
+  const trainIds = first(manifest, ['dataset.trainIds']);
+  const validationIds = first(manifest, ['dataset.validationIds']);
   return {
     dir: run,
     architecture,
@@ -140,6 +145,7 @@ export async function readTrainingRun(dir: string): Promise<TrainingRun> {
     threshold: typeof threshold === 'number' ? threshold : null,
     split: typeof fraction === 'number' && typeof seed === 'number' ? { validationFraction: fraction, seed } : null,
     data: typeof data === 'string' ? data : null,
+    images: isIdList(trainIds) && isIdList(validationIds) ? { training: trainIds, validation: validationIds } : null,
     manifest,
   };
 }

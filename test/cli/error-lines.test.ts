@@ -4,10 +4,12 @@
 // the help hint names the command as it is typed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { SIIM_SAMPLE } from '../fixture-path.js';
+import { makeBundle } from '../../src/pipeline/bundle.js';
+import { recordRunImages, writeRegistryRun } from '../pipeline/tiny-models.js';
+import { SIIM_SAMPLE, SIIM_SAMPLE_CSV } from '../fixture-path.js';
 import { runPneumo } from './run-pneumo.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'pneumo-error-lines-'));
@@ -33,20 +35,17 @@ test('train: a setting training would reject later is a usage error now, before 
   const data = path.join(root, 'no-data-needed');
   const out = path.join(root, 'run');
   const train = (...args: string[]) => ['train', ...args, '--data', data, '--out', out];
-  // Each run loads the engine (about 2.5 s here), so one case per kind of check.
+  // Each run loads the engine (seconds), so two runs cover the kinds of check.
   oneLine(train('classifier', '--size', '100'), 2, /multiple of 32 .* for size but received 100/);
+  // A model of the other task, given as a flag next to a good config file: the flag's fault, so 2
+  // (a config file's own faults stay a failed input, 1, as test/cli/train.test.ts has it).
+  const config = path.join(root, 'config.yaml');
+  writeFileSync(config, 'epochs: 3\n');
   oneLine(
-    train('segmenter', '--model', 'classifier-resnet18-w16'),
+    train('segmenter', '--config', config, '--model', 'classifier-resnet18-w16'),
     2,
     /classifier-resnet18-w16 is a classification model; `train segmenter` needs a segmentation model/,
   );
-  // A bad flag next to a good config file is still the flag's fault; the file's own faults are a
-  // failed input (1), as test/cli/train.test.ts has it.
-  const config = path.join(root, 'config.yaml');
-  writeFileSync(config, 'epochs: 3\n');
-  oneLine(train('classifier', '--config', config, '--size', '100'), 2, /for size but received 100/);
-  // Settings that are fine, and data that is not there: the work fails (1), naming the folder.
-  oneLine(train('classifier', '--config', config, '--size', '64'), 1, /no-data-needed: no such dataset folder/);
 });
 
 test('predict --dicomweb takes an http(s) URL only: anything else is a usage error', () => {
@@ -108,4 +107,24 @@ test('dicom info: a file cut inside its pixel data says so; a missing file and a
   assert.equal(bare.status, 1);
   assert.match(bare.stderr, /\[truncated\] header-only\.dcm: the pixel data is missing/);
   assert.equal(runPneumo(['dicom', 'info', SAMPLE_DICOM]).status, 0, 'a whole file still passes');
+});
+
+test('evaluate --split val on labels whose split holds training images: exit 1, one line, nothing written', async () => {
+  const c = path.join(root, 'run-c');
+  const s = path.join(root, 'run-s');
+  await writeRegistryRun(c, { architecture: 'classifier-resnet18-w16', inputSize: 64 });
+  await writeRegistryRun(s, { architecture: 'unet-resnet18-w16', inputSize: 64 });
+  // Trained, say the runs, on every sample image but one: any validation split overlaps.
+  const ids = readFileSync(SIIM_SAMPLE_CSV, 'utf8')
+    .trim()
+    .split(/\r?\n/)
+    .map((line) => line.split(',')[0]);
+  recordRunImages(c, ids.slice(1), ids.slice(0, 1));
+  recordRunImages(s, ids.slice(1), ids.slice(0, 1));
+  const bundle = path.join(root, 'bundle');
+  await makeBundle({ classifierRun: c, segmenterRun: s, out: bundle });
+  const out = path.join(root, 'evaluation');
+  const args = ['evaluate', '--bundle', bundle, '--data', SIIM_SAMPLE, '--labels', SIIM_SAMPLE_CSV, '--out', out];
+  oneLine(args, 1, /the validation split holds \d+ of \d+ images the bundle was trained on .*--allow-overlap/);
+  assert.equal(existsSync(path.join(out, 'evaluation.json')), false);
 });

@@ -2,7 +2,7 @@
 // [N] logits and a U-Net-shaped segmenter giving {mask: [N,1,H,W]}. With `analytic` weights their
 // outputs are known in closed form, so predictions can be checked against values computed by hand:
 //   tiny-classifier: logit = gain * mean(relu(x)) + bias;   tiny-unet: mask logit = 10 * relu(x) - 5.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createModel } from '../../src/models/registry.js';
 import * as torch from '../../src/torch/index.js';
@@ -119,4 +119,12 @@ export async function writeRegistryRun(
     split: { validationFraction: 0.2, seed: 1 },
   };
   writeFileSync(path.join(dir, 'run.json'), JSON.stringify(run, null, 2));
+}
+
+/** Adds the image lists training writes into run.json (dataset.trainIds, dataset.validationIds). */
+export function recordRunImages(dir: string, trainIds: readonly string[], validationIds: readonly string[]): void {
+  const file = path.join(dir, 'run.json');
+  const run = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  run.dataset = { trainImages: trainIds.length, trainIds, validationImages: validationIds.length, validationIds };
+  writeFileSync(file, JSON.stringify(run, null, 2));
 }
