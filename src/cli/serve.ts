@@ -18,7 +18,7 @@ interface ServeCliOptions {
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 const DEFAULT_STORE = 'pneumo-store';
-/** How long the workers get to stop when the service cannot listen. */
+/** How long the workers get to stop when the service cannot start or listen. */
 const CLOSE_AFTER_LISTEN_FAILURE_MS = 3000;
 
 /** One line for a failed listen(): the address and what stands in the way. */
@@ -152,6 +152,11 @@ export function serveCommand(): Command {
             escalateAfterMinutes: opts.escalateAfter,
             corsOrigins: opts.corsOrigin,
             logger: { level: opts.logLevel },
+          }).catch((err: unknown) => {
+            // A start that failed half-way may leave DICOM threads or the database open: the process
+            // must end all the same (the timer holds nothing alive by itself).
+            setTimeout(() => process.exit(EXIT.failed), CLOSE_AFTER_LISTEN_FAILURE_MS).unref();
+            throw err;
           });
           // Requests in flight get a few seconds to finish; then the connections still open (a
           // client's idle keep-alive would otherwise hold the stop for the 72 s keep-alive timeout) are
