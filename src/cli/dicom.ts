@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { runAction } from './run-action.js';
 import { integer } from './option-parsers.js';
+import { fileErrorMessage, isFileSystemError } from '../file-error.js';
 
 interface Failure {
   file: string;
@@ -9,6 +10,7 @@ interface Failure {
 }
 
 function failureOf(file: string, err: unknown): Failure {
+  if (isFileSystemError(err)) return { file, kind: 'unreadable', reason: fileErrorMessage(err, file) };
   const kind = err && typeof err === 'object' && 'kind' in err ? String((err as { kind: unknown }).kind) : 'error';
   return { file, kind, reason: err instanceof Error ? err.message : String(err) };
 }
@@ -41,7 +43,9 @@ async function progress(total: number): Promise<{ tick(): void; stop(): void }> 
 
 function infoCommand(): Command {
   return new Command('info')
-    .description('Print the metadata of DICOM files (header only, pixels are not decoded)')
+    .description(
+      'Print the metadata of DICOM files (header only; pixels are not decoded, but a file whose pixel data is missing or cut short fails)',
+    )
     .argument('<files...>', 'DICOM files')
     .option('--json', 'print one JSON object: {"files": [...], "failures": [...]}')
     .addHelpText('after', '\nExit code 1 if any file failed; the failures are listed at the end on stderr.')
@@ -53,7 +57,7 @@ function infoCommand(): Command {
         const bar = await progress(files.length);
         for (const file of files) {
           try {
-            const meta = await readDicomHeader(file);
+            const meta = await readDicomHeader(file, { checkPixelData: true });
             results.push({ file, ...meta });
             if (!opts.json) {
               process.stdout.write(`${file}\n`);

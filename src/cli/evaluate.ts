@@ -11,6 +11,7 @@ interface EvaluateCliOptions extends ComputeFlags {
   data: string;
   labels?: string;
   split: 'val' | 'all';
+  allowOverlap?: boolean;
   valFraction?: number;
   seed?: number;
   out: string;
@@ -37,11 +38,17 @@ export function headline(r: EvaluationResult): string[] {
   const t = b.thresholds;
   const tuned = r.tunedOperatingPoint;
   const s = r.segmentation.summary;
+  const overlap = r.split.trainingOverlap;
   const lines = [
     `${r.images} images (${r.positives} positive, ${r.negatives} negative), split: ${r.split.split}` +
       (r.split.split === 'val'
         ? ` (fraction ${r.split.validationFraction}, seed ${r.split.seed}, ${r.split.source})`
-        : ''),
+        : '') +
+      (overlap === null || overlap === undefined
+        ? ''
+        : overlap === 0
+          ? ', none of them training images'
+          : `, ${overlap} of them training images (scores on those are optimistic)`),
     `classifier: ROC AUC ${fixed(r.classifier.rocAuc)}, PR AUC ${fixed(r.classifier.prAuc)}`,
     `at the bundle's thresholds (classifier ${t.classifier}, pixel ${t.pixel}, minimum area ${t.minArea}):`,
     `  ${rates('classifier alone', b.classifier)}`,
@@ -77,6 +84,10 @@ export function evaluateCommand(): Command {
     .requiredOption('--data <dir>', 'dataset folder in SIIM format (label CSV + DICOM files below it)')
     .option('--labels <csv>', 'label CSV, if not train-rle.csv or stage_2_train.csv in the folder')
     .addOption(new Option('--split <which>', 'images to evaluate').choices(['val', 'all']).default('val'))
+    .option(
+      '--allow-overlap',
+      'with --split val: score it even when it holds images the bundle was trained on (refused by default)',
+    )
     .option('--val-fraction <f>', 'validation fraction (default: from the bundle provenance)', unitInterval)
     .option('--seed <n>', 'split seed (default: from the bundle provenance)', integer(0))
     .requiredOption('--out <dir>', 'output folder (created if needed)')
@@ -111,6 +122,7 @@ export function evaluateCommand(): Command {
           data: opts.data,
           labels: opts.labels,
           split: opts.split,
+          allowOverlap: Boolean(opts.allowOverlap),
           validationFraction: opts.valFraction,
           seed: opts.seed,
           out: opts.out,
@@ -124,6 +136,10 @@ export function evaluateCommand(): Command {
           onProgress: progress.onProgress,
         });
         progress.stop();
+        if (result.split.split === 'val' && result.split.trainingOverlap === null)
+          process.stderr.write(
+            'pneumo: note: the bundle does not list its training images (made from older runs); the split is not checked against them\n',
+          );
         const { writeEvaluationReport } = await import('../report/evaluation-report.js');
         await writeEvaluationReport(result, opts.out);
         if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');

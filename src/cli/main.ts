@@ -48,15 +48,40 @@ for (const make of [
 ])
   program.addCommand(make());
 
+/** `pneumo dicom render`: the command as the user types it, from the root down. */
+function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = command; c; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+/** For an unknown top-level command that is a subcommand of a group (`render`): `pneumo dicom render`. */
+function nestedCommand(text: string): string | null {
+  const unknown = /unknown command '([^']+)'/.exec(text)?.[1];
+  if (!unknown) return null;
+  for (const group of program.commands) {
+    const sub = group.commands.find((c) => c.name() === unknown);
+    if (sub) return commandPath(sub);
+  }
+  return null;
+}
+
 // Commander exits 1 on a bad option; the contract (README, "Exit codes") is 2 for every usage error,
-// reported like every other error: one line, `pneumo:` once.
+// reported like every other error: one line, `pneumo:` once, and the help to read named in full.
 function usageExits(command: Command): void {
   command.exitOverride();
   command.configureOutput({
-    outputError: (text, write) =>
-      write(
-        `pneumo: ${text.trim().replace(/^error: /, '')} (run \`${command.name() === 'pneumo' ? 'pneumo' : `pneumo ${command.name()}`} --help\` for usage)\n`,
-      ),
+    outputError: (text, write) => {
+      const reason = text
+        .trim()
+        .replace(/^error: /, '')
+        .replace(/\s*\n\s*/g, ' ');
+      const nested = command === program ? nestedCommand(reason) : null;
+      const help = nested
+        ? `did you mean \`${nested}\`? run \`${nested} --help\``
+        : `run \`${commandPath(command)} --help\``;
+      write(`pneumo: ${reason} (${help} for usage)\n`);
+    },
   });
   for (const sub of command.commands) usageExits(sub);
 }

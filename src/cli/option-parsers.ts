@@ -13,6 +13,27 @@ export const integer =
     return n;
   };
 
+/** A TCP port: 0 (any free port) to 65535. */
+export function port(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError(`expected a port, an integer from 0 to 65535, got "${value}"`);
+  return n;
+}
+
+/** An http:// or https:// URL. */
+export function httpUrl(value: string): string {
+  let parsed: URL | null = null;
+  try {
+    parsed = new URL(value);
+  } catch {
+    // reported below
+  }
+  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:'))
+    throw new InvalidArgumentError(`expected an http:// or https:// URL, got "${value}"`);
+  return value;
+}
+
 /** A finite number >= min. */
 export const number =
   (min: number) =>

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { integer } from './option-parsers.js';
+import { httpUrl, integer } from './option-parsers.js';
 import { THREADS_OPTION } from './option-parsers.js';
 import { runAction, UsageError } from './run-action.js';
 import { addComputeOptions, resolveCompute, type ComputeFlags } from './compute-options.js';
@@ -62,7 +62,11 @@ export function predictCommand(): Command {
       'also write, per DICOM input, a DICOM Segmentation (positives), a Secondary Capture of the overlay and a Structured Report',
     )
     .option('--empty-seg', 'with --dicom-out: write a Segmentation with an empty frame for negatives too')
-    .option('--dicomweb <url>', 'take the images from this DICOMweb service (QIDO-RS, WADO-RS) instead of files')
+    .option(
+      '--dicomweb <url>',
+      'take the images from this DICOMweb service (QIDO-RS, WADO-RS) instead of files',
+      httpUrl,
+    )
     .option('--study <uid>', 'with --dicomweb: a Study Instance UID to predict (repeatable)', collect, [])
     .option(
       '--qido <key=value>',

@@ -1,7 +1,10 @@
 // Turns any failure of a command into the contract of ARCHITECTURE.md: exit code 1 (2 for a usage
 // error) with the reason on stderr, prefixed once with `pneumo:`, never a stack trace dump for an
 // expected problem. A message is printed whole: advice such as the missing-addon "Possible solutions"
-// lines is part of it.
+// lines is part of it. A file-system error that reaches here unwrapped is told as the path and the
+// reason, not as Node's `ENOENT: no such file or directory, open '...'`.
+import { fileErrorMessage } from '../file-error.js';
+
 export class UsageError extends Error {
   override name = 'UsageError';
 }
@@ -11,7 +14,7 @@ export const EXIT = { done: 0, failed: 1, usage: 2 } as const;
 
 /** The message as the user reads it: `pneumo: ` once, however deep the error was wrapped. */
 export function errorLine(err: unknown): string {
-  const message = (err instanceof Error ? err.message : String(err)).trimEnd();
+  const message = fileErrorMessage(err).trimEnd();
   return `pneumo: ${message.replace(/^(pneumo: )+/, '')}`;
 }
 

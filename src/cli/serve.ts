@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
-import { integer, number } from './option-parsers.js';
-import { runAction, UsageError } from './run-action.js';
+import { integer, number, port } from './option-parsers.js';
+import { EXIT, runAction, UsageError } from './run-action.js';
 
 interface ServeCliOptions {
   bundle: string;
@@ -20,6 +20,24 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 const DEFAULT_STORE = 'pneumo-store';
 /** The service's address with its default --host and --port. */
 const DEFAULT_LOGIN_BASE = 'http://127.0.0.1:8080';
+/** How long the workers get to stop when the service cannot start or listen. */
+const CLOSE_AFTER_LISTEN_FAILURE_MS = 3000;
+
+/** One line for a failed listen(): the address and what stands in the way. */
+function listenFailure(err: unknown, host: string, port: number): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  const reason =
+    code === 'EADDRINUSE'
+      ? 'the port is in use (another process listens there; choose another with --port)'
+      : code === 'EACCES'
+        ? 'permission denied (ports below 1024 need privileges)'
+        : code === 'EADDRNOTAVAIL'
+          ? 'this machine has no such address (--host)'
+          : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+            ? 'the host name does not resolve (--host)'
+            : (err as Error).message;
+  return `cannot listen on ${host}:${port}: ${reason}`;
+}
 
 function tokenCommand(): Command {
   const token = new Command('token').description('Manage the bearer tokens of a store (works while the service runs)');
@@ -134,14 +152,18 @@ export function serveCommand(): Command {
       .option('--bundle <dir>', 'model bundle made by `pneumo bundle` (required to serve)')
       .option('--store <dir>', 'folder for the database, the received DICOM files and derived images', DEFAULT_STORE)
       .option('--host <address>', 'address to listen on', '127.0.0.1')
-      .option('--port <n>', 'port to listen on (0: any free port)', integer(0), 8080)
+      .option('--port <n>', 'port to listen on (0: any free port)', port, 8080)
       .option('--workers <n>', 'inference worker processes', integer(1), 1)
       .option('--threads <n>', 'compute threads per worker (default: the cores shared among the workers)', integer(1))
       .option('--queue-limit <n>', 'instances queued or running at which uploads get 503 + Retry-After', integer(1), 64)
       .option('--max-upload-mb <n>', 'largest request body in MiB (413 above)', number(0.001), 64)
       .option('--escalate-after <minutes>', 'an unreviewed instance waiting longer tops the worklist', number(0), 60)
       .option('--cors-origin <origin>', 'allow this browser origin (repeatable; CORS is off without it)', collect, [])
-      .option('--log-level <level>', 'pino log level', 'info')
+      .addOption(
+        new Option('--log-level <level>', 'pino log level')
+          .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+          .default('info'),
+      )
       // `serve token create --store X`: the subcommand's own --store, not serve's.
       .enablePositionalOptions()
       .addCommand(tokenCommand())
@@ -154,7 +176,7 @@ export function serveCommand(): Command {
         runAction(async (opts: ServeCliOptions) => {
           if (!opts.bundle) throw new UsageError('--bundle <dir> is required to serve');
           const { buildApp } = await import('../serve/app.js');
-          const { app } = await buildApp({
+          const { app, runner } = await buildApp({
             bundleDir: opts.bundle,
             storeDir: opts.store,
             workers: opts.workers,
@@ -164,6 +186,11 @@ export function serveCommand(): Command {
             escalateAfterMinutes: opts.escalateAfter,
             corsOrigins: opts.corsOrigin,
             logger: { level: opts.logLevel },
+          }).catch((err: unknown) => {
+            // A start that failed half-way may leave DICOM threads or the database open: the process
+            // must end all the same (the timer holds nothing alive by itself).
+            setTimeout(() => process.exit(EXIT.failed), CLOSE_AFTER_LISTEN_FAILURE_MS).unref();
+            throw err;
           });
           // Requests in flight get a few seconds to finish; then the connections still open (a
           // client's idle keep-alive would otherwise hold the stop for the 72 s keep-alive timeout) are
@@ -174,7 +201,20 @@ export function serveCommand(): Command {
           };
           process.once('SIGINT', stop);
           process.once('SIGTERM', stop);
-          await app.listen({ host: opts.host, port: opts.port });
+          app.log.info({ workerPids: runner.pids }, 'inference workers started');
+          try {
+            await app.listen({ host: opts.host, port: opts.port });
+          } catch (err) {
+            // A service that cannot listen must end, and fail, so that its supervisor sees it and
+            // restarts it: the workers, the DICOM threads and the store are closed first, and should
+            // one of them not let go, the process ends anyway.
+            setTimeout(() => process.exit(EXIT.failed), CLOSE_AFTER_LISTEN_FAILURE_MS * 2).unref();
+            await Promise.race([
+              app.close(),
+              new Promise((resolve) => setTimeout(resolve, CLOSE_AFTER_LISTEN_FAILURE_MS).unref()),
+            ]);
+            throw new Error(listenFailure(err, opts.host, opts.port));
+          }
         }),
       )
   );

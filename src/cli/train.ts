@@ -260,7 +260,11 @@ checkpoint for --resume.`,
           source = flags.config;
         }
         const overrides = flagsToConfig(flags);
-        const config = resolveTrainConfig(task, settings, overrides, source);
+        const fromFlags = new Set(
+          Object.keys(overrides).filter((k) => overrides[k as keyof TrainConfig] !== undefined),
+        );
+        if (flags.loss !== undefined || flags.posWeight !== undefined) fromFlags.add('loss');
+        const config = asUsage(() => resolveTrainConfig(task, settings, overrides, source), fromFlags);
         if (flags.loss !== undefined) config.loss = { ...config.loss, name: flags.loss as TrainConfig['loss']['name'] };
         if (flags.posWeight !== undefined) config.loss = { ...config.loss, posWeight: flags.posWeight };
         if (flags.auxHead) {
@@ -268,7 +272,8 @@ checkpoint for --resume.`,
           config.modelOptions = { ...config.modelOptions, auxHead: true };
         }
         // Re-check after the loss and model options flags.
-        const checked = resolveTrainConfig(task, { ...config }, {}, source);
+        const checked = asUsage(() => resolveTrainConfig(task, { ...config }, {}, source), fromFlags);
+        await checkSettingsBeforeData(checked, fromFlags);
         await resolveCompute(checked);
         const { trainProgress } = await import('./train-progress.js');
         const { runTraining } = await import('../train/run-training.js');
@@ -327,6 +332,49 @@ checkpoint for --resume.`,
         }
       }),
     );
+}
+
+/**
+ * A setting refused because of a flag's value is a usage error (exit 2), like a value commander's
+ * parsers refuse; one refused in a config file is a failed run (exit 1), as any unusable input file.
+ */
+function asUsage<T>(resolve: () => T, fromFlags: ReadonlySet<string>): T {
+  try {
+    return resolve();
+  } catch (err) {
+    if (err instanceof Error && err.name === 'ConfigError') {
+      const setting = (err as { setting?: string }).setting;
+      if (setting !== undefined && fromFlags.has(setting)) throw new UsageError(err.message);
+    }
+    throw err;
+  }
+}
+
+/**
+ * The model name and task and the positive-fraction schedule, which training would only refuse after
+ * indexing the dataset: refused now, as a usage error when the value came from a flag.
+ */
+async function checkSettingsBeforeData(config: TrainConfig, fromFlags: ReadonlySet<string>): Promise<void> {
+  const { getModelEntry, ModelConfigError } = await import('../models/registry.js');
+  const { parsePositiveFraction } = await import('../data/sampler.js');
+  const refuse = (setting: string, message: string): never => {
+    throw fromFlags.has(setting) ? new UsageError(message) : new Error(message);
+  };
+  try {
+    const entry = getModelEntry(config.model);
+    const wanted = config.task === 'classifier' ? 'classification' : 'segmentation';
+    if (entry.task !== wanted)
+      refuse('model', `${config.model} is a ${entry.task} model; \`train ${config.task}\` needs a ${wanted} model`);
+  } catch (err) {
+    if (err instanceof ModelConfigError) refuse('model', err.message);
+    throw err;
+  }
+  try {
+    if (config.positiveFraction !== null) parsePositiveFraction(config.positiveFraction, config.epochs);
+  } catch (err) {
+    if (err instanceof Error && err.name === 'SamplerError') refuse('positiveFraction', err.message);
+    throw err;
+  }
 }
 
 /** `--nproc-per-node N`: this command again in N child processes, one rank each. */

@@ -5,7 +5,7 @@
 import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Mask } from './image.js';
-import { hasMask, readLabelCsv, type DuplicateLabelRows, type LabelRowError } from './labels.js';
+import { hasMask, readLabelCsv, requireLabelRows, type DuplicateLabelRows, type LabelRowError } from './labels.js';
 import { decodeRleRows, SIIM_SIZE } from './rle.js';
 
 /** Label file names looked for in the dataset folder, in this order (the SIIM and Kaggle stage 2 names). */
@@ -90,18 +90,18 @@ async function assertFolder(root: string): Promise<void> {
     throw new DatasetError(`${root}: not a folder (a dataset is a folder holding a label CSV and DICOM files)`);
 }
 
-/** The label CSV of a dataset folder: one of LABEL_FILE_NAMES in the folder itself. */
+/** The label CSV of a dataset folder: one of LABEL_FILE_NAMES in the folder itself, plain or gzipped. */
 export async function findLabelFile(root: string): Promise<string> {
   await assertFolder(root);
   const names = await readdir(root);
-  const found = LABEL_FILE_NAMES.filter((n) => names.includes(n));
+  const found = LABEL_FILE_NAMES.flatMap((n) => [n, `${n}.gz`]).filter((n) => names.includes(n));
   if (found.length === 1) return path.join(root, found[0]);
   if (found.length > 1)
     throw new DatasetError(`${root}: both ${found.join(' and ')} are present; choose one with --labels`);
-  const csvs = names.filter((n) => n.toLowerCase().endsWith('.csv'));
+  const csvs = names.filter((n) => /\.csv(\.gz)?$/i.test(n));
   const hint =
     csvs.length > 0 ? `; CSV files here: ${csvs.join(', ')}; name one with --labels` : '; name one with --labels';
-  throw new DatasetError(`${root}: no label file (${LABEL_FILE_NAMES.join(' or ')})${hint}`);
+  throw new DatasetError(`${root}: no label file (${LABEL_FILE_NAMES.join(' or ')}), plain or .gz${hint}`);
 }
 
 /**
@@ -145,7 +145,7 @@ export async function indexDataset(root: string, options: DatasetIndexOptions = 
   const absoluteRoot = path.resolve(root);
   const labelsFile = options.labels ? path.resolve(options.labels) : await findLabelFile(absoluteRoot);
   const [labels, files] = await Promise.all([
-    readLabelCsv(labelsFile, { width: options.width, height: options.height }),
+    readLabelCsv(labelsFile, { width: options.width, height: options.height }).then(requireLabelRows),
     findDicomFiles(absoluteRoot),
   ]);
 

@@ -2,6 +2,7 @@
 // ImageId (other columns ignored), or one id per line; with or without a header; UTF-8 BOM, CRLF or
 // LF, blank lines, quoted fields, spaces around values. Used for `--oversample hard.csv`.
 import { readFile } from 'node:fs/promises';
+import { fileErrorReason } from '../file-error.js';
 
 export class IdListError extends Error {
   override name = 'IdListError';
@@ -69,7 +70,7 @@ export async function readIdList(file: string): Promise<IdList> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    throw new IdListError(file, `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new IdListError(file, `cannot be read (${fileErrorReason(err)})`);
   }
   return parseIdList(text, file);
 }

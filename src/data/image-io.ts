@@ -2,7 +2,7 @@
 // The format is recognised by content (magic bytes), not by the file name: SIIM folders hold
 // extension-less DICOMs and people rename PNGs. The training loader and the prediction pipeline call
 // readImage; these signatures are a contract, keep them stable.
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { resizeImage, type ResizeMethod } from './transforms/resize.js';
 import type { GrayImage } from './image.js';
@@ -120,10 +120,13 @@ export function toGray8(image: GrayImage): Uint8Array {
 /** Writes an 8-bit grayscale PNG. */
 export async function writeGrayPng(image: GrayImage, file: string): Promise<void> {
   const { default: sharp } = await import('sharp');
-  await sharp(toGray8(image), { raw: { width: image.width, height: image.height, channels: 1 } })
+  // Encoded in memory and written by Node: a bad output path is then one file-system error naming it,
+  // not libvips' stack of write-error lines.
+  const png = await sharp(toGray8(image), { raw: { width: image.width, height: image.height, channels: 1 } })
     .toColourspace('b-w')
     .png()
-    .toFile(file);
+    .toBuffer();
+  await writeFile(file, png);
 }
 
 /**

@@ -6,7 +6,12 @@
 // The reader is line-oriented on purpose: no label field ever holds a newline, and a general CSV parser
 // (csv-parse was tried) lets one stray quote swallow every row after it, which would lose labels. Here a
 // bad line is reported with its number and image and every other line is still read.
+//
+// A gzipped file (the SIIM labels ship as train-rle.csv.gz in public copies) is recognised by its magic
+// bytes, whatever its name, and read decompressed; any other binary file is refused as a whole rather
+// than reported as thousands of garbage rows.
 import { readFile, writeFile } from 'node:fs/promises';
+import { gunzipSync } from 'node:zlib';
 import { csvField, splitCsvLine } from './csv.js';
 import { isEmptyRle, rleIntervals, RleError, SIIM_SIZE } from './rle.js';
 
@@ -19,6 +24,17 @@ export interface LabelRow {
   encodedPixels: string;
 }
 
+const SHOWN_ID_CHARS = 80;
+
+/** An ImageId as a message may show it: control characters escaped, long garbage cut. */
+function printable(id: string): string {
+  const escaped = id.replace(
+    /[\u0000-\u001f\u007f-\u009f]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
+  return escaped.length > SHOWN_ID_CHARS ? `${escaped.slice(0, SHOWN_ID_CHARS)}...` : escaped;
+}
+
 /** A row that could not be used: wrong column count, bad quoting, empty ImageId or bad RLE. */
 export class LabelRowError extends Error {
   override name = 'LabelRowError';
@@ -29,7 +45,7 @@ export class LabelRowError extends Error {
     readonly imageId: string | null,
     readonly reason: string,
   ) {
-    super(`${file} line ${line}${imageId ? ` (image ${imageId})` : ''}: ${reason}`);
+    super(`${file} line ${line}${imageId ? ` (image ${printable(imageId)})` : ''}: ${reason}`);
   }
 }
 
@@ -165,17 +181,65 @@ export function parseLabelCsv(text: string, source = 'labels', options: LabelRea
   return table;
 }
 
-/** Reads a label CSV from disk. Throws LabelFileError only when the file cannot be read at all. */
+const GZIP_MAGIC = [0x1f, 0x8b];
+
+function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length >= 2 && bytes[0] === GZIP_MAGIC[0] && bytes[1] === GZIP_MAGIC[1];
+}
+
+/** The text of a label file's bytes: gunzipped when gzipped; null when the bytes are not text. */
+function labelText(bytes: Buffer, file: string): string {
+  let raw = bytes;
+  if (isGzip(bytes)) {
+    try {
+      raw = gunzipSync(bytes);
+    } catch (err) {
+      throw new LabelFileError(file, `a gzip file that does not decompress (${(err as Error).message})`);
+    }
+  }
+  // A NUL byte never occurs in a text CSV; it does within the first bytes of almost any binary format.
+  if (raw.subarray(0, 64 * 1024).includes(0))
+    throw new LabelFileError(file, 'not a text CSV (binary content); label files are CSV text, optionally gzipped');
+  return raw.toString('utf8');
+}
+
+/**
+ * Reads a label CSV (or a gzipped one) from disk. Throws LabelFileError only when the file cannot be
+ * read at all or is not text; see requireLabelRows for a file with no usable row.
+ */
 export async function readLabelCsv(file: string, options: LabelReadOptions = {}): Promise<LabelTable> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(file, 'utf8');
+    bytes = await readFile(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder, not a CSV file' : String(err);
+    const reason =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'is a folder, not a CSV file'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : (err as Error).message;
     throw new LabelFileError(file, `cannot read the label file: ${reason}`);
   }
-  return parseLabelCsv(text, file, options);
+  return parseLabelCsv(labelText(bytes, file), file, options);
+}
+
+/**
+ * The table when it holds at least one well-formed row; else LabelFileError naming the file and why
+ * (empty, or every row malformed, with the first row's reason). Commands that compute from labels
+ * call it, so that a file with nothing usable fails instead of producing an empty result.
+ */
+export function requireLabelRows(table: LabelTable): LabelTable {
+  if (table.rows.length > 0) return table;
+  if (table.malformed.length === 0)
+    throw new LabelFileError(table.source, 'no label rows (the file is empty or holds only a header)');
+  const first = table.malformed[0];
+  throw new LabelFileError(
+    table.source,
+    `no valid label row: all ${table.malformed.length} rows are malformed (line ${first.line}: ${first.reason})`,
+  );
 }
 
 /** One row to write: an image and its RLE (`-1` or `''` for no pneumothorax). */

@@ -12,6 +12,7 @@ import { resizeMask } from './transforms/resize.js';
 import { inputPixels, normalizeInput, readInputPixels, type ModelInput } from './model-input.js';
 import type { DatasetItem } from './dataset.js';
 import { cacheFile, hashRows, readCacheEntry, writeCacheEntry, type CachedEntry } from './loader-cache.js';
+import { fileErrorMessage } from '../file-error.js';
 
 /** What the loader needs of a dataset item; a `DatasetItem` from the dataset index passes as it is. */
 export type LoaderItem = Pick<DatasetItem, 'imageId' | 'path' | 'label' | 'rleRows'>;
@@ -165,7 +166,7 @@ async function buildBatch(
       failures.push({
         imageId: item.imageId,
         path: item.path,
-        reason: err instanceof Error ? err.message : String(err),
+        reason: fileErrorMessage(err, item.path),
       });
     }
   };

@@ -12,7 +12,8 @@ import { csvText } from '../data/csv.js';
 import { readImage } from '../data/image-io.js';
 import { emptyMask } from '../data/image.js';
 import type { BundleThresholds } from '../pipeline/bundle-manifest.js';
-import { updateBundleThresholds } from '../pipeline/bundle.js';
+import { readBundleManifest, updateBundleThresholds } from '../pipeline/bundle.js';
+import { readBundleImages, trainingImageIds } from '../pipeline/bundle-images.js';
 import type { ModelFactory } from '../pipeline/model-contract.js';
 import { Predictor } from '../pipeline/predictor.js';
 import { collectPredictions } from './collect-predictions.js';
@@ -30,7 +31,7 @@ import { evaluateAtBundleThresholds, type BundlePointEvaluation } from './bundle
 import { analyseSegmentation, binCounts, type SegmentationAnalysis } from './segmentation-analysis.js';
 import { sweepThresholds, thresholdGrid, type SweepRow } from './threshold-sweep.js';
 import { DEFAULT_TRIPLET_GRID, scoreTriplet, searchTriplet, type TripletScore } from './triplet-search.js';
-import { chooseItems, type EvaluationSplit, type SplitChoice } from './validation-items.js';
+import { checkTrainingOverlap, chooseItems, type EvaluationSplit, type SplitChoice } from './validation-items.js';
 
 export interface EvaluateOptions {
   bundle: string;
@@ -38,6 +39,8 @@ export interface EvaluateOptions {
   /** Label CSV instead of the dataset folder's standard one. */
   labels?: string;
   split?: EvaluationSplit;
+  /** Score a validation split even when it holds images the bundle was trained on. */
+  allowOverlap?: boolean;
   validationFraction?: number;
   seed?: number;
   out: string;
@@ -250,6 +253,18 @@ export async function evaluateBundle(options: EvaluateOptions): Promise<Evaluati
   const started = Date.now();
   const out = path.resolve(options.out);
   await mkdir(out, { recursive: true });
+  // The images are chosen, and checked against the bundle's training images, before the models load.
+  const bundleDir = path.resolve(options.bundle);
+  const manifest = await readBundleManifest(bundleDir);
+  const index = await indexDataset(options.data, { labels: options.labels });
+  const { items, choice } = chooseItems(index.items, manifest, {
+    split: options.split ?? 'val',
+    validationFraction: options.validationFraction,
+    seed: options.seed,
+  });
+  if (items.length === 0) throw new Error(`no image to evaluate in ${options.data} (split ${choice.split})`);
+  const trainingIds = manifest.images ? trainingImageIds(await readBundleImages(bundleDir, manifest.images)) : null;
+  choice.trainingOverlap = checkTrainingOverlap(items, trainingIds, choice.split, options.allowOverlap);
   const predictor = await Predictor.load(options.bundle, {
     tta: options.tta,
     threads: options.threads,
@@ -258,14 +273,6 @@ export async function evaluateBundle(options: EvaluateOptions): Promise<Evaluati
     modelFactory: options.modelFactory,
   });
   try {
-    const manifest = predictor.bundle.manifest;
-    const index = await indexDataset(options.data, { labels: options.labels });
-    const { items, choice } = chooseItems(index.items, manifest, {
-      split: options.split ?? 'val',
-      validationFraction: options.validationFraction,
-      seed: options.seed,
-    });
-    if (items.length === 0) throw new Error(`no image to evaluate in ${options.data} (split ${choice.split})`);
     const collected = await collectPredictions(predictor, items, {
       batchSize: options.batchSize,
       onProgress: options.onProgress,

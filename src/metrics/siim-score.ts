@@ -2,7 +2,13 @@
 // over images of the per-image Dice, with the convention of src/metrics/segmentation.ts (both
 // empty: 1). Several rows of one image are OR-ed on both sides. Masks are compared as run intervals
 // straight from the RLE, never decoded to pixels, so scoring thousands of images takes milliseconds.
-import { readLabelCsv, type LabelReadOptions, type LabelRowError, type LabelTable } from '../data/labels.js';
+import {
+  readLabelCsv,
+  requireLabelRows,
+  type LabelReadOptions,
+  type LabelRowError,
+  type LabelTable,
+} from '../data/labels.js';
 import { rleIntervals, SIIM_SIZE } from '../data/rle.js';
 import {
   scoreOverlap,
@@ -139,5 +145,5 @@ export async function scoreLabelFiles(
 ): Promise<SiimScoreResult> {
   const read: LabelReadOptions = { width: options.width, height: options.height };
   const [truth, prediction] = await Promise.all([readLabelCsv(truthFile, read), readLabelCsv(predictionFile, read)]);
-  return siimScore(truth, prediction, options);
+  return siimScore(requireLabelRows(truth), requireLabelRows(prediction), options);
 }

@@ -43,6 +43,18 @@ export interface ThresholdSource {
   siimScore: number | null;
 }
 
+/** Where the bundle lists the images its models saw (bundle-images.ts); absent in older bundles. */
+export interface BundleImagesEntry {
+  /** File name inside the bundle folder. */
+  file: string;
+  /** SHA-256 (hex) of that file. */
+  sha256: string;
+  /** Distinct images either model trained on. */
+  training: number;
+  /** Distinct images either model was validated on. */
+  validation: number;
+}
+
 export interface BundleManifest {
   format: typeof BUNDLE_FORMAT;
   formatVersion: typeof BUNDLE_FORMAT_VERSION;
@@ -54,6 +66,8 @@ export interface BundleManifest {
   /** What each model was trained on: run folder, data, split (fraction, seed), epoch, metrics. */
   provenance: { classifier: Record<string, unknown>; segmenter: Record<string, unknown> };
   versions: { pneumo: string; libtorch: string; node: string };
+  /** The training and validation images, when the runs recorded them. */
+  images?: BundleImagesEntry;
 }
 
 export class BundleError extends Error {
@@ -80,7 +94,10 @@ const TOP_FIELDS = [
   'thresholdSource',
   'provenance',
   'versions',
+  'images',
 ];
+/** Fields a manifest may leave out (bundles made before they existed). */
+const OPTIONAL_FIELDS = ['images'];
 const MODEL_FIELDS = ['architecture', 'config', 'weights', 'input'];
 const SOURCE_FIELDS = ['rule', 'split', 'images', 'at', 'siimScore'];
 
@@ -133,6 +150,21 @@ function checkThresholds(t: unknown, problems: string[]): void {
   }
   if (typeof t.minArea !== 'number' || !(t.minArea >= 0))
     problems.push(`thresholds.minArea is ${JSON.stringify(t.minArea)}, expected a number >= 0`);
+}
+
+function checkImages(i: unknown, problems: string[]): void {
+  if (i === undefined) return;
+  if (
+    !isObject(i) ||
+    typeof i.file !== 'string' ||
+    i.file === '' ||
+    /[\\/]/.test(i.file) ||
+    typeof i.sha256 !== 'string' ||
+    !/^[0-9a-f]{64}$/.test(i.sha256) ||
+    !Number.isInteger(i.training) ||
+    !Number.isInteger(i.validation)
+  )
+    problems.push('images is not {file, sha256, training, validation}');
 }
 
 let legacyNoticeGiven = false;
@@ -206,11 +238,13 @@ export function validateManifest(
     ]);
   const problems: string[] = [];
   unknownFields(manifest, TOP_FIELDS, '', problems);
-  for (const key of TOP_FIELDS) if (!(key in manifest)) problems.push(`"${key}" is missing`);
+  for (const key of TOP_FIELDS)
+    if (!(key in manifest) && !OPTIONAL_FIELDS.includes(key)) problems.push(`"${key}" is missing`);
   checkModel(manifest.classifier, 'classifier', problems);
   checkModel(manifest.segmenter, 'segmenter', problems);
   checkThresholds(manifest.thresholds, problems);
   checkThresholdSource(manifest.thresholdSource, problems);
+  checkImages(manifest.images, problems);
   if (problems.length > 0)
     throw new BundleError(
       bundle,

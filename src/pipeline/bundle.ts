@@ -25,10 +25,11 @@ import {
   type PipelineModel,
 } from './model-contract.js';
 import { readTrainingRun, type TrainingRun } from './training-run.js';
+import type { RunManifest } from '../train/run-manifest.js';
+import { writeBundleImages } from './bundle-images.js';
 import { writeJsonAtomic } from '../atomic-file.js';
 import { DEFAULT_THRESHOLDS } from '../evaluate/operating-point.js';
 import { pneumoVersion } from '../project-paths.js';
-
 
 async function libtorchVersion(): Promise<string> {
   try {
@@ -48,8 +49,22 @@ function entryOf(run: TrainingRun, weights: string): BundleModelEntry {
   };
 }
 
+/** run.json without its image id lists, which go to images.json: bundle.json stays small. */
+function withoutIdLists(manifest: RunManifest): Record<string, unknown> {
+  const dataset = manifest.provenance.dataset;
+  if (typeof dataset !== 'object' || dataset === null || Array.isArray(dataset)) return { ...manifest };
+  const { trainIds: _train, validationIds: _validation, ...rest } = dataset as Record<string, unknown>;
+  return { ...manifest, provenance: { ...manifest.provenance, dataset: rest } };
+}
+
 function provenanceOf(run: TrainingRun): Record<string, unknown> {
-  return { run: run.dir, data: run.data, split: run.split, threshold: run.threshold, runJson: run.manifest };
+  return {
+    run: run.dir,
+    data: run.data,
+    split: run.split,
+    threshold: run.threshold,
+    runJson: withoutIdLists(run.manifest),
+  };
 }
 
 /** Where the classifier threshold comes from: the flag, the classifier run's proposal, or the default. */
@@ -111,6 +126,8 @@ export async function makeBundle(options: MakeBundleOptions): Promise<BundleMani
   await mkdir(staging, { recursive: true });
   await copyFile(classifierRun.weights, path.join(staging, CLASSIFIER_WEIGHTS));
   await copyFile(segmenterRun.weights, path.join(staging, SEGMENTER_WEIGHTS));
+  const images = await writeBundleImages(staging, classifierRun, segmenterRun);
+  if (images) manifest.images = images;
   writeJsonAtomic(path.join(staging, BUNDLE_MANIFEST), manifest);
   if (existing) await rm(out, { recursive: true, force: true });
   await rename(staging, out);

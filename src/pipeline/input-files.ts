@@ -5,6 +5,7 @@
 import { readdir, readFile, stat, open } from 'node:fs/promises';
 import path from 'node:path';
 import { sniffImageFormat } from '../data/image-io.js';
+import { fileErrorReason } from '../file-error.js';
 
 const IMAGE_EXTENSION = /\.(dcm|dicom|png|jpe?g)$/i;
 
@@ -54,7 +55,7 @@ async function readList(listFile: string, problems: InputProblem[]): Promise<str
   } catch (err) {
     problems.push({
       input: listFile,
-      reason: `list file cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`,
+      reason: `list file cannot be read (${fileErrorReason(err)})`,
     });
     return [];
   }

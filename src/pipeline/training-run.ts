@@ -35,8 +35,19 @@ export interface TrainingRun {
   split: { validationFraction: number; seed: number };
   /** The data folder the run trained on. */
   data: string;
-  /** run.json as read, kept whole in the bundle's provenance. */
+  /** The images the run trained and validated on, when run.json lists them (provenance.dataset). */
+  images: { training: string[]; validation: string[] } | null;
+  /** run.json as read. */
   manifest: RunManifest;
+}
+
+const isIdList = (v: unknown): v is string[] => Array.isArray(v) && v.every((id) => typeof id === 'string');
+
+/** The id lists of run.json's provenance (dataset.trainIds, dataset.validationIds), when both are there. */
+function imagesOf(manifest: RunManifest): TrainingRun['images'] {
+  const dataset = manifest.provenance.dataset as { trainIds?: unknown; validationIds?: unknown } | null | undefined;
+  if (!dataset || !isIdList(dataset.trainIds) || !isIdList(dataset.validationIds)) return null;
+  return { training: dataset.trainIds, validation: dataset.validationIds };
 }
 
 export async function readTrainingRun(dir: string): Promise<TrainingRun> {
@@ -62,6 +73,7 @@ export async function readTrainingRun(dir: string): Promise<TrainingRun> {
     threshold: manifest.threshold,
     split: { validationFraction: manifest.data.valFraction, seed: manifest.data.splitSeed },
     data: manifest.data.folder,
+    images: imagesOf(manifest),
     manifest,
   };
 }

@@ -36,8 +36,9 @@ export function lineChart(options: LineChartOptions): PlotSpec {
     .filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
   const multiple = data.some((d) => d.series !== '');
   const seriesOrder = options.seriesOrder ?? distinct(data.map((d) => d.series));
+  // A log scale never holds zero, and Vega-Lite warns on stderr when told `zero` for one.
   const scale = (domain: [number, number] | undefined, log: boolean | undefined) => ({
-    ...(domain ? { domain } : { zero: false }),
+    ...(domain ? { domain } : log ? {} : { zero: false }),
     ...(log ? { type: 'log' } : {}),
   });
   const encoding: Record<string, unknown> = {

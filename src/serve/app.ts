@@ -14,6 +14,7 @@ import { DicomPool } from './ingest/dicom-pool.js';
 import { bundleIdentity } from './inference/bundle-identity.js';
 import type { JobRunner } from './inference/job-runner.js';
 import { ProcessPool } from './inference/process-pool.js';
+import { errorName } from './http-error.js';
 import { REDACTED_LOG_PATHS } from './log-redaction.js';
 import { createMetrics } from './metrics.js';
 import { Dispatcher } from './queue/dispatcher.js';
@@ -144,7 +145,7 @@ export async function buildApp(options: ServeOptions): Promise<BuiltApp> {
     if (status >= 500 && status !== 503) request.log.error({ err: error }, 'request failed');
     if (error.headers) reply.headers(error.headers);
     reply.code(status).send({
-      error: status === 500 ? 'Internal Server Error' : (error.code ?? 'Error'),
+      error: errorName(status),
       message: status === 500 ? 'internal error (see the service log)' : error.message,
     });
   });

@@ -16,6 +16,7 @@ import { native } from './native.js';
 import { BYTES_PER_ELEMENT, DTYPE_CODE, type DType } from './dtype.js';
 import { PickleError, PickleGlobal, PickleObject, unpickle, type Reducer } from './pickle.js';
 import { ZipArchive, ZipError } from './zip-archive.js';
+import { fileErrorReason } from '../file-error.js';
 
 export class CheckpointError extends Error {
   override name = 'CheckpointError';
@@ -462,7 +463,7 @@ export function loadTorchCheckpoint(file: string): TorchCheckpoint {
   try {
     format = sniffWeightsFormat(file);
   } catch (err) {
-    throw new CheckpointError(file, `cannot open (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new CheckpointError(file, `cannot open (${fileErrorReason(err)})`);
   }
   if (format === 'legacy-tar')
     throw new CheckpointError(

@@ -9,6 +9,7 @@ import { writeFileAtomic } from '../atomic-file.js';
 import { Tensor } from './tensor.js';
 import { native } from './native.js';
 import { BYTES_PER_ELEMENT, DTYPE_CODE, type DType } from './dtype.js';
+import { fileErrorReason } from '../file-error.js';
 
 const NAME_OF_DTYPE: Record<DType, string> = {
   bool: 'BOOL',
@@ -157,7 +158,7 @@ function withFile<T>(file: string, fn: (fd: number) => T): T {
   try {
     fd = openSync(file, 'r');
   } catch (err) {
-    throw new SafetensorsError(file, `cannot open (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new SafetensorsError(file, `cannot open (${fileErrorReason(err)})`);
   }
   try {
     return fn(fd);
@@ -243,6 +244,6 @@ export function saveSafetensors(
       }
     });
   } catch (err) {
-    throw new SafetensorsError(file, `cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new SafetensorsError(file, `cannot write (${fileErrorReason(err)})`);
   }
 }

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { LOSS_NAMES, type LossConfig } from './losses/index.js';
 import { DEVICE_PATTERN, PRECISIONS, type DeviceRequest, type Precision } from '../torch/compute-names.js';
+import { fileErrorReason } from '../file-error.js';
 
 export type Task = 'classifier' | 'segmenter';
 export type Monitor = 'auc' | 'recall' | 'f1' | 'dice' | 'iou' | 'aux_auc' | 'loss';
@@ -96,6 +97,13 @@ export interface TrainConfig {
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+  constructor(
+    message: string,
+    /** The setting whose value is refused, when one is (the CLI tells a bad flag from a bad file by it). */
+    readonly setting?: string,
+  ) {
+    super(message);
+  }
 }
 
 const DEFAULT_AUGMENT = {
@@ -167,9 +175,7 @@ export function readConfigFile(file: string): Record<string, unknown> {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new ConfigError(
-      `config ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-    );
+    throw new ConfigError(`config ${file}: cannot read it (${fileErrorReason(err)})`);
   }
   let value: unknown;
   try {
@@ -215,6 +221,7 @@ function checkConfig(c: TrainConfig, source: string): TrainConfig {
   const bad = (key: string, expected: string): never => {
     throw new ConfigError(
       `${source}: expected ${expected} for ${key} but received ${JSON.stringify((c as unknown as Record<string, unknown>)[key])}`,
+      key,
     );
   };
   const isInt = (v: unknown, min: number) => Number.isInteger(v) && (v as number) >= min;

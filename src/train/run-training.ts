@@ -200,6 +200,9 @@ async function trainWithLoaders(
           positives: index.positives,
           trainImages: items.train.length,
           validationImages: items.validation.length,
+          // Both lists: the bundle made from this run lets evaluation refuse a "validation" split
+          // that holds training images.
+          trainIds: items.train.map((i) => i.imageId),
           validationIds: items.validation.map((i) => i.imageId),
         },
         pretrained: config.pretrained,

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { SIIM_SAMPLE_CRLF_BOM_CSV, SIIM_SAMPLE_CSV } from '../fixture-path.js';
 import { runPneumo } from './run-pneumo.js';
 
@@ -59,6 +60,41 @@ test('pneumo score: --json, --all-truth, missing ids, malformed rows and unreada
     const usage = pneumo('--truth', SIIM_SAMPLE_CSV);
     assert.equal(usage.status, 2);
     assert.match(usage.stderr, /required option '--pred <csv>'/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('pneumo score: gzipped files score as the plain ones; a file with no valid row exits 1 naming it, stdout stays text', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'pneumo-score-gz-'));
+  try {
+    const gz = path.join(dir, 'truth.csv.gz');
+    writeFileSync(gz, gzipSync(readFileSync(SIIM_SAMPLE_CSV)));
+    const run = pneumo('--truth', gz, '--pred', SIIM_SAMPLE_CRLF_BOM_CSV, '--json');
+    assert.equal(run.status, 0, run.stderr);
+    const report = JSON.parse(run.stdout);
+    assert.deepEqual([report.score, report.truthImages, report.malformedTruth.length], [1, 10, 0]);
+    const both = pneumo('--truth', gz, '--pred', gz);
+    assert.equal(both.status, 0, both.stderr);
+    assert.match(both.stdout, /^SIIM score 1\.000000 .* over 10 images/);
+
+    const garbage = path.join(dir, 'garbage.csv');
+    writeFileSync(garbage, 'img-1,1 2 3\nimg-2,x y\n,-1\n');
+    const empty = path.join(dir, 'empty.csv');
+    writeFileSync(empty, '');
+    const binary = path.join(dir, 'binary.csv');
+    writeFileSync(binary, Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 37) % 256)));
+    for (const [args, file] of [
+      [['--truth', garbage, '--pred', gz], garbage],
+      [['--truth', gz, '--pred', empty], empty],
+      [['--truth', binary, '--pred', gz], binary],
+    ] as const) {
+      const bad = pneumo(...args);
+      assert.equal(bad.status, 1, bad.stderr);
+      assert.equal(bad.stdout, '', 'nothing on stdout, least of all the bytes of the file');
+      assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
+      assert.ok(bad.stderr.startsWith(`pneumo: ${file}: `), bad.stderr);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

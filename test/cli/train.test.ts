@@ -40,6 +40,10 @@ test('a config file with a flag over it, and every artefact of the run folder', 
   assert.equal(saved.epochs, 2);
   assert.equal(saved.lr, 0.004, 'from the file');
   assert.equal(saved.batchSize, 8);
+  // Both parts of the split by image id, disjoint: the bundle takes them, evaluation checks against them.
+  const dataset = JSON.parse(readFileSync(path.join(run, 'run.json'), 'utf8')).dataset;
+  assert.deepEqual([dataset.trainIds.length, dataset.validationIds.length], [18, 6]);
+  assert.equal(new Set([...dataset.trainIds, ...dataset.validationIds]).size, 24);
   for (const f of [
     'best.safetensors',
     'best.json',

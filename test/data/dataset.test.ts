@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { DatasetError, findDicomFiles, findLabelFile, indexDataset, itemMask } from '../../src/data/dataset.js';
 import { maskArea } from '../../src/data/image.js';
 import { SIIM_SAMPLE, SIIM_SAMPLE_CSV, SIIM_SAMPLE_ID_PREFIX } from '../fixture-path.js';
@@ -149,6 +150,16 @@ test('label file look-up: stage_2_train.csv, ambiguity, absence, and a folder th
       indexDataset(root, { labels: path.join(root, 'none.csv') }),
       /none\.csv: cannot read the label file/,
     );
+    // The SIIM labels as public copies ship them: gzipped, found by name, read transparently.
+    const zipped = path.join(root, 'zipped');
+    mkdirSync(zipped);
+    writeFileSync(path.join(zipped, 'train-rle.csv.gz'), gzipSync('ImageId,EncodedPixels\nx,0 1\n'));
+    touch(path.join(zipped, 'x.dcm'));
+    const fromGzip = await indexDataset(zipped);
+    assert.equal(fromGzip.labelsFile, path.join(zipped, 'train-rle.csv.gz'));
+    assert.deepEqual([fromGzip.items.length, fromGzip.items[0].label], [1, 1]);
+    touch(path.join(zipped, 'empty.csv'), 'ImageId,EncodedPixels\n');
+    await assert.rejects(indexDataset(zipped, { labels: path.join(zipped, 'empty.csv') }), /empty\.csv: no label rows/);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -26,7 +26,10 @@ test('reading a file; a missing file is an error naming it', async () => {
     const file = path.join(dir, 'hard.csv');
     writeFileSync(file, `${a}\r\n${b}`);
     assert.deepEqual((await readIdList(file)).ids, [a, b]);
-    await assert.rejects(readIdList(path.join(dir, 'nope.csv')), /nope\.csv: cannot be read \(ENOENT\)/);
+    await assert.rejects(
+      readIdList(path.join(dir, 'nope.csv')),
+      /nope\.csv: cannot be read \(no such file or folder\)/,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
@@ -10,9 +11,16 @@ import {
   LabelRowError,
   parseLabelCsv,
   readLabelCsv,
+  requireLabelRows,
   writeLabelCsv,
 } from '../../src/data/labels.js';
-import { SIIM_SAMPLE_CRLF_BOM_CSV, SIIM_SAMPLE_CSV, SIIM_SAMPLE_ID_PREFIX } from '../fixture-path.js';
+import {
+  fixture,
+  SIIM_SAMPLE,
+  SIIM_SAMPLE_CRLF_BOM_CSV,
+  SIIM_SAMPLE_CSV,
+  SIIM_SAMPLE_ID_PREFIX,
+} from '../fixture-path.js';
 
 const POSITIVE_SUFFIXES = [
   '12743.1517875241.599591',
@@ -228,4 +236,60 @@ test('the SIIM writer writes a header, -1 for empty masks, and reads back to the
     rmSync(dir, { recursive: true, force: true });
   }
   assert.throws(() => formatLabelCsv([{ imageId: ' ', encodedPixels: '-1' }]), /empty ImageId/);
+});
+
+test('a gzipped label file reads as the plain one, by its bytes not its name; binary and empty files are refused', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'pneumo-labels-gz-'));
+  try {
+    const plain = await readLabelCsv(SIIM_SAMPLE_CSV);
+    const gz = path.join(dir, 'train-rle.csv.gz');
+    writeFileSync(gz, gzipSync(readFileSync(SIIM_SAMPLE_CSV)));
+    const zipped = await readLabelCsv(gz);
+    assert.deepEqual(zipped.rows, plain.rows);
+    assert.equal(zipped.malformed.length, 0);
+    assert.equal(zipped.source, gz);
+    // A gzipped file named .csv is still recognised.
+    const misnamed = path.join(dir, 'labels.csv');
+    writeFileSync(misnamed, gzipSync(readFileSync(SIIM_SAMPLE_CSV)));
+    assert.equal((await readLabelCsv(misnamed)).images.size, 10);
+
+    const binary = path.join(dir, 'image.csv');
+    writeFileSync(
+      binary,
+      readFileSync(
+        fixture(
+          'siim-sample',
+          readdirSync(SIIM_SAMPLE).find((f) => f.endsWith('.dcm'))!,
+        ),
+      ),
+    );
+    await assert.rejects(readLabelCsv(binary), (err: Error) => {
+      assert.ok(err instanceof LabelFileError);
+      assert.match(err.message, /image\.csv: not a text CSV \(binary content\)/);
+      return true;
+    });
+    const brokenGzip = path.join(dir, 'cut.csv.gz');
+    writeFileSync(brokenGzip, gzipSync(readFileSync(SIIM_SAMPLE_CSV)).subarray(0, 40));
+    await assert.rejects(readLabelCsv(brokenGzip), /cut\.csv\.gz: a gzip file that does not decompress/);
+
+    assert.equal(requireLabelRows(zipped), zipped);
+    assert.throws(() => requireLabelRows(parseLabelCsv('', 'empty.csv')), /^LabelFileError: empty\.csv: no label rows/);
+    assert.throws(
+      () => requireLabelRows(parseLabelCsv('ImageId,EncodedPixels\n', 'header.csv')),
+      /header\.csv: no label rows \(the file is empty or holds only a header\)/,
+    );
+    assert.throws(
+      () => requireLabelRows(parseLabelCsv('a,1 2 3\nb,x\n', 'junk.csv')),
+      /junk\.csv: no valid label row: all 2 rows are malformed \(line 1: odd count/,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a malformed row with control characters in its ImageId is reported in printable form', () => {
+  const table = parseLabelCsv('id\u0001\u001b[2Jx,1 2 3\n', 'odd.csv');
+  assert.equal(table.malformed.length, 1);
+  assert.equal(table.malformed[0].imageId, 'id\u0001\u001b[2Jx', 'the id itself is kept as read');
+  assert.match(table.malformed[0].message, /^odd\.csv line 1 \(image id\\x01\\x1b\[2Jx\): /);
 });

@@ -12,7 +12,7 @@ import { predictFiles } from '../../src/pipeline/predict-files.js';
 import { scoreLabelFiles } from '../../src/metrics/siim-score.js';
 import { indexDataset } from '../../src/data/dataset.js';
 import { stratifiedSplit } from '../../src/data/split.js';
-import { tinyModelFactory, writeTinyRun } from '../pipeline/tiny-models.js';
+import { recordRunImages, tinyModelFactory, writeTinyRun } from '../pipeline/tiny-models.js';
 import { SIIM_SAMPLE, SIIM_SAMPLE_CSV } from '../fixture-path.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'pneumo-evaluate-'));
@@ -154,4 +154,55 @@ test('validation split from the bundle provenance; triplet search written into t
     minArea: r.triplet.best.minArea,
   });
   assert.match(manifest.thresholdSource.rule, /triplet/);
+});
+
+test('a validation split holding training images is refused unless --allow-overlap; the overlap is counted', async () => {
+  const c = path.join(root, 'ov-c');
+  const s = path.join(root, 'ov-s');
+  await writeTinyRun(c, { role: 'classifier', inputSize: 64, analytic: { gain: 20, bias: -9 } });
+  await writeTinyRun(s, { role: 'segmenter', inputSize: 128, analytic: {} });
+  // The runs trained on the sample as their split (fraction 0.2, seed 1) has it.
+  const index = await indexDataset(SIIM_SAMPLE, { labels: SIIM_SAMPLE_CSV });
+  const split = stratifiedSplit(index.items, { validationFraction: 0.2, seed: 1 });
+  const ids = (items: { imageId: string }[]) => items.map((i) => i.imageId);
+  recordRunImages(c, ids(split.train), ids(split.validation));
+  recordRunImages(s, ids(split.train.filter((i) => i.label === 1)), ids(split.validation.filter((i) => i.label === 1)));
+  const dir = path.join(root, 'ov');
+  await makeBundle({ classifierRun: c, segmenterRun: s, out: dir });
+  const evaluate = (name: string, extra: { validationFraction?: number; allowOverlap?: boolean; split?: 'all' }) =>
+    evaluateBundle({
+      bundle: dir,
+      data: SIIM_SAMPLE,
+      labels: SIIM_SAMPLE_CSV,
+      out: path.join(root, name),
+      modelFactory: tinyModelFactory,
+      threads: 1,
+      galleryLimit: 1,
+      ...extra,
+    });
+  const honest = await evaluate('ov-honest', {});
+  assert.deepEqual(r(honest), [ids(split.validation), 0]);
+  // Another split of the same images: its "validation" part holds training images.
+  const other = stratifiedSplit(index.items, { validationFraction: 0.4, seed: 1 }).validation;
+  const overlapping = other.filter((i) => split.train.includes(i)).length;
+  assert.ok(overlapping > 0);
+  await assert.rejects(evaluate('ov-refused', { validationFraction: 0.4 }), (err: Error) => {
+    assert.equal(err.name, 'TrainingOverlapError');
+    assert.match(
+      err.message,
+      new RegExp(
+        `^the validation split holds ${overlapping} of ${other.length} images the bundle was trained on .*--allow-overlap`,
+      ),
+    );
+    return true;
+  });
+  assert.equal(existsSync(path.join(root, 'ov-refused', 'evaluation.json')), false);
+  const allowed = await evaluate('ov-allowed', { validationFraction: 0.4, allowOverlap: true });
+  assert.deepEqual(r(allowed), [ids(other), overlapping]);
+  // --split all is every image by choice; the overlap is reported, not refused.
+  const all = await evaluate('ov-all', { split: 'all' });
+  assert.equal(all.split.trainingOverlap, split.train.length);
+  function r(result: Awaited<ReturnType<typeof evaluateBundle>>) {
+    return [result.perImage.map((p) => p.imageId), result.split.trainingOverlap];
+  }
 });

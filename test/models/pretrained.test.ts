@@ -105,7 +105,7 @@ test('unreadable and corrupt files fail with a one-line SafetensorsError naming 
   writeFileSync(garbage, Buffer.concat([Buffer.from([16, 0, 0, 0, 0, 0, 0, 0]), Buffer.from('{"a": not json }')]));
   try {
     const cases: [string, RegExp][] = [
-      [path.join(dir, 'absent.safetensors'), /absent\.safetensors: cannot open \(ENOENT\)/],
+      [path.join(dir, 'absent.safetensors'), /absent\.safetensors: cannot open \(no such file or folder\)/],
       [
         truncated,
         new RegExp(

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as torch from '../../src/torch/index.js';
@@ -8,7 +9,8 @@ import { loadBundle, makeBundle, readBundleManifest, updateBundleThresholds } fr
 import { BundleError, validateManifest } from '../../src/pipeline/bundle-manifest.js';
 import { modelInput } from '../../src/data/model-input.js';
 import { readRunManifest } from '../../src/train/run-manifest.js';
-import { tinyModelFactory, writeTinyRun } from './tiny-models.js';
+import { readBundleImages, trainingImageIds } from '../../src/pipeline/bundle-images.js';
+import { recordRunImages, tinyModelFactory, writeTinyRun } from './tiny-models.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'pneumo-bundle-'));
 test.after(() => rmSync(root, { recursive: true, force: true }));
@@ -219,4 +221,43 @@ test('run.json: one reader, unknown and missing fields are one-line errors namin
     makeBundle({ classifierRun: path.join(root, 'good-c'), segmenterRun: run, out: path.join(root, 'strict-bundle') }),
     /run .*strict-run: run\.json: input\.resize/,
   );
+});
+
+test("the runs' image lists go to images.json, named in bundle.json by digest and counts; bundle.json stays small", async () => {
+  const classifierRun = path.join(root, 'ids-c');
+  const segmenterRun = path.join(root, 'ids-s');
+  await writeTinyRun(classifierRun, { role: 'classifier', inputSize: 32 });
+  await writeTinyRun(segmenterRun, { role: 'segmenter', inputSize: 64 });
+  // A SIIM-sized list: 9,600 training ids of 60 characters.
+  const ids = Array.from(
+    { length: 12_000 },
+    (_, i) => `1.2.276.0.7230010.3.1.4.8323329.${10_000 + i}.1517875165.878027`,
+  );
+  recordRunImages(classifierRun, ids.slice(0, 9600), ids.slice(9600));
+  // The segmenter trains on the positives of the same training part.
+  recordRunImages(segmenterRun, ids.slice(0, 2000), ids.slice(9600, 10_000));
+  const out = path.join(root, 'with-ids');
+  const manifest = await makeBundle({ classifierRun, segmenterRun, out });
+  assert.deepEqual(
+    { ...manifest.images, sha256: undefined },
+    { file: 'images.json', sha256: undefined, training: 9600, validation: 2400 },
+  );
+  const text = readFileSync(path.join(out, 'images.json'), 'utf8');
+  assert.equal(manifest.images!.sha256, createHash('sha256').update(text).digest('hex'));
+  const bundleJson = readFileSync(path.join(out, 'bundle.json'), 'utf8');
+  assert.ok(bundleJson.length < 20_000, `bundle.json is ${bundleJson.length} bytes`);
+  assert.equal(bundleJson.includes(ids[0]), false, 'no id list in bundle.json');
+  const read = await readBundleImages(out, (await readBundleManifest(out)).images!);
+  assert.deepEqual(read.classifier, { training: ids.slice(0, 9600), validation: ids.slice(9600) });
+  assert.equal(trainingImageIds(read).size, 9600);
+  // An edited list no longer matches its digest.
+  writeFileSync(path.join(out, 'images.json'), text.replace(ids[5], ids[11_000]));
+  await assert.rejects(
+    readBundleImages(out, manifest.images!),
+    /images\.json does not match the SHA-256 in bundle\.json/,
+  );
+  // Runs that list no images (older ones) give a bundle without the field, which still loads.
+  const plain = await freshBundle('no-ids');
+  assert.equal((await readBundleManifest(plain)).images, undefined);
+  assert.deepEqual(readdirSync(plain).sort(), ['bundle.json', 'classifier.safetensors', 'segmenter.safetensors']);
 });

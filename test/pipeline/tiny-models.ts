@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createModel } from '../../src/models/registry.js';
-import { assembledRunManifest, writeRunManifest } from '../../src/train/run-manifest.js';
+import { assembledRunManifest, readRunManifest, writeRunManifest } from '../../src/train/run-manifest.js';
 import { modelInput } from '../../src/data/model-input.js';
 import * as torch from '../../src/torch/index.js';
 import { nn } from '../../src/torch/index.js';
@@ -124,4 +124,14 @@ export async function writeRegistryRun(
       data: '/data/synthetic',
     }),
   );
+}
+
+/** Adds the image lists training writes into run.json (dataset.trainIds, dataset.validationIds). */
+export function recordRunImages(dir: string, trainIds: readonly string[], validationIds: readonly string[]): void {
+  const run = readRunManifest(dir);
+  run.provenance = {
+    ...run.provenance,
+    dataset: { trainImages: trainIds.length, trainIds, validationImages: validationIds.length, validationIds },
+  };
+  writeRunManifest(dir, run);
 }

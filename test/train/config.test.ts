@@ -85,7 +85,10 @@ test('unknown keys, wrong values, a wrong task and bad files are errors naming t
   const broken = path.join(folder, 'broken.json');
   writeFileSync(broken, '{"epochs": 3,');
   assert.throws(() => readConfigFile(broken), /broken\.json: not valid JSON/);
-  assert.throws(() => readConfigFile(path.join(folder, 'absent.yaml')), /absent\.yaml: cannot read it \(ENOENT\)/);
+  assert.throws(
+    () => readConfigFile(path.join(folder, 'absent.yaml')),
+    /absent\.yaml: cannot read it \(no such file or folder\)/,
+  );
   const list = path.join(folder, 'list.yaml');
   writeFileSync(list, '- 1\n- 2\n');
   assert.throws(() => readConfigFile(list), /expected a mapping/);

@@ -45,11 +45,19 @@ function checkPixelDataFits(parsed: ParsedDicom, file: string, fileSize: number)
   }
 }
 
+export interface HeaderReadOptions {
+  /**
+   * Also check that the Pixel Data is there whole (no decoding): a file cut after its header reads
+   * as a good header otherwise. Costs a read of the whole file when the pixels are compressed.
+   */
+  checkPixelData?: boolean;
+}
+
 /**
  * Reads the metadata of a DICOM file without decoding (or reading) its pixels: parsing stops at the
  * Pixel Data element, and only the first 64 KiB are read unless the header is longer.
  */
-export async function readDicomHeader(file: string): Promise<DicomMeta> {
+export async function readDicomHeader(file: string, options: HeaderReadOptions = {}): Promise<DicomMeta> {
   const handle = await open(file, 'r');
   let parsed: ParsedDicom;
   let size: number;
@@ -74,7 +82,23 @@ export async function readDicomHeader(file: string): Promise<DicomMeta> {
     await handle.close();
   }
   checkPixelDataFits(parsed, file, size);
+  if (options.checkPixelData) await checkPixelDataPresent(parsed, file);
   return extractMeta(parsed.dataSet, parsed.transferSyntaxUid);
+}
+
+/** Throws a `truncated` DicomError when the file ends before or inside an encapsulated Pixel Data. */
+async function checkPixelDataPresent(header: ParsedDicom, file: string): Promise<void> {
+  const element = header.dataSet.elements[PIXEL_DATA];
+  if (!element)
+    throw new DicomError('truncated', file, 'the pixel data is missing: the file ends before the Pixel Data element');
+  if (!element.encapsulatedPixelData && element.length !== UNDEFINED_LENGTH) return; // checked by checkPixelDataFits
+  try {
+    parseDicomBytes(new Uint8Array(await readFile(file)), file);
+  } catch (err) {
+    if (err instanceof DicomError && err.kind === 'truncated')
+      throw new DicomError('truncated', file, 'the pixel data is cut short: the file ends inside the Pixel Data');
+    throw err;
+  }
 }
 
 function checkDecodable(meta: DicomMeta, file: string): void {

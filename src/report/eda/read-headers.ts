@@ -3,6 +3,7 @@
 // without a worker pool; a file that cannot be read becomes an entry in `unreadable`, never an abort.
 import { availableParallelism } from 'node:os';
 import type { HeaderEntry, HeaderRecord, UnreadableFile } from './header-facts.js';
+import { fileErrorMessage } from '../../file-error.js';
 
 export interface ReadHeadersOptions {
   /** Reads in flight; default 32. */
@@ -27,7 +28,7 @@ export async function readHeaders(
       try {
         results[i] = { path, header: await options.read(path) };
       } catch (err) {
-        results[i] = { path, reason: (err instanceof Error ? err.message : String(err)).split('\n')[0] };
+        results[i] = { path, reason: fileErrorMessage(err, path).split('\n')[0] };
       }
       options.onProgress?.(++done, files.length);
     }

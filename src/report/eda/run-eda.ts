@@ -5,7 +5,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { computeHeaderFacts, type HeaderEntry, type HeaderFacts } from './header-facts.js';
 import { findDicomFiles, findLabelFile } from '../../data/dataset.js';
-import { readLabelCsv } from '../../data/labels.js';
+import { readLabelCsv, requireLabelRows } from '../../data/labels.js';
 import { readDicomHeader } from '../../data/dicom/index.js';
 import { computeLabelFacts } from './label-facts.js';
 import type { EdaResult, LabelProblem } from './eda-result.js';
@@ -27,7 +27,7 @@ export async function runEda(input: EdaInput): Promise<EdaResult> {
   const labelsFile = input.labelsFile ? path.resolve(input.labelsFile) : await findLabelFile(dataDir as string);
 
   let start = performance.now();
-  const table = await readLabelCsv(labelsFile);
+  const table = requireLabelRows(await readLabelCsv(labelsFile));
   const labelSeconds = (performance.now() - start) / 1000;
 
   start = performance.now();

@@ -46,6 +46,8 @@ export interface JobRunner {
   readonly idle: number;
   /** Workers that have loaded the bundle. */
   readonly ready: number;
+  /** Process ids of the live workers when they are processes (logged at start, for supervisors). */
+  readonly pids?: number[];
   /** Starts the workers; resolves once at least one has loaded the bundle. */
   start(): Promise<void>;
   /** Rejects with WorkerDiedError when the worker dies mid-job, with an Error when the job itself fails. */

@@ -2,6 +2,7 @@
 import { WorkerPool } from '../../data/worker-pool.js';
 import type { InstanceMeta } from '../store/store.js';
 import type { EncodedPixels, ModelDisplayLut } from './stored-pixels.js';
+import type { FailureReason } from './stow-response.js';
 
 export type DicomTask =
   | { kind: 'inspect'; bytes: Uint8Array; name: string }
@@ -10,7 +11,14 @@ export type DicomTask =
 
 export type DicomTaskResult =
   | { kind: 'inspected'; meta: InstanceMeta }
-  | { kind: 'rejected'; statusCode: 400 | 422; reason: string }
+  | {
+      kind: 'rejected';
+      statusCode: 400 | 422;
+      reason: string;
+      failureReason: FailureReason;
+      sopInstanceUid: string | null;
+      sopClassUid: string | null;
+    }
   | { kind: 'pixels'; pixels: EncodedPixels }
   | { kind: 'model-display'; lut: ModelDisplayLut | null };
 

@@ -10,12 +10,22 @@ serveTasks<DicomTask, DicomTaskResult>(async (task) => {
     const pixels = await readEncodedPixels(task.file);
     return { result: { kind: 'pixels', pixels }, transfer: [pixels.bytes.buffer as ArrayBuffer] };
   }
-  if (task.kind === 'model-display') return { result: { kind: 'model-display', lut: await readModelDisplayLut(task.file) } };
+  if (task.kind === 'model-display')
+    return { result: { kind: 'model-display', lut: await readModelDisplayLut(task.file) } };
   try {
     return { result: { kind: 'inspected', meta: await inspectDicom(task.bytes, task.name) } };
   } catch (err) {
     if (err instanceof InstanceRejection)
-      return { result: { kind: 'rejected', statusCode: err.statusCode, reason: err.message } };
+      return {
+        result: {
+          kind: 'rejected',
+          statusCode: err.statusCode,
+          reason: err.message,
+          failureReason: err.failureReason,
+          sopInstanceUid: err.sopInstanceUid,
+          sopClassUid: err.sopClassUid,
+        },
+      };
     throw err;
   }
 });

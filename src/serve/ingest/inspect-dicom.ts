@@ -2,40 +2,89 @@
 // can decode its pixels (the whole decode runs, so a corrupt JPEG stream is refused here, not found
 // later by the worker), and that its SOP Instance UID is a valid UID. Returns the header fields the
 // store keeps. Runs in a worker thread (dicom-pool.ts): decoding a 1024x1024 JPEG takes tens of ms.
-import { decodeDicomBytes, DicomError, looksLikeDicom, parsePatientAge } from '../../data/dicom/index.js';
+import {
+  decodeDicomBytes,
+  DicomError,
+  looksLikeDicom,
+  parsePatientAge,
+  type DicomErrorKind,
+} from '../../data/dicom/index.js';
 import { dicomString } from '../../data/dicom/meta.js';
 import { parseDicomBytes } from '../../data/dicom/parse.js';
 import { readDisplayParams } from '../../data/dicom/pixels.js';
 import type { InstanceMeta } from '../store/store.js';
 import { isValidUid } from '../uid.js';
+import { FAILURE_REASON, type FailureReason } from './stow-response.js';
 
-/** An instance the service refuses: 400 for what is not (sound) DICOM, 422 for DICOM pneumo cannot use. */
+/**
+ * An instance the service refuses: 400 for what is not (sound) DICOM, 422 for DICOM pneumo cannot use,
+ * with the STOW-RS Failure Reason (PS3.18 Table I.2-2) and the instance's UIDs when its header reads.
+ */
 export class InstanceRejection extends Error {
   override name = 'InstanceRejection';
   constructor(
     readonly statusCode: 400 | 422,
     reason: string,
+    readonly failureReason: FailureReason,
+    readonly sopInstanceUid: string | null = null,
+    readonly sopClassUid: string | null = null,
   ) {
     super(reason);
   }
 }
 
+function failureReasonOf(kind: DicomErrorKind): FailureReason {
+  if (kind === 'unsupported-transfer-syntax') return FAILURE_REASON.transferSyntaxNotSupported;
+  if (kind === 'colour' || kind === 'multi-frame') return FAILURE_REASON.processingFailure;
+  return FAILURE_REASON.cannotUnderstand;
+}
+
 const UNUSABLE = new Set(['unsupported-transfer-syntax', 'colour', 'multi-frame']);
 
+/** The SOP Instance and Class UIDs of a refused instance when its header can be read (for the PACS's log). */
+function identify(bytes: Uint8Array, name: string): { sopInstanceUid: string | null; sopClassUid: string | null } {
+  try {
+    const { dataSet } = parseDicomBytes(bytes, name, { untilPixelData: true });
+    const valid = (value: string | null) => (value && isValidUid(value) ? value : null);
+    return {
+      sopInstanceUid: valid(dicomString(dataSet, 'x00080018')),
+      sopClassUid: valid(dicomString(dataSet, 'x00080016')),
+    };
+  } catch {
+    return { sopInstanceUid: null, sopClassUid: null };
+  }
+}
+
 export async function inspectDicom(bytes: Uint8Array, name: string): Promise<InstanceMeta> {
-  if (!looksLikeDicom(bytes)) throw new InstanceRejection(400, 'not DICOM (no DICM preamble and no data set)');
+  if (!looksLikeDicom(bytes))
+    throw new InstanceRejection(400, 'not DICOM (no DICM preamble and no data set)', FAILURE_REASON.cannotUnderstand);
   let decoded;
   try {
     decoded = await decodeDicomBytes(bytes, name);
   } catch (err) {
-    if (err instanceof DicomError) throw new InstanceRejection(UNUSABLE.has(err.kind) ? 422 : 400, err.reason);
-    throw new InstanceRejection(400, `does not decode (${(err as Error).message})`);
+    const { sopInstanceUid, sopClassUid } = identify(bytes, name);
+    if (err instanceof DicomError)
+      throw new InstanceRejection(
+        UNUSABLE.has(err.kind) ? 422 : 400,
+        err.reason,
+        failureReasonOf(err.kind),
+        sopInstanceUid,
+        sopClassUid,
+      );
+    throw new InstanceRejection(
+      400,
+      `does not decode (${(err as Error).message})`,
+      FAILURE_REASON.cannotUnderstand,
+      sopInstanceUid,
+      sopClassUid,
+    );
   }
   const { meta } = decoded;
   if (!isValidUid(meta.imageId))
     throw new InstanceRejection(
       400,
       meta.imageId ? 'SOP Instance UID is not a valid UID (digits and dots, at most 64)' : 'no SOP Instance UID',
+      FAILURE_REASON.cannotUnderstand,
     );
   const { dataSet } = parseDicomBytes(bytes, name, { untilPixelData: true });
   const display = readDisplayParams(dataSet, meta.pixelRepresentation, meta.photometricInterpretation);

@@ -3,6 +3,7 @@
 // GET /metrics (Prometheus text; admin token).
 import type { FastifyInstance } from 'fastify';
 import type { ServeContext } from '../context.js';
+import { errorName } from '../http-error.js';
 
 export async function operationRoutes(app: FastifyInstance, ctx: ServeContext): Promise<void> {
   app.get('/health', async () => ({ status: 'ok' }));
@@ -18,7 +19,8 @@ export async function operationRoutes(app: FastifyInstance, ctx: ServeContext): 
     }
     if (reason) {
       reply.code(503);
-      return { status: 'not ready', reason };
+      // {error, message} as every error answer; status and reason for the probes that read them.
+      return { status: 'not ready', reason, error: errorName(503), message: reason };
     }
     return { status: 'ready', workers: ctx.runner.ready, queueDepth: await ctx.store.queueDepth() };
   });

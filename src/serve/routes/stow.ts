@@ -3,19 +3,43 @@
 // (same SOP Instance UID already stored, kept once) or rejected with the reason. An instance is
 // acknowledged only after its file and its database row (which queues it) are committed. When the
 // queue is full the whole request is refused with 503 and Retry-After before anything is read.
-// Status: 200 all stored or duplicate, 202 some rejected, else the first rejection's 4xx.
-import type { FastifyInstance } from 'fastify';
+// Status: 200 all stored or duplicate, 202 some rejected, else the first rejection's status.
+// The answer is the Store Instances Response of PS3.18 (Referenced SOP Sequence, Failed SOP Sequence
+// with a Failure Reason per instance) in the DICOM JSON model: alone for `Accept: application/dicom+json`,
+// otherwise beside pneumo's own fields. A refusal of the whole request is {error, message}.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import path from 'node:path';
 import type { ServeContext } from '../context.js';
 import { httpError } from '../http-error.js';
 import { MultipartError, decodeMultipart, contentTypeParameter, type Part } from '../../interop/dicomweb/multipart.js';
+import { FAILURE_REASON, storeInstancesResponse, type FailureReason } from '../ingest/stow-response.js';
 import { instanceFile, writeFileDurably } from '../store/store-layout.js';
 
 type Outcome =
-  | { index: number; sopInstanceUid: string; status: 'stored' | 'duplicate'; url: string }
-  | { index: number; sopInstanceUid: string | null; status: 'rejected'; statusCode: number; reason: string };
+  | {
+      index: number;
+      sopInstanceUid: string;
+      sopClassUid: string | null;
+      status: 'stored' | 'duplicate';
+      url: string;
+    }
+  | {
+      index: number;
+      sopInstanceUid: string | null;
+      sopClassUid: string | null;
+      status: 'rejected';
+      statusCode: number;
+      reason: string;
+      failureReason: FailureReason;
+    };
 
 const DICOM = 'application/dicom';
+const DICOM_JSON = 'application/dicom+json';
+
+/** Errors of the file system or the database that mean "no room": the PACS may retry later. */
+const OUT_OF_RESOURCES = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL']);
+
+const dicomJsonSequence = { type: 'object', additionalProperties: true } as const;
 
 const responseSchema = {
   type: 'object',
@@ -34,11 +58,27 @@ const responseSchema = {
           url: { type: 'string' },
           statusCode: { type: 'integer' },
           reason: { type: 'string' },
+          failureReason: { type: 'integer' },
         },
       },
     },
+    // PS3.18 Store Instances Response, DICOM JSON model.
+    '00081198': dicomJsonSequence,
+    '00081199': dicomJsonSequence,
+    // A refusal of the whole request (401, 403, 413, 415, a malformed body).
+    error: { type: 'string' },
+    message: { type: 'string' },
   },
 } as const;
+
+/** The service's own URL of a path, as the client reached it (Retrieve URL is a URL, not a path). */
+function absoluteUrl(request: FastifyRequest, pathname: string): string {
+  return `${request.protocol}://${request.host}${pathname}`;
+}
+
+function wantsDicomJson(request: FastifyRequest): boolean {
+  return (request.headers.accept ?? '').toLowerCase().includes(DICOM_JSON);
+}
 
 export async function stowRoutes(app: FastifyInstance, ctx: ServeContext): Promise<void> {
   // Bodies stay raw bytes; the size limit (413) is fastify's bodyLimit.
@@ -46,40 +86,59 @@ export async function stowRoutes(app: FastifyInstance, ctx: ServeContext): Promi
     done(null, body),
   );
 
-  async function ingest(part: Part, index: number): Promise<Outcome> {
+  async function ingest(request: FastifyRequest, part: Part, index: number): Promise<Outcome> {
     const type = part.headers['content-type']?.split(';')[0].trim().toLowerCase() ?? DICOM;
     if (type !== DICOM)
       return {
         index,
         sopInstanceUid: null,
+        sopClassUid: null,
         status: 'rejected',
         statusCode: 415,
         reason: `part is ${type}, not ${DICOM}`,
+        failureReason: FAILURE_REASON.cannotUnderstand,
       };
     const bytes = part.body;
     const inspected = await ctx.dicomPool.inspect(bytes, `part ${index + 1}`);
     if (inspected.kind === 'rejected')
       return {
         index,
-        sopInstanceUid: null,
+        sopInstanceUid: inspected.sopInstanceUid,
+        sopClassUid: inspected.sopClassUid,
         status: 'rejected',
         statusCode: inspected.statusCode,
         reason: inspected.reason,
+        failureReason: inspected.failureReason,
       };
     const { meta } = inspected;
     const url = `/api/instances/${meta.uid}`;
-    if (await ctx.store.hasInstance(meta.uid)) return { index, sopInstanceUid: meta.uid, status: 'duplicate', url };
+    const kept = { index, sopInstanceUid: meta.uid, sopClassUid: meta.sopClassUid, url };
+    if (await ctx.store.hasInstance(meta.uid)) return { ...kept, status: 'duplicate' };
     const file = instanceFile(meta.uid);
-    await writeFileDurably(path.join(ctx.storeDir, file), bytes);
-    const outcome = await ctx.store.insertInstance(meta, file, bytes.length, ctx.clock());
-    return { index, sopInstanceUid: meta.uid, status: outcome, url };
+    try {
+      await writeFileDurably(path.join(ctx.storeDir, file), bytes);
+      return { ...kept, status: await ctx.store.insertInstance(meta, file, bytes.length, ctx.clock()) };
+    } catch (err) {
+      // Not acknowledged, so the sender keeps it and may retry; the other parts go on.
+      request.log.error({ err, index, uid: meta.uid }, 'an instance could not be stored');
+      const full = OUT_OF_RESOURCES.has(String((err as { code?: unknown }).code));
+      return {
+        ...kept,
+        status: 'rejected',
+        statusCode: full ? 507 : 500,
+        reason: full
+          ? 'no space left to store the instance; retry later'
+          : 'the instance could not be stored (see the service log)',
+        failureReason: full ? FAILURE_REASON.outOfResources : FAILURE_REASON.processingFailure,
+      };
+    }
   }
 
   app.post(
     '/studies',
     {
       config: { permission: 'upload' },
-      schema: { response: { '2xx': responseSchema, '4xx': responseSchema } },
+      schema: { response: { '2xx': responseSchema, '4xx': responseSchema, '5xx': responseSchema } },
       // Refused before the body is read: an overloaded service spends nothing on uploads it cannot take.
       onRequest: async () => {
         const depth = await ctx.store.queueDepth();
@@ -110,7 +169,7 @@ export async function stowRoutes(app: FastifyInstance, ctx: ServeContext): Promi
         parts = [{ headers: { 'content-type': DICOM }, body }];
       else throw httpError(415, `Content-Type ${contentType || '(none)'}: send multipart/related or ${DICOM}`);
       const instances: Outcome[] = [];
-      for (let i = 0; i < parts.length; i++) instances.push(await ingest(parts[i], i));
+      for (let i = 0; i < parts.length; i++) instances.push(await ingest(request, parts[i], i));
       const count = (status: Outcome['status']) => instances.filter((o) => o.status === status).length;
       const stored = count('stored');
       const duplicates = count('duplicate');
@@ -120,7 +179,8 @@ export async function stowRoutes(app: FastifyInstance, ctx: ServeContext): Promi
       ctx.metrics.uploads.inc({ outcome: 'rejected' }, rejected);
       if (stored > 0) ctx.dispatcher.notify();
       for (const o of instances)
-        if (o.status === 'rejected') request.log.info({ index: o.index, reason: o.reason }, 'instance rejected');
+        if (o.status === 'rejected')
+          request.log.info({ index: o.index, reason: o.reason, failureReason: o.failureReason }, 'instance rejected');
       const firstRejection = instances.find((o) => o.status === 'rejected');
       const status =
         rejected === 0
@@ -131,7 +191,24 @@ export async function stowRoutes(app: FastifyInstance, ctx: ServeContext): Promi
               ? firstRejection.statusCode
               : 400;
       reply.code(status);
-      return { stored, duplicates, rejected, instances };
+      const dicomJson = storeInstancesResponse(
+        instances.flatMap((o) =>
+          o.status === 'rejected'
+            ? []
+            : [{ sopClassUid: o.sopClassUid, sopInstanceUid: o.sopInstanceUid, url: absoluteUrl(request, o.url) }],
+        ),
+        instances.flatMap((o) =>
+          o.status === 'rejected'
+            ? [{ sopClassUid: o.sopClassUid, sopInstanceUid: o.sopInstanceUid, failureReason: o.failureReason }]
+            : [],
+        ),
+      );
+      if (wantsDicomJson(request)) {
+        reply.type(DICOM_JSON);
+        return JSON.stringify(dicomJson);
+      }
+      const listed = instances.map(({ sopClassUid: _class, ...o }) => o);
+      return { stored, duplicates, rejected, instances: listed, ...dicomJson };
     },
   );
 }

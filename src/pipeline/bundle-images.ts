@@ -1,0 +1,77 @@
+// The images a bundle's models were trained and validated on, so that an evaluation can tell when its
+// "validation" images are in fact training images (another label file, another split). The id lists
+// come from each run's run.json (dataset.trainIds, dataset.validationIds) and are kept in their own
+// file, BUNDLE/images.json, because a SIIM-sized list is a megabyte; bundle.json holds only the file
+// name, its SHA-256 and the counts (BundleManifest.images).
+import { createHash } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { BundleError, type BundleImagesEntry } from './bundle-manifest.js';
+import type { TrainingRun } from './training-run.js';
+
+export const BUNDLE_IMAGES_FILE = 'images.json';
+const FORMAT = 'pneumo.bundle-images/1';
+
+export interface RoleImages {
+  training: string[];
+  validation: string[];
+}
+
+export interface BundleImages {
+  classifier: RoleImages | null;
+  segmenter: RoleImages | null;
+}
+
+/** Images either model was trained on: the set an honest validation must not touch. */
+export function trainingImageIds(images: BundleImages): Set<string> {
+  return new Set([...(images.classifier?.training ?? []), ...(images.segmenter?.training ?? [])]);
+}
+
+/**
+ * Writes images.json into the bundle folder being made and returns bundle.json's entry for it; null
+ * (and no file) when neither run recorded its images (runs made before they did).
+ */
+export async function writeBundleImages(
+  dir: string,
+  classifier: TrainingRun,
+  segmenter: TrainingRun,
+): Promise<BundleImagesEntry | null> {
+  if (!classifier.images && !segmenter.images) return null;
+  const images: BundleImages = { classifier: classifier.images, segmenter: segmenter.images };
+  const text = JSON.stringify({ format: FORMAT, ...images }) + '\n';
+  await writeFile(path.join(dir, BUNDLE_IMAGES_FILE), text);
+  return {
+    file: BUNDLE_IMAGES_FILE,
+    sha256: createHash('sha256').update(text).digest('hex'),
+    training: trainingImageIds(images).size,
+    validation: new Set([...(images.classifier?.validation ?? []), ...(images.segmenter?.validation ?? [])]).size,
+  };
+}
+
+const isIdList = (v: unknown): v is string[] => Array.isArray(v) && v.every((id) => typeof id === 'string');
+
+function roleImages(value: unknown): RoleImages | null {
+  if (value === null || value === undefined) return null;
+  const v = value as { training?: unknown; validation?: unknown };
+  if (typeof value !== 'object' || !isIdList(v.training) || !isIdList(v.validation)) throw new Error('malformed');
+  return { training: v.training, validation: v.validation };
+}
+
+/** Reads the file bundle.json's entry names, checking its digest; a file that does not match is an error. */
+export async function readBundleImages(dir: string, entry: BundleImagesEntry): Promise<BundleImages> {
+  let text: string;
+  try {
+    text = await readFile(path.join(dir, entry.file), 'utf8');
+  } catch {
+    throw new BundleError(dir, [`${entry.file} is missing (bundle.json names it as the training images)`]);
+  }
+  if (createHash('sha256').update(text).digest('hex') !== entry.sha256)
+    throw new BundleError(dir, [`${entry.file} does not match the SHA-256 in bundle.json (changed after bundling?)`]);
+  try {
+    const json = JSON.parse(text) as Record<string, unknown>;
+    if (json.format !== FORMAT) throw new Error('malformed');
+    return { classifier: roleImages(json.classifier), segmenter: roleImages(json.segmenter) };
+  } catch {
+    throw new BundleError(dir, [`${entry.file} is not a ${FORMAT} file`]);
+  }
+}
