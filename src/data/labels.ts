@@ -7,6 +7,7 @@
 // (csv-parse was tried) lets one stray quote swallow every row after it, which would lose labels. Here a
 // bad line is reported with its number and image and every other line is still read.
 import { readFile, writeFile } from 'node:fs/promises';
+import { FileError } from '../file-error.js';
 import { csvField, splitCsvLine } from './csv.js';
 import { isEmptyRle, rleIntervals, RleError, SIIM_SIZE } from './rle.js';
 
@@ -34,14 +35,8 @@ export class LabelRowError extends Error {
 }
 
 /** The label file itself could not be read. */
-export class LabelFileError extends Error {
+export class LabelFileError extends FileError {
   override name = 'LabelFileError';
-  constructor(
-    readonly file: string,
-    reason: string,
-  ) {
-    super(`${file}: ${reason}`);
-  }
 }
 
 /** Rows with the same ImageId and the same EncodedPixels (blank-insensitive; `''` and `-1` alike). */
