@@ -1,7 +1,7 @@
 // The knobs of the synthetic SIIM-format generator, its presets and their defaults. Both presets follow
 // the composition of the real SIIM-ACR training set (about 22% positive, 55% male, 60% PA). `siim`, the
 // default, also draws the mask areas and row counts of the real labels (siim-reference.ts), faint
-// cases and the devices and skin folds real films carry; `easy` is the generator of issue 7's demo:
+// cases and the devices and skin folds real films carry; `easy` is the first demo's generator:
 // large, clear pneumothoraces between 1.8% and 6% of the image and no confounders.
 
 import { siimMultiRowRate } from './siim-reference.js';
