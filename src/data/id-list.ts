@@ -2,16 +2,10 @@
 // ImageId (other columns ignored), or one id per line; with or without a header; UTF-8 BOM, CRLF or
 // LF, blank lines, quoted fields, spaces around values. Used for `--oversample hard.csv`.
 import { readFile } from 'node:fs/promises';
-import { fileErrorReason } from '../file-error.js';
+import { FileError, fileErrorReason } from '../file-error.js';
 
-export class IdListError extends Error {
+export class IdListError extends FileError {
   override name = 'IdListError';
-  constructor(
-    readonly file: string,
-    reason: string,
-  ) {
-    super(`${file}: ${reason}`);
-  }
 }
 
 export interface IdList {

@@ -12,6 +12,7 @@
 // than reported as thousands of garbage rows.
 import { readFile, writeFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
+import { FileError } from '../file-error.js';
 import { csvField, splitCsvLine } from './csv.js';
 import { isEmptyRle, rleIntervals, RleError, SIIM_SIZE } from './rle.js';
 
@@ -50,14 +51,8 @@ export class LabelRowError extends Error {
 }
 
 /** The label file itself could not be read. */
-export class LabelFileError extends Error {
+export class LabelFileError extends FileError {
   override name = 'LabelFileError';
-  constructor(
-    readonly file: string,
-    reason: string,
-  ) {
-    super(`${file}: ${reason}`);
-  }
 }
 
 /** Rows with the same ImageId and the same EncodedPixels (blank-insensitive; `''` and `-1` alike). */

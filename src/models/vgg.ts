@@ -3,7 +3,7 @@
 // The five feature maps are the outputs of the five max-pools (strides 2 to 32).
 import * as torch from '../torch/index.js';
 import { nn, type Tensor } from '../torch/index.js';
-import { Encoder, type EncoderOptions, type EncoderTable } from './encoder.js';
+import { Encoder, type EncoderOptions, type EncoderSpec, type EncoderTable } from './encoder.js';
 import { chain } from './chain.js';
 import { countChain, countMacs, type Counted, type FeatureShape } from './flops.js';
 import { initFamily } from './init.js';
@@ -103,30 +103,16 @@ export class Vgg extends Encoder {
   }
 }
 
-const vgg =
-  (name: string, config: Config, batchNorm: boolean) =>
-  (options: EncoderOptions = {}) =>
-    new Vgg(name, { ...options, config, batchNorm });
+// Every VGG variant has the same five stage widths and torchvision weights named after it.
+const vgg = (name: string, config: Config, batchNorm: boolean): EncoderSpec => ({
+  create: (options: EncoderOptions = {}) => new Vgg(name, { ...options, config, batchNorm }),
+  outChannels: [64, 128, 256, 512, 512],
+  torchvision: { constructor: name, weights: 'IMAGENET1K_V1' },
+});
 
 export const vggEncoders: EncoderTable = {
-  vgg16: {
-    create: vgg('vgg16', CONFIGS.vgg16, false),
-    outChannels: [64, 128, 256, 512, 512],
-    torchvision: { constructor: 'vgg16', weights: 'IMAGENET1K_V1' },
-  },
-  vgg16_bn: {
-    create: vgg('vgg16_bn', CONFIGS.vgg16, true),
-    outChannels: [64, 128, 256, 512, 512],
-    torchvision: { constructor: 'vgg16_bn', weights: 'IMAGENET1K_V1' },
-  },
-  vgg19: {
-    create: vgg('vgg19', CONFIGS.vgg19, false),
-    outChannels: [64, 128, 256, 512, 512],
-    torchvision: { constructor: 'vgg19', weights: 'IMAGENET1K_V1' },
-  },
-  vgg19_bn: {
-    create: vgg('vgg19_bn', CONFIGS.vgg19, true),
-    outChannels: [64, 128, 256, 512, 512],
-    torchvision: { constructor: 'vgg19_bn', weights: 'IMAGENET1K_V1' },
-  },
+  vgg16: vgg('vgg16', CONFIGS.vgg16, false),
+  vgg16_bn: vgg('vgg16_bn', CONFIGS.vgg16, true),
+  vgg19: vgg('vgg19', CONFIGS.vgg19, false),
+  vgg19_bn: vgg('vgg19_bn', CONFIGS.vgg19, true),
 };

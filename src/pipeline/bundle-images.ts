@@ -1,6 +1,6 @@
 // The images a bundle's models were trained and validated on, so that an evaluation can tell when its
 // "validation" images are in fact training images (another label file, another split). The id lists
-// come from each run's run.json (dataset.trainIds, dataset.validationIds) and are kept in their own
+// come from each run's run.json (provenance.dataset.trainIds and validationIds) and are kept in their own
 // file, BUNDLE/images.json, because a SIIM-sized list is a megabyte; bundle.json holds only the file
 // name, its SHA-256 and the counts (BundleManifest.images).
 import { createHash } from 'node:crypto';

@@ -1,6 +1,7 @@
 // Bar chart of counts per category, optionally split by a group (e.g. class): side by side, stacked, or
 // stacked to 100% so that groups of very different sizes can be compared.
-import { distinct, frameProperties, groupColorScale, type ChartFrame, type PlotSpec } from './plot.js';
+import { distinct, frameProperties, type ChartFrame, type PlotSpec } from './plot.js';
+import { groupColorEncoding } from './plot-group-color.js';
 
 export interface BarDatum {
   category: string;
@@ -61,13 +62,7 @@ export function barChart(options: BarChartOptions): PlotSpec {
     ],
   };
   if (grouped) {
-    encoding.color = {
-      field: 'group',
-      type: 'nominal',
-      title: options.groupTitle ?? null,
-      sort: [...groupOrder],
-      scale: groupColorScale(groupOrder, options.groupColors),
-    };
+    encoding.color = groupColorEncoding('group', options.groupTitle ?? null, groupOrder, options.groupColors);
     if (layout === 'grouped') encoding[`${along}Offset`] = { field: 'group', sort: [...groupOrder] };
   }
 

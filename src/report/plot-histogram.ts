@@ -2,7 +2,8 @@
 // stacked vertically on a shared x axis (overlaid bars hide each other). Binning is Vega-Lite's; with
 // `normalize` each group's bars are its share of that group, which is what compares two classes of
 // very different sizes.
-import { distinct, frameProperties, groupColorScale, type ChartFrame, type PlotSpec } from './plot.js';
+import { distinct, frameProperties, type ChartFrame, type PlotSpec } from './plot.js';
+import { groupColorEncoding } from './plot-group-color.js';
 
 export interface HistogramValue {
   value: number;
@@ -73,11 +74,7 @@ export function histogram(options: HistogramOptions): PlotSpec {
   };
   if (grouped) {
     encoding.color = {
-      field: 'group',
-      type: 'nominal',
-      title: options.groupTitle ?? null,
-      sort: [...groupOrder],
-      scale: groupColorScale(groupOrder, options.groupColors),
+      ...groupColorEncoding('group', options.groupTitle ?? null, groupOrder, options.groupColors),
       legend: null,
     };
     encoding.row = {

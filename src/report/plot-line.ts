@@ -1,7 +1,8 @@
 // Line chart of one or more curves: training and validation loss per epoch, ROC and precision-recall
 // curves, metrics against a threshold. Points are joined in the order given (a ROC curve is not a
 // function of x), so callers pass each curve already ordered.
-import { distinct, frameProperties, groupColorScale, type ChartFrame, type PlotSpec } from './plot.js';
+import { distinct, frameProperties, type ChartFrame, type PlotSpec } from './plot.js';
+import { groupColorEncoding } from './plot-group-color.js';
 
 export interface LinePoint {
   x: number;
@@ -64,13 +65,7 @@ export function lineChart(options: LineChartOptions): PlotSpec {
     ],
   };
   if (multiple) {
-    encoding.color = {
-      field: 'series',
-      type: 'nominal',
-      title: options.seriesTitle ?? null,
-      sort: [...seriesOrder],
-      scale: groupColorScale(seriesOrder, options.seriesColors),
-    };
+    encoding.color = groupColorEncoding('series', options.seriesTitle ?? null, seriesOrder, options.seriesColors);
   }
   const layers: unknown[] = [];
   if (options.reference) {

@@ -152,6 +152,18 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions, start = 0):
     stack = previous;
     return items;
   };
+  // TUPLE, LIST and FROZENSET: the items since the last MARK, as one value. popMark replaces `stack`,
+  // so the push reads it only after popMark has returned.
+  const pushMarked = (what: string): void => {
+    const items = popMark(what);
+    stack.push(items);
+  };
+  // APPENDS and ADDITEMS: the items since the last MARK go into the list or set below them.
+  const appendMarked = (what: string): void => {
+    const items = popMark(what);
+    const target = top(what);
+    for (const item of items) append(target, item);
+  };
   const memoGet = (index: number): unknown => {
     if (!memo.has(index)) throw new PickleError(`memo entry ${index} read before it was written`);
     return memo.get(index);
@@ -309,19 +321,13 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions, start = 0):
         break;
       }
       case 0x74: // TUPLE
-        {
-          const items = popMark('TUPLE');
-          stack.push(items);
-        }
+        pushMarked('TUPLE');
         break;
       case 0x5d: // EMPTY_LIST
         stack.push([]);
         break;
       case 0x6c: // LIST
-        {
-          const items = popMark('LIST');
-          stack.push(items);
-        }
+        pushMarked('LIST');
         break;
       case 0x7d: // EMPTY_DICT
         stack.push(new Map());
@@ -338,31 +344,20 @@ export function unpickle(data: Uint8Array, options: UnpickleOptions, start = 0):
         stack.push([]);
         break;
       case 0x91: // FROZENSET
-        {
-          const items = popMark('FROZENSET');
-          stack.push(items);
-        }
+        pushMarked('FROZENSET');
         break;
-      case 0x90: {
-        // ADDITEMS
-        const items = popMark('ADDITEMS');
-        const set = top('ADDITEMS');
-        for (const item of items) append(set, item);
+      case 0x90: // ADDITEMS
+        appendMarked('ADDITEMS');
         break;
-      }
       case 0x61: {
         // APPEND
         const value = pop('APPEND');
         append(top('APPEND'), value);
         break;
       }
-      case 0x65: {
-        // APPENDS
-        const items = popMark('APPENDS');
-        const list = top('APPENDS');
-        for (const item of items) append(list, item);
+      case 0x65: // APPENDS
+        appendMarked('APPENDS');
         break;
-      }
       case 0x73: {
         // SETITEM
         const value = pop('SETITEM');

@@ -5,6 +5,7 @@
 // name, so every tensor starts aligned) and checked the way it checks on reading (offsets contiguous and
 // covering the data exactly).
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { FileError } from '../file-error.js';
 import { writeFileAtomic } from '../atomic-file.js';
 import { Tensor } from './tensor.js';
 import { native } from './native.js';
@@ -36,14 +37,8 @@ const WRITE_RANK: Record<DType, number> = {
 // The reference reader refuses larger headers; so do we, before allocating anything.
 const MAX_HEADER_BYTES = 100_000_000;
 
-export class SafetensorsError extends Error {
+export class SafetensorsError extends FileError {
   override name = 'SafetensorsError';
-  constructor(
-    readonly file: string,
-    readonly reason: string,
-  ) {
-    super(`${file}: ${reason}`);
-  }
 }
 
 export interface SafetensorsEntry {

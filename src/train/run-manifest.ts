@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { writeJsonAtomic } from '../atomic-file.js';
+import { FileError } from '../file-error.js';
 import { checkModelInput, modelInput, ModelInputError, type ModelInput } from '../data/model-input.js';
 
 export const RUN_MANIFEST = 'run.json';
@@ -55,14 +56,8 @@ export interface RunManifest {
   updatedAt: string;
 }
 
-export class RunManifestError extends Error {
+export class RunManifestError extends FileError {
   override name = 'RunManifestError';
-  constructor(
-    readonly file: string,
-    reason: string,
-  ) {
-    super(`${file}: ${reason}`);
-  }
 }
 
 type Json = Record<string, unknown>;

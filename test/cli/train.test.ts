@@ -10,6 +10,8 @@ import path from 'node:path';
 import { loadSafetensors } from '../../src/torch/safetensors.js';
 import { readLastCheckpoint, checkpointsFolder } from '../../src/train/checkpoint.js';
 import { writeTinyDicomDataset } from './tiny-dicom-dataset.js';
+import { readRunManifest } from '../../src/train/run-manifest.js';
+import { modelInput } from '../../src/data/model-input.js';
 import { PNEUMO_BIN, runPneumo } from './run-pneumo.js';
 
 const folder = mkdtempSync(path.join(tmpdir(), 'pneumo-train-cli-'));
@@ -41,7 +43,9 @@ test('a config file with a flag over it, and every artefact of the run folder', 
   assert.equal(saved.lr, 0.004, 'from the file');
   assert.equal(saved.batchSize, 8);
   // Both parts of the split by image id, disjoint: the bundle takes them, evaluation checks against them.
-  const dataset = JSON.parse(readFileSync(path.join(run, 'run.json'), 'utf8')).dataset;
+  const runJson = readRunManifest(run);
+  assert.deepEqual(runJson.input, modelInput({ width: SIZE, height: SIZE }), "run.json records the loader's contract");
+  const dataset = runJson.provenance.dataset as { trainIds: string[]; validationIds: string[] };
   assert.deepEqual([dataset.trainIds.length, dataset.validationIds.length], [18, 6]);
   assert.equal(new Set([...dataset.trainIds, ...dataset.validationIds]).size, 24);
   for (const f of [

@@ -80,19 +80,19 @@ function renderHeartAndSoftTissue(anatomy: Anatomy, size: number, out: Float32Ar
     for (let py = py0; py <= py1; py++)
       for (let px = px0; px <= px1; px++) draw((px + 0.5) / size, (py + 0.5) / size, py * size + px);
   };
+  // The box of an ellipse centred at (x, y), its half-axes grown by `margin` for a soft edge.
+  const ellipseBox = (
+    e: { x: number; y: number; rx: number; ry: number },
+    margin: number,
+    draw: (x: number, y: number, k: number) => void,
+  ) => box(e.x - e.rx * margin, e.x + e.rx * margin, e.y - e.ry * margin, e.y + e.ry * margin, draw);
   const heart = anatomy.heart;
-  box(
-    heart.x - heart.rx * 1.2,
-    heart.x + heart.rx * 1.2,
-    heart.y - heart.ry * 1.2,
-    heart.y + heart.ry * 1.2,
-    (x, y, k) => {
-      const hx = (x - heart.x) / heart.rx,
-        hy = (y - heart.y) / heart.ry;
-      const h2 = hx * hx + hy * hy;
-      if (h2 < 1.3) out[k] += heart.density * smoothstep(1.3, 0.8, h2);
-    },
-  );
+  ellipseBox(heart, 1.2, (x, y, k) => {
+    const hx = (x - heart.x) / heart.rx,
+      hy = (y - heart.y) / heart.ry;
+    const h2 = hx * hx + hy * hy;
+    if (h2 < 1.3) out[k] += heart.density * smoothstep(1.3, 0.8, h2);
+  });
   const breasts = anatomy.breasts;
   if (breasts) {
     for (const side of [-1, 1]) {
@@ -114,17 +114,11 @@ function renderHeartAndSoftTissue(anatomy: Anatomy, size: number, out: Float32Ar
   }
   const bubble = anatomy.stomachBubble;
   if (bubble) {
-    box(
-      bubble.x - bubble.rx * 1.1,
-      bubble.x + bubble.rx * 1.1,
-      bubble.y - bubble.ry * 1.1,
-      bubble.y + bubble.ry * 1.1,
-      (x, y, k) => {
-        const bx = (x - bubble.x) / bubble.rx,
-          by = (y - bubble.y) / bubble.ry;
-        const b2 = bx * bx + by * by;
-        if (b2 < 1.2) out[k] -= 0.1 * smoothstep(1.2, 0.7, b2) * smoothstep(-1, -0.3, by);
-      },
-    );
+    ellipseBox(bubble, 1.1, (x, y, k) => {
+      const bx = (x - bubble.x) / bubble.rx,
+        by = (y - bubble.y) / bubble.ry;
+      const b2 = bx * bx + by * by;
+      if (b2 < 1.2) out[k] -= 0.1 * smoothstep(1.2, 0.7, b2) * smoothstep(-1, -0.3, by);
+    });
   }
 }

@@ -1,7 +1,7 @@
 // The knobs of the synthetic SIIM-format generator, its presets and their defaults. Both presets follow
 // the composition of the real SIIM-ACR training set (about 22% positive, 55% male, 60% PA). `siim`, the
 // default, also draws the mask areas and row counts of the real labels (siim-reference.ts), faint
-// cases and the devices and skin folds real films carry; `easy` is the generator of issue 7's demo:
+// cases and the devices and skin folds real films carry; `easy` is the first demo's generator:
 // large, clear pneumothoraces between 1.8% and 6% of the image and no confounders.
 
 import { siimMultiRowRate } from './siim-reference.js';
@@ -147,15 +147,11 @@ export function resolveSynthOptions(partial: Partial<SynthOptions>): SynthOption
   const isInt = (v: number) => Number.isInteger(v);
   const rate = (name: keyof SynthOptions, v: number) =>
     expect(Number.isFinite(v) && v >= 0 && v <= 1, `Expected ${name} between 0 and 1 but received ${v}`);
+  const integerIn = (name: keyof SynthOptions, v: number, lo: number, hi: number) =>
+    expect(isInt(v) && v >= lo && v <= hi, `Expected ${name} an integer in ${lo}..${hi} but received ${v}`);
   expect(isInt(o.n) && o.n >= 1, `Expected a positive integer for n but received ${o.n}`);
-  expect(
-    isInt(o.size) && o.size >= 64 && o.size <= 4096,
-    `Expected size an integer in 64..4096 but received ${o.size}`,
-  );
-  expect(
-    isInt(o.seed) && o.seed >= 0 && o.seed <= 0xffffffff,
-    `Expected seed an integer in 0..4294967295 but received ${o.seed}`,
-  );
+  integerIn('size', o.size, 64, 4096);
+  integerIn('seed', o.seed, 0, 0xffffffff);
   rate('positiveRate', o.positiveRate);
   rate('multiPartRate', o.multiPartRate);
   rate('duplicateRate', o.duplicateRate);
@@ -180,13 +176,7 @@ export function resolveSynthOptions(partial: Partial<SynthOptions>): SynthOption
     o.transferSyntax === 'jpeg' || o.transferSyntax === 'explicit',
     `Expected transferSyntax jpeg or explicit but received ${o.transferSyntax}`,
   );
-  expect(
-    isInt(o.jpegQuality) && o.jpegQuality >= 1 && o.jpegQuality <= 100,
-    `Expected jpegQuality an integer in 1..100 but received ${o.jpegQuality}`,
-  );
-  expect(
-    isInt(o.workers) && o.workers >= 0 && o.workers <= 64,
-    `Expected workers an integer in 0..64 but received ${o.workers}`,
-  );
+  integerIn('jpegQuality', o.jpegQuality, 1, 100);
+  integerIn('workers', o.workers, 0, 64);
   return o;
 }

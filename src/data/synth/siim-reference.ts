@@ -1,5 +1,5 @@
-// What the real SIIM-ACR training labels look like (12,954 rows, 2,669 positive images, measured for
-// issue 17): the pneumothorax area as a share of the 1024 x 1024 image at nine percentiles, and how
+// What the real SIIM-ACR training labels look like (12,954 rows, 2,669 positive images): the
+// pneumothorax area as a share of the 1024 x 1024 image at nine percentiles, and how
 // many RLE rows a positive image has. The generator draws from these, and EDA sets a dataset beside them.
 
 /** Percentiles of the mask area (all rows of an image together) over the positive images. */

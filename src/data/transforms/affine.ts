@@ -54,24 +54,14 @@ export function warpAffine(sample: Sample, m: InverseAffine, border: BorderMode)
   const { image, mask } = sample;
   const { width, height } = image;
   const pixels = new Float32Array(width * height);
+  const data = mask ? new Uint8Array(width * height) : null;
   for (let y = 0; y < height; y++) {
     let sx = m.b * y + m.c;
     let sy = m.e * y + m.f;
     const row = y * width;
     for (let x = 0; x < width; x++, sx += m.a, sy += m.d) {
       pixels[row + x] = sampleBilinear(image.pixels, width, height, sx, sy, border, 0);
-    }
-  }
-  let data: Uint8Array | null = null;
-  if (mask) {
-    data = new Uint8Array(width * height);
-    for (let y = 0; y < height; y++) {
-      let sx = m.b * y + m.c;
-      let sy = m.e * y + m.f;
-      const row = y * width;
-      for (let x = 0; x < width; x++, sx += m.a, sy += m.d) {
-        data[row + x] = sampleNearest(mask.data, width, height, sx, sy, border, 0);
-      }
+      if (mask && data) data[row + x] = sampleNearest(mask.data, width, height, sx, sy, border, 0);
     }
   }
   return { image: { width, height, pixels }, mask: data ? { width, height, data } : null };

@@ -1,6 +1,7 @@
 // Draws a chest drain on the image whatever its label: drains come mostly with treated
 // pneumothoraces, so a classifier can learn the drain instead of the finding. Putting drains on
-// images of both classes at the same rate breaks that link in training (issue 17's shortcut test).
+// images of both classes at the same rate breaks that link in training (the demo's test set
+// reverses it and scores drain films on their own).
 // The drain is the generator's (src/data/synth/chest-drain.ts) in look: a faint tube carrying a
 // bright radiopaque stripe with a gap at the sentinel side hole, entering through a lateral chest
 // wall and running up towards the apex. The mask is untouched: a drain is not a pneumothorax. With

@@ -21,16 +21,19 @@ export function borderIndex(i: number, n: number, mode: BorderMode): number {
   return j < n ? j : period - j;
 }
 
-/** Bilinear sample of a row-major plane at (x, y), pixel centres on integer coordinates. */
-export function sampleBilinear(
-  src: Float32Array,
+/** Samples a row-major plane at (x, y), pixel centres on integer coordinates; `fill` outside a `constant` border. */
+type PlaneSampler<Plane> = (
+  src: Plane,
   width: number,
   height: number,
   x: number,
   y: number,
   border: BorderMode,
   fill: number,
-): number {
+) => number;
+
+/** Bilinear sample of an image plane. */
+export const sampleBilinear: PlaneSampler<Float32Array> = (src, width, height, x, y, border, fill) => {
   const x0 = Math.floor(x);
   const y0 = Math.floor(y);
   const fx = x - x0;
@@ -52,23 +55,15 @@ export function sampleBilinear(
   const top = v00 + (v01 - v00) * fx;
   const bottom = v10 + (v11 - v10) * fx;
   return top + (bottom - top) * fy;
-}
+};
 
 /** Nearest-neighbour sample of a byte plane (masks), with the same border handling. */
-export function sampleNearest(
-  src: Uint8Array,
-  width: number,
-  height: number,
-  x: number,
-  y: number,
-  border: BorderMode,
-  fill: number,
-): number {
+export const sampleNearest: PlaneSampler<Uint8Array> = (src, width, height, x, y, border, fill) => {
   // floor(v + 0.5) rather than Math.round so that -0.5 and 0.5 round the same way (towards +inf).
   const xi = borderIndex(Math.floor(x + 0.5), width, border);
   const yi = borderIndex(Math.floor(y + 0.5), height, border);
   return xi < 0 || yi < 0 ? fill : src[yi * width + xi];
-}
+};
 
 /**
  * Warps an image plane and (optionally) a mask plane through dense source-coordinate maps: output

@@ -2,25 +2,28 @@
 // modality, body part, size, photometric interpretation, transfer syntax), each split by class where
 // that matters, plus the join between DICOM files and label rows. Pure: records in, tables out.
 import { imageIdOfFile } from '../../data/dataset.js';
+import type { DicomMeta } from '../../data/dicom/meta.js';
 import type { ImageLabel } from './label-facts.js';
 import { countBy, MISSING, ratio, summarize, type Summary } from './stats.js';
 
-/** The header fields the EDA reads; `DicomMeta` from src/data/dicom satisfies it. */
-export interface HeaderRecord {
-  imageId: string;
-  patientAge: number | null;
+/** The header fields the EDA reads: `DicomMeta`'s, with any sex code and the syntax's name optional. */
+export type HeaderRecord = Pick<
+  DicomMeta,
+  | 'imageId'
+  | 'patientAge'
+  | 'viewPosition'
+  | 'modality'
+  | 'bodyPartExamined'
+  | 'rows'
+  | 'columns'
+  | 'pixelSpacing'
+  | 'photometricInterpretation'
+  | 'transferSyntaxUid'
+> & {
   patientSex: string | null;
-  viewPosition: string | null;
-  modality: string | null;
-  bodyPartExamined: string | null;
-  rows: number;
-  columns: number;
-  pixelSpacing: [number, number] | null;
-  photometricInterpretation: string;
-  transferSyntaxUid: string;
   /** Its name, e.g. "JPEG Baseline (Process 1)", when the reader knows it. */
   transferSyntaxName?: string;
-}
+};
 
 /** A header record and the file it came from. */
 export interface HeaderEntry {

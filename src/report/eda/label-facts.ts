@@ -121,8 +121,8 @@ export function computeLabelFacts(
     images.set(imageId, label);
     if (!label.positive) continue;
 
-    // The mask stays as merged column-major intervals (OR-ed rows, no pixel buffer): thousands of
-    // positive images cost milliseconds. A bad row is reported on its own; it leaves the mask size
+    // The mask stays as merged column-major intervals (OR-ed rows, no pixel buffer), so thousands of
+    // positive images need no image-sized buffers. A bad row is reported on its own; it leaves the mask size
     // unknown, but the image stays positive.
     let intervals: number[];
     try {

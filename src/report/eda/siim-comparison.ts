@@ -1,4 +1,4 @@
-// How close a dataset's masks are to the real SIIM-ACR ones (issue 17): its mask-area percentiles
+// How close a dataset's masks are to the real SIIM-ACR ones: its mask-area percentiles
 // beside SIIM's, the share of its positives in each of SIIM's size bands, and its rows per positive
 // image beside SIIM's. A synthetic set whose masks are all large says so here at a glance.
 import { SIIM_AREA_QUANTILES, SIIM_ROW_SHARES, SIIM_SIZE_BANDS, sizeBand } from '../../data/synth/siim-reference.js';

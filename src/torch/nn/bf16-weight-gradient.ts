@@ -1,9 +1,8 @@
 // oneDNN in libtorch 1.13 (PyTorch 1.13 alike, checked with python3-torch) gives wrong bf16 weight
-// gradients (errors of 50-100%, inf or NaN) for stride-1 convolutions over some planes. A sweep of
-// square planes from 8 to 520 px with 3x3 kernels on 2 threads found every size up to 225 right,
-// scattered sizes from 226 to 352 wrong (232, 336 and 350 wrong; 256, 320 and 340 right) and every
-// size from 353 wrong, the same sizes for 3, 8, 16 and 64 channels and for 1 or 2 images; 1x1 kernels
-// and stride 2 were right. It stopped bf16 training at 384 px on the first step.
+// gradients (far off, inf or NaN) for stride-1 3x3 convolutions over some planes: small planes are
+// always right, larger ones right or wrong by size, whatever the channels or batch; 1x1 kernels and
+// stride 2 are right. Without a guard, bf16 training at 384 px fails on its first step. The sweep
+// that found the sizes is in docs/measurements.md.
 //
 // Which sizes fail depends on oneDNN's blocking, so it may differ with the thread count or the CPU:
 // instead of a fixed list, a plane and kernel above the always-right size is checked once on this
@@ -16,9 +15,9 @@ import { conv2d, type ConvOptions } from '../ops/functional.js';
 import { scope } from '../scope.js';
 import type { Tensor } from '../tensor.js';
 
-/** Planes up to this many pixels were right at every size measured. */
+/** Planes up to this many pixels were right at every size of the sweep. */
 const ALWAYS_RIGHT_PLANE = 225 * 225;
-/** Right bf16 gradients came within 0.6% of float32 in the sweep; wrong ones were off by 50% or more. */
+/** Well above bf16's error on a right gradient and well below a wrong one's (figures in docs/measurements.md). */
 const TOLERANCE = 0.05;
 const PROBE_CHANNELS = 8;
 

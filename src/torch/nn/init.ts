@@ -35,25 +35,32 @@ function gain(nonlinearity: 'relu' | 'leaky_relu' | 'linear' | 'sigmoid', a = 0)
   return 1;
 }
 
+type FanMode = 'fan_in' | 'fan_out';
+/** The nonlinearities Kaiming initialisation is derived for. */
+type Rectifier = 'relu' | 'leaky_relu';
+
+const fanOf = (t: Tensor, mode: FanMode): number => {
+  const f = fans(t.shape);
+  return mode === 'fan_in' ? f.fanIn : f.fanOut;
+};
+
 export function kaimingUniform_(
   t: Tensor,
   a = 0,
-  mode: 'fan_in' | 'fan_out' = 'fan_in',
-  nonlinearity: 'relu' | 'leaky_relu' = 'leaky_relu',
+  mode: FanMode = 'fan_in',
+  nonlinearity: Rectifier = 'leaky_relu',
 ): Tensor {
-  const f = fans(t.shape);
-  const bound = gain(nonlinearity, a) * Math.sqrt(3 / (mode === 'fan_in' ? f.fanIn : f.fanOut));
+  const bound = gain(nonlinearity, a) * Math.sqrt(3 / fanOf(t, mode));
   return uniform_(t, -bound, bound);
 }
 
 export function kaimingNormal_(
   t: Tensor,
   a = 0,
-  mode: 'fan_in' | 'fan_out' = 'fan_in',
-  nonlinearity: 'relu' | 'leaky_relu' = 'leaky_relu',
+  mode: FanMode = 'fan_in',
+  nonlinearity: Rectifier = 'leaky_relu',
 ): Tensor {
-  const f = fans(t.shape);
-  return normal_(t, 0, gain(nonlinearity, a) / Math.sqrt(mode === 'fan_in' ? f.fanIn : f.fanOut));
+  return normal_(t, 0, gain(nonlinearity, a) / Math.sqrt(fanOf(t, mode)));
 }
 
 export function xavierUniform_(t: Tensor, g = 1): Tensor {

@@ -1,5 +1,5 @@
 // Reductions over all elements or over dimensions.
-import { op } from '../dispatch.js';
+import { op, type BoundOp } from '../dispatch.js';
 import type { Tensor } from '../tensor.js';
 
 const sumAll = op('aten::sum');
@@ -45,21 +45,30 @@ export function varMean(
   return { variance: v, mean: m };
 }
 
+// max and min: over all elements one tensor, along a dim the values and their indices.
+function extremum(
+  all: BoundOp,
+  alongDim: BoundOp,
+  a: Tensor,
+  dim: number | undefined,
+  keepdim: boolean,
+): Tensor | { values: Tensor; indices: Tensor } {
+  if (dim === undefined) return all.tensor(a);
+  const [values, indices] = alongDim.tensors(a, dim, keepdim);
+  return { values, indices };
+}
+
 /** The largest element, or with a dim the values and their indices along it. */
 export function max(a: Tensor): Tensor;
 export function max(a: Tensor, dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
 export function max(a: Tensor, dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
-  if (dim === undefined) return maxAll.tensor(a);
-  const [values, indices] = maxDim.tensors(a, dim, keepdim);
-  return { values, indices };
+  return extremum(maxAll, maxDim, a, dim, keepdim);
 }
 
 export function min(a: Tensor): Tensor;
 export function min(a: Tensor, dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
 export function min(a: Tensor, dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
-  if (dim === undefined) return minAll.tensor(a);
-  const [values, indices] = minDim.tensors(a, dim, keepdim);
-  return { values, indices };
+  return extremum(minAll, minDim, a, dim, keepdim);
 }
 
 export function argmax(a: Tensor, dim?: number, keepdim = false): Tensor {

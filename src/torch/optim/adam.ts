@@ -56,32 +56,26 @@ abstract class AdamBase extends Optimizer<AdamHyperparameters> {
   }
 }
 
+// torch.optim's defaults: Adam and AdamW differ only in the weight decay.
+const adamDefaults = (weightDecay: number): AdamHyperparameters => ({
+  lr: 1e-3,
+  betas: [0.9, 0.999],
+  eps: 1e-8,
+  weightDecay,
+  amsgrad: false,
+  maximize: false,
+});
+
 export class Adam extends AdamBase {
   protected readonly decoupled = false;
   constructor(params: Params, options: AdamOptions = {}) {
-    super(params, {
-      lr: 1e-3,
-      betas: [0.9, 0.999],
-      eps: 1e-8,
-      weightDecay: 0,
-      amsgrad: false,
-      maximize: false,
-      ...options,
-    });
+    super(params, { ...adamDefaults(0), ...options });
   }
 }
 
 export class AdamW extends AdamBase {
   protected readonly decoupled = true;
   constructor(params: Params, options: AdamOptions = {}) {
-    super(params, {
-      lr: 1e-3,
-      betas: [0.9, 0.999],
-      eps: 1e-8,
-      weightDecay: 1e-2,
-      amsgrad: false,
-      maximize: false,
-      ...options,
-    });
+    super(params, { ...adamDefaults(1e-2), ...options });
   }
 }

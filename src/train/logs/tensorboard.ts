@@ -29,20 +29,21 @@ class ProtoWriter {
     this.varint(BigInt((field << 3) | wireType));
   }
 
-  double(field: number, value: number): this {
-    this.tag(field, 1);
-    const b = new Uint8Array(8);
-    new DataView(b.buffer).setFloat64(0, value, true);
+  // A fixed-width little-endian field: wire type 1 for 64 bits, 5 for 32.
+  private fixed(field: number, wireType: 1 | 5, bytes: number, write: (view: DataView) => void): this {
+    this.tag(field, wireType);
+    const b = new Uint8Array(bytes);
+    write(new DataView(b.buffer));
     this.parts.push(b);
     return this;
   }
 
+  double(field: number, value: number): this {
+    return this.fixed(field, 1, 8, (view) => view.setFloat64(0, value, true));
+  }
+
   float(field: number, value: number): this {
-    this.tag(field, 5);
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setFloat32(0, value, true);
-    this.parts.push(b);
-    return this;
+    return this.fixed(field, 5, 4, (view) => view.setFloat32(0, value, true));
   }
 
   int64(field: number, value: number): this {
