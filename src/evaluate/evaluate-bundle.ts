@@ -29,6 +29,19 @@ import { evaluateAtBundleThresholds } from './bundle-point.js';
 import { analyseSegmentation, binCounts } from './segmentation-analysis.js';
 import type { SweepRow } from './threshold-sweep.js';
 import { chooseThresholds, writeChosenThresholds } from './threshold-choice.js';
+import { fitTemperature } from '../metrics/calibration.js';
+import { scoreColumns } from '../metrics/scored-label.js';
+import type { BundleCalibration } from '../pipeline/bundle-manifest.js';
+import { updateBundleCalibration } from '../pipeline/bundle.js';
+import {
+  headerFamilies,
+  maskSizeFamily,
+  readGroupsCsv,
+  readItemHeaders,
+  synthFamilies,
+  type AttributeFamily,
+} from './image-attributes.js';
+import { studyFigures } from './study.js';
 import { chooseItems, type EvaluationSplit, type SplitChoice } from './validation-items.js';
 
 export type { EvaluationResult, TripletResult } from './evaluation-file.js';
@@ -59,6 +72,11 @@ export interface EvaluateOptions {
   galleryLimit?: number;
   /** |p - t| below this is a near-threshold error; default 0.1. */
   nearMargin?: number;
+  /** Bootstrap resamples for the intervals; default 1000, 0 for none. */
+  bootstrap?: number;
+  bootstrapSeed?: number;
+  /** A CSV of ImageId and group columns (yes/no columns name devices) for subgroups and the shortcut probe. */
+  groups?: string;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -159,6 +177,44 @@ function measure(
   };
 }
 
+/** What is known of each evaluated image: its DICOM header, its truth mask, synth.json, the --groups CSV. */
+async function attributeFamilies(
+  options: EvaluateOptions,
+  items: readonly DatasetItem[],
+  collected: CollectedPredictions,
+): Promise<AttributeFamily[]> {
+  const evaluated = new Set(collected.records.map((r) => r.imageId));
+  const headers = await readItemHeaders(items.filter((i) => evaluated.has(i.imageId)));
+  return [
+    ...headerFamilies(headers),
+    maskSizeFamily(collected.truthFractions),
+    ...(await synthFamilies(options.data)),
+    ...(options.groups ? await readGroupsCsv(options.groups) : []),
+  ];
+}
+
+/**
+ * The temperature that calibrates the classifier on the validation split, frozen with the thresholds
+ * (the same images, the same flag): null unless --write-bundle runs on a validation split.
+ */
+async function writeCalibration(
+  bundleDir: string,
+  collected: CollectedPredictions,
+  split: SplitChoice,
+  data: string,
+): Promise<BundleCalibration | null> {
+  if (split.split !== 'val') return null;
+  const { scores, truth } = scoreColumns(collected.records);
+  const calibration: BundleCalibration = {
+    method: 'temperature',
+    temperature: fitTemperature(scores, truth),
+    fittedOn: `${path.resolve(data)} (validation split, fraction ${split.validationFraction}, seed ${split.seed})`,
+    n: scores.length,
+  };
+  await updateBundleCalibration(bundleDir, calibration);
+  return calibration;
+}
+
 export async function evaluateBundle(options: EvaluateOptions): Promise<EvaluationResult> {
   const started = Date.now();
   const out = path.resolve(options.out);
@@ -180,6 +236,12 @@ export async function evaluateBundle(options: EvaluateOptions): Promise<Evaluati
     const { records, segmentations } = collected;
     if (records.length === 0)
       throw new Error(`no image could be read (first failure: ${collected.failures[0]?.reason ?? 'none'})`);
+    const studyStarted = Date.now();
+    const study = studyFigures(records, manifest, await attributeFamilies(options, items, collected), {
+      resamples: options.bootstrap,
+      seed: options.bootstrapSeed,
+    });
+    const studySeconds = (Date.now() - studyStarted) / 1000;
 
     const choice = chooseThresholds(records, collected.tripletImages, manifest.thresholds, options);
     const writtenThresholds = options.writeBundle
@@ -189,6 +251,9 @@ export async function evaluateBundle(options: EvaluateOptions): Promise<Evaluati
           images: records.length,
           tta: predictor.tta,
         })
+      : null;
+    const writtenCalibration = options.writeBundle
+      ? await writeCalibration(predictor.bundle.dir, collected, split, options.data)
       : null;
     // Errors are those of the classifier threshold the bundle holds now: the frozen one, or the one
     // this run wrote into it.
@@ -215,9 +280,11 @@ export async function evaluateBundle(options: EvaluateOptions): Promise<Evaluati
       errorThreshold,
       triplet: choice.triplet,
       writtenThresholds,
+      writtenCalibration,
+      study,
       galleries,
       files,
-      seconds: { predict: collected.seconds, total: (Date.now() - started) / 1000 },
+      seconds: { predict: collected.seconds, study: studySeconds, total: (Date.now() - started) / 1000 },
       threads: torch.getNumThreads(),
     };
     await writeEvaluation(files.evaluation, result);

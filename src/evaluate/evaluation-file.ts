@@ -3,7 +3,7 @@
 // documents every field. A file without a schema version was written before there was one.
 import { readFile, writeFile } from 'node:fs/promises';
 import type { PrPoint, RocPoint } from '../metrics/curves.js';
-import type { BundleThresholds } from '../pipeline/bundle-manifest.js';
+import type { BundleCalibration, BundleThresholds } from '../pipeline/bundle-manifest.js';
 import type { BundlePointEvaluation } from './bundle-point.js';
 import type { ClassificationErrors, SegmentationExtremes } from './error-analysis.js';
 import type { GalleryGroup } from './gallery.js';
@@ -11,6 +11,7 @@ import type { OperatingPoint } from './operating-point.js';
 import type { SegmentationAnalysis } from './segmentation-analysis.js';
 import type { SweepRow } from './threshold-sweep.js';
 import type { TripletScore } from './triplet-search.js';
+import type { StudyFigures } from './study.js';
 import type { SplitChoice } from './validation-items.js';
 
 export const EVALUATION_FORMAT = 'pneumo-evaluation';
@@ -61,12 +62,17 @@ export interface EvaluationResult {
   triplet: TripletResult | null;
   /** Thresholds written into the bundle (with --write-bundle), else null. */
   writtenThresholds: BundleThresholds | null;
+  /** Calibration written into the bundle (with --write-bundle on the validation split), else null. */
+  writtenCalibration: BundleCalibration | null;
+  /** Intervals, operating points, calibration, subgroups and shortcut probes (study.ts; docs/evaluation.md). */
+  study: StudyFigures;
   errors: ClassificationErrors;
   extremes: SegmentationExtremes;
   galleries: GalleryGroup[];
   /** What evaluate wrote; `report` is where the caller puts the HTML report (src/report/evaluation-report.ts). */
   files: { evaluation: string; hardExamples: string; sweepCsv: string; report: string };
-  seconds: { predict: number; total: number };
+  /** Wall time of the model pass, of the study figures (the bootstrap's cost), and of the whole evaluation. */
+  seconds: { predict: number; study: number; total: number };
   /** Engine compute threads the evaluation ran with. */
   threads: number;
   /** Per image: id, label, probability, pipeline Dice, segmenter IoU (for the record and further analysis). */

@@ -46,6 +46,18 @@ export interface ThresholdSource {
   at?: string;
 }
 
+/**
+ * How the classifier's probability is calibrated for display: p' = sigmoid(logit(p) / temperature),
+ * fitted on `n` validation images. Thresholds stay on the uncalibrated probability (they were chosen
+ * on it); the calibrated one is what a reader is shown as "probability".
+ */
+export interface BundleCalibration {
+  method: 'temperature';
+  temperature: number;
+  fittedOn: string;
+  n: number;
+}
+
 export interface BundleManifest {
   format: typeof BUNDLE_FORMAT;
   formatVersion: number;
@@ -56,6 +68,8 @@ export interface BundleManifest {
   thresholdSource: ThresholdSource;
   /** What each model was trained on: run folder, data, split (fraction, seed), epoch, metrics. */
   provenance: { classifier: Record<string, unknown>; segmenter: Record<string, unknown> };
+  /** Absent in a bundle made before calibration, or never calibrated: probabilities are shown as the model gives them. */
+  calibration?: BundleCalibration;
   versions: { pneumo: string; libtorch: string; node: string };
 }
 
@@ -91,6 +105,21 @@ function checkModel(value: unknown, role: string, problems: string[]): void {
     problems.push(`${role}.normalization is not {mean, std} with std > 0`);
 }
 
+function checkCalibration(value: unknown, problems: string[]): void {
+  if (!isObject(value)) {
+    problems.push('"calibration" is not an object');
+    return;
+  }
+  if (value.method !== 'temperature')
+    problems.push(`calibration.method is ${JSON.stringify(value.method)}, expected "temperature"`);
+  const t = value.temperature;
+  if (typeof t !== 'number' || !(t > 0) || !Number.isFinite(t))
+    problems.push(`calibration.temperature is ${JSON.stringify(t)}, expected a number > 0`);
+  if (typeof value.fittedOn !== 'string') problems.push('calibration.fittedOn is not a string');
+  if (!isPositiveInteger(value.n))
+    problems.push(`calibration.n is ${JSON.stringify(value.n)}, expected a whole number > 0`);
+}
+
 /** Checks the parsed JSON of bundle.json; throws a BundleError listing every problem. */
 export function validateManifest(json: unknown, bundle: string): BundleManifest {
   if (!isObject(json)) throw new BundleError(bundle, [`${BUNDLE_MANIFEST} is not a JSON object`]);
@@ -116,6 +145,7 @@ export function validateManifest(json: unknown, bundle: string): BundleManifest 
     if (typeof t.minArea !== 'number' || !(t.minArea >= 0))
       problems.push(`thresholds.minArea is ${JSON.stringify(t.minArea)}, expected a number >= 0`);
   }
+  if (json.calibration !== undefined) checkCalibration(json.calibration, problems);
   if (problems.length > 0)
     throw new BundleError(
       bundle,
