@@ -46,7 +46,8 @@ async function runJob(predictor: Predictor, job: InferenceJob): Promise<Inferenc
   await writeAtomic(path.join(job.outDir, overlayFile), await renderOverlayPng(image, layers, overlayBanner(p, cm2)));
   if (maskFile) await writeAtomic(path.join(job.outDir, maskFile), await renderMaskPng(p.mask));
   return {
-    probability: p.probability,
+    // The store keeps the model's own probability, on the scale of the thresholds it keeps beside it.
+    probability: p.probabilityUncalibrated,
     decision: p.decision,
     segmented: p.segmented,
     thresholds: { ...predictor.thresholds },
