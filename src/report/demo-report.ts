@@ -1,6 +1,7 @@
 // DIR/index.html of `pneumo demo`: the headline numbers first (measured on the independent test set),
 // whether the run met its targets, said plainly, then links to every report, plot, gallery and
 // prediction the run made.
+import { writeStudySections } from './study-report.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { HtmlReport, type HeadlineFigure } from './html.js';
@@ -154,6 +155,9 @@ export async function writeDemoReport(
     caption:
       "Each band's positives with every negative, at the bundle's thresholds. A quarter of real SIIM-ACR pneumothoraces are below 0.4% of the image, half between 0.4% and 1.8%.",
   });
+
+  // The same clinical-study sections as the test evaluation's own report.
+  await writeStudySections(report, result.testStudy, path.join(out, 'plots', 'test-study'));
 
   report.section('Recipe');
   report.table({
