@@ -50,6 +50,7 @@ export const CODES = {
   // local codes (a 99 scheme, PS3.3 8.2) keep them machine-readable.
   probabilityOfFinding: code('PROB', '99PNEUMO', 'Probability of finding'),
   decisionThreshold: code('THRESH', '99PNEUMO', 'Decision threshold'),
+  probabilityCalibration: code('PCAL', '99PNEUMO', 'Probability calibration'),
   // Units (UCUM).
   unitless: code('1', 'UCUM', 'no units'),
   squareMillimetre: code('mm2', 'UCUM', 'square millimeter'),

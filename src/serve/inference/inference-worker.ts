@@ -46,8 +46,9 @@ async function runJob(predictor: Predictor, job: InferenceJob): Promise<Inferenc
   await writeAtomic(path.join(job.outDir, overlayFile), await renderOverlayPng(image, layers, overlayBanner(p, cm2)));
   if (maskFile) await writeAtomic(path.join(job.outDir, maskFile), await renderMaskPng(p.mask));
   return {
-    // The store keeps the model's own probability, on the scale of the thresholds it keeps beside it.
-    probability: p.probabilityUncalibrated,
+    probability: p.probability,
+    probabilityUncalibrated: p.probabilityUncalibrated,
+    calibrated: p.calibrated,
     decision: p.decision,
     segmented: p.segmented,
     thresholds: { ...predictor.thresholds },
