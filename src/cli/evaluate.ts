@@ -52,7 +52,14 @@ export function headline(r: EvaluationResult): string[] {
     `at the bundle's thresholds (classifier ${t.classifier}, pixel ${t.pixel}, minimum area ${t.minArea}):`,
     `  ${rates('classifier alone', b.classifier)}`,
     `  ${rates('pipeline (classifier passes and a mask survives)', b.pipeline)}`,
-    `  pipeline SIIM score ${fixed(b.siimScore)} ${ci(r.study.atBundleThresholds.siimScore)}, sensitivity ${ci(r.study.atBundleThresholds.pipeline.sensitivity)}, specificity ${ci(r.study.atBundleThresholds.pipeline.specificity)}; Dice on positives: segmenter alone ${fixed(b.dicePositive.segmenter)}, whole pipeline ${fixed(b.dicePositive.pipeline)}`,
+    `  pipeline SIIM score ${fixed(b.siimScore)} ${ci(r.study.atBundleThresholds.siimScore)}; Dice on positives: segmenter alone ${fixed(b.dicePositive.segmenter)}, whole pipeline ${fixed(b.dicePositive.pipeline)} ${ci(r.study.atBundleThresholds.dicePositive)}`,
+    `  pipeline with 95% intervals (${r.study.bootstrap.resamples} stratified bootstrap resamples): ` +
+      (['sensitivity', 'specificity', 'ppv', 'npv'] as const)
+        .map(
+          (k) =>
+            `${k} ${fixed(r.study.atBundleThresholds.pipeline[k].estimate, 3)} ${ci(r.study.atBundleThresholds.pipeline[k])}`,
+        )
+        .join(', '),
     `segmenter alone on every image: mean Dice ${fixed(s.meanDice)} / IoU ${fixed(s.meanIou)} (SIIM convention), ` +
       `${r.segmentation.positivesBelowCutIou} positives with IoU < ${r.segmentation.lowCut}`,
     `tuned on this set (optimistic bound, not a measurement): threshold ${tuned.threshold} (${tuned.description}) ` +

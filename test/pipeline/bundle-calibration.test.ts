@@ -7,7 +7,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { makeBundle, readBundleManifest, updateBundleCalibration } from '../../src/pipeline/bundle.js';
 import { displayedProbability } from '../../src/pipeline/calibrated-probability.js';
-import { writeTinyRun } from './tiny-models.js';
+import { readImage } from '../../src/data/image-io.js';
+import { applyTemperature } from '../../src/metrics/calibration.js';
+import { Predictor } from '../../src/pipeline/predictor.js';
+import { tinyModelFactory, writeTinyRun } from './tiny-models.js';
+import { SIIM_SAMPLE } from '../fixture-path.js';
+import { readdirSync } from 'node:fs';
 
 const root = mkdtempSync(path.join(tmpdir(), 'pneumo-bundle-calibration-'));
 test.after(() => rmSync(root, { recursive: true, force: true }));
@@ -34,6 +39,19 @@ test('calibration: absent, written, read back, validated, applied', async () => 
   assert.ok(Math.abs(shown.probability - 2 / 3) < 1e-9, String(shown.probability));
   assert.equal(shown.probabilityUncalibrated, 0.8);
   assert.equal(shown.calibrated, true);
+
+  // The Predictor shows the calibrated probability and threshold; the decision is the model's own.
+  const film = readdirSync(SIIM_SAMPLE).find((f) => f.endsWith('.dcm'))!;
+  const predictor = await Predictor.load(dir, { modelFactory: tinyModelFactory, threads: 1 });
+  const [p] = predictor.predict([await readImage(path.join(SIIM_SAMPLE, film))]);
+  const [own] = predictor.classify([await readImage(path.join(SIIM_SAMPLE, film))]);
+  predictor.dispose();
+  assert.equal(p.calibrated, true);
+  assert.ok(Math.abs(p.probabilityUncalibrated - own) < 1e-6);
+  assert.ok(Math.abs(p.probability - applyTemperature(p.probabilityUncalibrated, 2)) < 1e-12);
+  assert.ok(Math.abs(p.threshold - applyTemperature(after.thresholds.classifier, 2)) < 1e-12);
+  assert.equal(p.thresholdUncalibrated, after.thresholds.classifier);
+  assert.equal(p.probability >= p.threshold, p.probabilityUncalibrated >= p.thresholdUncalibrated);
 
   const file = path.join(dir, 'bundle.json');
   const json = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
