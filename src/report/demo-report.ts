@@ -156,8 +156,8 @@ export async function writeDemoReport(
       "Each band's positives with every negative, at the bundle's thresholds. A quarter of real SIIM-ACR pneumothoraces are below 0.4% of the image, half between 0.4% and 1.8%.",
   });
 
-  // The same clinical-study sections as the test evaluation's own report.
-  await writeStudySections(report, result.testStudy, path.join(out, 'plots', 'test-study'));
+  // The same clinical-study sections as the test evaluation's own report, drawn into its plot folder.
+  await writeStudySections(report, result.testStudy, path.join(out, 'evaluation', 'test', 'plots'));
 
   report.section('Recipe');
   report.table({
