@@ -40,7 +40,7 @@ function predictionGallery(
     const label = truth?.has(r.id) ? (truth.get(r.id) === 1 ? 'truth: pneumothorax' : 'truth: none') : null;
     const area = r.decision ? `, ${r.area.cm2 !== null ? `${r.area.cm2.toFixed(1)} cm²` : `${r.area.pixels} px`}` : '';
     report.image(path.join(folder, r.overlay), {
-      caption: `${r.decision ? 'POSITIVE' : 'negative'} p=${r.probability.toFixed(3)}${area}${label ? ` (${label})` : ''}`,
+      caption: `${r.decision ? 'POSITIVE' : 'negative'} p=${r.probability.toFixed(3)}${r.calibrated ? ' (calibrated)' : ''}${area}${label ? ` (${label})` : ''}`,
       alt: `overlay of ${r.id}`,
       link: path.join(folder, r.overlay),
       width: 240,
