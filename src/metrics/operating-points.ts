@@ -11,7 +11,7 @@ export interface RocOperatingPoint {
   specificity: number;
 }
 
-function stepsWithRates(scores: ArrayLike<number>, truth: ArrayLike<number>) {
+function stepsWithRates(scores: ArrayLike<number>, truth: ArrayLike<number>): RateStep[] | null {
   const steps = scoreSteps(scores, truth);
   const positives = steps.at(-1)?.truePositives ?? 0;
   const negatives = steps.at(-1)?.falsePositives ?? 0;
@@ -23,6 +23,25 @@ function stepsWithRates(scores: ArrayLike<number>, truth: ArrayLike<number>) {
   }));
 }
 
+/** One ROC step with its rates, as the operating-point rules read them. */
+export type RateStep = { threshold: number; sensitivity: number; specificity: number };
+
+/** The rule of sensitivityAtSpecificity on steps ordered from the highest threshold down. */
+export function pointAtSpecificity(steps: readonly RateStep[], target: number): RocOperatingPoint {
+  // Specificity falls and sensitivity rises along the steps.
+  let best: RocOperatingPoint = { threshold: null, sensitivity: 0, specificity: 1 };
+  for (const s of steps) {
+    if (s.specificity < target) break;
+    best = s;
+  }
+  return best;
+}
+
+/** The rule of specificityAtSensitivity on steps ordered from the highest threshold down. */
+export function pointAtSensitivity(steps: readonly RateStep[], target: number): RocOperatingPoint | null {
+  return steps.find((s) => s.sensitivity >= target) ?? null;
+}
+
 /** Highest sensitivity with specificity >= target (the lowest such threshold); null without both classes. */
 export function sensitivityAtSpecificity(
   scores: ArrayLike<number>,
@@ -30,14 +49,7 @@ export function sensitivityAtSpecificity(
   target: number,
 ): RocOperatingPoint | null {
   const steps = stepsWithRates(scores, truth);
-  if (!steps) return null;
-  // Steps run from the highest threshold down: specificity falls, sensitivity rises.
-  let best: RocOperatingPoint = { threshold: null, sensitivity: 0, specificity: 1 };
-  for (const s of steps) {
-    if (s.specificity < target) break;
-    best = s;
-  }
-  return best;
+  return steps ? pointAtSpecificity(steps, target) : null;
 }
 
 /** Highest specificity with sensitivity >= target (the highest such threshold); null without both classes. */
@@ -47,6 +59,5 @@ export function specificityAtSensitivity(
   target: number,
 ): RocOperatingPoint | null {
   const steps = stepsWithRates(scores, truth);
-  if (!steps) return null;
-  return steps.find((s) => s.sensitivity >= target) ?? null;
+  return steps ? pointAtSensitivity(steps, target) : null;
 }
