@@ -44,6 +44,10 @@ registerBenchmark(
   'unet-resnet34 and classifier-densenet121 eval forward at 512, batch 1 and 8, fp32 and bf16 vs PyTorch fp32 and bf16 autocast',
 );
 registerBenchmark('interop', 'writing DICOM SEG + Secondary Capture + SR per image vs pydicom writing the same');
+registerBenchmark(
+  'evaluate',
+  'evaluate on 200 images with and without the 1000-resample bootstrap (and the metric stage alone): the intervals must add < 10%',
+);
 
 export function benchCommand(): Command {
   return new Command('bench')

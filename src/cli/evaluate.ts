@@ -22,9 +22,15 @@ interface EvaluateCliOptions extends ComputeFlags {
   batch: number;
   threads?: number;
   json?: boolean;
+  bootstrap: number;
+  groups?: string;
 }
 
 const fixed = (v: number | null | undefined, digits = 4) => (v === null || v === undefined ? 'n/a' : v.toFixed(digits));
+
+/** A 95% interval as "[lower-upper]", or nothing when there is none. */
+const ci = (i: { lower: number | null; upper: number | null }) =>
+  i.lower === null || i.upper === null ? '' : `[95% CI ${i.lower.toFixed(3)}-${i.upper.toFixed(3)}]`;
 
 function rates(label: string, m: ThresholdMetrics): string {
   return (
@@ -49,11 +55,18 @@ export function headline(r: EvaluationResult): string[] {
         : overlap === 0
           ? ', none of them training images'
           : `, ${overlap} of them training images (scores on those are optimistic)`),
-    `classifier: ROC AUC ${fixed(r.classifier.rocAuc)}, PR AUC ${fixed(r.classifier.prAuc)}`,
+    `classifier: ROC AUC ${fixed(r.classifier.rocAuc)} ${ci(r.study.auc.bootstrap)} (DeLong ${r.study.auc.delong ? `${fixed(r.study.auc.delong.lower, 3)}-${fixed(r.study.auc.delong.upper, 3)}` : 'n/a'}), PR AUC ${fixed(r.classifier.prAuc)}`,
     `at the bundle's thresholds (classifier ${t.classifier}, pixel ${t.pixel}, minimum area ${t.minArea}):`,
     `  ${rates('classifier alone', b.classifier)}`,
     `  ${rates('pipeline (classifier passes and a mask survives)', b.pipeline)}`,
-    `  pipeline SIIM score ${fixed(b.siimScore)}; Dice on positives: segmenter alone ${fixed(b.dicePositive.segmenter)}, whole pipeline ${fixed(b.dicePositive.pipeline)}`,
+    `  pipeline SIIM score ${fixed(b.siimScore)} ${ci(r.study.atBundleThresholds.siimScore)}; Dice on positives: segmenter alone ${fixed(b.dicePositive.segmenter)}, whole pipeline ${fixed(b.dicePositive.pipeline)} ${ci(r.study.atBundleThresholds.dicePositive)}`,
+    `  pipeline with 95% intervals (${r.study.bootstrap.resamples} stratified bootstrap resamples): ` +
+      (['sensitivity', 'specificity', 'ppv', 'npv'] as const)
+        .map(
+          (k) =>
+            `${k} ${fixed(r.study.atBundleThresholds.pipeline[k].estimate, 3)} ${ci(r.study.atBundleThresholds.pipeline[k])}`,
+        )
+        .join(', '),
     `segmenter alone on every image: mean Dice ${fixed(s.meanDice)} / IoU ${fixed(s.meanIou)} (SIIM convention), ` +
       `${r.segmentation.positivesBelowCutIou} positives with IoU < ${r.segmentation.lowCut}`,
     `tuned on this set (optimistic bound, not a measurement): threshold ${tuned.threshold} (${tuned.description}) ` +
@@ -101,6 +114,11 @@ export function evaluateCommand(): Command {
     .option('--tta', 'horizontal-flip test-time augmentation for both models')
     .option('--batch <n>', 'images per batch', integer(1), 8)
     .option(THREADS_OPTION.flags, THREADS_OPTION.description, THREADS_OPTION.parse)
+    .option('--bootstrap <n>', 'bootstrap resamples for the 95% intervals (0: none)', integer(0), 1000)
+    .option(
+      '--groups <csv>',
+      'CSV of ImageId and group columns for subgroups; a yes/no column names a device for the shortcut probe',
+    )
     .option('--json', 'print evaluation.json instead of the headline');
   return addComputeOptions(command)
     .addHelpText(
@@ -132,6 +150,8 @@ export function evaluateCommand(): Command {
           tta: Boolean(opts.tta),
           batchSize: opts.batch,
           threads: opts.threads,
+          bootstrap: opts.bootstrap,
+          groups: opts.groups,
           ...compute,
           onProgress: progress.onProgress,
         });

@@ -375,6 +375,7 @@ export async function runDemo(options: DemoOptions, reporter: DemoReporter = SIL
     },
     thresholds,
     subgroups,
+    testStudy: test.study,
     targets: checkTargets(plan, headline, subgroups.tubes[0] ?? null),
     seconds,
     prediction: {

@@ -15,6 +15,8 @@ export interface CollectedPredictions {
   segmentations: ImageSegmentationScore[];
   tripletImages: TripletImage[];
   failures: { imageId: string; file: string; reason: string }[];
+  /** Each image's truth mask area as a share of the image (0 for a negative), for the mask-size bands. */
+  truthFractions: Map<string, number>;
   seconds: number;
 }
 
@@ -32,7 +34,14 @@ export async function collectPredictions(
 ): Promise<CollectedPredictions> {
   const started = Date.now();
   const batchSize = options.batchSize ?? 8;
-  const out: CollectedPredictions = { records: [], segmentations: [], tripletImages: [], failures: [], seconds: 0 };
+  const out: CollectedPredictions = {
+    records: [],
+    segmentations: [],
+    tripletImages: [],
+    failures: [],
+    truthFractions: new Map(),
+    seconds: 0,
+  };
   const read = (item: DatasetItem) =>
     readImage(item.path).then(
       (image) => ({ item, image }),
@@ -58,6 +67,9 @@ export async function collectPredictions(
         const truth = itemMask(item, image.width, image.height);
         const mask = predictor.maskFromProbabilities(maps.maps[k], maps.width, maps.height, image.width, image.height);
         const score = scoreSegmentation(item.imageId, truth, mask);
+        let area = 0;
+        for (const v of truth.data) area += v !== 0 ? 1 : 0;
+        out.truthFractions.set(item.imageId, area / truth.data.length);
         out.segmentations.push(score);
         out.records.push({
           imageId: item.imageId,

@@ -2,10 +2,14 @@
 // (red) outlined and filled translucently, small enough that a page of them loads at once.
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { GrayImage, Mask } from '../data/image.js';
+import { itemMask, type DatasetItem } from '../data/dataset.js';
+import { emptyMask, type GrayImage, type Mask } from '../data/image.js';
+import { readImage } from '../data/image-io.js';
 import { resizeImage, resizeMask } from '../data/transforms/resize.js';
 import { renderOverlayPng, PREDICTION_COLOR, TRUTH_COLOR, type MaskLayer } from '../pipeline/overlay.js';
 import { safeFileStem } from '../pipeline/predict-files.js';
+import type { Predictor } from '../pipeline/predictor.js';
+import type { ClassificationErrors, SegmentationExtremes } from './error-analysis.js';
 
 export const THUMBNAIL_SIDE = 256;
 
@@ -47,4 +51,114 @@ export async function writeThumbnail(
   await mkdir(path.join(dir, 'gallery', group), { recursive: true });
   await writeFile(path.join(dir, relative), await renderThumbnail(image, truth, prediction));
   return relative;
+}
+
+/** One gallery before its thumbnails are drawn: which images, captioned, and whether to draw the prediction. */
+export interface GalleryPlan {
+  name: string;
+  title: string;
+  description: string;
+  ids: { id: string; caption: string; showPrediction: boolean }[];
+}
+
+/** The error-analysis galleries: confident and near-threshold errors of each kind, best and worst segmentations. */
+export function galleryPlans(errors: ClassificationErrors, extremes: SegmentationExtremes): GalleryPlan[] {
+  const fmt = (v: number) => v.toFixed(3);
+  const t = errors.threshold;
+  return [
+    {
+      name: 'false-negatives-confident',
+      title: 'False negatives, confident',
+      description: `positive images the classifier put well below the threshold (p <= ${fmt(t - errors.margin)})`,
+      ids: errors.falseNegatives.confident.map((r) => ({
+        id: r.imageId,
+        caption: `p ${fmt(r.probability)} (t ${fmt(t)})`,
+        showPrediction: false,
+      })),
+    },
+    {
+      name: 'false-negatives-near',
+      title: 'False negatives, near the threshold',
+      description: `positive images within ${errors.margin} below the threshold`,
+      ids: errors.falseNegatives.nearThreshold.map((r) => ({
+        id: r.imageId,
+        caption: `p ${fmt(r.probability)} (t ${fmt(t)})`,
+        showPrediction: false,
+      })),
+    },
+    {
+      name: 'false-positives-confident',
+      title: 'False positives, confident',
+      description: `negative images the classifier put well above the threshold (p >= ${fmt(t + errors.margin)})`,
+      ids: errors.falsePositives.confident.map((r) => ({
+        id: r.imageId,
+        caption: `p ${fmt(r.probability)} (t ${fmt(t)})`,
+        showPrediction: true,
+      })),
+    },
+    {
+      name: 'false-positives-near',
+      title: 'False positives, near the threshold',
+      description: `negative images within ${errors.margin} above the threshold`,
+      ids: errors.falsePositives.nearThreshold.map((r) => ({
+        id: r.imageId,
+        caption: `p ${fmt(r.probability)} (t ${fmt(t)})`,
+        showPrediction: true,
+      })),
+    },
+    {
+      name: 'best-segmentations',
+      title: 'Best segmentations',
+      description: 'positive images with the highest IoU of the segmenter (truth blue, prediction red)',
+      ids: extremes.best.map((s) => ({
+        id: s.imageId,
+        caption: `IoU ${fmt(s.iou)}, Dice ${fmt(s.dice)}`,
+        showPrediction: true,
+      })),
+    },
+    {
+      name: 'worst-segmentations',
+      title: 'Worst segmentations',
+      description: 'positive images with the lowest IoU of the segmenter (truth blue, prediction red)',
+      ids: extremes.worst.map((s) => ({
+        id: s.imageId,
+        caption: `IoU ${fmt(s.iou)}, Dice ${fmt(s.dice)}`,
+        showPrediction: true,
+      })),
+    },
+  ];
+}
+
+/** Draws each gallery's thumbnails (the prediction re-run for the images that show it) under `out`. */
+export async function writeGalleries(
+  out: string,
+  predictor: Predictor,
+  byId: Map<string, DatasetItem>,
+  plans: readonly GalleryPlan[],
+): Promise<GalleryGroup[]> {
+  const result: GalleryGroup[] = [];
+  for (const g of plans) {
+    const entries = [];
+    for (const { id, caption, showPrediction } of g.ids) {
+      const item = byId.get(id)!;
+      const image = await readImage(item.path);
+      const truth = item.label === 1 ? itemMask(item, image.width, image.height) : null;
+      let prediction = null;
+      if (showPrediction) {
+        const maps = predictor.segmentProbabilities([image]);
+        prediction = predictor.maskFromProbabilities(maps.maps[0], maps.width, maps.height, image.width, image.height);
+      }
+      const thumbnail = await writeThumbnail(
+        out,
+        g.name,
+        id,
+        image,
+        truth,
+        prediction ?? emptyMask(image.width, image.height),
+      );
+      entries.push({ imageId: id, thumbnail, caption });
+    }
+    result.push({ name: g.name, title: g.title, description: g.description, entries });
+  }
+  return result;
 }

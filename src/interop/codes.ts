@@ -59,6 +59,7 @@ export const CODES = {
   size: code('246115007', 'SCT', 'Size'),
   large: code('255509001', 'SCT', 'Large'),
   small: code('255507004', 'SCT', 'Small'),
+  probabilityCalibration: code('PCAL', '99PNEUMO', 'Probability calibration'),
   // Units (UCUM).
   unitless: code('1', 'UCUM', 'no units'),
   squareMillimetre: code('mm2', 'UCUM', 'square millimeter'),

@@ -37,7 +37,8 @@ export interface ResultObjectsOptions {
   source: SourceImage;
   /** The displayed image the prediction was made on (its size is the source's). */
   image: GrayImage;
-  prediction: Pick<Prediction, 'probability' | 'threshold' | 'decision' | 'mask' | 'area'>;
+  prediction: Pick<Prediction, 'probability' | 'threshold' | 'decision' | 'mask' | 'area'> &
+    Partial<Pick<Prediction, 'calibrated'>>;
   /** The overlay's title banner, as predict draws it. */
   banner: Banner;
   algorithm: Algorithm;
@@ -98,6 +99,7 @@ export async function buildResultObjects(o: ResultObjectsOptions): Promise<Resul
         present: prediction.decision,
         probability: prediction.probability,
         threshold: prediction.threshold,
+        calibrated: prediction.calibrated ?? false,
         areaPixels: prediction.area,
         size: prediction.decision ? measurePneumothorax(prediction.mask, source.pixelSpacing) : null,
       },

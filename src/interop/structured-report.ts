@@ -29,6 +29,8 @@ export interface SrFinding {
   present: boolean;
   probability: number;
   threshold: number;
+  /** Probability and threshold are on the bundle's calibrated scale (temperature scaling); the report says so. */
+  calibrated?: boolean;
   /** Mask pixels. */
   areaPixels: number;
   /** The ACCP and BTS measures; null for a negative or without pixel spacing. */
@@ -102,6 +104,15 @@ export function buildStructuredReport(o: StructuredReportOptions): Dataset {
     codeContentItem('CONTAINS', CODES.pneumothorax, finding.present ? CODES.present : CODES.absent),
     numItem('CONTAINS', CODES.probabilityOfFinding, finding.probability, CODES.unitless),
     numItem('CONTAINS', CODES.decisionThreshold, finding.threshold, CODES.unitless),
+    ...(finding.calibrated
+      ? [
+          textItem(
+            'HAS CONCEPT MOD',
+            CODES.probabilityCalibration,
+            'temperature scaling fitted on the validation split; probability and threshold are calibrated',
+          ),
+        ]
+      : []),
     area,
     ...(finding.present && finding.size ? sizeItems(finding.size) : []),
   ]);

@@ -55,6 +55,18 @@ export interface BundleImagesEntry {
   validation: number;
 }
 
+/**
+ * How the classifier's probability is calibrated for display: p' = sigmoid(logit(p) / temperature),
+ * fitted on `n` validation images. Thresholds stay on the uncalibrated probability (they were chosen
+ * on it); the calibrated one is what a reader is shown as "probability".
+ */
+export interface BundleCalibration {
+  method: 'temperature';
+  temperature: number;
+  fittedOn: string;
+  n: number;
+}
+
 export interface BundleManifest {
   format: typeof BUNDLE_FORMAT;
   formatVersion: typeof BUNDLE_FORMAT_VERSION;
@@ -65,6 +77,8 @@ export interface BundleManifest {
   thresholdSource: ThresholdSource;
   /** What each model was trained on: run folder, data, split (fraction, seed), epoch, metrics. */
   provenance: { classifier: Record<string, unknown>; segmenter: Record<string, unknown> };
+  /** Absent in a bundle made before calibration, or never calibrated: probabilities are shown as the model gives them. */
+  calibration?: BundleCalibration;
   versions: { pneumo: string; libtorch: string; node: string };
   /** The training and validation images, when the runs recorded them. */
   images?: BundleImagesEntry;
@@ -95,9 +109,10 @@ const TOP_FIELDS = [
   'provenance',
   'versions',
   'images',
+  'calibration',
 ];
 /** Fields a manifest may leave out (bundles made before they existed). */
-const OPTIONAL_FIELDS = ['images'];
+const OPTIONAL_FIELDS = ['images', 'calibration'];
 const MODEL_FIELDS = ['architecture', 'config', 'weights', 'input'];
 const SOURCE_FIELDS = ['rule', 'split', 'images', 'at', 'siimScore'];
 
@@ -165,6 +180,21 @@ function checkImages(i: unknown, problems: string[]): void {
     !Number.isInteger(i.validation)
   )
     problems.push('images is not {file, sha256, training, validation}');
+}
+
+function checkCalibration(value: unknown, problems: string[]): void {
+  if (!isObject(value)) {
+    problems.push('"calibration" is not an object');
+    return;
+  }
+  if (value.method !== 'temperature')
+    problems.push(`calibration.method is ${JSON.stringify(value.method)}, expected "temperature"`);
+  const t = value.temperature;
+  if (typeof t !== 'number' || !(t > 0) || !Number.isFinite(t))
+    problems.push(`calibration.temperature is ${JSON.stringify(t)}, expected a number > 0`);
+  if (typeof value.fittedOn !== 'string') problems.push('calibration.fittedOn is not a string');
+  if (!isPositiveInteger(value.n))
+    problems.push(`calibration.n is ${JSON.stringify(value.n)}, expected a whole number > 0`);
 }
 
 let legacyNoticeGiven = false;
@@ -245,6 +275,7 @@ export function validateManifest(
   checkThresholds(manifest.thresholds, problems);
   checkThresholdSource(manifest.thresholdSource, problems);
   checkImages(manifest.images, problems);
+  if (manifest.calibration !== undefined) checkCalibration(manifest.calibration, problems);
   if (problems.length > 0)
     throw new BundleError(
       bundle,

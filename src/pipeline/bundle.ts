@@ -13,6 +13,7 @@ import {
   CLASSIFIER_WEIGHTS,
   SEGMENTER_WEIGHTS,
   validateManifest,
+  type BundleCalibration,
   type BundleManifest,
   type BundleModelEntry,
   type BundleThresholds,
@@ -248,6 +249,15 @@ export async function updateBundleThresholds(
 ): Promise<BundleManifest> {
   const manifest = await readBundleManifest(dir);
   const updated: BundleManifest = { ...manifest, thresholds, thresholdSource: source };
+  validateManifest(updated, dir);
+  writeJsonAtomic(path.join(dir, BUNDLE_MANIFEST), updated);
+  return updated;
+}
+
+/** Writes the classifier's probability calibration into bundle.json (atomically). */
+export async function updateBundleCalibration(dir: string, calibration: BundleCalibration): Promise<BundleManifest> {
+  const manifest = await readBundleManifest(dir);
+  const updated: BundleManifest = { ...manifest, calibration };
   validateManifest(updated, dir);
   writeJsonAtomic(path.join(dir, BUNDLE_MANIFEST), updated);
   return updated;

@@ -77,8 +77,13 @@ export interface PredictionRecord {
   file: string;
   width: number;
   height: number;
+  /** Calibrated with the bundle's temperature when `calibrated`, as the threshold beside it; else the model's own. */
   probability: number;
   threshold: number;
+  /** The model's own probability and the bundle's classifier threshold, on which the decision is taken. */
+  probabilityUncalibrated: number;
+  thresholdUncalibrated: number;
+  calibrated: boolean;
   decision: boolean;
   /** The classifier let the image through to the segmenter. */
   segmented: boolean;
@@ -147,12 +152,19 @@ const fixed = (v: number, digits: number) => v.toFixed(digits);
 
 /** The overlay's title band: decision, probability, area and size, the model, and that it is not a diagnosis. */
 export function overlayBanner(
-  p: Prediction,
+  p: Pick<
+    Prediction,
+    'probability' | 'threshold' | 'probabilityUncalibrated' | 'calibrated' | 'decision' | 'segmented' | 'area'
+  >,
   cm2: number | null,
   model: ModelIdentity,
   size: PneumothoraxSize | null = null,
 ): Banner {
-  const lines = [`probability ${fixed(p.probability, 3)} (threshold ${fixed(p.threshold, 2)})`];
+  const lines = [
+    p.calibrated
+      ? `calibrated probability ${fixed(p.probability, 3)} (threshold ${fixed(p.threshold, 2)}; model's own ${fixed(p.probabilityUncalibrated, 3)})`
+      : `probability ${fixed(p.probability, 3)} (threshold ${fixed(p.threshold, 2)})`,
+  ];
   if (p.decision)
     lines.push(`area ${p.area.toLocaleString('en-US')} px${cm2 === null ? '' : ` (${fixed(cm2, 2)} cm²)`}`);
   else if (p.segmented) lines.push('classifier positive, but no region passed the pixel threshold and minimum area');
@@ -254,6 +266,9 @@ export async function predictFiles(options: PredictFilesOptions): Promise<Predic
               height: r.image!.height,
               probability: p.probability,
               threshold: p.threshold,
+              probabilityUncalibrated: p.probabilityUncalibrated,
+              thresholdUncalibrated: p.thresholdUncalibrated,
+              calibrated: p.calibrated,
               decision: p.decision,
               segmented: p.segmented,
               area: { pixels: p.area, cm2 },

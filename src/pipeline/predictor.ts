@@ -5,6 +5,7 @@
 // averaged (the mirrored map flipped back first). Models load once, onto the chosen device; every
 // batch runs in a scope, so no tensor outlives it, and under inference mode, in the chosen precision
 // (bf16 or fp16 autocast: the models' outputs are brought back to fp32 before the sigmoid).
+import { displayedProbability } from './calibrated-probability.js';
 import { performance } from 'node:perf_hooks';
 import * as torch from '../torch/index.js';
 import { emptyMask, type GrayImage, type Mask } from '../data/image.js';
@@ -27,8 +28,17 @@ export interface StageTimings {
 }
 
 export interface Prediction {
+  /**
+   * The probability a reader is shown, and the classifier threshold on the same scale: calibrated
+   * with the bundle's temperature when it has one (`calibrated`), else the model's own. Decisions
+   * are taken on the model's own (the thresholds were chosen on it); the map is monotone, so
+   * probability >= threshold either way.
+   */
   probability: number;
   threshold: number;
+  probabilityUncalibrated: number;
+  thresholdUncalibrated: number;
+  calibrated: boolean;
   /** probability >= threshold, and a mask survived the pixel threshold and the minimum area. */
   decision: boolean;
   /** Whether the classifier let the image through to the segmenter. */
@@ -251,9 +261,14 @@ export class Predictor {
     const end = now();
     const n = images.length;
     const segmentedCount = masks.size;
+    const manifest = this.bundle.manifest;
+    const threshold = displayedProbability(t.classifier, manifest);
     return results.map((r, i) => ({
-      probability: r.probability,
-      threshold: t.classifier,
+      probability: displayedProbability(r.probability, manifest).probability,
+      threshold: threshold.probability,
+      probabilityUncalibrated: r.probability,
+      thresholdUncalibrated: t.classifier,
+      calibrated: threshold.calibrated,
       decision: r.area > 0,
       segmented: r.segmented,
       mask: r.mask,

@@ -1,6 +1,7 @@
 // DIR/index.html of `pneumo demo`: the headline numbers first (measured on the independent test set),
 // whether the run met its targets, said plainly, then links to every report, plot, gallery and
 // prediction the run made.
+import { writeStudySections } from './study-report.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { HtmlReport, type HeadlineFigure } from './html.js';
@@ -59,7 +60,7 @@ function predictionGallery(
     const label = truth?.has(r.id) ? (truth.get(r.id) === 1 ? 'truth: pneumothorax' : 'truth: none') : null;
     const area = r.decision ? `, ${r.area.cm2 !== null ? `${r.area.cm2.toFixed(1)} cm²` : `${r.area.pixels} px`}` : '';
     report.image(path.join(folder, r.overlay), {
-      caption: `${r.decision ? 'POSITIVE' : 'negative'} p=${r.probability.toFixed(3)}${area}${label ? ` (${label})` : ''}`,
+      caption: `${r.decision ? 'POSITIVE' : 'negative'} p=${r.probability.toFixed(3)}${r.calibrated ? ' (calibrated)' : ''}${area}${label ? ` (${label})` : ''}`,
       alt: `overlay of ${r.id}`,
       link: path.join(folder, r.overlay),
       width: 240,
@@ -210,6 +211,9 @@ export async function writeDemoReport(
     caption:
       "Each band's positives with every negative, at the bundle's thresholds. A quarter of real SIIM-ACR pneumothoraces are below 0.4% of the image, half between 0.4% and 1.8%.",
   });
+
+  // The same clinical-study sections as the test evaluation's own report, drawn into its plot folder.
+  await writeStudySections(report, result.testStudy, path.join(out, 'evaluation', 'test', 'plots'));
 
   report.section('Recipe');
   report.table({

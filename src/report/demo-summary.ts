@@ -1,5 +1,6 @@
 // What the demo's report shows: the plan a run followed and the figures it measured. The demo
 // (src/demo/) fills these in; the report only writes them.
+import type { StudyFigures } from '../evaluate/study.js';
 import type { BundleThresholds } from '../pipeline/bundle-manifest.js';
 import type { SubgroupFigures } from '../evaluate/subgroups.js';
 import type { TrainConfig } from '../train/config.js';
@@ -115,6 +116,8 @@ export interface DemoResult {
   thresholds: BundleThresholds;
   /** Each stage on the test images with and without a chest drain, and per mask-size band. */
   subgroups: { tubes: SubgroupFigures[]; sizeBands: SubgroupFigures[] };
+  /** The test evaluation as a clinical study reports it (intervals, calibration, subgroups, shortcut probe). */
+  testStudy: StudyFigures;
   targets: TargetCheck[];
   /** Wall-clock seconds per stage, and prediction speed. */
   seconds: Record<string, number>;

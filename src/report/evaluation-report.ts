@@ -1,4 +1,5 @@
-// The evaluation report: OUT/index.html with the headline numbers, the operating point and its
+// The evaluation report: OUT/index.html with the headline numbers, their intervals, operating points,
+// calibration, subgroups and the shortcut probe (study-report.ts), the operating point and its
 // objective, the threshold sweep, ROC and PR curves, the probability distributions per class, the
 // segmenter's scores, the triplet search, and the error-analysis galleries; plots in OUT/plots as
 // SVG and PNG.
@@ -9,6 +10,7 @@ import { CLASS_COLORS, savePlot } from './plot.js';
 import { lineChart } from './plot-line.js';
 import { histogram } from './plot-histogram.js';
 import { heatMap } from './plot-heatmap.js';
+import { writeStudySections } from './study-report.js';
 
 const f4 = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : v.toFixed(4));
 
@@ -86,6 +88,8 @@ export async function writeEvaluationReport(r: EvaluationResult, out: string): P
       'confusion-matrix',
     ),
   );
+
+  await writeStudySections(report, r.study, plots);
 
   report.section('Tuned on this set (optimistic bound)');
   report.paragraph(

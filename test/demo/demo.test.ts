@@ -36,6 +36,10 @@ test('the tiny demo writes every artefact, and each one parses', async () => {
   const html = readFileSync(path.join(out, 'index.html'), 'utf8');
   assert.match(html, /classifier ROC AUC/);
   assert.match(html, /smoke run/);
+  // The test set as a clinical study: intervals, calibration, subgroups, the drain's shortcut probe.
+  for (const section of ['Confidence intervals', 'Calibration', 'Subgroups', 'Shortcut probe'])
+    assert.match(html, new RegExp(section));
+  assert.ok(first.testStudy.shortcuts.some((p) => p.device === 'a chest drain'));
   // Figures named by what they measure, and sentences from the data, not from a template.
   for (const label of [
     'pipeline recall',

@@ -6,6 +6,7 @@ import path from 'node:path';
 import * as torch from '../../src/torch/index.js';
 import { makeBundle, readBundleManifest } from '../../src/pipeline/bundle.js';
 import { evaluateBundle } from '../../src/evaluate/evaluate-bundle.js';
+import { EVALUATION_SCHEMA_VERSION, readEvaluation } from '../../src/evaluate/evaluation-file.js';
 import { writeEvaluationReport } from '../../src/report/evaluation-report.js';
 import { parseHardExamples } from '../../src/evaluate/hard-examples.js';
 import { predictFiles } from '../../src/pipeline/predict-files.js';
@@ -58,7 +59,15 @@ test('evaluate on the SIIM sample: every artefact is written and parses; the pip
     r.probabilityHistogram.positives.reduce((a, b) => a + b),
     5,
   );
-  assert.equal(JSON.parse(readFileSync(r.files.evaluation, 'utf8')).images, 10);
+  const written = await readEvaluation(r.files.evaluation);
+  assert.equal(written.images, 10);
+  assert.equal(written.schemaVersion, EVALUATION_SCHEMA_VERSION);
+  assert.deepEqual(written.study.auc, r.study.auc);
+  assert.deepEqual(
+    written.study.subgroups.map((f) => f.key),
+    ['sex', 'age', 'view', 'mask-size'],
+    'subgroups from the headers and the truth masks',
+  );
   assert.equal(readFileSync(r.files.sweepCsv, 'utf8').trim().split('\n').length, 20);
   const hard = parseHardExamples(readFileSync(r.files.hardExamples, 'utf8'));
   assert.equal(r.errorThreshold, 0.5);
@@ -73,7 +82,15 @@ test('evaluate on the SIIM sample: every artefact is written and parses; the pip
   const lead = html.search(/At the bundle(&#39;|&#x27;|')s thresholds/);
   const tuned = html.indexOf('Tuned on this set (optimistic bound)');
   assert.ok(lead >= 0 && tuned > lead, 'the frozen thresholds lead; the re-tuned point follows, labelled');
-  for (const plot of ['roc', 'precision-recall', 'threshold-sweep', 'confusion-matrix', 'probability-histogram']) {
+  for (const plot of [
+    'roc',
+    'precision-recall',
+    'threshold-sweep',
+    'confusion-matrix',
+    'probability-histogram',
+    'reliability',
+    'subgroup-auc-sex',
+  ]) {
     assert.ok(
       existsSync(path.join(out, 'plots', `${plot}.svg`)) && existsSync(path.join(out, 'plots', `${plot}.png`)),
       plot,
@@ -154,6 +171,23 @@ test('validation split from the bundle provenance; triplet search written into t
     minArea: r.triplet.best.minArea,
   });
   assert.match(manifest.thresholdSource.rule, /triplet/);
+  // The temperature is frozen with the thresholds, on the same validation images, and shown after.
+  assert.equal(manifest.calibration?.method, 'temperature');
+  assert.equal(manifest.calibration?.n, r.images);
+  assert.deepEqual(r.writtenCalibration, manifest.calibration);
+  assert.equal(r.study.calibration.calibrated, null, 'the evaluation that fits it measures the bundle as it was');
+  const after = await evaluateBundle({
+    bundle: dir,
+    data: SIIM_SAMPLE,
+    labels: SIIM_SAMPLE_CSV,
+    out: path.join(root, 'eval3'),
+    split: 'all',
+    bootstrap: 0,
+    modelFactory: tinyModelFactory,
+    threads: 1,
+  });
+  assert.equal(after.study.calibration.calibrated?.calibration.temperature, manifest.calibration!.temperature);
+  assert.equal(after.study.auc.bootstrap.lower, null, '--bootstrap 0: no intervals');
 });
 
 test('a validation split holding training images is refused unless --allow-overlap; the overlap is counted', async () => {

@@ -147,6 +147,9 @@ test('STOW-RS: several instances per request, a single application/dicom body, d
     `${a.result.probability} vs ${expected.probability}`,
   );
   assert.equal(a.result.rle, expected.rle);
+  // A bundle without a calibration: the probability shown is the model's own, and says so.
+  assert.equal(a.result.calibrated, false);
+  assert.equal(a.result.probabilityUncalibrated, a.result.probability);
   assert.equal(a.result.area.pixels, expected.area);
   assert.ok(Math.abs(a.result.area.cm2 - (expected.area * 0.194311 * 0.194311) / 100) < 1e-9);
   assert.deepEqual(a.result.thresholds, { classifier: 0, pixel: 0.5, minArea: 0 });

@@ -97,6 +97,8 @@ function result(uid: string, probability: number, large: boolean | null): Result
   return {
     uid,
     probability,
+    probabilityUncalibrated: probability,
+    calibrated: false,
     decision: probability >= 0.5,
     segmented: true,
     thresholds: { classifier: 0.5, pixel: 0.5, minArea: 0 },

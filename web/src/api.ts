@@ -91,7 +91,10 @@ export async function getJson<T>(path: string): Promise<T> {
 }
 
 export interface Result {
+  /** Calibrated with the bundle's temperature when `calibrated`; `probabilityUncalibrated` is the model's own. */
   probability: number;
+  probabilityUncalibrated: number;
+  calibrated: boolean;
   decision: boolean;
   segmented: boolean;
   thresholds: { classifier: number; pixel: number; minArea: number };

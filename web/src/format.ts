@@ -7,8 +7,10 @@ export function verdictText(item: Instance): string {
   return item.result.decision ? 'pneumothorax' : 'no pneumothorax';
 }
 
+/** The probability, marked when it is calibrated (the thresholds are on the model's own scale). */
 export function probabilityText(item: Instance): string {
-  return item.result ? item.result.probability.toFixed(3) : '–';
+  if (!item.result) return '–';
+  return `${item.result.probability.toFixed(3)}${item.result.calibrated ? ' (calibrated)' : ''}`;
 }
 
 export function areaText(item: Instance): string {

@@ -570,7 +570,10 @@ export function showViewer(root: HTMLElement, uid: string, nav: ViewerNavigation
       title.textContent = !r ? `No result yet (${i.state})` : r.decision ? TITLE_POSITIVE : TITLE_NEGATIVE;
       title.classList.toggle('positive', !!r?.decision);
       subtitle.textContent = r
-        ? `probability ${r.probability.toFixed(3)} (threshold ${r.thresholds.classifier}) · area ${areaText(i)}${r.size ? ` · ${sizeLine(i)}` : ''}`
+        ? (r.calibrated
+            ? `calibrated probability ${r.probability.toFixed(3)} (model's own ${r.probabilityUncalibrated.toFixed(3)}, threshold ${r.thresholds.classifier})`
+            : `probability ${r.probability.toFixed(3)} (threshold ${r.thresholds.classifier})`) +
+          ` · area ${areaText(i)}${r.size ? ` · ${sizeLine(i)}` : ''}`
         : (i.error ?? '');
       sizeReadout.textContent = sizeLine(i);
       sizeReadout.classList.toggle('large', !!r?.size?.large);

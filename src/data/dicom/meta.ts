@@ -11,6 +11,9 @@ export interface DicomMeta {
   viewPosition: string | null;
   modality: string | null;
   bodyPartExamined: string | null;
+  /** Manufacturer (0008,0070) and Station Name (0008,1010): which device made the image. */
+  manufacturer: string | null;
+  stationName: string | null;
   rows: number;
   columns: number;
   /** [row spacing, column spacing] in mm: Pixel Spacing, else Imager Pixel Spacing (CR/DX often carry only that); null when neither. */
@@ -86,6 +89,8 @@ export function extractMeta(dataSet: DataSet, transferSyntaxUid: string): DicomM
     viewPosition: dicomString(dataSet, 'x00185101'),
     modality: dicomString(dataSet, 'x00080060'),
     bodyPartExamined: dicomString(dataSet, 'x00180015'),
+    manufacturer: dicomString(dataSet, 'x00080070'),
+    stationName: dicomString(dataSet, 'x00081010'),
     rows: uint16(dataSet, 'x00280010', 0),
     columns: uint16(dataSet, 'x00280011', 0),
     pixelSpacing: spacing(dataSet, 'x00280030') ?? spacing(dataSet, 'x00181164'),

@@ -51,6 +51,8 @@ async function runJob(predictor: Predictor, model: ModelIdentity, job: Inference
   if (maskFile) await writeAtomic(path.join(job.outDir, maskFile), await renderMaskPng(p.mask));
   return {
     probability: p.probability,
+    probabilityUncalibrated: p.probabilityUncalibrated,
+    calibrated: p.calibrated,
     decision: p.decision,
     segmented: p.segmented,
     thresholds: { ...predictor.thresholds },

@@ -118,6 +118,8 @@ export class Dispatcher {
     await store.completeJob({
       uid,
       probability: output.probability,
+      probabilityUncalibrated: output.probabilityUncalibrated,
+      calibrated: output.calibrated,
       decision: output.decision,
       segmented: output.segmented,
       thresholds: output.thresholds,

@@ -19,6 +19,8 @@ export function resultView(uid: string, r: ResultRecord | null) {
   if (!r) return null;
   return {
     probability: r.probability,
+    probabilityUncalibrated: r.probabilityUncalibrated,
+    calibrated: r.calibrated,
     decision: r.decision,
     segmented: r.segmented,
     thresholds: r.thresholds,

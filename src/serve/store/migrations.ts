@@ -75,6 +75,12 @@ export const MIGRATIONS: readonly string[] = [
     ended_at INTEGER
   );
   `,
+  // The probability a reader is shown is calibrated when the bundle has a calibration; the model's own
+  // stays beside it (the thresholds are on that scale). Results stored before are uncalibrated.
+  `
+  ALTER TABLE results ADD COLUMN probability_uncalibrated REAL;
+  ALTER TABLE results ADD COLUMN calibrated INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 /** Brings the database to the latest schema; refuses one written by a newer pneumo. */

@@ -78,6 +78,8 @@ function resultFromRow(r: Row, prefix = ''): ResultRecord {
   return {
     uid: String(get('uid')),
     probability: Number(get('probability')),
+    probabilityUncalibrated: num(get('probability_uncalibrated')) ?? Number(get('probability')),
+    calibrated: Number(get('calibrated')) === 1,
     decision: Number(get('decision')) === 1,
     segmented: Number(get('segmented')) === 1,
     thresholds: JSON.parse(String(get('thresholds'))),
@@ -128,6 +130,8 @@ const STATUS_FILTER: Record<WorklistStatus, string> = {
 const RESULT_COLUMNS = [
   'uid',
   'probability',
+  'probability_uncalibrated',
+  'calibrated',
   'decision',
   'segmented',
   'thresholds',
@@ -264,14 +268,17 @@ export class SqliteStore implements Store {
     this.db
       .transaction(() => {
         this.prepare(
-          `INSERT OR REPLACE INTO results (uid, probability, decision, segmented, thresholds, rle, area_pixels,
-            area_cm2, bbox, size, large, mask_file, overlay_file, bundle_id, bundle_version, timings, finished_at)
-           VALUES (@uid, @probability, @decision, @segmented, @thresholds, @rle, @areaPixels, @areaCm2, @bbox,
-            @size, @large, @maskFile, @overlayFile, @bundleId, @bundleVersion, @timings, @finishedAt)`,
+          `INSERT OR REPLACE INTO results (uid, probability, probability_uncalibrated, calibrated, decision, segmented,
+            thresholds, rle, area_pixels, area_cm2, bbox, size, large, mask_file, overlay_file, bundle_id,
+            bundle_version, timings, finished_at)
+           VALUES (@uid, @probability, @probabilityUncalibrated, @calibrated, @decision, @segmented, @thresholds,
+            @rle, @areaPixels, @areaCm2, @bbox, @size, @large, @maskFile, @overlayFile, @bundleId, @bundleVersion,
+            @timings, @finishedAt)`,
         ).run({
           ...result,
           size: result.size ? JSON.stringify(result.size) : null,
           large: result.size?.large ? 1 : 0,
+          calibrated: result.calibrated ? 1 : 0,
           decision: result.decision ? 1 : 0,
           segmented: result.segmented ? 1 : 0,
           thresholds: JSON.stringify(result.thresholds),

@@ -64,7 +64,11 @@ export interface Thresholds {
 
 /** What the pipeline says of one image, as a worker reports it and the store keeps it. */
 export interface PredictionSummary {
+  /** Calibrated with the bundle's temperature when `calibrated`, else the model's own. */
   probability: number;
+  /** The model's own probability, on the scale of `thresholds`. */
+  probabilityUncalibrated: number;
+  calibrated: boolean;
   decision: boolean;
   segmented: boolean;
   thresholds: Thresholds;
