@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # libjpeg-dev: the pneumo_jpeg addon (native/jpeg) decodes SIIM's 8-bit JPEGs through libjpeg-turbo.
-packages=(build-essential python3 libopenblas0-pthread libjpeg-dev python3-torch python3-torchvision python3-pydicom python3-pil python3-numpy fonts-dejavu-core dcmtk dicom3tools orthanc orthanc-dicomweb)
+packages=(build-essential python3 libopenblas0-pthread libjpeg-dev python3-torch python3-torchvision python3-onnx python3-pydicom python3-pil python3-numpy fonts-dejavu-core dcmtk dicom3tools orthanc orthanc-dicomweb)
 [ -n "${LIBTORCH:-}" ] || packages+=(libtorch-dev libgloo-dev)
 # The reading room's browser tests (test/web) drive Debian's Chromium through playwright-core.
 packages+=(chromium)
