@@ -5,6 +5,7 @@
 // such as contiguous or eval-mode dropout, returns its input's name and adds no node).
 import type { OpArg } from '../torch/dispatch.js';
 import type { OnnxGraph } from './onnx-graph.js';
+import { ExportError } from './export-error.js';
 
 export interface ConvertContext {
   graph: OnnxGraph;
@@ -23,20 +24,16 @@ export interface ConvertContext {
   nodeName(opType: string): string;
 }
 
-class UnsupportedOp extends Error {
-  override name = 'ExportError';
-}
-
 const num = (c: ConvertContext, i: number): number => {
   const v = c.args[i];
   if (typeof v === 'number') return v;
   if (typeof v === 'boolean') return v ? 1 : 0;
-  throw new UnsupportedOp(`${c.op}: argument ${i} is not a number`);
+  throw new ExportError(`${c.op}: argument ${i} is not a number`);
 };
 const ints = (c: ConvertContext, i: number): number[] => {
   const v = c.args[i];
   if (!Array.isArray(v) || !v.every((x) => typeof x === 'number'))
-    throw new UnsupportedOp(`${c.op}: argument ${i} is not a list of integers`);
+    throw new ExportError(`${c.op}: argument ${i} is not a list of integers`);
   return v as number[];
 };
 const isNull = (c: ConvertContext, i: number) => c.args[i] === null || c.args[i] === undefined;
@@ -70,7 +67,7 @@ function reshapeTarget(c: ConvertContext, target: readonly number[]): number[] {
   const concrete = target.map((d) => (d === -1 ? total / known : d));
   if (c.batch === null) return concrete;
   if (concrete[0] !== c.batch || input[0] !== c.batch)
-    throw new UnsupportedOp(
+    throw new ExportError(
       `${c.op}: reshape to [${target}] does not keep the batch first; export without dynamic batch`,
     );
   return [-1, ...concrete.slice(1)];
@@ -85,7 +82,7 @@ function onnxPads(c: ConvertContext, torchPads: readonly number[]): number[] {
     begins[rank - 1 - k] = torchPads[2 * k];
     ends[rank - 1 - k] = torchPads[2 * k + 1];
   }
-  if ([...begins, ...ends].some((p) => p < 0)) throw new UnsupportedOp(`${c.op}: negative padding`);
+  if ([...begins, ...ends].some((p) => p < 0)) throw new ExportError(`${c.op}: negative padding`);
   return [...begins, ...ends];
 }
 
@@ -141,14 +138,14 @@ const CONVERTERS: Record<string, Converter> = {
     });
   },
   'aten::linear': (c) => {
-    if (c.shape(0).length !== 2) throw new UnsupportedOp(`${c.op}: only 2-D inputs are exported`);
+    if (c.shape(0).length !== 2) throw new ExportError(`${c.op}: only 2-D inputs are exported`);
     const inputs = [c.value(0), c.value(1)];
     if (!isNull(c, 2)) inputs.push(c.value(2));
     return single(c, 'Gemm', inputs, { transB: 1 });
   },
   'aten::batch_norm': (c) => {
-    if (c.args[5] === true) throw new UnsupportedOp(`${c.op}: batch statistics (training mode) cannot be exported`);
-    if (isNull(c, 3) || isNull(c, 4)) throw new UnsupportedOp(`${c.op}: batch norm without running statistics`);
+    if (c.args[5] === true) throw new ExportError(`${c.op}: batch statistics (training mode) cannot be exported`);
+    if (isNull(c, 3) || isNull(c, 4)) throw new ExportError(`${c.op}: batch norm without running statistics`);
     const channels = c.shape(0)[1];
     const weight = isNull(c, 1) ? c.graph.floats('bn_scale', new Array(channels).fill(1)) : c.value(1);
     const bias = isNull(c, 2) ? c.graph.floats('bn_bias', new Array(channels).fill(0)) : c.value(2);
@@ -177,7 +174,7 @@ const CONVERTERS: Record<string, Converter> = {
       ceil_mode: num(c, 5),
     }),
   'aten::avg_pool2d': (c) => {
-    if (!isNull(c, 6)) throw new UnsupportedOp(`${c.op}: divisor_override`);
+    if (!isNull(c, 6)) throw new ExportError(`${c.op}: divisor_override`);
     return single(c, 'AveragePool', [c.value(0)], {
       kernel_shape: ints(c, 1),
       strides: ints(c, 2).length ? ints(c, 2) : ints(c, 1),
@@ -191,26 +188,26 @@ const CONVERTERS: Record<string, Converter> = {
     if (oh === 1 && ow === 1) return single(c, 'GlobalAveragePool', [c.value(0)]);
     const [, , h, w] = c.shape(0);
     if (h % oh !== 0 || w % ow !== 0)
-      throw new UnsupportedOp(`${c.op}: output ${oh}x${ow} does not divide the input ${h}x${w}`);
+      throw new ExportError(`${c.op}: output ${oh}x${ow} does not divide the input ${h}x${w}`);
     return single(c, 'AveragePool', [c.value(0)], { kernel_shape: [h / oh, w / ow], strides: [h / oh, w / ow] });
   },
   'aten::adaptive_max_pool2d': (c) => {
     const [oh, ow] = ints(c, 1);
-    if (oh !== 1 || ow !== 1) throw new UnsupportedOp(`${c.op}: only a global (1x1) max pool is exported`);
+    if (oh !== 1 || ow !== 1) throw new ExportError(`${c.op}: only a global (1x1) max pool is exported`);
     // The indices (second result) have no ONNX counterpart here; a graph that reads them fails on use.
     return [...single(c, 'GlobalMaxPool', [c.value(0)]), undefined];
   },
   'aten::upsample_nearest2d.vec': (c) => resize(c, 'nearest', false, 1, 2),
   'aten::upsample_bilinear2d.vec': (c) => resize(c, 'linear', c.args[2] === true, 1, 3),
   'aten::dropout': (c) => {
-    if (c.args[2] === true && num(c, 1) > 0) throw new UnsupportedOp(`${c.op}: dropout in training mode`);
+    if (c.args[2] === true && num(c, 1) > 0) throw new ExportError(`${c.op}: dropout in training mode`);
     return alias(c);
   },
   'aten::contiguous': alias,
   'aten::clone': alias,
   'aten::to.dtype': (c) => {
     // DType code 6 is float32 (c10::ScalarType::Float): the only dtype a graph value has here.
-    if (c.args[1] !== 6) throw new UnsupportedOp(`${c.op}: conversion to a type other than float32`);
+    if (c.args[1] !== 6) throw new ExportError(`${c.op}: conversion to a type other than float32`);
     return alias(c);
   },
   'aten::cat': (c) => single(c, 'Concat', c.values(0), { axis: num(c, 1) }),
@@ -305,7 +302,7 @@ const CONVERTERS: Record<string, Converter> = {
     return [values, indices];
   },
   'aten::mean.dim': (c) => {
-    if (!isNull(c, 3)) throw new UnsupportedOp(`${c.op}: mean with a dtype`);
+    if (!isNull(c, 3)) throw new ExportError(`${c.op}: mean with a dtype`);
     return single(c, 'ReduceMean', [c.value(0)], { axes: ints(c, 1), keepdims: num(c, 2) });
   },
   'aten::mean': (c) => single(c, 'ReduceMean', [c.value(0)], { keepdims: 0 }),
@@ -320,8 +317,7 @@ const CONVERTERS: Record<string, Converter> = {
 /** The ONNX nodes for one recorded op; see the file comment. */
 export function convertOp(c: ConvertContext): (string | undefined)[] {
   const converter = CONVERTERS[c.op];
-  if (!converter)
-    throw new UnsupportedOp(`${c.op} has no ONNX export (exported ops: ${Object.keys(CONVERTERS).length})`);
+  if (!converter) throw new ExportError(`${c.op} has no ONNX export (exported ops: ${Object.keys(CONVERTERS).length})`);
   return converter(c);
 }
 

@@ -9,6 +9,7 @@ import { observeOps, type OpArg, type OpResult } from '../torch/dispatch.js';
 import type { Module } from '../torch/nn/index.js';
 import { OnnxGraph, type GraphValueInfo } from './onnx-graph.js';
 import { convertOp, type ConvertContext } from './aten-to-onnx.js';
+import { ExportError } from './export-error.js';
 
 export interface TraceOptions {
   /** The graph's input name and example tensor (float32, NCHW). */
@@ -25,9 +26,7 @@ export interface TracedGraph {
   outputs: GraphValueInfo[];
 }
 
-export class ExportError extends Error {
-  override name = 'ExportError';
-}
+export { ExportError };
 
 const tensorsIn = (args: readonly OpArg[] | OpResult): torch.Tensor[] => {
   const list = Array.isArray(args) ? args : [args];
