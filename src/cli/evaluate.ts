@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { integer, unitInterval } from './option-parsers.js';
 import { THREADS_OPTION } from './option-parsers.js';
 import { runAction } from './run-action.js';
+import { runtimeOption, type RuntimeName } from './runtime-option.js';
 import { addComputeOptions, resolveCompute, type ComputeFlags } from './compute-options.js';
 import type { EvaluationResult } from '../evaluate/evaluate-bundle.js';
 import type { ThresholdMetrics } from '../metrics/classification.js';
@@ -18,6 +19,7 @@ interface EvaluateCliOptions extends ComputeFlags {
   searchTriplet?: boolean;
   writeBundle?: boolean;
   tta?: boolean;
+  runtime: RuntimeName;
   batch: number;
   threads?: number;
   json?: boolean;
@@ -88,6 +90,7 @@ export function evaluateCommand(): Command {
     .option('--search-triplet', 'also search classifier threshold, pixel threshold and minimum area jointly')
     .option('--write-bundle', "write the chosen thresholds into the bundle's bundle.json")
     .option('--tta', 'horizontal-flip test-time augmentation for both models')
+    .addOption(runtimeOption())
     .option('--batch <n>', 'images per batch', integer(1), 8)
     .option(THREADS_OPTION.flags, THREADS_OPTION.description, THREADS_OPTION.parse)
     .option('--json', 'print evaluation.json instead of the headline');
@@ -118,6 +121,7 @@ export function evaluateCommand(): Command {
           searchTriplet: Boolean(opts.searchTriplet),
           writeBundle: Boolean(opts.writeBundle),
           tta: Boolean(opts.tta),
+          runtime: opts.runtime,
           batchSize: opts.batch,
           threads: opts.threads,
           ...compute,

@@ -15,6 +15,7 @@ import type { BundleThresholds } from '../pipeline/bundle-manifest.js';
 import { updateBundleThresholds } from '../pipeline/bundle.js';
 import type { ModelFactory } from '../pipeline/model-contract.js';
 import { Predictor } from '../pipeline/predictor.js';
+import type { Runtime } from '../pipeline/model-engine.js';
 import { collectPredictions } from './collect-predictions.js';
 import { classifierCurves, type PrPoint, type RocPoint } from '../metrics/curves.js';
 import {
@@ -53,6 +54,8 @@ export interface EvaluateOptions {
   precision?: Precision;
   /** A concrete device as torch.resolveDevice gives; 'cpu' by default. */
   device?: string;
+  /** The inference engine: libtorch (default) or onnx (ONNX Runtime on the models' export). */
+  runtime?: Runtime;
   modelFactory?: ModelFactory;
   /** Thumbnails per gallery group; default 12. */
   galleryLimit?: number;
@@ -255,6 +258,7 @@ export async function evaluateBundle(options: EvaluateOptions): Promise<Evaluati
     threads: options.threads,
     precision: options.precision,
     device: options.device,
+    runtime: options.runtime,
     modelFactory: options.modelFactory,
   });
   try {

@@ -22,6 +22,7 @@ import {
   type Banner,
 } from './overlay.js';
 import { Predictor, type Prediction } from './predictor.js';
+import type { Runtime } from './model-engine.js';
 
 export interface PredictFilesOptions {
   /** Files, folders and `@list` files. */
@@ -38,6 +39,8 @@ export interface PredictFilesOptions {
   precision?: Precision;
   /** A concrete device as torch.resolveDevice gives; 'cpu' by default. */
   device?: string;
+  /** The inference engine: libtorch (default) or onnx (ONNX Runtime on the models' export). */
+  runtime?: Runtime;
   modelFactory?: ModelFactory;
   /**
    * Further outputs per predicted image, written by a layer above the pipeline (the DICOM objects of
@@ -167,6 +170,7 @@ export async function predictFiles(options: PredictFilesOptions): Promise<Predic
     threads: options.threads,
     precision: options.precision,
     device: options.device,
+    runtime: options.runtime,
     modelFactory: options.modelFactory,
   });
   const jsonl = createWriteStream(predictionsFile, { flags: 'w' });

@@ -23,6 +23,7 @@ import { reviewRoutes } from './routes/reviews.js';
 import { stowRoutes } from './routes/stow.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { SqliteStore } from './store/sqlite-store.js';
+import type { Runtime } from '../pipeline/model-engine.js';
 import { DATABASE_FILE, DERIVED_DIR, prepareStoreDir } from './store/store-layout.js';
 
 export interface ServeOptions {
@@ -32,6 +33,8 @@ export interface ServeOptions {
   workers?: number;
   /** Compute threads per inference worker; default the cores shared among the workers. */
   threadsPerWorker?: number;
+  /** The workers' inference engine: libtorch (default) or onnx. */
+  runtime?: Runtime;
   /** Worker threads that decode DICOM (upload checks, pixels); default 1. */
   dicomThreads?: number;
   /** Instances queued or running at which uploads get 503; default 64. */
@@ -104,6 +107,7 @@ export async function buildApp(options: ServeOptions): Promise<BuiltApp> {
     bundleDir: path.resolve(options.bundleDir),
     workers,
     threads: options.threadsPerWorker ?? Math.max(1, Math.floor(availableParallelism() / workers)),
+    runtime: options.runtime ?? 'libtorch',
     onWorkerProblem: (reason) => app.log.warn(reason),
   });
   const dicomPool = new DicomPool(options.dicomThreads ?? 1);
