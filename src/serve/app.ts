@@ -12,6 +12,7 @@ import { authPlugin } from './auth/auth-plugin.js';
 import type { ServeContext } from './context.js';
 import { DicomPool } from './ingest/dicom-pool.js';
 import { bundleIdentity } from './inference/bundle-identity.js';
+import { onnxModelRoutes } from './routes/onnx-models.js';
 import type { JobRunner } from './inference/job-runner.js';
 import { ProcessPool } from './inference/process-pool.js';
 import { REDACTED_LOG_PATHS } from './log-redaction.js';
@@ -67,7 +68,8 @@ function contentSecurityPolicy() {
     useDefaults: false,
     directives: {
       defaultSrc: ["'self'"],
-      scriptSrc: ["'self'"],
+      // WebAssembly compilation for onnxruntime-web (the in-browser models); no eval of scripts.
+      scriptSrc: ["'self'", "'wasm-unsafe-eval'"],
       styleSrc: ["'self'"],
       imgSrc: ["'self'", 'data:', 'blob:'],
       connectSrc: ["'self'"],
@@ -197,6 +199,7 @@ export async function buildApp(options: ServeOptions): Promise<BuiltApp> {
   await app.register(instanceRoutes, { ...ctx, prefix: '/api' });
   await app.register(reviewRoutes, { ...ctx, prefix: '/api' });
   await app.register(tokenRoutes, { ...ctx, prefix: '/api' });
+  await app.register(onnxModelRoutes, { bundleDir: path.resolve(options.bundleDir), bundleId: bundle.id, storeDir });
   const webDist = options.webDist === undefined ? path.join(PROJECT_ROOT, 'web', 'dist') : options.webDist;
   if (webDist && existsSync(webDist)) {
     const { default: fastifyStatic } = await import('@fastify/static');

@@ -4,6 +4,7 @@ import { ApiError, apiFetch, forgetToken, setUnauthorizedHandler, storeToken, st
 import { el } from './dom.js';
 import { showViewer } from './viewer-page.js';
 import { showWorklist } from './worklist-page.js';
+import { showLocal } from './local-page.js';
 
 const root = document.getElementById('app')!;
 let leave: () => void = () => {};
@@ -49,6 +50,10 @@ function route(): void {
     forgetToken();
     showLogin();
   };
+  if (location.hash === '#/local') {
+    leave = showLocal(root, { back: () => (location.hash = '#/') });
+    return;
+  }
   leave = view
     ? showViewer(root, view[1], { open, back: () => (location.hash = '#/') })
     : showWorklist(root, open, logout);
