@@ -43,7 +43,7 @@ const film = await readImage(FILM);
 
 for (const { classifier, segmenter } of PAIRS) {
   const label = `${classifier.name} ${JSON.stringify(classifier.options ?? {})} + ${segmenter.name} ${JSON.stringify(segmenter.options ?? {})}`;
-  test(`--runtime onnx gives libtorch's outputs: ${label}`, () => {
+  test(`--runtime onnx gives libtorch's outputs: ${label}`, (t) => {
     const bundle = memoryBundle(classifier, segmenter);
     const onnx = new Predictor(borrowed(bundle), { threads: 2, runtime: 'onnx' });
     const libtorch = new Predictor(bundle, { threads: 2 });
@@ -66,6 +66,7 @@ for (const { classifier, segmenter } of PAIRS) {
       const [y] = onnx.predict([film]);
       let differing = 0;
       for (let i = 0; i < x.mask.data.length; i++) if (x.mask.data[i] !== y.mask.data[i]) differing++;
+      t.diagnostic(`classifier max diff ${maxAbsDiff(p, q)}, map max diff ${diff}, ${differing} mask pixels differ`);
       assert.ok(differing <= x.mask.data.length * 1e-4, `${differing} mask pixels differ`);
       assert.ok(Math.abs(x.probability - y.probability) < 1e-4);
     } finally {

@@ -35,7 +35,7 @@ interface LocalResult {
   mask: string;
 }
 
-test('the exported models in Chromium (onnxruntime-web) give the service’s probability and mask', async () => {
+test('the exported models in Chromium (onnxruntime-web) give the service’s probability and mask', async (t) => {
   const bundle = await makeServeBundle(root);
   const store = path.join(root, 'store');
   const uploader = await createTokenCli(store, 'uploader');
@@ -95,6 +95,9 @@ test('the exported models in Chromium (onnxruntime-web) give the service’s pro
       if (mask[i] !== expected[i]) differing++;
       area += expected[i];
     }
+    t.diagnostic(
+      `probability browser ${local.probability} service ${result.probability}; ${differing} of ${expected.length} mask pixels differ (service area ${area})`,
+    );
     assert.ok(area > 0, 'the service outlined something on this film');
     // Random weights put many pixels near the threshold; float rounding may move a few across it.
     assert.ok(differing <= expected.length * 1e-4, `${differing} of ${expected.length} mask pixels differ`);
