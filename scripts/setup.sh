@@ -27,7 +27,9 @@ fi
 
 # Dependencies' install scripts stay blocked (see allowScripts in package.json): sharp ships a prebuilt
 # binary and needs none. The project's own install script (node-gyp rebuild) runs with npm ci.
-npm ci --no-audit --no-fund
+# onnxruntime-node's install script only downloads its CUDA/TensorRT providers (the CPU binaries are
+# in the package); package.json's allowScripts skips it, and this does for npm versions without that.
+ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
 test -f build/Release/pneumo_torch.node || { echo 'setup: the native addon was not built' >&2; exit 1; }
 npm run build --silent
 echo "setup: done ($(node bin/pneumo.js info --json))"
