@@ -20,6 +20,9 @@ import { Predictor, type StageTimings } from '../src/pipeline/predictor.js';
 import { PROJECT_ROOT } from '../src/project-paths.js';
 import { fixture } from './support/fixtures.js';
 import { PYTHON } from './support/python.js';
+import { endToEndOnnx, forwardRows } from './onnx-rows.js';
+import type { Mask } from '../src/data/image.js';
+import { readBundleManifest } from '../src/pipeline/bundle.js';
 
 const INPUT = 512;
 const STAGES = ['read', 'preprocess', 'classify', 'segment', 'postprocess', 'encode'] as const;
@@ -89,12 +92,14 @@ export async function run({
       encode: 0,
     };
     const oursProbabilities: number[] = [];
+    const oursMasks: Mask[] = [];
     for (const file of files) {
       const start = performance.now();
       const image = await readImage(file);
       latency.read += performance.now() - start;
       const [p] = predictor.predict([image]);
       oursProbabilities.push(p.probability);
+      oursMasks.push(p.mask);
       for (const stage of STAGES.slice(1) as (keyof StageTimings)[]) latency[stage] += p.timings[stage];
     }
     for (const s of STAGES) latency[s] /= files.length;
@@ -127,6 +132,19 @@ export async function run({
     let pythonError: string | null = null;
     if (py.status === 0) python = JSON.parse(py.stdout.trim().split('\n').pop()!);
     else pythonError = (py.stderr || py.error?.message || 'failed').trim().split('\n').pop()!;
+
+    // ONNX Runtime in the same run: the pipeline with --runtime onnx, and the U-Net/ResNet-34 forward at 512.
+    const onnxruntime = {
+      end_to_end: await endToEndOnnx(bundle, files, threads, batch, oursMasks),
+      forward: await forwardRows({
+        threads,
+        reps: quick ? 1 : 5,
+        size: quick ? 128 : INPUT,
+        work,
+        films: files,
+        manifest: await readBundleManifest(bundle),
+      }),
+    };
 
     const byStage = Object.fromEntries(
       STAGES.map((s) => [
@@ -177,6 +195,7 @@ export async function run({
         pytorch: python ? round(python.images_per_s, 3) : null,
         ratio_ours_over_pytorch: python ? round(oursThroughput / python.images_per_s, 3) : null,
       },
+      onnxruntime,
       pytorch: python ? python.versions : `not run: ${pythonError}`,
       note: 'ratio < 1 for latency and > 1 for throughput means pneumo is faster; provisional figures on a shared machine',
     };

@@ -11,7 +11,7 @@ const src = path.join(root, 'src');
 const LAYERS = [
   ['.', 'torch', 'data'],
   ['metrics', 'models'],
-  ['train', 'evaluate', 'pipeline'],
+  ['train', 'evaluate', 'pipeline', 'export'],
   ['interop'],
   ['report', 'serve'],
   ['demo'],

@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # libjpeg-dev: the pneumo_jpeg addon (native/jpeg) decodes SIIM's 8-bit JPEGs through libjpeg-turbo.
-packages=(build-essential python3 libopenblas0-pthread libjpeg-dev python3-torch python3-torchvision python3-pydicom python3-pil python3-numpy fonts-dejavu-core dcmtk dicom3tools orthanc orthanc-dicomweb)
+packages=(build-essential python3 libopenblas0-pthread libjpeg-dev python3-torch python3-torchvision python3-onnx python3-pydicom python3-pil python3-numpy fonts-dejavu-core dcmtk dicom3tools orthanc orthanc-dicomweb)
 [ -n "${LIBTORCH:-}" ] || packages+=(libtorch-dev libgloo-dev)
 # The reading room's browser tests (test/web) drive Debian's Chromium through playwright-core.
 packages+=(chromium)
@@ -27,7 +27,9 @@ fi
 
 # Dependencies' install scripts stay blocked (see allowScripts in package.json): sharp ships a prebuilt
 # binary and needs none. The project's own install script (node-gyp rebuild) runs with npm ci.
-npm ci --no-audit --no-fund
+# onnxruntime-node's install script only downloads its CUDA/TensorRT providers (the CPU binaries are
+# in the package); package.json's allowScripts skips it, and this does for npm versions without that.
+ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
 test -f build/Release/pneumo_torch.node || { echo 'setup: the native addon was not built' >&2; exit 1; }
 npm run build --silent
 echo "setup: done ($(node bin/pneumo.js info --json))"

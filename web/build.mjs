@@ -20,6 +20,9 @@ const result = await build({
   minify: true,
   sourcemap: true,
   entryNames: '[name]-[hash]',
+  // The in-browser models (onnxruntime-web) load only on the page that runs them.
+  splitting: true,
+  chunkNames: 'chunk-[hash]',
   outdir: dist,
   metafile: true,
   logLevel: 'warning',

@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { integer, unitInterval } from './option-parsers.js';
 import { THREADS_OPTION } from './option-parsers.js';
 import { runAction } from './run-action.js';
+import { runtimeOption, type RuntimeName } from './runtime-option.js';
 import { addComputeOptions, resolveCompute, type ComputeFlags } from './compute-options.js';
 import type { EvaluationResult } from '../evaluate/evaluate-bundle.js';
 import type { ThresholdMetrics } from '../metrics/classification.js';
@@ -19,6 +20,7 @@ interface EvaluateCliOptions extends ComputeFlags {
   searchTriplet?: boolean;
   writeBundle?: boolean;
   tta?: boolean;
+  runtime: RuntimeName;
   batch: number;
   threads?: number;
   json?: boolean;
@@ -112,6 +114,7 @@ export function evaluateCommand(): Command {
     .option('--search-triplet', 'also search classifier threshold, pixel threshold and minimum area jointly')
     .option('--write-bundle', "write the chosen thresholds into the bundle's bundle.json")
     .option('--tta', 'horizontal-flip test-time augmentation for both models')
+    .addOption(runtimeOption())
     .option('--batch <n>', 'images per batch', integer(1), 8)
     .option(THREADS_OPTION.flags, THREADS_OPTION.description, THREADS_OPTION.parse)
     .option('--bootstrap <n>', 'bootstrap resamples for the 95% intervals (0: none)', integer(0), 1000)
@@ -148,6 +151,7 @@ export function evaluateCommand(): Command {
           searchTriplet: Boolean(opts.searchTriplet),
           writeBundle: Boolean(opts.writeBundle),
           tta: Boolean(opts.tta),
+          runtime: opts.runtime,
           batchSize: opts.batch,
           threads: opts.threads,
           bootstrap: opts.bootstrap,

@@ -15,6 +15,7 @@ import { synthCommand } from './synth.js';
 import { demoCommand } from './demo.js';
 import { weightsCommand } from './weights.js';
 import { serveCommand } from './serve.js';
+import { exportCommand } from './export.js';
 import { pneumoVersion } from '../project-paths.js';
 import { EXIT } from './run-action.js';
 
@@ -45,6 +46,7 @@ for (const make of [
   demoCommand,
   weightsCommand,
   serveCommand,
+  exportCommand,
 ])
   program.addCommand(make());
 

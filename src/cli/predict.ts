@@ -2,12 +2,14 @@ import { Command } from 'commander';
 import { httpUrl, integer } from './option-parsers.js';
 import { THREADS_OPTION } from './option-parsers.js';
 import { runAction, UsageError } from './run-action.js';
+import { runtimeOption, type RuntimeName } from './runtime-option.js';
 import { addComputeOptions, resolveCompute, type ComputeFlags } from './compute-options.js';
 
 interface PredictOptions extends ComputeFlags {
   bundle: string;
   out: string;
   tta?: boolean;
+  runtime: RuntimeName;
   batch: number;
   list: string[];
   threads?: number;
@@ -53,6 +55,7 @@ export function predictCommand(): Command {
     .requiredOption('--bundle <dir>', 'model bundle made by `pneumo bundle`')
     .requiredOption('--out <dir>', 'output folder (created if needed)')
     .option('--tta', 'horizontal-flip test-time augmentation for both models (about twice the compute)')
+    .addOption(runtimeOption())
     .option('--batch <n>', 'images per batch', integer(1), 4)
     .option('--list <file>', 'a file listing input paths, one per line (repeatable)', collect, [])
     .option(THREADS_OPTION.flags, THREADS_OPTION.description, THREADS_OPTION.parse)
@@ -114,6 +117,7 @@ export function predictCommand(): Command {
           bundle: opts.bundle,
           out: opts.out,
           tta: Boolean(opts.tta),
+          runtime: opts.runtime,
           batchSize: opts.batch,
           threads: opts.threads,
           ...compute,

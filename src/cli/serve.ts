@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { runtimeOption, type RuntimeName } from './runtime-option.js';
 import { integer, number, port } from './option-parsers.js';
 import { EXIT, runAction, UsageError } from './run-action.js';
 
@@ -9,6 +10,7 @@ interface ServeCliOptions {
   port: number;
   workers: number;
   threads?: number;
+  runtime: RuntimeName;
   queueLimit: number;
   maxUploadMb: number;
   escalateAfter: number;
@@ -155,6 +157,7 @@ export function serveCommand(): Command {
       .option('--port <n>', 'port to listen on (0: any free port)', port, 8080)
       .option('--workers <n>', 'inference worker processes', integer(1), 1)
       .option('--threads <n>', 'compute threads per worker (default: the cores shared among the workers)', integer(1))
+      .addOption(runtimeOption())
       .option('--queue-limit <n>', 'instances queued or running at which uploads get 503 + Retry-After', integer(1), 64)
       .option('--max-upload-mb <n>', 'largest request body in MiB (413 above)', number(0.001), 64)
       .option('--escalate-after <minutes>', 'an unreviewed instance waiting longer tops the worklist', number(0), 60)
@@ -181,6 +184,7 @@ export function serveCommand(): Command {
             storeDir: opts.store,
             workers: opts.workers,
             threadsPerWorker: opts.threads,
+            runtime: opts.runtime,
             queueLimit: opts.queueLimit,
             maxUploadBytes: Math.round(opts.maxUploadMb * 1024 * 1024),
             escalateAfterMinutes: opts.escalateAfter,

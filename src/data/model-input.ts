@@ -10,9 +10,9 @@
 //   levels    rounded to 65535 grey levels, as the loader's disk cache stores them, so that a batch
 //             is the same whether it came from the cache or from the file;
 //   normalise (value - mean) / std, one channel, row-major (the N x 1 x H x W batch layout).
-// Needs no engine: the Predictor only copies the planes into a tensor.
+// Needs no engine and no file system (the browser's local reading runs it too): the Predictor only
+// copies the planes into a tensor; model-input-file.ts reads a file through the same steps.
 import type { GrayImage } from './image.js';
-import { readImageResized } from './image-io.js';
 import { resizePlane, type ResizeMethod } from './transforms/resize.js';
 import { checkNormalization, normalizeInto, IMAGENET_GRAY, type Normalization } from './transforms/normalize.js';
 
@@ -120,19 +120,6 @@ export function quantizeInput(pixels: Float32Array): Float32Array {
 /** Resize and levels: the plane in [0, 1] before normalisation (the loader augments it there). */
 export function inputPixels(image: GrayImage, input: ModelInput): Float32Array {
   return quantizeInput(resizePlane(image.pixels, image.width, image.height, input.width, input.height, input.resize));
-}
-
-/**
- * inputPixels straight from a file, with the size of the source (which the labels' RLE refers to).
- * 8-bit DICOMs shrunk by whole factors skip the full-size float image; the pixels are the same to
- * the bit (src/data/dicom/pixels.ts, renderGrayShrunk).
- */
-export async function readInputPixels(
-  file: string,
-  input: ModelInput,
-): Promise<{ pixels: Float32Array; sourceWidth: number; sourceHeight: number }> {
-  const read = await readImageResized(file, input.width, input.height, input.resize);
-  return { pixels: quantizeInput(read.image.pixels), sourceWidth: read.sourceWidth, sourceHeight: read.sourceHeight };
 }
 
 /** The last step: (value - mean) / std into `out` from `offset` (one slot of an N x 1 x H x W batch). */

@@ -13,6 +13,7 @@ import { csvText } from '../data/csv.js';
 import type { BundleThresholds } from '../pipeline/bundle-manifest.js';
 import type { ModelFactory } from '../pipeline/model-contract.js';
 import { Predictor } from '../pipeline/predictor.js';
+import type { Runtime } from '../pipeline/model-engine.js';
 import { collectPredictions, type CollectedPredictions } from './collect-predictions.js';
 import { classifierCurves } from '../metrics/curves.js';
 import { classificationErrors, segmentationExtremes } from './error-analysis.js';
@@ -71,6 +72,8 @@ export interface EvaluateOptions {
   precision?: Precision;
   /** A concrete device as torch.resolveDevice gives; 'cpu' by default. */
   device?: string;
+  /** The inference engine: libtorch (default) or onnx (ONNX Runtime on the models' export). */
+  runtime?: Runtime;
   modelFactory?: ModelFactory;
   /** Thumbnails per gallery group; default 12. */
   galleryLimit?: number;
@@ -234,6 +237,7 @@ export async function evaluateBundle(options: EvaluateOptions): Promise<Evaluati
     threads: options.threads,
     precision: options.precision,
     device: options.device,
+    runtime: options.runtime,
     modelFactory: options.modelFactory,
   });
   try {

@@ -25,6 +25,7 @@ import {
 } from './overlay.js';
 import { measurePneumothorax, sizeText, type PneumothoraxSize } from './pneumothorax-size.js';
 import { Predictor, type Prediction } from './predictor.js';
+import type { Runtime } from './model-engine.js';
 
 export interface PredictFilesOptions {
   /** Files, folders and `@list` files. */
@@ -41,6 +42,8 @@ export interface PredictFilesOptions {
   precision?: Precision;
   /** A concrete device as torch.resolveDevice gives; 'cpu' by default. */
   device?: string;
+  /** The inference engine: libtorch (default) or onnx (ONNX Runtime on the models' export). */
+  runtime?: Runtime;
   modelFactory?: ModelFactory;
   /**
    * Further outputs per predicted image, written by a layer above the pipeline (the DICOM objects of
@@ -194,6 +197,7 @@ export async function predictFiles(options: PredictFilesOptions): Promise<Predic
     threads: options.threads,
     precision: options.precision,
     device: options.device,
+    runtime: options.runtime,
     modelFactory: options.modelFactory,
   });
   const model = modelIdentity(predictor.bundle.manifest);

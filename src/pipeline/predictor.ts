@@ -12,10 +12,17 @@ import { emptyMask, type GrayImage, type Mask } from '../data/image.js';
 import { encodeRle } from '../data/rle.js';
 import type { BundleThresholds } from './bundle-manifest.js';
 import { loadBundle, type LoadBundleOptions, type LoadedBundle } from './bundle.js';
-import { classifierLogits, maskLogits } from './model-contract.js';
 import { applyMinArea, maskBoundingBox, type BoundingBox } from './mask-postprocess.js';
 import { mirror, preprocessBatch } from './preprocess.js';
-import { defaultInferenceSetup, encoderOf, prepareForInference, type InferenceSetup } from './inference-setup.js';
+import {
+  defaultInferenceSetup,
+  encoderOf,
+  prepareForInference,
+  PLAIN_SETUP,
+  type InferenceSetup,
+} from './inference-setup.js';
+import { libtorchEngine, type ModelEngine, type Runtime } from './model-engine.js';
+import { onnxRuntimeEngine } from './onnx-engine.js';
 
 /** Milliseconds per stage for one image; batch stages are shared equally by the images of the batch. */
 export interface StageTimings {
@@ -72,6 +79,8 @@ export interface PredictorOptions extends LoadBundleOptions {
   device?: string;
   /** How the loaded models are rearranged for speed; the measured defaults of inference-setup.ts otherwise. */
   inferenceSetup?: Partial<InferenceSetup>;
+  /** libtorch (default) runs the bundle's modules; onnx runs their ONNX export in ONNX Runtime (CPU, fp32). */
+  runtime?: Runtime;
 }
 
 const now = () => performance.now();
@@ -83,6 +92,8 @@ export class Predictor {
   /** The inference transforms applied to each model. */
   readonly setups: Record<'classifier' | 'segmenter', InferenceSetup>;
   thresholds: BundleThresholds;
+  /** The engine that runs both models. */
+  readonly engine: ModelEngine;
 
   constructor(
     readonly bundle: LoadedBundle,
@@ -95,6 +106,17 @@ export class Predictor {
     torch.checkPrecision(this.precision, this.device);
     // Only an explicit --threads changes the engine's threads; PNEUMO_THREADS (or every core) holds otherwise.
     if (options.threads !== undefined) torch.setNumThreads(options.threads);
+    if ((options.runtime ?? 'libtorch') === 'onnx') {
+      if (this.device !== 'cpu' || this.precision !== 'fp32')
+        throw new Error(`the onnx runtime runs fp32 on the CPU (asked: ${this.precision} on ${this.device})`);
+      // The export folds the batch norms itself; the input stays in the contiguous layout ONNX reads.
+      this.setups = {
+        classifier: { ...PLAIN_SETUP, foldBatchNorm: true },
+        segmenter: { ...PLAIN_SETUP, foldBatchNorm: true },
+      };
+      this.engine = onnxRuntimeEngine(bundle, { threads: torch.getNumThreads() });
+      return;
+    }
     if (this.device !== 'cpu') {
       bundle.classifier.to(this.device);
       bundle.segmenter.to(this.device);
@@ -106,6 +128,7 @@ export class Predictor {
     this.setups = { classifier: setupFor(bundle.classifier), segmenter: setupFor(bundle.segmenter) };
     prepareForInference(bundle.classifier, this.device, this.precision, this.setups.classifier);
     prepareForInference(bundle.segmenter, this.device, this.precision, this.setups.segmenter);
+    this.engine = libtorchEngine(bundle);
   }
 
   /** fn under inference mode and the predictor's precision. */
@@ -134,24 +157,16 @@ export class Predictor {
   }
 
   private classifyTensor(input: torch.Tensor): torch.Tensor {
-    const model = this.bundle.classifier;
-    const probability = classifierLogits(model.forward(input)).float().sigmoid();
+    const probability = this.engine.classifierProbability(input);
     if (!this.tta) return probability;
-    const mirrored = classifierLogits(model.forward(mirror(input)))
-      .float()
-      .sigmoid();
+    const mirrored = this.engine.classifierProbability(mirror(input));
     return probability.add(mirrored).mul(0.5);
   }
 
   private segmentTensor(input: torch.Tensor): torch.Tensor {
-    const model = this.bundle.segmenter;
-    const probability = maskLogits(model.forward(input)).float().sigmoid();
+    const probability = this.engine.maskProbability(input);
     if (!this.tta) return probability;
-    const mirrored = mirror(
-      maskLogits(model.forward(mirror(input)))
-        .float()
-        .sigmoid(),
-    );
+    const mirrored = mirror(this.engine.maskProbability(mirror(input)));
     return probability.add(mirrored).mul(0.5);
   }
 
@@ -286,6 +301,7 @@ export class Predictor {
   }
 
   dispose(): void {
+    this.engine.dispose();
     this.bundle.dispose();
   }
 }

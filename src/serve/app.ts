@@ -12,6 +12,7 @@ import { authPlugin } from './auth/auth-plugin.js';
 import type { ServeContext } from './context.js';
 import { DicomPool } from './ingest/dicom-pool.js';
 import { bundleIdentity } from './inference/bundle-identity.js';
+import { onnxModelRoutes } from './routes/onnx-models.js';
 import type { JobRunner } from './inference/job-runner.js';
 import { ProcessPool } from './inference/process-pool.js';
 import { errorName } from './http-error.js';
@@ -26,6 +27,7 @@ import { tokenRoutes } from './routes/tokens.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { auditRoutes } from './routes/audit.js';
 import { SqliteStore } from './store/sqlite-store.js';
+import type { Runtime } from '../pipeline/model-engine.js';
 import { DATABASE_FILE, DERIVED_DIR, prepareStoreDir } from './store/store-layout.js';
 
 export interface ServeOptions {
@@ -35,6 +37,8 @@ export interface ServeOptions {
   workers?: number;
   /** Compute threads per inference worker; default the cores shared among the workers. */
   threadsPerWorker?: number;
+  /** The workers' inference engine: libtorch (default) or onnx. */
+  runtime?: Runtime;
   /** Worker threads that decode DICOM (upload checks, pixels); default 1. */
   dicomThreads?: number;
   /** Instances queued or running at which uploads get 503; default 64. */
@@ -67,7 +71,8 @@ function contentSecurityPolicy() {
     useDefaults: false,
     directives: {
       defaultSrc: ["'self'"],
-      scriptSrc: ["'self'"],
+      // WebAssembly compilation for onnxruntime-web (the in-browser models); no eval of scripts.
+      scriptSrc: ["'self'", "'wasm-unsafe-eval'"],
       styleSrc: ["'self'"],
       imgSrc: ["'self'", 'data:', 'blob:'],
       connectSrc: ["'self'"],
@@ -107,6 +112,7 @@ export async function buildApp(options: ServeOptions): Promise<BuiltApp> {
     bundleDir: path.resolve(options.bundleDir),
     workers,
     threads: options.threadsPerWorker ?? Math.max(1, Math.floor(availableParallelism() / workers)),
+    runtime: options.runtime ?? 'libtorch',
     onWorkerProblem: (reason) => app.log.warn(reason),
   });
   const dicomPool = new DicomPool(options.dicomThreads ?? 1);
@@ -198,6 +204,7 @@ export async function buildApp(options: ServeOptions): Promise<BuiltApp> {
   await app.register(tokenRoutes, { ...ctx, prefix: '/api' });
   await app.register(sessionRoutes, { ...ctx, prefix: '/api' });
   await app.register(auditRoutes, { ...ctx, prefix: '/api' });
+  await app.register(onnxModelRoutes, { bundleDir: path.resolve(options.bundleDir), bundleId: bundle.id, storeDir });
   const webDist = options.webDist === undefined ? path.join(PROJECT_ROOT, 'web', 'dist') : options.webDist;
   if (webDist && existsSync(webDist)) {
     const { default: fastifyStatic } = await import('@fastify/static');

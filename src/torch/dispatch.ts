@@ -23,6 +23,22 @@ function wrap(value: NativeResult): OpResult {
   return value;
 }
 
+/** Sees every op call with its arguments and result (ONNX export traces a forward through this). */
+export type OpObserver = (name: string, overload: string, args: readonly OpArg[], result: OpResult) => void;
+
+let observer: OpObserver | null = null;
+
+/** Runs fn with every op call reported to `watch`; calls do not nest. */
+export function observeOps<T>(watch: OpObserver, fn: () => T): T {
+  if (observer) throw new Error('observeOps: another observer is active');
+  observer = watch;
+  try {
+    return fn();
+  } finally {
+    observer = null;
+  }
+}
+
 export interface BoundOp {
   (...args: OpArg[]): OpResult;
   /** Calls the op and checks that it returned one tensor. */
@@ -39,7 +55,11 @@ export function op(name: string, overload = ''): BoundOp {
     if (handle < 0) handle = native.findOp(name, overload);
     return handle;
   };
-  const call = (...args: OpArg[]): OpResult => wrap(native.callOp(resolve(), args.map(toNative)));
+  const call = (...args: OpArg[]): OpResult => {
+    const result = wrap(native.callOp(resolve(), args.map(toNative)));
+    observer?.(name, overload, args, result);
+    return result;
+  };
   const bound = call as BoundOp;
   bound.tensor = (...args) => {
     const r = call(...args);

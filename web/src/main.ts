@@ -14,6 +14,7 @@ import {
 import { el } from './dom.js';
 import { showViewer } from './viewer-page.js';
 import { showWorklist } from './worklist-page.js';
+import { showLocal } from './local-page.js';
 
 const root = document.getElementById('app')!;
 let leave: () => void = () => {};
@@ -91,6 +92,10 @@ function route(): void {
     signedIn = false;
     void endSession().finally(() => showLogin());
   };
+  if (location.hash === '#/local') {
+    leave = showLocal(root, { back: () => (location.hash = '#/') });
+    return;
+  }
   leave = view
     ? showViewer(root, view[1], { open, back: () => (location.hash = '#/') })
     : showWorklist(root, open, logout);

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { readImageWithMeta } from '../../data/image-io.js';
 import { Predictor } from '../../pipeline/predictor.js';
+import { parseRuntime } from '../../pipeline/model-engine.js';
 import { overlayBanner, safeFileStem } from '../../pipeline/predict-files.js';
 import { modelIdentity, type ModelIdentity } from '../../pipeline/model-identity.js';
 import { PREDICTION_COLOR, renderMaskPng, renderOverlayPng } from '../../pipeline/overlay.js';
@@ -68,11 +69,14 @@ async function runJob(predictor: Predictor, model: ModelIdentity, job: Inference
 }
 
 async function main(): Promise<void> {
-  const [bundleDir, threadsText] = process.argv.slice(2);
+  const [bundleDir, threadsText, runtimeText] = process.argv.slice(2);
   process.on('disconnect', () => process.exit(0));
   let predictor: Predictor;
   try {
-    predictor = await Predictor.load(bundleDir, { threads: Number(threadsText) || 1 });
+    predictor = await Predictor.load(bundleDir, {
+      threads: Number(threadsText) || 1,
+      runtime: parseRuntime(runtimeText ?? 'libtorch'),
+    });
   } catch (err) {
     send({ type: 'fatal', reason: (err as Error).message });
     process.exit(1);

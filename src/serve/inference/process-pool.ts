@@ -7,12 +7,15 @@ import { fileURLToPath } from 'node:url';
 import type { InferenceJob, InferenceOutput, JobRunner } from './job-runner.js';
 import { WorkerDiedError, WorkerUnavailableError } from './job-runner.js';
 import type { ParentMessage, WorkerMessage } from './inference-worker.js';
+import type { Runtime } from '../../pipeline/model-engine.js';
 
 export interface ProcessPoolOptions {
   bundleDir: string;
   workers: number;
   /** Compute threads per worker. */
   threads: number;
+  /** Each worker's inference engine. */
+  runtime: Runtime;
   /** Workers in a row that may die before becoming ready before the pool gives up. */
   maxStartupFailures?: number;
   /** Called with a one-line reason whenever a worker dies or fails to start. */
@@ -103,7 +106,7 @@ export class ProcessPool implements JobRunner {
   }
 
   private spawn(): void {
-    const child = fork(WORKER_SCRIPT, [this.options.bundleDir, String(this.options.threads)], {
+    const child = fork(WORKER_SCRIPT, [this.options.bundleDir, String(this.options.threads), this.options.runtime], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'advanced',
     });
