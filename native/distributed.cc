@@ -10,14 +10,23 @@
 #include <torch/csrc/distributed/c10d/reducer.hpp>
 #include <torch/csrc/autograd/function.h>
 #include <torch/csrc/autograd/functions/utils.h>
+#include <torch/version.h>
 #include <algorithm>
 #include <chrono>
 #include <memory>
 #include <string>
+#include <type_traits>
+#include <unordered_map>
 #include <vector>
 #include "common.h"
 #include "instance.h"
 #include "tensor.h"
+
+// libtorch 2.0 split c10d's ProcessGroup in two: a Backend (Gloo, NCCL, ...) runs the collectives, and a
+// ProcessGroup routes each one to the backend registered for its tensors' device type. In 1.x Gloo's
+// process group is itself the ProcessGroup. 2.5 dropped the ProcessGroup's own Options argument.
+#define PNEUMO_C10D_BACKENDS (TORCH_VERSION_MAJOR >= 2)
+#define PNEUMO_C10D_PG_OPTIONS (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR < 5)
 
 namespace {
 
@@ -110,7 +119,22 @@ class ProcessGroupWrap : public Napi::ObjectWrap<ProcessGroupWrap> {
       else
         options->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
       options->threads = 2;
-      group_ = c10::make_intrusive<c10d::ProcessGroupGloo>(store_, rank, worldSize, options);
+      auto gloo = c10::make_intrusive<c10d::ProcessGroupGloo>(store_, rank, worldSize, options);
+#if PNEUMO_C10D_BACKENDS
+      using BackendType = c10d::ProcessGroup::BackendType;
+#if PNEUMO_C10D_PG_OPTIONS
+      auto groupOptions = c10::make_intrusive<c10d::ProcessGroup::Options>("gloo", timeout_);
+      group_ = c10::make_intrusive<c10d::ProcessGroup>(store_, rank, worldSize, groupOptions);
+#else
+      group_ = c10::make_intrusive<c10d::ProcessGroup>(store_, rank, worldSize);
+#endif
+      // CPU tensors (everything this engine trains on across processes) go to Gloo, as
+      // torch.distributed.init_process_group("gloo") sets it up.
+      group_->setDefaultBackend(BackendType::GLOO);
+      group_->setBackend(c10::DeviceType::CPU, BackendType::GLOO, gloo);
+#else
+      group_ = gloo;
+#endif
     });
   }
 
@@ -223,10 +247,49 @@ class ProcessGroupWrap : public Napi::ObjectWrap<ProcessGroupWrap> {
   }
 
   c10::intrusive_ptr<c10d::TCPStore> store_;
-  c10::intrusive_ptr<c10d::ProcessGroupGloo> group_;
+  c10::intrusive_ptr<c10d::ProcessGroup> group_;
   std::chrono::milliseconds timeout_{0};
 };
 
+
+// DDP's Reducer with the arguments torch.nn.parallel.DistributedDataParallel gives it: no unused
+// parameters, gradients copied out of the buckets, no parameter names. Its constructor has grown a
+// parameter in several 2.x releases (skipping the all-reduce of unused parameters, a Python reducer,
+// per-bucket caps) and lost the per-bucket size limits, in releases this file cannot all name, so the
+// argument list is the one this libtorch's Reducer is constructible from: every later parameter off or
+// empty, which is DDP's own default. R is a template parameter so that only the matching call is compiled.
+template <typename R = c10d::Reducer>
+std::shared_ptr<R> MakeReducer(const std::vector<at::Tensor>& params, const std::vector<std::vector<size_t>>& buckets,
+                               const std::vector<size_t>& limits, const c10::intrusive_ptr<c10d::ProcessGroup>& group,
+                               const std::vector<bool>& sparse, int64_t bucketBytes, int64_t firstBucketBytes) {
+  using Params = std::vector<at::Tensor>;
+  using Buckets = std::vector<std::vector<size_t>>;
+  using Limits = std::vector<size_t>;
+  using Group = c10::intrusive_ptr<c10d::ProcessGroup>;
+  using Sparse = std::vector<bool>;
+  using Names = std::unordered_map<size_t, std::string>;
+  using Caps = std::vector<int64_t>;
+  if constexpr (std::is_constructible_v<R, Params, Buckets, Limits, Group, Sparse, int64_t, bool, bool, Names, int64_t>)
+    return std::make_shared<R>(params, buckets, limits, group, sparse, bucketBytes, false, false, Names(), firstBucketBytes);
+  else if constexpr (std::is_constructible_v<R, Params, Buckets, Limits, Group, Sparse, int64_t, bool, bool, Names, int64_t,
+                                             bool>)
+    return std::make_shared<R>(params, buckets, limits, group, sparse, bucketBytes, false, false, Names(), firstBucketBytes,
+                               false);
+  else if constexpr (std::is_constructible_v<R, Params, Buckets, Limits, Group, Sparse, int64_t, bool, bool, Names, int64_t,
+                                             bool, bool>)
+    return std::make_shared<R>(params, buckets, limits, group, sparse, bucketBytes, false, false, Names(), firstBucketBytes,
+                               false, false);
+  else if constexpr (std::is_constructible_v<R, Params, Buckets, Group, Sparse, int64_t, bool, bool, Names, int64_t, bool,
+                                             bool, Caps>)
+    return std::make_shared<R>(params, buckets, group, sparse, bucketBytes, false, false, Names(), firstBucketBytes, false,
+                               false, Caps());
+  else if constexpr (std::is_constructible_v<R, Params, Buckets, Group, Sparse, int64_t, bool, bool, Names, int64_t, bool,
+                                             bool>)
+    return std::make_shared<R>(params, buckets, group, sparse, bucketBytes, false, false, Names(), firstBucketBytes, false,
+                               false);
+  else
+    static_assert(sizeof(R) == 0, "this libtorch's c10d::Reducer constructor is not one pneumo knows");
+}
 
 // DDP's gradient synchronisation for one set of parameters: buckets of about `bucketBytes` (the first
 // one small, so that communication starts early), filled in the order gradients become ready and
@@ -263,10 +326,8 @@ class ReducerWrap : public Napi::ObjectWrap<ReducerWrap> {
       auto limits = std::get<1>(assignment);
       std::reverse(buckets.begin(), buckets.end());
       std::reverse(limits.begin(), limits.end());
-      reducer_ = std::make_shared<c10d::Reducer>(params, buckets, limits, group->group(), sparse,
-                                                 static_cast<int64_t>(bucketBytes), false, false,
-                                                 std::unordered_map<size_t, std::string>(),
-                                                 static_cast<int64_t>(firstBucketBytes));
+      reducer_ = MakeReducer(params, buckets, limits, group->group(), sparse, static_cast<int64_t>(bucketBytes),
+                             static_cast<int64_t>(firstBucketBytes));
     });
   }
 
