@@ -54,6 +54,24 @@ struct AllReduceBackward : public torch::autograd::Node {
   }
 };
 
+// A fresh AllReduceBackward node, owned as this libtorch owns autograd nodes. libtorch 1.13 and 2.6
+// hold nodes in std::shared_ptr freed through torch::autograd::deleteNode (which frees long chains of
+// nodes without recursing); later 2.x releases made Node an intrusive_ptr target and dropped
+// deleteNode. The deleteNode call is unqualified so that argument-dependent lookup finds libtorch's
+// where it exists; the template below, a worse match, only stands in to keep that branch well-formed.
+template <typename N>
+void deleteNode(N* node) {
+  delete node;
+}
+
+template <typename N = AllReduceBackward>
+auto MakeAllReduceBackward() {
+  if constexpr (std::is_base_of_v<c10::intrusive_ptr_target, N>)
+    return c10::make_intrusive<N>();
+  else
+    return std::shared_ptr<N>(new N(), [](N* node) { deleteNode(static_cast<torch::autograd::Node*>(node)); });
+}
+
 std::vector<at::Tensor> ToTensors(const Napi::Value& value) {
   if (!value.IsArray()) throw std::invalid_argument("expected an array of native tensors");
   Napi::Array array = value.As<Napi::Array>();
@@ -181,7 +199,7 @@ class ProcessGroupWrap : public Napi::ObjectWrap<ProcessGroupWrap> {
       Wait(group()->allreduce(tensors, opts));
       at::Tensor out = tensors[0];
       if (torch::autograd::compute_requires_grad(input)) {
-        auto node = std::shared_ptr<AllReduceBackward>(new AllReduceBackward(), torch::autograd::deleteNode);
+        auto node = MakeAllReduceBackward();
         node->group = group();
         node->timeout = timeout_;
         node->sizes = input.sizes().vec();
