@@ -72,6 +72,29 @@ auto MakeAllReduceBackward() {
     return std::shared_ptr<N>(new N(), [](N* node) { deleteNode(static_cast<torch::autograd::Node*>(node)); });
 }
 
+// TCPStoreOptions::useLibUV (2.x): the store's server runs on libuv, the default since 2.4, but a
+// libtorch may be built without libuv (Debian 13's 2.6 is), and then asks for the older server
+// backend explicitly. Detected as a member so that 1.13, which has neither, compiles unchanged.
+template <typename O, typename = void>
+struct HasUseLibUV : std::false_type {};
+template <typename O>
+struct HasUseLibUV<O, std::void_t<decltype(std::declval<O&>().useLibUV)>> : std::true_type {};
+
+template <typename O = c10d::TCPStoreOptions>
+c10::intrusive_ptr<c10d::TCPStore> MakeStore(const std::string& host, O options) {
+  try {
+    return c10::make_intrusive<c10d::TCPStore>(host, options);
+  } catch (const std::exception& err) {
+    if constexpr (HasUseLibUV<O>::value) {
+      if (options.useLibUV && std::string(err.what()).find("libuv") != std::string::npos) {
+        options.useLibUV = false;
+        return c10::make_intrusive<c10d::TCPStore>(host, options);
+      }
+    }
+    throw;
+  }
+}
+
 std::vector<at::Tensor> ToTensors(const Napi::Value& value) {
   if (!value.IsArray()) throw std::invalid_argument("expected an array of native tensors");
   Napi::Array array = value.As<Napi::Array>();
@@ -126,7 +149,7 @@ class ProcessGroupWrap : public Napi::ObjectWrap<ProcessGroupWrap> {
       // The group's own rendezvous waits for every rank (with the timeout); the store need not.
       storeOptions.waitWorkers = false;
       storeOptions.timeout = timeout_;
-      store_ = c10::make_intrusive<c10d::TCPStore>(masterAddr, storeOptions);
+      store_ = MakeStore(masterAddr, storeOptions);
       auto options = c10d::ProcessGroupGloo::Options::create(timeout_);
       Napi::Value iface = o.Get("interface");
       Napi::Value local = o.Get("localAddress");
