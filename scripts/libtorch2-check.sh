@@ -91,9 +91,14 @@ fi
 work="$root/work/pneumo"
 rm -rf "$work"
 mkdir -p "$work"
-git -C "$checkout" ls-files -z --cached --others --exclude-standard |
-  (cd "$checkout" && xargs -0 -r stat --printf '%n\0' 2>/dev/null) |
-  tar -C "$checkout" --null -T - -cf - | tar -C "$work" -xf -
+if git -C "$checkout" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  git -C "$checkout" ls-files -z --cached --others --exclude-standard |
+    (cd "$checkout" && xargs -0 -r stat --printf '%n\0' 2>/dev/null) |
+    tar -C "$checkout" --null -T - -cf - | tar -C "$work" -xf -
+else
+  tar -C "$checkout" --exclude=./node_modules --exclude=./build --exclude=./dist --exclude=./gpu-kit -cf - . |
+    tar -C "$work" -xf -
+fi
 # npm in the root trusts what this machine trusts (a proxy's CA included).
 ca=/etc/ssl/certs/ca-certificates.crt
 [ -f "$ca" ] && cp "$ca" "$root/etc/pneumo-host-ca.pem"
