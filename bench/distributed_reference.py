@@ -66,6 +66,10 @@ def main():
     world_size = int(os.environ.get('WORLD_SIZE', '1'))
     distributed = world_size > 1
     if distributed:
+        # The rendezvous store's libuv server is the default from PyTorch 2.4, but a build may lack
+        # libuv (Debian 13's 2.6 does); the older server is as good for a rendezvous and is what
+        # pneumo's side falls back to. Older releases ignore the variable.
+        os.environ.setdefault('USE_LIBUV', '0')
         dist.init_process_group('gloo', init_method='env://')
     if job['kind'] == 'step':
         result = {'stepMs': train_steps(job, distributed)}

@@ -7,9 +7,10 @@
 // fastest of REPS calls after one warm-up, our variants taking turns call by call and PyTorch's side
 // run once before ours and once after (the faster of its two runs counts), because this shared
 // machine's speed drifts by tens of percent over minutes; the checksums (sum of the batch-1 output)
-// show both sides compute the same network. Targets (issue 11): bf16 U-Net batch 1 <= 0.55x PyTorch
-// fp32 and <= 0.90x PyTorch bf16; fp32 U-Net <= 0.70x PyTorch fp32; DenseNet-121 never slower than
-// PyTorch.
+// show both sides compute the same network. On PyTorch 2.x the reference also runs through
+// torch.compile (inductor), once, after the eager runs; its compile time is reported apart from its
+// step time. Targets (issue 11): bf16 U-Net batch 1 <= 0.55x PyTorch fp32 and <= 0.90x PyTorch bf16;
+// fp32 U-Net <= 0.70x PyTorch fp32; DenseNet-121 never slower than PyTorch.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -125,9 +126,10 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
       torch.saveSafetensors(weights, reference.stateDict());
       reference.dispose();
       // PyTorch's side runs before and after ours; each figure is the faster of the two runs.
-      const pythonRun = () =>
-        pythonJson<{ ms: Measured; checksum: Record<string, number>; versions: string }>(
+      const pythonRun = (...flags: string[]) =>
+        pythonJson<{ ms: Measured; checksum: Record<string, number>; versions: string; compile_s?: Measured }>(
           'bench/precision_reference.py',
+          ...flags,
           String(threads),
           String(reps),
           JSON.stringify(config),
@@ -162,6 +164,9 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
         }
       }
       const after = pythonRun();
+      // PyTorch 2.x also runs compiled (torch.compile, inductor): once, after both eager runs, since
+      // compiling every shape twice would take longer than the rest of the benchmark.
+      const compiled = /^torch (\d+)/.exec(before.versions)?.[1] !== '1' ? pythonRun('--compile') : undefined;
       const python = {
         ...after,
         ms: Object.fromEntries(
@@ -183,6 +188,11 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
             pytorch_bf16_ms: round(python.ms.bf16[batch]),
             ratio_vs_pytorch_fp32: round(t / python.ms.fp32[batch], 3),
             ratio_vs_pytorch_bf16: round(t / python.ms.bf16[batch], 3),
+            ...(compiled && {
+              pytorch_compiled_ms: round(compiled.ms[precision][batch]),
+              pytorch_compile_s: round(compiled.compile_s?.[precision][batch] ?? NaN),
+              ratio_vs_pytorch_compiled_same_precision: round(t / compiled.ms[precision][batch], 3),
+            }),
             ours_ms_by_setup: Object.fromEntries(
               Object.entries(ours[precision]).map(([variant, byBatch]) => [variant, round(byBatch[batch])]),
             ),
@@ -191,7 +201,11 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
       }
       models[name] = {
         ...rows,
-        checksum_batch1: { ours: checksum, pytorch: python.checksum },
+        checksum_batch1: {
+          ours: checksum,
+          pytorch: python.checksum,
+          ...(compiled && { pytorch_compiled: compiled.checksum }),
+        },
         pytorch: python.versions,
       };
     }
@@ -208,6 +222,7 @@ export async function run({ quick }: { quick: boolean }): Promise<object> {
       'unet-resnet34 bf16 batch 1': '<= 0.55x PyTorch fp32 and <= 0.90x PyTorch bf16 autocast',
       'unet-resnet34 fp32': '<= 0.70x PyTorch fp32',
       'classifier-densenet121': 'never slower than PyTorch (ratio <= 1) at any batch',
+      'PyTorch 2.x': 'never slower than PyTorch eager at any row; bf16 U-Net batch 1 <= 0.90x compiled PyTorch bf16',
     },
     note: "ratios are time ours (the Predictor's default setup) / time PyTorch; < 1 means pneumo is faster; both sides in the same run",
   };

@@ -36,7 +36,17 @@
 #include <map>
 #include <mutex>
 #include <new>
+#include <torch/version.h>
 #include "common.h"
+
+// libtorch 2.3 made Allocator::allocate non-const and copy_data (used by Storage clones) pure virtual.
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 3)
+#define PNEUMO_ALLOCATOR_V2 1
+#define PNEUMO_ALLOCATE_CONST
+#else
+#define PNEUMO_ALLOCATOR_V2 0
+#define PNEUMO_ALLOCATE_CONST const
+#endif
 
 namespace {
 
@@ -129,7 +139,7 @@ void Release(void* data) {
 }
 
 struct CachingAllocator final : public c10::Allocator {
-  c10::DataPtr allocate(size_t nbytes) const override {
+  c10::DataPtr allocate(size_t nbytes) PNEUMO_ALLOCATE_CONST override {
     if (nbytes == 0) return {nullptr, nullptr, &Release, c10::Device(c10::DeviceType::CPU)};
     if (nbytes < kCachedFrom) {
       void* block = AllocateAligned(nbytes);
@@ -145,6 +155,10 @@ struct CachingAllocator final : public c10::Allocator {
     return {block, block, &Release, c10::Device(c10::DeviceType::CPU)};
   }
   c10::DeleterFnPtr raw_deleter() const override { return &Release; }
+#if PNEUMO_ALLOCATOR_V2
+  // Blocks are plain host memory.
+  void copy_data(void* dest, const void* src, std::size_t count) const override { default_copy_data(dest, src, count); }
+#endif
 };
 
 CachingAllocator allocator;

@@ -10,14 +10,23 @@
 #include <torch/csrc/distributed/c10d/reducer.hpp>
 #include <torch/csrc/autograd/function.h>
 #include <torch/csrc/autograd/functions/utils.h>
+#include <torch/version.h>
 #include <algorithm>
 #include <chrono>
 #include <memory>
 #include <string>
+#include <type_traits>
+#include <unordered_map>
 #include <vector>
 #include "common.h"
 #include "instance.h"
 #include "tensor.h"
+
+// libtorch 2.0 split c10d's ProcessGroup in two: a Backend (Gloo, NCCL, ...) runs the collectives, and a
+// ProcessGroup routes each one to the backend registered for its tensors' device type. In 1.x Gloo's
+// process group is itself the ProcessGroup. 2.5 dropped the ProcessGroup's own Options argument.
+#define PNEUMO_C10D_BACKENDS (TORCH_VERSION_MAJOR >= 2)
+#define PNEUMO_C10D_PG_OPTIONS (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR < 5)
 
 namespace {
 
@@ -44,6 +53,47 @@ struct AllReduceBackward : public torch::autograd::Node {
     return {tensors[0]};
   }
 };
+
+// A fresh AllReduceBackward node, owned as this libtorch owns autograd nodes. libtorch 1.13 and 2.6
+// hold nodes in std::shared_ptr freed through torch::autograd::deleteNode (which frees long chains of
+// nodes without recursing); later 2.x releases made Node an intrusive_ptr target and dropped
+// deleteNode. The deleteNode call is unqualified so that argument-dependent lookup finds libtorch's
+// where it exists; the template below, a worse match, only stands in to keep that branch well-formed.
+template <typename N>
+void deleteNode(N* node) {
+  delete node;
+}
+
+template <typename N = AllReduceBackward>
+auto MakeAllReduceBackward() {
+  if constexpr (std::is_base_of_v<c10::intrusive_ptr_target, N>)
+    return c10::make_intrusive<N>();
+  else
+    return std::shared_ptr<N>(new N(), [](N* node) { deleteNode(static_cast<torch::autograd::Node*>(node)); });
+}
+
+// TCPStoreOptions::useLibUV (2.x): the store's server runs on libuv, the default since 2.4, but a
+// libtorch may be built without libuv (Debian 13's 2.6 is), and then asks for the older server
+// backend explicitly. Detected as a member so that 1.13, which has neither, compiles unchanged.
+template <typename O, typename = void>
+struct HasUseLibUV : std::false_type {};
+template <typename O>
+struct HasUseLibUV<O, std::void_t<decltype(std::declval<O&>().useLibUV)>> : std::true_type {};
+
+template <typename O = c10d::TCPStoreOptions>
+c10::intrusive_ptr<c10d::TCPStore> MakeStore(const std::string& host, O options) {
+  try {
+    return c10::make_intrusive<c10d::TCPStore>(host, options);
+  } catch (const std::exception& err) {
+    if constexpr (HasUseLibUV<O>::value) {
+      if (options.useLibUV && std::string(err.what()).find("libuv") != std::string::npos) {
+        options.useLibUV = false;
+        return c10::make_intrusive<c10d::TCPStore>(host, options);
+      }
+    }
+    throw;
+  }
+}
 
 std::vector<at::Tensor> ToTensors(const Napi::Value& value) {
   if (!value.IsArray()) throw std::invalid_argument("expected an array of native tensors");
@@ -99,7 +149,7 @@ class ProcessGroupWrap : public Napi::ObjectWrap<ProcessGroupWrap> {
       // The group's own rendezvous waits for every rank (with the timeout); the store need not.
       storeOptions.waitWorkers = false;
       storeOptions.timeout = timeout_;
-      store_ = c10::make_intrusive<c10d::TCPStore>(masterAddr, storeOptions);
+      store_ = MakeStore(masterAddr, storeOptions);
       auto options = c10d::ProcessGroupGloo::Options::create(timeout_);
       Napi::Value iface = o.Get("interface");
       Napi::Value local = o.Get("localAddress");
@@ -110,7 +160,22 @@ class ProcessGroupWrap : public Napi::ObjectWrap<ProcessGroupWrap> {
       else
         options->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
       options->threads = 2;
-      group_ = c10::make_intrusive<c10d::ProcessGroupGloo>(store_, rank, worldSize, options);
+      auto gloo = c10::make_intrusive<c10d::ProcessGroupGloo>(store_, rank, worldSize, options);
+#if PNEUMO_C10D_BACKENDS
+      using BackendType = c10d::ProcessGroup::BackendType;
+#if PNEUMO_C10D_PG_OPTIONS
+      auto groupOptions = c10::make_intrusive<c10d::ProcessGroup::Options>("gloo", timeout_);
+      group_ = c10::make_intrusive<c10d::ProcessGroup>(store_, rank, worldSize, groupOptions);
+#else
+      group_ = c10::make_intrusive<c10d::ProcessGroup>(store_, rank, worldSize);
+#endif
+      // CPU tensors (everything this engine trains on across processes) go to Gloo, as
+      // torch.distributed.init_process_group("gloo") sets it up.
+      group_->setDefaultBackend(BackendType::GLOO);
+      group_->setBackend(c10::DeviceType::CPU, BackendType::GLOO, gloo);
+#else
+      group_ = gloo;
+#endif
     });
   }
 
@@ -157,7 +222,7 @@ class ProcessGroupWrap : public Napi::ObjectWrap<ProcessGroupWrap> {
       Wait(group()->allreduce(tensors, opts));
       at::Tensor out = tensors[0];
       if (torch::autograd::compute_requires_grad(input)) {
-        auto node = std::shared_ptr<AllReduceBackward>(new AllReduceBackward(), torch::autograd::deleteNode);
+        auto node = MakeAllReduceBackward();
         node->group = group();
         node->timeout = timeout_;
         node->sizes = input.sizes().vec();
@@ -223,10 +288,49 @@ class ProcessGroupWrap : public Napi::ObjectWrap<ProcessGroupWrap> {
   }
 
   c10::intrusive_ptr<c10d::TCPStore> store_;
-  c10::intrusive_ptr<c10d::ProcessGroupGloo> group_;
+  c10::intrusive_ptr<c10d::ProcessGroup> group_;
   std::chrono::milliseconds timeout_{0};
 };
 
+
+// DDP's Reducer with the arguments torch.nn.parallel.DistributedDataParallel gives it: no unused
+// parameters, gradients copied out of the buckets, no parameter names. Its constructor has grown a
+// parameter in several 2.x releases (skipping the all-reduce of unused parameters, a Python reducer,
+// per-bucket caps) and lost the per-bucket size limits, in releases this file cannot all name, so the
+// argument list is the one this libtorch's Reducer is constructible from: every later parameter off or
+// empty, which is DDP's own default. R is a template parameter so that only the matching call is compiled.
+template <typename R = c10d::Reducer>
+std::shared_ptr<R> MakeReducer(const std::vector<at::Tensor>& params, const std::vector<std::vector<size_t>>& buckets,
+                               const std::vector<size_t>& limits, const c10::intrusive_ptr<c10d::ProcessGroup>& group,
+                               const std::vector<bool>& sparse, int64_t bucketBytes, int64_t firstBucketBytes) {
+  using Params = std::vector<at::Tensor>;
+  using Buckets = std::vector<std::vector<size_t>>;
+  using Limits = std::vector<size_t>;
+  using Group = c10::intrusive_ptr<c10d::ProcessGroup>;
+  using Sparse = std::vector<bool>;
+  using Names = std::unordered_map<size_t, std::string>;
+  using Caps = std::vector<int64_t>;
+  if constexpr (std::is_constructible_v<R, Params, Buckets, Limits, Group, Sparse, int64_t, bool, bool, Names, int64_t>)
+    return std::make_shared<R>(params, buckets, limits, group, sparse, bucketBytes, false, false, Names(), firstBucketBytes);
+  else if constexpr (std::is_constructible_v<R, Params, Buckets, Limits, Group, Sparse, int64_t, bool, bool, Names, int64_t,
+                                             bool>)
+    return std::make_shared<R>(params, buckets, limits, group, sparse, bucketBytes, false, false, Names(), firstBucketBytes,
+                               false);
+  else if constexpr (std::is_constructible_v<R, Params, Buckets, Limits, Group, Sparse, int64_t, bool, bool, Names, int64_t,
+                                             bool, bool>)
+    return std::make_shared<R>(params, buckets, limits, group, sparse, bucketBytes, false, false, Names(), firstBucketBytes,
+                               false, false);
+  else if constexpr (std::is_constructible_v<R, Params, Buckets, Group, Sparse, int64_t, bool, bool, Names, int64_t, bool,
+                                             bool, Caps>)
+    return std::make_shared<R>(params, buckets, group, sparse, bucketBytes, false, false, Names(), firstBucketBytes, false,
+                               false, Caps());
+  else if constexpr (std::is_constructible_v<R, Params, Buckets, Group, Sparse, int64_t, bool, bool, Names, int64_t, bool,
+                                             bool>)
+    return std::make_shared<R>(params, buckets, group, sparse, bucketBytes, false, false, Names(), firstBucketBytes, false,
+                               false);
+  else
+    static_assert(sizeof(R) == 0, "this libtorch's c10d::Reducer constructor is not one pneumo knows");
+}
 
 // DDP's gradient synchronisation for one set of parameters: buckets of about `bucketBytes` (the first
 // one small, so that communication starts early), filled in the order gradients become ready and
@@ -263,10 +367,8 @@ class ReducerWrap : public Napi::ObjectWrap<ReducerWrap> {
       auto limits = std::get<1>(assignment);
       std::reverse(buckets.begin(), buckets.end());
       std::reverse(limits.begin(), limits.end());
-      reducer_ = std::make_shared<c10d::Reducer>(params, buckets, limits, group->group(), sparse,
-                                                 static_cast<int64_t>(bucketBytes), false, false,
-                                                 std::unordered_map<size_t, std::string>(),
-                                                 static_cast<int64_t>(firstBucketBytes));
+      reducer_ = MakeReducer(params, buckets, limits, group->group(), sparse, static_cast<int64_t>(bucketBytes),
+                             static_cast<int64_t>(firstBucketBytes));
     });
   }
 

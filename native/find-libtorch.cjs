@@ -26,6 +26,17 @@ function cxx11Abi(libdir) {
   return fs.readFileSync(path.join(libdir, candidates.sort()[0])).includes('__cxx11') ? 1 : 0;
 }
 
+/**
+ * The ABI named by PNEUMO_CXX11_ABI (0 or 1): what a pip install reports as
+ * torch._C._GLIBCXX_USE_CXX11_ABI, which scripts/gpu-check.sh passes on. Wins over the symbol scan.
+ */
+function declaredAbi() {
+  const value = process.env.PNEUMO_CXX11_ABI;
+  if (value === undefined || value === '') return undefined;
+  if (value !== '0' && value !== '1') throw new Error(`find-libtorch: PNEUMO_CXX11_ABI must be 0 or 1, not \`${value}\``);
+  return Number(value);
+}
+
 module.exports = { cxx11Abi };
 if (require.main !== module) return;
 
@@ -33,7 +44,7 @@ const root = process.env.LIBTORCH;
 const layout = root ? customLayout(root) : systemLayout();
 const what = process.argv[2];
 if (what === 'include') process.stdout.write(layout.include.join(' '));
-else if (what === 'abi') process.stdout.write(`_GLIBCXX_USE_CXX11_ABI=${cxx11Abi(layout.lib)}`);
+else if (what === 'abi') process.stdout.write(`_GLIBCXX_USE_CXX11_ABI=${declaredAbi() ?? cxx11Abi(layout.lib)}`);
 else if (what === 'lib') process.stdout.write(layout.lib);
 else if (what === 'cuda') {
   const hasCuda = fs.existsSync(path.join(layout.lib, 'libtorch_cuda.so'));

@@ -9,20 +9,56 @@
 #   4. two epochs of segmenter training on synthetic data at 512 px on cuda, in fp32 and in fp16
 #      (dynamic loss scaling), then prediction with the bundle on cuda and on the CPU;
 #   5. training step time against PyTorch CUDA in the same run (`pneumo bench train` with both sides on cuda).
+# On a machine without Node.js (and without a network), the kit that scripts/gpu-kit.sh assembles
+# (gpu-kit/, carried with the working tree) supplies Node.js, node-gyp, the runtime packages and the
+# compiled TypeScript; python3 unpacks it. PNEUMO_USE_KIT=1 uses the kit even where node is on PATH.
 # Usage: scripts/gpu-check.sh [WORKDIR]   (PNEUMO_PYTHON names the CUDA python; default python3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work="${1:-$(mktemp -d /tmp/pneumo-gpu-check.XXXXXX)}"
 mkdir -p "$work"
 export PNEUMO_PYTHON="${PNEUMO_PYTHON:-$(command -v python3)}"
+started=$SECONDS
+kit="${PNEUMO_GPU_KIT:-gpu-kit}"
+use_kit=
+if [ -n "${PNEUMO_USE_KIT:-}" ] || ! command -v node >/dev/null; then
+  [ -f "$kit/node.xz" ] || { echo "gpu-check: no node on PATH and no $kit/ (run scripts/gpu-kit.sh where Node.js is)" >&2; exit 1; }
+  use_kit=1
+  echo "== unpacking $kit into $work/kit" >&2
+  "$PNEUMO_PYTHON" - "$kit" "$work/kit" <<'PY'
+import lzma, os, shutil, sys, tarfile
+kit, dest = sys.argv[1], sys.argv[2]
+os.makedirs(os.path.join(dest, "bin"), exist_ok=True)
+with lzma.open(os.path.join(kit, "node.xz")) as src, open(os.path.join(dest, "bin", "node"), "wb") as out:
+    shutil.copyfileobj(src, out)
+os.chmod(os.path.join(dest, "bin", "node"), 0o755)
+def unpack(name, into):
+    with tarfile.open(os.path.join(kit, name), "r:xz") as tar:
+        tar.extractall(into, filter="tar") if hasattr(tarfile, "data_filter") else tar.extractall(into)
+unpack("node-headers.tar.xz", os.path.join(dest, "node-headers", "include"))
+unpack("node_modules.tar.xz", ".")
+shutil.rmtree("dist", ignore_errors=True)
+unpack("dist.tar.xz", ".")
+PY
+  export PATH="$work/kit/bin:$PATH"
+  export npm_config_nodedir="$work/kit/node-headers"
+fi
 if [ -z "${LIBTORCH:-}" ]; then
   LIBTORCH="$("$PNEUMO_PYTHON" -c 'import os, torch; print(os.path.dirname(torch.__file__))')"
+  # The C++ string ABI the pip build was compiled with, as torch itself reports it.
+  PNEUMO_CXX11_ABI="$("$PNEUMO_PYTHON" -c 'import torch; print(int(torch._C._GLIBCXX_USE_CXX11_ABI))')"
+  export PNEUMO_CXX11_ABI
 fi
 export LIBTORCH
 echo "== libtorch: $LIBTORCH ($(node native/find-libtorch.cjs abi), $(node native/find-libtorch.cjs cuda || true))" >&2
-[ -d node_modules ] || npm ci --no-audit --no-fund >&2
-npx node-gyp rebuild -j "$(nproc)" >&2
-npm run build >&2
+if [ -n "$use_kit" ]; then
+  node node_modules/node-gyp/bin/node-gyp.js rebuild -j "$(nproc)" --nodedir="$npm_config_nodedir" >&2
+else
+  [ -d node_modules ] || npm ci --no-audit --no-fund >&2
+  npx node-gyp rebuild -j "$(nproc)" >&2
+  npm run build >&2
+fi
+echo "== built in $((SECONDS - started)) s" >&2
 
 echo "== pneumo info" >&2
 node bin/pneumo.js info >&2

@@ -150,6 +150,9 @@ function reducers(): Map<string, Reducer> {
     ['numpy.core.multiarray.scalar', inert('numpy.core.multiarray.scalar')],
     ['numpy.core.multiarray._reconstruct', inert('numpy.ndarray')],
     ['numpy.dtype', inert('numpy.dtype')],
+    // NumPy 2 pickles the same functions under numpy._core.
+    ['numpy._core.multiarray.scalar', inert('numpy.core.multiarray.scalar')],
+    ['numpy._core.multiarray._reconstruct', inert('numpy.ndarray')],
   ]);
   // Tensors with attributes or of a subclass: (rebuild function, class, its arguments, state); the
   // function must be allowed too, and the class and state are ignored.

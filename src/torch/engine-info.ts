@@ -3,7 +3,10 @@ import { native, type CudaDevice } from './native.js';
 
 export interface EngineInfo {
   libtorch: string;
+  /** The version of the libtorch loaded in this process. */
   version: string;
+  /** The version whose headers the addon was compiled against. */
+  builtAgainst: string;
   threads: number;
   blas: string;
   mkldnn: boolean;
@@ -48,7 +51,8 @@ export function engineInfo(): EngineInfo {
   const info = native.info();
   return {
     libtorch: process.env.LIBTORCH ?? 'system (libtorch-dev)',
-    version: info.torchVersion,
+    version: info.runtimeTorchVersion,
+    builtAgainst: info.torchVersion,
     threads: info.threads,
     blas: loadedBlas(),
     mkldnn: info.mkldnn,

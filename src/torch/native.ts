@@ -5,7 +5,10 @@ import { addonFile } from '../project-paths.js';
 import { readEngineEnvironment } from './environment.js';
 
 export interface NativeInfo {
+  /** The libtorch version the addon was compiled against (its headers). */
   torchVersion: string;
+  /** The version of the libtorch loaded in this process (its own build configuration). */
+  runtimeTorchVersion: string;
   threads: number;
   interopThreads: number;
   cudaAvailable: boolean;

@@ -12,6 +12,7 @@ test('pneumo info --json prints one object with the engine fields', () => {
   const info = JSON.parse(run.stdout);
   assert.deepEqual(Object.keys(info).sort(), [
     'blas',
+    'builtAgainst',
     'cpuBf16',
     'cuda',
     'cudaDevices',
@@ -21,6 +22,7 @@ test('pneumo info --json prints one object with the engine fields', () => {
     'version',
   ]);
   assert.match(info.version, /^\d+\.\d+\.\d+/);
+  assert.match(info.builtAgainst, /^\d+\.\d+\.\d+/);
   assert.equal(info.threads, 1, 'PNEUMO_THREADS is honoured');
   assert.equal(typeof info.mkldnn, 'boolean');
   assert.match(info.cuda, /^(not available|available, \d+ device\(s\))$/);
@@ -44,9 +46,18 @@ test('pneumo info prints the same fields as aligned lines', () => {
     .trim()
     .split('\n')
     .map((line) => line.split(/\s+/)[0]);
-  assert.deepEqual(keys.slice(0, 7), ['libtorch', 'version', 'threads', 'blas', 'mkldnn', 'cuda', 'cpuBf16']);
+  assert.deepEqual(keys.slice(0, 8), [
+    'libtorch',
+    'version',
+    'builtAgainst',
+    'threads',
+    'blas',
+    'mkldnn',
+    'cuda',
+    'cpuBf16',
+  ]);
   assert.ok(
-    keys.slice(7).every((k) => /^cuda:\d+$/.test(k)),
+    keys.slice(8).every((k) => /^cuda:\d+$/.test(k)),
     'then one line per CUDA device',
   );
 });

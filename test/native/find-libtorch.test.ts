@@ -38,3 +38,16 @@ test('a libtorch without __cxx11 symbols builds with the old ABI; a missing libc
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('PNEUMO_CXX11_ABI (what torch._C reports) wins over the symbol scan; another value is an error', () => {
+  const root = mkdtempSync(path.join(tmpdir(), 'pneumo-libtorch-'));
+  try {
+    mkdirSync(path.join(root, 'lib'));
+    writeFileSync(path.join(root, 'lib', 'libc10.so'), '\x7fELF _ZN3c106detail14torchCheckFailEPKcS2_jRKSs');
+    assert.equal(abiOf({ LIBTORCH: root, PNEUMO_CXX11_ABI: '1' }), '_GLIBCXX_USE_CXX11_ABI=1');
+    assert.equal(abiOf({ LIBTORCH: root, PNEUMO_CXX11_ABI: '0' }), '_GLIBCXX_USE_CXX11_ABI=0');
+    assert.throws(() => abiOf({ LIBTORCH: root, PNEUMO_CXX11_ABI: 'yes' }), /must be 0 or 1/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

@@ -63,7 +63,9 @@ test('a peer that exits makes the next all-reduce fail at once, a stalled peer a
   assert.equal(exits[1].code, 0);
   assert.equal(exits[0].code, 1);
   assert.equal(exits[0].report!.error, 'DistributedError');
-  assert.match(exits[0].report!.message!, /^rank 0 of 2: all-reduce failed .*Connection closed by peer/);
+  // Gloo says "closed" when it reads the end of the stream and "reset" when the socket was reset;
+  // which one a peer's exit gives depends on the Gloo release and the timing.
+  assert.match(exits[0].report!.message!, /^rank 0 of 2: all-reduce failed .*Connection (closed|reset) by peer/);
   assert.ok(exits[0].report!.seconds! < 10, 'no wait for the 20 s timeout');
 
   const stalls = await runRanks('peer-stalls', [0, 1], 2, 4000);
