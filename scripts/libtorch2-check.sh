@@ -20,7 +20,7 @@ packages=(nodejs npm libtorch-dev libgloo-dev python3-torch python3-torchvision 
 # Lean enough for CI's budget: the whole engine (ops, autograd, checkpoints, allocator, autocast,
 # collectives, sync batch norm), the models against torchvision, training and data-parallel training,
 # bf16 prediction, bundles and the predictor, the build helpers and `pneumo info`.
-tests="${PNEUMO_L2_TESTS:-test/torch/ test/models/unet test/models/classifier test/models/torchvision-parity test/train/trainer test/train/data-parallel.test test/pipeline/precision test/pipeline/predictor.test test/pipeline/bundle test/native/ test/cli/info}"
+tests="${PNEUMO_L2_TESTS:-test/torch/ test/models/unet test/models/classifier test/models/torchvision-parity test/train/trainer test/train/data-parallel.test test/pipeline/precision test/pipeline/predictor.test test/pipeline/bundle test/data/model-input test/native/ test/cli/info}"
 log() { echo "== libtorch2-check: $*" >&2; }
 
 if [ "$(id -u)" -ne 0 ]; then
