@@ -15,4 +15,3 @@ export async function readInputPixels(
   const read = await readImageResized(file, input.width, input.height, input.resize);
   return { pixels: quantizeInput(read.image.pixels), sourceWidth: read.sourceWidth, sourceHeight: read.sourceHeight };
 }
-
