@@ -15,6 +15,7 @@
 import type { GrayImage } from './image.js';
 import { resizePlane, type ResizeMethod } from './transforms/resize.js';
 import { checkNormalization, normalizeInto, IMAGENET_GRAY, type Normalization } from './transforms/normalize.js';
+import { isJsonObject } from '../json-object.js';
 
 export const MODEL_INPUT_VERSION = 1;
 
@@ -62,8 +63,6 @@ export class ModelInputError extends Error {
   override name = 'ModelInputError';
 }
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const FIELDS = ['version', 'display', 'width', 'height', 'resize', 'levels', 'normalization', 'channels', 'layout'];
 
 /**
@@ -72,7 +71,7 @@ const FIELDS = ['version', 'display', 'width', 'height', 'resize', 'levels', 'no
  * contract this pneumo does not fully understand would give other pixels than the model's.
  */
 export function checkModelInput(value: unknown, where: string): ModelInput {
-  if (!isObject(value)) throw new ModelInputError(`${where} is not an object`);
+  if (!isJsonObject(value)) throw new ModelInputError(`${where} is not an object`);
   for (const key of Object.keys(value))
     if (!FIELDS.includes(key)) throw new ModelInputError(`${where}.${key} is not a field of model input version 1`);
   for (const key of FIELDS) if (!(key in value)) throw new ModelInputError(`${where}.${key} is missing`);
@@ -94,7 +93,7 @@ export function checkModelInput(value: unknown, where: string): ModelInput {
   if (value.levels !== INPUT_LEVELS)
     throw new ModelInputError(`${where}.levels is ${JSON.stringify(value.levels)}, expected ${INPUT_LEVELS}`);
   const n = value.normalization;
-  if (!isObject(n) || typeof n.mean !== 'number' || typeof n.std !== 'number' || Object.keys(n).length !== 2)
+  if (!isJsonObject(n) || typeof n.mean !== 'number' || typeof n.std !== 'number' || Object.keys(n).length !== 2)
     throw new ModelInputError(`${where}.normalization is not {mean, std}`);
   try {
     checkNormalization({ mean: n.mean, std: n.std });
@@ -126,12 +125,6 @@ export function inputPixels(image: GrayImage, input: ModelInput): Float32Array {
 export function normalizeInput(pixels: Float32Array, input: ModelInput, out: Float32Array, offset = 0): Float32Array {
   normalizeInto(pixels, out, offset, input.normalization);
   return out;
-}
-
-/** What the model eats for one image: N x 1 x H x W data of one image, normalised. */
-export function modelInputPlane(image: GrayImage, input: ModelInput): Float32Array {
-  const pixels = inputPixels(image, input);
-  return normalizeInput(pixels, input, pixels);
 }
 
 /** The planes of several images back to back: the data of an N x 1 x H x W batch. */

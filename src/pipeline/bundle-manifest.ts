@@ -6,6 +6,7 @@
 // input is taken as the loader's defaults at its recorded size and normalisation, said once.
 import type { ModelConfig } from './model-contract.js';
 import { checkModelInput, modelInput, ModelInputError, type ModelInput } from '../data/model-input.js';
+import { isJsonObject, type JsonObject } from '../json-object.js';
 
 export const BUNDLE_FORMAT = 'pneumo-bundle';
 export const BUNDLE_FORMAT_VERSION = 2;
@@ -94,8 +95,6 @@ export class BundleError extends Error {
   }
 }
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isPositiveInteger = (v: unknown): v is number => Number.isInteger(v) && (v as number) > 0;
 
 const TOP_FIELDS = [
@@ -116,19 +115,19 @@ const OPTIONAL_FIELDS = ['images', 'calibration'];
 const MODEL_FIELDS = ['architecture', 'config', 'weights', 'input'];
 const SOURCE_FIELDS = ['rule', 'split', 'images', 'at', 'siimScore'];
 
-function unknownFields(value: Json, known: readonly string[], where: string, problems: string[]): void {
+function unknownFields(value: JsonObject, known: readonly string[], where: string, problems: string[]): void {
   for (const key of Object.keys(value)) if (!known.includes(key)) problems.push(`${where}${key} is not a known field`);
 }
 
 function checkModel(value: unknown, role: string, problems: string[]): void {
-  if (!isObject(value)) {
+  if (!isJsonObject(value)) {
     problems.push(`"${role}" is missing or not an object`);
     return;
   }
   unknownFields(value, MODEL_FIELDS, `${role}.`, problems);
   if (typeof value.architecture !== 'string' || value.architecture === '')
     problems.push(`${role}.architecture is not a name`);
-  if (!isObject(value.config)) problems.push(`${role}.config is not an object`);
+  if (!isJsonObject(value.config)) problems.push(`${role}.config is not an object`);
   if (typeof value.weights !== 'string' || value.weights === '' || /[\\/]/.test(value.weights))
     problems.push(`${role}.weights is not a file name inside the bundle`);
   try {
@@ -140,7 +139,7 @@ function checkModel(value: unknown, role: string, problems: string[]): void {
 }
 
 function checkThresholdSource(value: unknown, problems: string[]): void {
-  if (!isObject(value)) {
+  if (!isJsonObject(value)) {
     problems.push('"thresholdSource" is missing or not an object');
     return;
   }
@@ -153,7 +152,7 @@ function checkThresholdSource(value: unknown, problems: string[]): void {
 }
 
 function checkThresholds(t: unknown, problems: string[]): void {
-  if (!isObject(t)) {
+  if (!isJsonObject(t)) {
     problems.push('"thresholds" is missing or not an object');
     return;
   }
@@ -170,7 +169,7 @@ function checkThresholds(t: unknown, problems: string[]): void {
 function checkImages(i: unknown, problems: string[]): void {
   if (i === undefined) return;
   if (
-    !isObject(i) ||
+    !isJsonObject(i) ||
     typeof i.file !== 'string' ||
     i.file === '' ||
     /[\\/]/.test(i.file) ||
@@ -183,7 +182,7 @@ function checkImages(i: unknown, problems: string[]): void {
 }
 
 function checkCalibration(value: unknown, problems: string[]): void {
-  if (!isObject(value)) {
+  if (!isJsonObject(value)) {
     problems.push('"calibration" is not an object');
     return;
   }
@@ -200,17 +199,17 @@ function checkCalibration(value: unknown, problems: string[]): void {
 let legacyNoticeGiven = false;
 
 /** A version-1 manifest brought to version 2; the problems of its own fields are reported as before. */
-function upgradeLegacy(json: Json, bundle: string, notice: (text: string) => void): Json {
+function upgradeLegacy(json: JsonObject, bundle: string, notice: (text: string) => void): JsonObject {
   const problems: string[] = [];
   const entry = (role: 'classifier' | 'segmenter'): unknown => {
     const value = json[role];
-    if (!isObject(value)) return value;
+    if (!isJsonObject(value)) return value;
     const { inputSize, normalization, ...rest } = value;
-    if (!isObject(inputSize) || !isPositiveInteger(inputSize.width) || !isPositiveInteger(inputSize.height)) {
+    if (!isJsonObject(inputSize) || !isPositiveInteger(inputSize.width) || !isPositiveInteger(inputSize.height)) {
       problems.push(`${role}.inputSize is not {width, height} in positive integers`);
       return rest;
     }
-    if (!isObject(normalization) || typeof normalization.mean !== 'number' || !(Number(normalization.std) > 0)) {
+    if (!isJsonObject(normalization) || typeof normalization.mean !== 'number' || !(Number(normalization.std) > 0)) {
       problems.push(`${role}.normalization is not {mean, std} with std > 0`);
       return rest;
     }
@@ -230,7 +229,7 @@ function upgradeLegacy(json: Json, bundle: string, notice: (text: string) => voi
       `bundle ${bundle}: ${BUNDLE_MANIFEST} is version 1 (made before the model-input contract); each model's input is taken as the loader's defaults at its recorded size and normalisation (DICOM VOI display, area resize, 65535 levels)`,
     );
   }
-  const source = isObject(json.thresholdSource) ? json.thresholdSource : {};
+  const source = isJsonObject(json.thresholdSource) ? json.thresholdSource : {};
   return {
     ...json,
     formatVersion: BUNDLE_FORMAT_VERSION,
@@ -255,13 +254,13 @@ export function validateManifest(
   bundle: string,
   notice: (text: string) => void = console.warn,
 ): BundleManifest {
-  if (!isObject(json)) throw new BundleError(bundle, [`${BUNDLE_MANIFEST} is not a JSON object`]);
+  if (!isJsonObject(json)) throw new BundleError(bundle, [`${BUNDLE_MANIFEST} is not a JSON object`]);
   if (json.format !== BUNDLE_FORMAT)
     throw new BundleError(bundle, [
       `${BUNDLE_MANIFEST} is not a pneumo bundle (format is ${JSON.stringify(json.format)})`,
     ]);
   if (json.formatVersion === LEGACY_FORMAT_VERSION) json = upgradeLegacy(json, bundle, notice);
-  const manifest = json as Json;
+  const manifest = json as JsonObject;
   if (manifest.formatVersion !== BUNDLE_FORMAT_VERSION)
     throw new BundleError(bundle, [
       `${BUNDLE_MANIFEST} has format version ${JSON.stringify(manifest.formatVersion)}; this pneumo reads versions ${LEGACY_FORMAT_VERSION} and ${BUNDLE_FORMAT_VERSION}`,

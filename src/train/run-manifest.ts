@@ -7,6 +7,7 @@ import path from 'node:path';
 import { writeJsonAtomic } from '../atomic-file.js';
 import { FileError } from '../file-error.js';
 import { checkModelInput, modelInput, ModelInputError, type ModelInput } from '../data/model-input.js';
+import { isJsonObject, type JsonObject } from '../json-object.js';
 
 export const RUN_MANIFEST = 'run.json';
 export const RUN_FORMAT = 'pneumo.run';
@@ -60,9 +61,6 @@ export class RunManifestError extends FileError {
   override name = 'RunManifestError';
 }
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 const FIELDS: Record<keyof RunManifest, (v: unknown) => boolean> = {
   format: (v) => v === RUN_FORMAT,
   formatVersion: (v) => v === RUN_FORMAT_VERSION,
@@ -71,34 +69,34 @@ const FIELDS: Record<keyof RunManifest, (v: unknown) => boolean> = {
   error: (v) => v === null || typeof v === 'string',
   task: (v) => v === 'classifier' || v === 'segmenter',
   model: (v) =>
-    isObject(v) &&
+    isJsonObject(v) &&
     typeof v.name === 'string' &&
     v.name !== '' &&
-    isObject(v.config) &&
+    isJsonObject(v.config) &&
     typeof v.parameters === 'number',
   input: () => true, // checked by checkModelInput, which names the field that is wrong
   data: (v) =>
-    isObject(v) &&
+    isJsonObject(v) &&
     typeof v.folder === 'string' &&
     (v.labels === null || typeof v.labels === 'string') &&
     typeof v.valFraction === 'number' &&
     typeof v.splitSeed === 'number',
   monitor: (v) => typeof v === 'string',
-  best: (v) => v === null || isObject(v),
-  kept: (v) => v === null || isObject(v),
-  threshold: (v) => v === null || (isObject(v) && (v.value === null || typeof v.value === 'number')),
+  best: (v) => v === null || isJsonObject(v),
+  kept: (v) => v === null || isJsonObject(v),
+  threshold: (v) => v === null || (isJsonObject(v) && (v.value === null || typeof v.value === 'number')),
   pixelThreshold: (v) => v === null || typeof v === 'number',
-  epochs: (v) => isObject(v) && typeof v.planned === 'number' && typeof v.completed === 'number',
+  epochs: (v) => isJsonObject(v) && typeof v.planned === 'number' && typeof v.completed === 'number',
   weights: (v) => typeof v === 'string' && v !== '' && !path.isAbsolute(v),
-  versions: (v) => isObject(v),
-  compute: (v) => isObject(v),
-  provenance: (v) => isObject(v),
+  versions: (v) => isJsonObject(v),
+  compute: (v) => isJsonObject(v),
+  provenance: (v) => isJsonObject(v),
   updatedAt: (v) => typeof v === 'string',
 };
 
 /** Checks a parsed run.json of the current version; the error names the file and the field. */
 export function validateRunManifest(json: unknown, file: string): RunManifest {
-  if (!isObject(json)) throw new RunManifestError(file, 'not a JSON object');
+  if (!isJsonObject(json)) throw new RunManifestError(file, 'not a JSON object');
   for (const key of Object.keys(json)) if (!(key in FIELDS)) throw new RunManifestError(file, `unknown field "${key}"`);
   for (const [key, ok] of Object.entries(FIELDS)) {
     if (!(key in json)) throw new RunManifestError(file, `field "${key}" is missing`);
@@ -124,13 +122,13 @@ export function writeRunManifest(runDir: string, manifest: RunManifest): void {
 let legacyNoticeGiven = false;
 
 /** Version 1 as the trainer wrote it; its input is the loader's defaults at config.json's size. */
-function upgradeLegacy(json: Json, runDir: string, file: string, notice: (text: string) => void): RunManifest {
+function upgradeLegacy(json: JsonObject, runDir: string, file: string, notice: (text: string) => void): RunManifest {
   const model = json.model;
-  if (!isObject(model) || typeof model.name !== 'string')
+  if (!isJsonObject(model) || typeof model.name !== 'string')
     throw new RunManifestError(file, 'field "model.name" is missing');
   let size: unknown;
   try {
-    size = (JSON.parse(readFileSync(path.join(runDir, 'config.json'), 'utf8')) as Json).size;
+    size = (JSON.parse(readFileSync(path.join(runDir, 'config.json'), 'utf8')) as JsonObject).size;
   } catch (err) {
     throw new RunManifestError(
       file,
@@ -144,8 +142,8 @@ function upgradeLegacy(json: Json, runDir: string, file: string, notice: (text: 
       `${file} is run.json version 1 (made before the model-input contract): its input is taken as the loader's defaults at ${String(size)} px (DICOM VOI display, area resize, 65535 levels, ImageNet grey normalisation)`,
     );
   }
-  const data = isObject(json.data) ? json.data : {};
-  const threshold = isObject(json.threshold) ? json.threshold : null;
+  const data = isJsonObject(json.data) ? json.data : {};
+  const threshold = isJsonObject(json.threshold) ? json.threshold : null;
   return validateRunManifest(
     {
       format: RUN_FORMAT,
@@ -156,7 +154,7 @@ function upgradeLegacy(json: Json, runDir: string, file: string, notice: (text: 
       task: json.task,
       model: {
         name: model.name,
-        config: isObject(model.config) ? model.config : {},
+        config: isJsonObject(model.config) ? model.config : {},
         parameters: Number(model.parameters) || 0,
       },
       input: modelInput({ width: size as number, height: size as number }),
@@ -167,8 +165,8 @@ function upgradeLegacy(json: Json, runDir: string, file: string, notice: (text: 
         splitSeed: Number(data.splitSeed),
       },
       monitor: String(json.monitor ?? ''),
-      best: isObject(json.best) ? json.best : null,
-      kept: isObject(json.kept) ? json.kept : null,
+      best: isJsonObject(json.best) ? json.best : null,
+      kept: isJsonObject(json.kept) ? json.kept : null,
       threshold: threshold
         ? {
             value: typeof threshold.value === 'number' ? threshold.value : null,
@@ -178,10 +176,10 @@ function upgradeLegacy(json: Json, runDir: string, file: string, notice: (text: 
           }
         : null,
       pixelThreshold: typeof json.pixelThreshold === 'number' ? json.pixelThreshold : null,
-      epochs: isObject(json.epochs) ? json.epochs : { planned: 0, completed: 0 },
+      epochs: isJsonObject(json.epochs) ? json.epochs : { planned: 0, completed: 0 },
       weights: 'best.safetensors',
-      versions: isObject(json.versions) ? json.versions : {},
-      compute: isObject(json.compute) ? json.compute : {},
+      versions: isJsonObject(json.versions) ? json.versions : {},
+      compute: isJsonObject(json.compute) ? json.compute : {},
       provenance: { dataset: json.dataset ?? null, pretrained: json.pretrained ?? null },
       updatedAt: String(json.updatedAt ?? ''),
     },
@@ -199,16 +197,16 @@ export function readRunManifest(runDir: string, notice: (text: string) => void =
     const code = (err as NodeJS.ErrnoException).code;
     throw new RunManifestError(file, code === 'ENOENT' ? 'no such file' : `not valid JSON (${(err as Error).message})`);
   }
-  if (isObject(json) && json.format === LEGACY_FORMAT) return upgradeLegacy(json, runDir, file, notice);
-  if (isObject(json) && json.format === RUN_FORMAT && json.formatVersion !== RUN_FORMAT_VERSION)
+  if (isJsonObject(json) && json.format === LEGACY_FORMAT) return upgradeLegacy(json, runDir, file, notice);
+  if (isJsonObject(json) && json.format === RUN_FORMAT && json.formatVersion !== RUN_FORMAT_VERSION)
     throw new RunManifestError(
       file,
       `run.json version ${JSON.stringify(json.formatVersion)}; this pneumo reads versions 1 and ${RUN_FORMAT_VERSION}`,
     );
-  if (!isObject(json) || json.format !== RUN_FORMAT)
+  if (!isJsonObject(json) || json.format !== RUN_FORMAT)
     throw new RunManifestError(
       file,
-      `not a pneumo run manifest (format is ${JSON.stringify(isObject(json) ? json.format : json)})`,
+      `not a pneumo run manifest (format is ${JSON.stringify(isJsonObject(json) ? json.format : json)})`,
     );
   return validateRunManifest(json, file);
 }

@@ -8,39 +8,13 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from '../../src/serve/store/migrations.js';
 import { SqliteStore } from '../../src/serve/store/sqlite-store.js';
-import type { InstanceMeta, ResultRecord } from '../../src/serve/store/store.js';
+import type { ResultRecord } from '../../src/serve/store/store.js';
+import { instanceMeta } from './instance-meta.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'pneumo-calibrated-result-'));
 test.after(() => rmSync(root, { recursive: true, force: true }));
 
-const meta = (uid: string): InstanceMeta => ({
-  uid,
-  studyUid: null,
-  seriesUid: null,
-  sopClassUid: null,
-  patientId: 'P',
-  patientName: 'N',
-  patientSex: 'F',
-  patientAge: 50,
-  studyDate: null,
-  studyTime: null,
-  accessionNumber: null,
-  studyDescription: null,
-  modality: 'CR',
-  viewPosition: 'PA',
-  rows: 8,
-  columns: 8,
-  pixelSpacing: null,
-  bitsAllocated: 8,
-  bitsStored: 8,
-  pixelRepresentation: 0,
-  photometricInterpretation: 'MONOCHROME2',
-  transferSyntaxUid: '1.2.840.10008.1.2.1',
-  windowCenter: null,
-  windowWidth: null,
-  rescaleSlope: 1,
-  rescaleIntercept: 0,
-});
+const meta = (uid: string) => instanceMeta(uid, { pixelSpacing: null });
 
 const result = (uid: string): ResultRecord => ({
   uid,

@@ -6,7 +6,8 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteStore } from '../../src/serve/store/sqlite-store.js';
 import { MIGRATIONS } from '../../src/serve/store/migrations.js';
-import type { InstanceMeta, ResultRecord } from '../../src/serve/store/store.js';
+import type { ResultRecord } from '../../src/serve/store/store.js';
+import { instanceMeta } from './instance-meta.js';
 import { createToken, hashToken, verifyToken } from '../../src/serve/auth/tokens.js';
 import {
   createLoginLink,
@@ -19,43 +20,12 @@ import {
 const root = mkdtempSync(path.join(tmpdir(), 'pneumo-store-'));
 test.after(() => rmSync(root, { recursive: true, force: true }));
 
-function meta(uid: string): InstanceMeta {
-  return {
-    uid,
-    studyUid: null,
-    seriesUid: null,
-    sopClassUid: null,
-    patientId: 'P',
-    patientName: 'N',
-    patientSex: 'F',
-    patientAge: 50,
-    studyDate: null,
-    studyTime: null,
-    accessionNumber: null,
-    studyDescription: null,
-    modality: 'CR',
-    viewPosition: 'PA',
-    rows: 8,
-    columns: 8,
-    pixelSpacing: [0.2, 0.3],
-    bitsAllocated: 8,
-    bitsStored: 8,
-    pixelRepresentation: 0,
-    photometricInterpretation: 'MONOCHROME2',
-    transferSyntaxUid: '1.2.840.10008.1.2.1',
-    windowCenter: null,
-    windowWidth: null,
-    rescaleSlope: 1,
-    rescaleIntercept: 0,
-  };
-}
-
 test('queue: oldest first, claimed once, duplicates kept once, abandoned jobs requeued after reopening', async () => {
   const file = path.join(root, 'q.sqlite');
   const store = new SqliteStore(file);
-  assert.equal(await store.insertInstance(meta('1.2.2'), 'a', 1, 200), 'stored');
-  assert.equal(await store.insertInstance(meta('1.2.1'), 'b', 1, 100), 'stored');
-  assert.equal(await store.insertInstance(meta('1.2.1'), 'b', 1, 300), 'duplicate');
+  assert.equal(await store.insertInstance(instanceMeta('1.2.2'), 'a', 1, 200), 'stored');
+  assert.equal(await store.insertInstance(instanceMeta('1.2.1'), 'b', 1, 100), 'stored');
+  assert.equal(await store.insertInstance(instanceMeta('1.2.1'), 'b', 1, 300), 'duplicate');
   assert.equal(await store.queueDepth(), 2);
   const first = await store.claimJob('w', 400);
   assert.equal(first?.uid, '1.2.1', 'the oldest arrival first');
@@ -137,7 +107,7 @@ test('worklist: a large pneumothorax (ACCP or BTS) comes before every other posi
     ['1.3.5', 0.1, null, 10], // negative, overdue
   ];
   for (const [uid, p, large, at] of cases) {
-    await store.insertInstance(meta(uid), uid, 1, at);
+    await store.insertInstance(instanceMeta(uid), uid, 1, at);
     await store.claimJob('w', at);
     await store.completeJob(result(uid, p, large));
   }

@@ -243,7 +243,7 @@ export async function decodeDicomBytes(bytes: Uint8Array, file: string): Promise
  * Decodes DICOM bytes for use at width x height. When the sizes divide evenly and the samples are
  * plain bytes (SIIM's 8-bit JPEGs), the image comes area-shrunk to that size without the full-size
  * float image in between (`shrunk`: true; the pixels of decodeDicomBytes then resizePlane's area
- * method, to within 1e-6); otherwise it comes at full size for the caller to resize. `meta` has the source size.
+ * method, to the bit); otherwise it comes at full size for the caller to resize. `meta` has the source size.
  */
 export async function decodeDicomBytesForSize(
   bytes: Uint8Array,
