@@ -3,6 +3,7 @@ import { integer, unitInterval } from './option-parsers.js';
 import { THREADS_OPTION } from './option-parsers.js';
 import { runAction } from './run-action.js';
 import { runtimeOption, type RuntimeName } from './runtime-option.js';
+import { rleOption, type RleOption } from './rle-option.js';
 import { addComputeOptions, resolveCompute, type ComputeFlags } from './compute-options.js';
 import type { EvaluationResult } from '../evaluate/evaluate-bundle.js';
 import type { ThresholdMetrics } from '../metrics/classification.js';
@@ -11,6 +12,7 @@ interface EvaluateCliOptions extends ComputeFlags {
   bundle: string;
   data: string;
   labels?: string;
+  rle?: RleOption;
   split: 'val' | 'all';
   allowOverlap?: boolean;
   valFraction?: number;
@@ -96,8 +98,9 @@ export function evaluateCommand(): Command {
         'error-analysis galleries and a hard-example list for oversampling.',
     )
     .requiredOption('--bundle <dir>', 'model bundle made by `pneumo bundle`')
-    .requiredOption('--data <dir>', 'dataset folder in SIIM format (label CSV + DICOM files below it)')
+    .requiredOption('--data <dir>', 'dataset folder in SIIM format: a label CSV and DICOM files anywhere below it (the Kaggle tree or a flat folder)')
     .option('--labels <csv>', 'label CSV, if not train-rle.csv or stage_2_train.csv in the folder')
+    .addOption(rleOption())
     .addOption(new Option('--split <which>', 'images to evaluate').choices(['val', 'all']).default('val'))
     .option(
       '--allow-overlap',
@@ -142,6 +145,7 @@ export function evaluateCommand(): Command {
           bundle: opts.bundle,
           data: opts.data,
           labels: opts.labels,
+          rle: opts.rle,
           split: opts.split,
           allowOverlap: Boolean(opts.allowOverlap),
           validationFraction: opts.valFraction,

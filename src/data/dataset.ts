@@ -5,8 +5,15 @@
 import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Mask } from './image.js';
-import { hasMask, readLabelCsv, requireLabelRows, type DuplicateLabelRows, type LabelRowError } from './labels.js';
-import { decodeRleRows, SIIM_SIZE } from './rle.js';
+import {
+  hasMask,
+  readLabelCsv,
+  requireLabelRows,
+  type DuplicateLabelRows,
+  type LabelRowError,
+  type RleOption,
+} from './labels.js';
+import { decodeRleRows, SIIM_SIZE, type RleReading } from './rle.js';
 
 /** Label file names looked for in the dataset folder, in this order (the SIIM and Kaggle stage 2 names). */
 export const LABEL_FILE_NAMES = ['train-rle.csv', 'stage_2_train.csv'] as const;
@@ -23,7 +30,8 @@ export interface DatasetItem {
   label: 0 | 1;
   /**
    * The image's RLE rows in file order, duplicates and `-1` rows included. They are OR-ed when decoded
-   * (itemMask), so neither changes the mask. Relative to the full-resolution image (1024x1024 for SIIM).
+   * (itemMask), so neither changes the mask. Relative to the full-resolution image (1024x1024 for SIIM),
+   * in the SIIM (relative) form whatever the file wrote.
    */
   rleRows: string[];
 }
@@ -39,6 +47,8 @@ export interface DatasetIndex {
   root: string;
   /** Absolute path of the label CSV used. */
   labelsFile: string;
+  /** How its run starts were read; item rows hold the SIIM (relative) form either way. */
+  rleReading: RleReading;
   /** Images with both a file and usable labels, in order of first appearance in the label file. */
   items: DatasetItem[];
   /** DICOM files whose ImageId has no row in the label file (not in items). */
@@ -71,6 +81,8 @@ export interface DatasetIndexOptions {
   /** Image size that label runs are checked against. Default 1024x1024 (SIIM). */
   width?: number;
   height?: number;
+  /** How the label file's run starts count (labels.ts); `relative` (SIIM) by default. */
+  rle?: RleOption;
 }
 
 /** The dataset folder or its label file cannot be used at all. */
@@ -90,6 +102,21 @@ async function assertFolder(root: string): Promise<void> {
     throw new DatasetError(`${root}: not a folder (a dataset is a folder holding a label CSV and DICOM files)`);
 }
 
+/**
+ * Standard label files in the folders directly below `root` (a Kaggle archive often unpacks into one
+ * folder, e.g. `siim/train-rle.csv`), as paths relative to `root`: the hint when `root` has none.
+ */
+async function labelFilesOneLevelDown(root: string, names: readonly string[]): Promise<string[]> {
+  const found: string[] = [];
+  for (const name of [...names].sort()) {
+    const inner = await readdir(path.join(root, name)).catch(() => null);
+    if (!inner) continue;
+    for (const file of LABEL_FILE_NAMES.flatMap((n) => [n, `${n}.gz`]))
+      if (inner.includes(file)) found.push(path.join(name, file));
+  }
+  return found;
+}
+
 /** The label CSV of a dataset folder: one of LABEL_FILE_NAMES in the folder itself, plain or gzipped. */
 export async function findLabelFile(root: string): Promise<string> {
   await assertFolder(root);
@@ -99,8 +126,13 @@ export async function findLabelFile(root: string): Promise<string> {
   if (found.length > 1)
     throw new DatasetError(`${root}: both ${found.join(' and ')} are present; choose one with --labels`);
   const csvs = names.filter((n) => /\.csv(\.gz)?$/i.test(n));
+  const below = csvs.length > 0 ? [] : await labelFilesOneLevelDown(root, names);
   const hint =
-    csvs.length > 0 ? `; CSV files here: ${csvs.join(', ')}; name one with --labels` : '; name one with --labels';
+    csvs.length > 0
+      ? `; CSV files here: ${csvs.join(', ')}; name one with --labels`
+      : below.length > 0
+        ? `; found ${below.join(', ')}: give its folder as the dataset folder, or name the file with --labels`
+        : '; name one with --labels';
   throw new DatasetError(`${root}: no label file (${LABEL_FILE_NAMES.join(' or ')}), plain or .gz${hint}`);
 }
 
@@ -145,7 +177,9 @@ export async function indexDataset(root: string, options: DatasetIndexOptions = 
   const absoluteRoot = path.resolve(root);
   const labelsFile = options.labels ? path.resolve(options.labels) : await findLabelFile(absoluteRoot);
   const [labels, files] = await Promise.all([
-    readLabelCsv(labelsFile, { width: options.width, height: options.height }).then(requireLabelRows),
+    readLabelCsv(labelsFile, { width: options.width, height: options.height, rle: options.rle }).then(
+      requireLabelRows,
+    ),
     findDicomFiles(absoluteRoot),
   ]);
 
@@ -161,6 +195,7 @@ export async function indexDataset(root: string, options: DatasetIndexOptions = 
   const index: DatasetIndex = {
     root: absoluteRoot,
     labelsFile,
+    rleReading: labels.rleReading,
     items: [],
     imagesWithoutLabels: [],
     labelsWithoutImages: [],

@@ -9,6 +9,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as torch from '../torch/index.js';
 import { indexDataset, type DatasetItem } from '../data/dataset.js';
+import type { RleOption } from '../data/labels.js';
 import { csvText } from '../data/csv.js';
 import type { BundleThresholds } from '../pipeline/bundle-manifest.js';
 import type { ModelFactory } from '../pipeline/model-contract.js';
@@ -54,6 +55,8 @@ export interface EvaluateOptions {
   data: string;
   /** Label CSV instead of the dataset folder's standard one. */
   labels?: string;
+  /** How the label file's run starts count; relative (SIIM) by default. */
+  rle?: RleOption;
   split?: EvaluationSplit;
   /** Score a validation split even when it holds images the bundle was trained on. */
   allowOverlap?: boolean;
@@ -116,7 +119,7 @@ function sweepCsv(rows: readonly SweepRow[]): string {
 async function evaluationItems(options: EvaluateOptions): Promise<{ items: DatasetItem[]; choice: SplitChoice }> {
   const bundleDir = path.resolve(options.bundle);
   const manifest = await readBundleManifest(bundleDir);
-  const index = await indexDataset(options.data, { labels: options.labels });
+  const index = await indexDataset(options.data, { labels: options.labels, rle: options.rle });
   const { items, choice } = chooseItems(index.items, manifest, {
     split: options.split ?? 'val',
     validationFraction: options.validationFraction,

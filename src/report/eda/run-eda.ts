@@ -5,7 +5,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { computeHeaderFacts, type HeaderEntry, type HeaderFacts } from './header-facts.js';
 import { findDicomFiles, findLabelFile } from '../../data/dataset.js';
-import { readLabelCsv, requireLabelRows } from '../../data/labels.js';
+import { readLabelCsv, requireLabelRows, type RleOption } from '../../data/labels.js';
 import { readDicomHeader } from '../../data/dicom/index.js';
 import { computeLabelFacts } from './label-facts.js';
 import type { EdaResult, LabelProblem } from './eda-result.js';
@@ -16,6 +16,8 @@ export interface EdaInput {
   dataDir?: string;
   /** Label CSV; alone, the run covers the labels only. */
   labelsFile?: string;
+  /** How the label file's run starts count; relative (SIIM) by default. */
+  rle?: RleOption;
   concurrency?: number;
   /** Called once the DICOM files are found, then after each header. */
   onHeaderProgress?: (done: number, total: number) => void;
@@ -27,7 +29,7 @@ export async function runEda(input: EdaInput): Promise<EdaResult> {
   const labelsFile = input.labelsFile ? path.resolve(input.labelsFile) : await findLabelFile(dataDir as string);
 
   let start = performance.now();
-  const table = requireLabelRows(await readLabelCsv(labelsFile));
+  const table = requireLabelRows(await readLabelCsv(labelsFile, { rle: input.rle }));
   const labelSeconds = (performance.now() - start) / 1000;
 
   start = performance.now();
@@ -57,6 +59,7 @@ export async function runEda(input: EdaInput): Promise<EdaResult> {
   ];
   return {
     labelsFile,
+    rleReading: table.rleReading,
     dataDir,
     labels: facts,
     images,
