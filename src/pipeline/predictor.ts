@@ -2,7 +2,9 @@
 // probability reaches the classifier threshold go to the segmenter, whose probability map is brought
 // back to the image's own resolution, thresholded per pixel and subjected to the minimum area. With
 // test-time augmentation each model also sees the horizontal mirror, and the two predictions are
-// averaged (the mirrored map flipped back first). Models load once, onto the chosen device; every
+// averaged (the mirrored map flipped back first). An ensemble bundle's role is the mean of its
+// members' probabilities (model-engine.ts), taken before TTA's mean, thresholds and the minimum area
+// alike. Models load once, onto the chosen device; every
 // batch runs in a scope, so no tensor outlives it, and under inference mode, in the chosen precision
 // (bf16 or fp16 autocast: the models' outputs are brought back to fp32 before the sigmoid).
 import { displayedProbability } from './calibrated-probability.js';
@@ -117,17 +119,17 @@ export class Predictor {
       this.engine = onnxRuntimeEngine(bundle, { threads: torch.getNumThreads() });
       return;
     }
-    if (this.device !== 'cpu') {
-      bundle.classifier.to(this.device);
-      bundle.segmenter.to(this.device);
-    }
+    const members = [...bundle.classifiers, ...bundle.segmenters];
+    if (this.device !== 'cpu') for (const model of members) model.to(this.device);
     const setupFor = (model: object) => ({
       ...defaultInferenceSetup(this.precision, this.device, encoderOf(model)),
       ...options.inferenceSetup,
     });
     this.setups = { classifier: setupFor(bundle.classifier), segmenter: setupFor(bundle.segmenter) };
-    prepareForInference(bundle.classifier, this.device, this.precision, this.setups.classifier);
-    prepareForInference(bundle.segmenter, this.device, this.precision, this.setups.segmenter);
+    for (const model of bundle.classifiers)
+      prepareForInference(model, this.device, this.precision, this.setups.classifier);
+    for (const model of bundle.segmenters)
+      prepareForInference(model, this.device, this.precision, this.setups.segmenter);
     this.engine = libtorchEngine(bundle);
   }
 
