@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { integer, unitInterval } from './option-parsers.js';
 import { THREADS_OPTION } from './option-parsers.js';
+import { ttaOption, type TtaName } from './tta-option.js';
 import { runAction } from './run-action.js';
 import { runtimeOption, type RuntimeName } from './runtime-option.js';
 import { rleOption, type RleOption } from './rle-option.js';
@@ -21,7 +22,7 @@ interface EvaluateCliOptions extends ComputeFlags {
   minRecall?: number;
   searchTriplet?: boolean;
   writeBundle?: boolean;
-  tta?: boolean;
+  tta: TtaName;
   runtime: RuntimeName;
   batch: number;
   threads?: number;
@@ -116,7 +117,7 @@ export function evaluateCommand(): Command {
     )
     .option('--search-triplet', 'also search classifier threshold, pixel threshold and minimum area jointly')
     .option('--write-bundle', "write the chosen thresholds into the bundle's bundle.json")
-    .option('--tta', 'horizontal-flip test-time augmentation for both models')
+    .addOption(ttaOption())
     .addOption(runtimeOption())
     .option('--batch <n>', 'images per batch', integer(1), 8)
     .option(THREADS_OPTION.flags, THREADS_OPTION.description, THREADS_OPTION.parse)
@@ -154,7 +155,7 @@ export function evaluateCommand(): Command {
           minRecall: opts.minRecall,
           searchTriplet: Boolean(opts.searchTriplet),
           writeBundle: Boolean(opts.writeBundle),
-          tta: Boolean(opts.tta),
+          tta: opts.tta,
           runtime: opts.runtime,
           batchSize: opts.batch,
           threads: opts.threads,

@@ -10,6 +10,7 @@ import path from 'node:path';
 import * as torch from '../torch/index.js';
 import { indexDataset, type DatasetItem } from '../data/dataset.js';
 import type { RleOption } from '../data/labels.js';
+import { ttaName, type TtaName } from '../pipeline/tta.js';
 import { csvText } from '../data/csv.js';
 import type { BundleThresholds } from '../pipeline/bundle-manifest.js';
 import type { ModelFactory } from '../pipeline/model-contract.js';
@@ -68,7 +69,7 @@ export interface EvaluateOptions {
   searchTriplet?: boolean;
   /** Write the chosen thresholds into bundle.json. */
   writeBundle?: boolean;
-  tta?: boolean;
+  tta?: boolean | TtaName;
   batchSize?: number;
   threads?: number;
   /** fp32 (default), bf16, or fp16 on CUDA. */
@@ -289,7 +290,7 @@ export async function evaluateBundle(options: EvaluateOptions): Promise<Evaluati
       split,
       ...figures,
       failures: collected.failures,
-      tta: predictor.tta,
+      tta: ttaName(predictor.tta),
       bundleThresholds: manifest.thresholds,
       sweep: choice.sweep,
       tunedOperatingPoint: choice.operatingPoint,

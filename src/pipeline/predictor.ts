@@ -25,6 +25,7 @@ import {
 } from './inference-setup.js';
 import { libtorchEngine, type ModelEngine, type Runtime } from './model-engine.js';
 import { onnxRuntimeEngine } from './onnx-engine.js';
+import { ttaOn, type TtaName } from './tta.js';
 
 /** Milliseconds per stage for one image; batch stages are shared equally by the images of the batch. */
 export interface StageTimings {
@@ -69,8 +70,8 @@ export interface ProbabilityMaps {
 }
 
 export interface PredictorOptions extends LoadBundleOptions {
-  /** Horizontal-flip test-time augmentation for both models. */
-  tta?: boolean;
+  /** Horizontal-flip test-time augmentation for both models: `hflip` (or true), `none` (or false, the default). */
+  tta?: boolean | TtaName;
   /** Compute threads; all cores by default. */
   threads?: number;
   /** Replaces the bundle's thresholds (e.g. while searching them). */
@@ -88,6 +89,7 @@ export interface PredictorOptions extends LoadBundleOptions {
 const now = () => performance.now();
 
 export class Predictor {
+  /** Whether horizontal-flip TTA runs (ttaName gives its recorded name). */
   readonly tta: boolean;
   readonly precision: torch.Precision;
   readonly device: string;
@@ -101,7 +103,7 @@ export class Predictor {
     readonly bundle: LoadedBundle,
     options: PredictorOptions = {},
   ) {
-    this.tta = Boolean(options.tta);
+    this.tta = ttaOn(options.tta);
     this.thresholds = options.thresholds ?? { ...bundle.manifest.thresholds };
     this.precision = options.precision ?? 'fp32';
     this.device = options.device ?? 'cpu';
