@@ -11,8 +11,10 @@ import {
   requireLabelRows,
   type DuplicateLabelRows,
   type LabelRowError,
+  type LabelTable,
   type RleOption,
 } from './labels.js';
+import { readDicomHeader } from './dicom/index.js';
 import { decodeRleRows, SIIM_SIZE, type RleReading } from './rle.js';
 
 /** Label file names looked for in the dataset folder, in this order (the SIIM and Kaggle stage 2 names). */
@@ -81,7 +83,11 @@ export interface DatasetIndexOptions {
   /** Image size that label runs are checked against. Default 1024x1024 (SIIM). */
   width?: number;
   height?: number;
-  /** How the label file's run starts count (labels.ts); `relative` (SIIM) by default. */
+  /**
+   * How the label file's run starts count (labels.ts); `relative` (SIIM) by default. With `auto` and
+   * no width or height given, every DICOM header is read first and each row checked against its own
+   * image's size.
+   */
   rle?: RleOption;
 }
 
@@ -172,16 +178,41 @@ export function imageIdOfFile(file: string): string {
   return path.basename(file).replace(DICOM_EXTENSION, '');
 }
 
+const HEADER_READS_AT_ONCE = 16;
+
+/** Each file's image size by ImageId, from its DICOM header; a file whose header does not read is left out. */
+async function dicomSizes(files: readonly string[]): Promise<Map<string, { width: number; height: number }>> {
+  const sizes = new Map<string, { width: number; height: number }>();
+  let next = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const file = files[next++];
+      const meta = await readDicomHeader(file).catch(() => null);
+      if (meta && meta.rows > 0 && meta.columns > 0)
+        sizes.set(imageIdOfFile(file), { width: meta.columns, height: meta.rows });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(HEADER_READS_AT_ONCE, files.length) }, worker));
+  return sizes;
+}
+
 /** Indexes a dataset folder: finds the labels and the DICOM files, joins them by ImageId, reports every mismatch. */
 export async function indexDataset(root: string, options: DatasetIndexOptions = {}): Promise<DatasetIndex> {
   const absoluteRoot = path.resolve(root);
   const labelsFile = options.labels ? path.resolve(options.labels) : await findLabelFile(absoluteRoot);
-  const [labels, files] = await Promise.all([
-    readLabelCsv(labelsFile, { width: options.width, height: options.height, rle: options.rle }).then(
-      requireLabelRows,
-    ),
-    findDicomFiles(absoluteRoot),
-  ]);
+  const read = { width: options.width, height: options.height, rle: options.rle };
+  let labels: LabelTable;
+  let files: string[];
+  if (options.rle === 'auto' && options.width === undefined && options.height === undefined) {
+    // `auto` checks each row against its own image, so the headers come first.
+    files = await findDicomFiles(absoluteRoot);
+    const sizes = await dicomSizes(files);
+    labels = requireLabelRows(await readLabelCsv(labelsFile, { ...read, sizeOf: (id) => sizes.get(id) }));
+  } else
+    [labels, files] = await Promise.all([
+      readLabelCsv(labelsFile, read).then(requireLabelRows),
+      findDicomFiles(absoluteRoot),
+    ]);
 
   const pathsById = new Map<string, string[]>();
   for (const file of files) {

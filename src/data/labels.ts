@@ -102,7 +102,15 @@ export interface LabelReadOptions {
   height?: number;
   /** How run starts count; `relative` (SIIM) by default. */
   rle?: RleOption;
+  /**
+   * Each image's own size where known (from its DICOM header), checked instead of width x height:
+   * with images smaller than SIIM's, `auto` can then see an absolute file's rows read as gaps run
+   * past their image.
+   */
+  sizeOf?: ImageSizeOf;
 }
+
+export type ImageSizeOf = (imageId: string) => { width: number; height: number } | undefined;
 
 /** True when any of the rows marks pixels, i.e. the image shows pneumothorax. */
 export function hasMask(rows: readonly { encodedPixels: string }[]): boolean {
@@ -121,8 +129,12 @@ function duplicateKey(imageId: string, encodedPixels: string): string {
 /** A line that split into an ImageId and an RLE field, before its RLE is read. */
 type CandidateRow = LabelRow;
 
+/** The image size a row is checked against: its own when known, else the reader's. */
+type RowSize = (row: CandidateRow) => { width: number; height: number };
+
 /** The reason a row does not fit a reading, or null when it does. */
-function misfit(row: CandidateRow, reading: RleReading, width: number, height: number): string | null {
+function misfit(row: CandidateRow, reading: RleReading, size: RowSize): string | null {
+  const { width, height } = size(row);
   try {
     toRelativeRle(row.encodedPixels, reading, width, height, row.imageId);
     return null;
@@ -144,19 +156,22 @@ export function chooseRleReading(
   source: string,
   width = SIIM_SIZE,
   height = SIIM_SIZE,
+  sizeOf?: ImageSizeOf,
 ): RleReading {
+  const size: RowSize = (row) => sizeOf?.(row.imageId) ?? { width, height };
   let onlyRelative: { row: CandidateRow; why: string } | null = null;
   let onlyAbsolute: { row: CandidateRow; why: string } | null = null;
   let differs: CandidateRow | null = null;
   for (const row of rows) {
     if (isEmptyRle(row.encodedPixels)) continue;
-    const notRelative = misfit(row, 'relative', width, height);
-    const notAbsolute = misfit(row, 'absolute', width, height);
+    const notRelative = misfit(row, 'relative', size);
+    const notAbsolute = misfit(row, 'absolute', size);
     if (notRelative === null && notAbsolute !== null) onlyRelative ??= { row, why: notAbsolute };
     else if (notAbsolute === null && notRelative !== null) onlyAbsolute ??= { row, why: notRelative };
     else if (notRelative === null && notAbsolute === null && differs === null) {
       const relative = row.encodedPixels.trim().split(/\s+/).join(' ');
-      if (toRelativeRle(row.encodedPixels, 'absolute', width, height) !== relative) differs = row;
+      const { width: w, height: h } = size(row);
+      if (toRelativeRle(row.encodedPixels, 'absolute', w, h) !== relative) differs = row;
     }
     if (onlyRelative && onlyAbsolute) break;
   }
@@ -226,19 +241,24 @@ export function parseLabelCsv(text: string, source = 'labels', options: LabelRea
     candidates.push({ line, imageId, encodedPixels: fields[1] });
   });
 
+  const sizeOf = options.sizeOf;
+  const size: RowSize = (row) => sizeOf?.(row.imageId) ?? { width, height };
   const reading = (table.rleReading =
-    options.rle === 'auto' ? chooseRleReading(candidates, source, width, height) : (options.rle ?? 'relative'));
+    options.rle === 'auto'
+      ? chooseRleReading(candidates, source, width, height, sizeOf)
+      : (options.rle ?? 'relative'));
   const seen = new Map<string, DuplicateLabelRows>();
   let rleMalformed = false;
   for (const candidate of candidates) {
     const { line, imageId } = candidate;
     let encodedPixels: string;
     try {
-      encodedPixels = toRelativeRle(candidate.encodedPixels, reading, width, height, imageId);
+      const own = size(candidate);
+      encodedPixels = toRelativeRle(candidate.encodedPixels, reading, own.width, own.height, imageId);
     } catch (err) {
       if (!(err instanceof RleError)) throw err;
       const other: RleReading = reading === 'relative' ? 'absolute' : 'relative';
-      const hint = misfit(candidate, other, width, height) === null ? `; it fits ${other} run starts (--rle)` : '';
+      const hint = misfit(candidate, other, size) === null ? `; it fits ${other} run starts (--rle)` : '';
       table.malformed.push(new LabelRowError(source, line, imageId, err.reason + hint));
       rleMalformed = true;
       continue;
