@@ -22,6 +22,13 @@ export interface BundleModelEntry {
   /** File name inside the bundle folder. */
   weights: string;
   input: ModelInput;
+  /**
+   * An ensemble: the file names of every fold model of this role, in fold order, the first being
+   * `weights`. The role's output is then the mean of the members' probabilities (the classifier's
+   * image probability; the segmenter's per-pixel probability, before thresholds and minimum area).
+   * Absent: one model.
+   */
+  folds?: string[];
 }
 
 export interface BundleThresholds {
@@ -112,7 +119,7 @@ const TOP_FIELDS = [
 ];
 /** Fields a manifest may leave out (bundles made before they existed). */
 const OPTIONAL_FIELDS = ['images', 'calibration'];
-const MODEL_FIELDS = ['architecture', 'config', 'weights', 'input'];
+const MODEL_FIELDS = ['architecture', 'config', 'weights', 'input', 'folds'];
 const SOURCE_FIELDS = ['rule', 'split', 'images', 'at', 'siimScore'];
 
 function unknownFields(value: JsonObject, known: readonly string[], where: string, problems: string[]): void {
@@ -130,12 +137,28 @@ function checkModel(value: unknown, role: string, problems: string[]): void {
   if (!isJsonObject(value.config)) problems.push(`${role}.config is not an object`);
   if (typeof value.weights !== 'string' || value.weights === '' || /[\\/]/.test(value.weights))
     problems.push(`${role}.weights is not a file name inside the bundle`);
+  if (value.folds !== undefined) checkFolds(value.folds, value.weights, role, problems);
   try {
     checkModelInput(value.input, `${role}.input`);
   } catch (err) {
     if (!(err instanceof ModelInputError)) throw err;
     problems.push(err.message);
   }
+}
+
+const isFileName = (v: unknown): v is string => typeof v === 'string' && v !== '' && !/[\\/]/.test(v);
+
+function checkFolds(folds: unknown, weights: unknown, role: string, problems: string[]): void {
+  if (!Array.isArray(folds) || folds.length === 0 || !folds.every(isFileName))
+    problems.push(`${role}.folds is not a non-empty list of file names inside the bundle`);
+  else if (folds[0] !== weights)
+    problems.push(`${role}.folds starts with ${JSON.stringify(folds[0])}, expected the weights file ${JSON.stringify(weights)}`);
+  else if (new Set(folds).size !== folds.length) problems.push(`${role}.folds names a file twice`);
+}
+
+/** The weight files of a model entry: every fold of an ensemble, else its one file. */
+export function modelFiles(entry: BundleModelEntry): string[] {
+  return entry.folds ?? [entry.weights];
 }
 
 function checkThresholdSource(value: unknown, problems: string[]): void {
