@@ -22,6 +22,13 @@ export interface BundleModelEntry {
   /** File name inside the bundle folder. */
   weights: string;
   input: ModelInput;
+  /**
+   * An ensemble of fold models: the file names of every fold model of this role, in fold order (same
+   * architecture, config and input). The role's output is the mean of the members' probabilities
+   * (classifier: the image probability; segmenter: the pixel probabilities). `weights` is `folds[0]`.
+   * Absent: one model.
+   */
+  folds?: string[];
 }
 
 export interface BundleThresholds {
@@ -112,7 +119,7 @@ const TOP_FIELDS = [
 ];
 /** Fields a manifest may leave out (bundles made before they existed). */
 const OPTIONAL_FIELDS = ['images', 'calibration'];
-const MODEL_FIELDS = ['architecture', 'config', 'weights', 'input'];
+const MODEL_FIELDS = ['architecture', 'config', 'weights', 'input', 'folds'];
 const SOURCE_FIELDS = ['rule', 'split', 'images', 'at', 'siimScore'];
 
 function unknownFields(value: JsonObject, known: readonly string[], where: string, problems: string[]): void {
@@ -130,12 +137,26 @@ function checkModel(value: unknown, role: string, problems: string[]): void {
   if (!isJsonObject(value.config)) problems.push(`${role}.config is not an object`);
   if (typeof value.weights !== 'string' || value.weights === '' || /[\\/]/.test(value.weights))
     problems.push(`${role}.weights is not a file name inside the bundle`);
+  checkFolds(value, role, problems);
   try {
     checkModelInput(value.input, `${role}.input`);
   } catch (err) {
     if (!(err instanceof ModelInputError)) throw err;
     problems.push(err.message);
   }
+}
+
+const isFileName = (v: unknown): v is string => typeof v === 'string' && v !== '' && !/[\\/]/.test(v);
+
+/** An ensemble's member list: distinct file names in the bundle, the first being `weights`. */
+function checkFolds(value: JsonObject, role: string, problems: string[]): void {
+  const folds = value.folds;
+  if (folds === undefined) return;
+  if (!Array.isArray(folds) || folds.length === 0 || !folds.every(isFileName))
+    problems.push(`${role}.folds is not a list of file names inside the bundle`);
+  else if (new Set(folds).size !== folds.length) problems.push(`${role}.folds names a file twice`);
+  else if (folds[0] !== value.weights)
+    problems.push(`${role}.folds[0] is ${JSON.stringify(folds[0])}, expected weights (${JSON.stringify(value.weights)})`);
 }
 
 function checkThresholdSource(value: unknown, problems: string[]): void {
