@@ -77,19 +77,35 @@ Examples:
 export function fitCommand(): Command {
   const command = new Command('fit')
     .description(
-      "Train the whole recipe on a SIIM-format folder as one resumable job: analysis, segmenter, classifier (per fold), bundle, thresholds chosen on validation or out-of-fold, evaluation with galleries and hard examples, OUT/index.html",
+      'Train the whole recipe on a SIIM-format folder as one resumable job: analysis, segmenter, classifier (per fold), bundle, thresholds chosen on validation or out-of-fold, evaluation with galleries and hard examples, OUT/index.html',
     )
     .option('--data <dir>', 'dataset folder: a label CSV (train-rle.csv, stage_2_train.csv) and DICOM files below it')
     .option('--out <dir>', 'output folder; a rerun continues the fit in it')
-    .addOption(new Option('--preset <name>', 'recipe to start from').choices(['cpu', 'gpu-512', 'gpu-1024']).default('cpu'))
+    .addOption(
+      new Option('--preset <name>', 'recipe to start from').choices(['cpu', 'gpu-512', 'gpu-1024']).default('cpu'),
+    )
     .option('--config <file>', 'plan settings (YAML or JSON) over the preset')
-    .option('--set <name=value>', 'one plan setting, e.g. segmenter.epochs=5 (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option(
+      '--set <name=value>',
+      'one plan setting, e.g. segmenter.epochs=5 (repeatable)',
+      (v: string, all: string[]) => [...all, v],
+      [] as string[],
+    )
     .option('--folds <k>', 'K folds grouped by patient and an ensemble; 1: one validation split', integer(1))
     .option('--size <px>', 'input size of both models (a multiple of 32)', integer(32))
     .option('--seed <n>', 'seed of the split and the training', integer(0))
     .option('--val-fraction <f>', 'validation share with --folds 1', number(0))
-    .option('--pretrained <name>', 'encoder weights of the segmenter: imagenet, a catalog name (pneumo weights list) or a file')
-    .addOption(new Option('--rle <reading>', 'run starts of the label file: relative (SIIM), absolute, or auto').choices(['relative', 'absolute', 'auto']))
+    .option(
+      '--pretrained <name>',
+      'encoder weights of the segmenter: imagenet, a catalog name (pneumo weights list) or a file',
+    )
+    .addOption(
+      new Option('--rle <reading>', 'run starts of the label file: relative (SIIM), absolute, or auto').choices([
+        'relative',
+        'absolute',
+        'auto',
+      ]),
+    )
     .option('--seg-model <name>', 'segmenter architecture (pneumo models)')
     .option('--seg-epochs <n>', 'segmenter epochs', integer(1))
     .option('--cls-model <name>', 'classifier architecture')

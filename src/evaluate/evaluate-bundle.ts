@@ -337,7 +337,12 @@ export async function evaluateBundle(options: EvaluateOptions): Promise<Evaluati
     const { allErrors, ...figures } = measure(collected, manifest.thresholds, errorThreshold, options);
     const byId = new Map(items.map((i) => [i.imageId, i]));
     const predictorOf = new Map(parts.flatMap((p) => p.items.map((i) => [i.imageId, p.predictor] as const)));
-    const galleries = await writeGalleries(out, (id) => predictorOf.get(id)!, byId, galleryPlans(figures.errors, figures.extremes));
+    const galleries = await writeGalleries(
+      out,
+      (id) => predictorOf.get(id)!,
+      byId,
+      galleryPlans(figures.errors, figures.extremes),
+    );
 
     const files = outputFiles(out);
     await writeHardExamples(files.hardExamples, hardExamples(allErrors, segmentations));

@@ -100,13 +100,20 @@ function mergeInto(plan: FitPlan, settings: Record<string, unknown>, source: str
   for (const [key, value] of Object.entries(settings)) {
     if (value === undefined) continue;
     if (!PLAN_KEYS.includes(key) || key === 'preset')
-      throw new ConfigError(`${source}: unknown setting ${key} (known: ${PLAN_KEYS.filter((k) => k !== 'preset').join(', ')})`, key);
+      throw new ConfigError(
+        `${source}: unknown setting ${key} (known: ${PLAN_KEYS.filter((k) => k !== 'preset').join(', ')})`,
+        key,
+      );
     if (key === 'segmenter' || key === 'classifier') {
-      if (!isMapping(value)) throw new ConfigError(`${source}: ${key} must be a mapping of ${STAGE_KEYS.join(', ')}`, key);
+      if (!isMapping(value))
+        throw new ConfigError(`${source}: ${key} must be a mapping of ${STAGE_KEYS.join(', ')}`, key);
       const stage = merged[key] as Record<string, unknown>;
       for (const [k, v] of Object.entries(value)) {
         if (!STAGE_KEYS.includes(k))
-          throw new ConfigError(`${source}: unknown setting ${key}.${k} (known: ${STAGE_KEYS.join(', ')})`, `${key}.${k}`);
+          throw new ConfigError(
+            `${source}: unknown setting ${key}.${k} (known: ${STAGE_KEYS.join(', ')})`,
+            `${key}.${k}`,
+          );
         stage[k] = k === 'settings' && isMapping(v) ? { ...(stage.settings as object), ...v } : v;
       }
     } else merged[key] = value;

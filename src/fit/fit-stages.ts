@@ -216,7 +216,10 @@ function jobReporter(ctx: FitContext, role: string, fold: number | null, epochs:
   const total = folds * (ctx.plan.segmenter.epochs + ctx.plan.classifier.epochs);
   const doneBefore = Object.entries(ctx.state.stages)
     .filter(([name]) => name.startsWith('train '))
-    .reduce((n, [name]) => n + (name.startsWith('train segmenter') ? ctx.plan.segmenter.epochs : ctx.plan.classifier.epochs), 0);
+    .reduce(
+      (n, [name]) => n + (name.startsWith('train segmenter') ? ctx.plan.segmenter.epochs : ctx.plan.classifier.epochs),
+      0,
+    );
   const began = Date.now();
   let firstEpoch: number | null = null;
   return {

@@ -30,15 +30,30 @@ export interface Measured {
   classifier: StepTimes;
 }
 
-function timeModel(recipe: StageRecipe, size: number, precision: torch.Precision, device: string, steps: number): StepTimes {
+function timeModel(
+  recipe: StageRecipe,
+  size: number,
+  precision: torch.Precision,
+  device: string,
+  steps: number,
+): StepTimes {
   const batch = Math.min(recipe.batch, 4);
   torch.manualSeed(1);
   const model = createModel(recipe.model, recipe.settings?.modelOptions ?? {}) as TrainableModel;
   model.to(device);
   const optimizer = new AdamW(model.parameters(), { lr: 1e-3, weightDecay: 1e-4 });
   const images = torch.scope(() => torch.randn([batch, 1, size, size]).to(device)).keep();
-  const masks = torch.scope(() => torch.gt(torch.rand([batch, 1, size, size]), 0.8).float().to(device)).keep();
-  const labels = torch.scope(() => torch.tensor(Float32Array.from({ length: batch }, (_, i) => i % 2)).to(device)).keep();
+  const masks = torch
+    .scope(() =>
+      torch
+        .gt(torch.rand([batch, 1, size, size]), 0.8)
+        .float()
+        .to(device),
+    )
+    .keep();
+  const labels = torch
+    .scope(() => torch.tensor(Float32Array.from({ length: batch }, (_, i) => i % 2)).to(device))
+    .keep();
   try {
     const train = () =>
       torch.scope(() => {

@@ -52,7 +52,19 @@ export function recipeFigures(ctx: FitContext) {
 }
 
 /** What an earlier fit wrote in OUT (the only things --restart removes). */
-const OWN_ENTRIES = ['eda', 'runs', 'cache', 'fold-bundles', 'bundle', 'evaluation', 'predictions', 'index.html', FIT_JSON, FIT_LOG, FIT_STATE_FILE];
+const OWN_ENTRIES = [
+  'eda',
+  'runs',
+  'cache',
+  'fold-bundles',
+  'bundle',
+  'evaluation',
+  'predictions',
+  'index.html',
+  FIT_JSON,
+  FIT_LOG,
+  FIT_STATE_FILE,
+];
 
 export async function runFit(options: FitOptions, reporter: StageReporter = SILENT_REPORTER): Promise<FitResult> {
   const out = path.resolve(options.out);

@@ -156,7 +156,9 @@ function checkFolds(value: JsonObject, role: string, problems: string[]): void {
     problems.push(`${role}.folds is not a list of file names inside the bundle`);
   else if (new Set(folds).size !== folds.length) problems.push(`${role}.folds names a file twice`);
   else if (folds[0] !== value.weights)
-    problems.push(`${role}.folds[0] is ${JSON.stringify(folds[0])}, expected weights (${JSON.stringify(value.weights)})`);
+    problems.push(
+      `${role}.folds[0] is ${JSON.stringify(folds[0])}, expected weights (${JSON.stringify(value.weights)})`,
+    );
 }
 
 function checkThresholdSource(value: unknown, problems: string[]): void {

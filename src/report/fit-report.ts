@@ -65,7 +65,9 @@ export async function writeFitReport(result: FitResult): Promise<string> {
       rows: result.folds.map((f) => [f.fold, f.validationImages, f.validationPositives, f.patients]),
       caption:
         `Stratified by label and grouped by PatientID: no patient's films are on both sides of a fold.` +
-        (result.imagesWithoutPatientId > 0 ? ` ${result.imagesWithoutPatientId} images without a PatientID are each their own patient.` : ''),
+        (result.imagesWithoutPatientId > 0
+          ? ` ${result.imagesWithoutPatientId} images without a PatientID are each their own patient.`
+          : ''),
     });
   }
 

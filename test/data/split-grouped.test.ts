@@ -11,7 +11,11 @@ function patients(count: number, seed: number): Grouped[] {
     const films = 1 + rng.int(3);
     const positive = rng.int(4) === 0;
     for (let f = 0; f < films; f++)
-      items.push({ imageId: `img.${p}.${f}`, group: `patient-${p}`, label: positive || (p % 7 === 0 && f === 0) ? 1 : 0 });
+      items.push({
+        imageId: `img.${p}.${f}`,
+        group: `patient-${p}`,
+        label: positive || (p % 7 === 0 && f === 0) ? 1 : 0,
+      });
   }
   return items;
 }

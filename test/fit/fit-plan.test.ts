@@ -30,7 +30,10 @@ test('settings layer over the preset: a YAML file, then --set, then flags; recip
   const dir = mkdtempSync(path.join(tmpdir(), 'pneumo-fit-plan-'));
   try {
     const file = path.join(dir, 'plan.yaml');
-    writeFileSync(file, 'folds: 3\nsegmenter:\n  epochs: 12\n  settings:\n    loss: lovasz\nclassifier:\n  settings:\n    validateEvery: 2\n');
+    writeFileSync(
+      file,
+      'folds: 3\nsegmenter:\n  epochs: 12\n  settings:\n    loss: lovasz\nclassifier:\n  settings:\n    validateEvery: 2\n',
+    );
     const plan = resolveFitPlan('cpu', [
       { source: 'config', settings: readConfigFile(file) },
       { source: '--set', settings: parseSetting('segmenter.lr=0.01') },
@@ -113,5 +116,5 @@ test('the projection multiplies the measured per-image times out over folds, epo
   assert.ok(Math.abs(p.seconds.operatingPoint - 250 * 0.03) < 1e-9);
   const five = projectWallTime({ ...plan, folds: 5 }, measured, 1000, 0.2);
   // Five models, each on 80% of the images: 5 x 0.8 / 0.75 as much training.
-  assert.ok(five.seconds.segmenter > 5 * p.seconds.segmenter * 0.8 / 0.75 * 0.95);
+  assert.ok(five.seconds.segmenter > ((5 * p.seconds.segmenter * 0.8) / 0.75) * 0.95);
 });

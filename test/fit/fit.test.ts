@@ -17,13 +17,33 @@ const json = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as Record<
 
 // Tiny: 64 px input, one epoch per stage, a few batches; the numbers carry no claim, the wiring does.
 const TINY = ['--size', '64', '--seg-epochs', '1', '--cls-epochs', '1', '--precision', 'fp32', '--threads', '1'];
-const TINY_SETS = ['--set', 'segmenter.batch=4', '--set', 'classifier.batch=4', '--set', 'classifier.settings.validateEvery=1'];
+const TINY_SETS = [
+  '--set',
+  'segmenter.batch=4',
+  '--set',
+  'classifier.batch=4',
+  '--set',
+  'classifier.settings.validateEvery=1',
+];
 
 test('fit --folds 2 on a Kaggle-layout set: folds by patient, an ensemble bundle, thresholds out-of-fold, a submission and the report', async () => {
   const data = await writeKaggleSet(path.join(root, 'kaggle'), 16, 21);
   const testSet = await writeKaggleSet(path.join(root, 'unlabelled'), 4, 22, false);
   const out = path.join(root, 'fit');
-  const run = runPneumo(['fit', '--data', data.dir, '--out', out, '--folds', '2', '--test', testSet.dir, ...TINY, ...TINY_SETS, '--json']);
+  const run = runPneumo([
+    'fit',
+    '--data',
+    data.dir,
+    '--out',
+    out,
+    '--folds',
+    '2',
+    '--test',
+    testSet.dir,
+    ...TINY,
+    ...TINY_SETS,
+    '--json',
+  ]);
   assert.equal(run.status, 0, run.stderr);
   const result = JSON.parse(run.stdout) as FitResult;
 
@@ -38,7 +58,11 @@ test('fit --folds 2 on a Kaggle-layout set: folds by patient, an ensemble bundle
     result.folds.map((f) => f.validationImages).reduce((x, y) => x + y, 0),
     data.images,
   );
-  assert.equal(result.folds.reduce((n, f) => n + f.patients, 0), data.images - 1, 'the shared patient counts once');
+  assert.equal(
+    result.folds.reduce((n, f) => n + f.patients, 0),
+    data.images - 1,
+    'the shared patient counts once',
+  );
   for (const fold of [0, 1]) {
     for (const role of ['segmenter', 'classifier']) {
       const runJson = json(path.join(out, 'runs', `${role}-fold${fold}`, 'run.json')) as {
@@ -92,17 +116,46 @@ test('fit --folds 2 on a Kaggle-layout set: folds by patient, an ensemble bundle
 
   // The report: the plan, the folds, every run, and links that resolve.
   const html = readFileSync(path.join(out, 'index.html'), 'utf8');
-  for (const text of ['Operating point (out-of-fold predictions)', 'Folds', 'Plan', 'Recipe', 'segmenter fold 1', 'classifier fold 0', 'submission.csv'])
+  for (const text of [
+    'Operating point (out-of-fold predictions)',
+    'Folds',
+    'Plan',
+    'Recipe',
+    'segmenter fold 1',
+    'classifier fold 0',
+    'submission.csv',
+  ])
     assert.ok(html.includes(text), text);
   const refs = [...html.matchAll(/(?:href|src)="([^"#]+)"/g)].map((m) => m[1]).filter((r) => !/^[a-z]+:/.test(r));
   assert.ok(refs.length > 10);
   for (const ref of refs) assert.ok(existsSync(path.join(out, decodeURIComponent(ref))), `index.html links ${ref}`);
   const log = readFileSync(path.join(out, 'fit.log'), 'utf8');
-  for (const stage of ['eda', 'split', 'train segmenter fold 0', 'train classifier fold 1', 'bundle', 'evaluate validation', 'test'])
+  for (const stage of [
+    'eda',
+    'split',
+    'train segmenter fold 0',
+    'train classifier fold 1',
+    'bundle',
+    'evaluate validation',
+    'test',
+  ])
     assert.match(log, new RegExp(`${stage}: done in`));
 
   // Run again: every stage is done, nothing trains, the same thresholds.
-  const again = runPneumo(['fit', '--data', data.dir, '--out', out, '--folds', '2', '--test', testSet.dir, ...TINY, ...TINY_SETS, '--json']);
+  const again = runPneumo([
+    'fit',
+    '--data',
+    data.dir,
+    '--out',
+    out,
+    '--folds',
+    '2',
+    '--test',
+    testSet.dir,
+    ...TINY,
+    ...TINY_SETS,
+    '--json',
+  ]);
   assert.equal(again.status, 0, again.stderr);
   assert.match(again.stderr, /training the classifier of fold 1 .*\(done earlier/);
   assert.doesNotMatch(again.stderr, /epoch 1\/1/);
@@ -149,7 +202,10 @@ test('fit killed with SIGKILL in the middle of training continues from the last 
   assert.match(second.stderr, /exploratory analysis of the training set \(done earlier/);
   assert.match(second.stderr, new RegExp(`resuming .*segmenter after epoch ${saved.epoch} of 6`));
   // Each epoch once in the run's metrics: the resumed run took up where the killed one stopped.
-  const rows = readFileSync(path.join(out, 'runs', 'segmenter', 'metrics.csv'), 'utf8').trim().split('\n').slice(1);
+  const rows = readFileSync(path.join(out, 'runs', 'segmenter', 'metrics.csv'), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1);
   assert.deepEqual(
     rows.map((r) => Number(r.split(',')[0])),
     [1, 2, 3, 4, 5, 6],

@@ -28,13 +28,16 @@ async function foldRuns(role: 'classifier' | 'segmenter', folds: number, inputSi
   return runs;
 }
 
-test('an ensemble bundle lists each role\'s fold files in fold order, weights the first, and every image as trained on', async () => {
+test("an ensemble bundle lists each role's fold files in fold order, weights the first, and every image as trained on", async () => {
   const out = path.join(root, 'ensemble');
   const classifierRun = await foldRuns('classifier', 3);
   const segmenterRun = await foldRuns('segmenter', 3, 64);
   const manifest = await makeBundle({ classifierRun, segmenterRun, out });
   for (const role of ['classifier', 'segmenter'] as const) {
-    assert.deepEqual(manifest[role].folds, [0, 1, 2].map((k) => `${role}-fold${k}.safetensors`));
+    assert.deepEqual(
+      manifest[role].folds,
+      [0, 1, 2].map((k) => `${role}-fold${k}.safetensors`),
+    );
     assert.equal(manifest[role].weights, manifest[role].folds![0]);
     (manifest[role].folds ?? []).forEach((file, k) =>
       assert.ok(
@@ -63,7 +66,11 @@ test('one run per role writes no folds field; members that differ are refused', 
   assert.equal(single.classifier.weights, 'classifier.safetensors');
   const mixed = [...(await foldRuns('classifier', 1, 32)), ...(await foldRuns('classifier', 1, 160))];
   await assert.rejects(
-    makeBundle({ classifierRun: mixed, segmenterRun: await foldRuns('segmenter', 2, 64), out: path.join(root, 'mixed') }),
+    makeBundle({
+      classifierRun: mixed,
+      segmenterRun: await foldRuns('segmenter', 2, 64),
+      out: path.join(root, 'mixed'),
+    }),
     /differ in architecture, config or input; an ensemble's members must match/,
   );
 });
@@ -87,7 +94,10 @@ test('bundle.json folds: optional, file names, distinct, the first equal to weig
     [[], /classifier\.folds is not a list of file names inside the bundle/],
     [['../x.safetensors'], /classifier\.folds is not a list of file names/],
     [['classifier-fold0.safetensors', 'classifier-fold0.safetensors'], /classifier\.folds names a file twice/],
-    [['classifier-fold1.safetensors', 'classifier-fold0.safetensors'], /classifier\.folds\[0\] is "classifier-fold1\.safetensors", expected weights/],
+    [
+      ['classifier-fold1.safetensors', 'classifier-fold0.safetensors'],
+      /classifier\.folds\[0\] is "classifier-fold1\.safetensors", expected weights/,
+    ],
   ];
   for (const [folds, message] of cases) assert.throws(() => validateManifest(withFolds(folds), out), message);
   writeFileSync(file, original);
