@@ -14,7 +14,7 @@ import type { BundleThresholds } from '../pipeline/bundle-manifest.js';
 import type { ModelFactory } from '../pipeline/model-contract.js';
 import { Predictor } from '../pipeline/predictor.js';
 import type { Runtime } from '../pipeline/model-engine.js';
-import { collectPredictions, type CollectedPredictions } from './collect-predictions.js';
+import { collectPredictions, emptyCollection, type CollectedPredictions } from './collect-predictions.js';
 import { classifierCurves } from '../metrics/curves.js';
 import { classificationErrors, segmentationExtremes } from './error-analysis.js';
 import {
@@ -274,14 +274,7 @@ async function collectAll(
 ): Promise<CollectedPredictions> {
   const total = parts.reduce((n, p) => n + p.items.length, 0);
   let before = 0;
-  const all: CollectedPredictions = {
-    records: [],
-    segmentations: [],
-    tripletImages: [],
-    failures: [],
-    truthFractions: new Map(),
-    seconds: 0,
-  };
+  const all = emptyCollection();
   for (const part of parts) {
     const c = await collectPredictions(part.predictor, part.items, {
       batchSize: options.batchSize,

@@ -30,7 +30,7 @@ test('fit --folds 2 on a Kaggle-layout set: folds by patient, an ensemble bundle
   const data = await writeKaggleSet(path.join(root, 'kaggle'), 16, 21);
   const testSet = await writeKaggleSet(path.join(root, 'unlabelled'), 4, 22, false);
   const out = path.join(root, 'fit');
-  const run = runPneumo([
+  const args = [
     'fit',
     '--data',
     data.dir,
@@ -43,7 +43,8 @@ test('fit --folds 2 on a Kaggle-layout set: folds by patient, an ensemble bundle
     ...TINY,
     ...TINY_SETS,
     '--json',
-  ]);
+  ];
+  const run = runPneumo(args);
   assert.equal(run.status, 0, run.stderr);
   const result = JSON.parse(run.stdout) as FitResult;
 
@@ -142,20 +143,7 @@ test('fit --folds 2 on a Kaggle-layout set: folds by patient, an ensemble bundle
     assert.match(log, new RegExp(`${stage}: done in`));
 
   // Run again: every stage is done, nothing trains, the same thresholds.
-  const again = runPneumo([
-    'fit',
-    '--data',
-    data.dir,
-    '--out',
-    out,
-    '--folds',
-    '2',
-    '--test',
-    testSet.dir,
-    ...TINY,
-    ...TINY_SETS,
-    '--json',
-  ]);
+  const again = runPneumo(args);
   assert.equal(again.status, 0, again.stderr);
   assert.match(again.stderr, /training the classifier of fold 1 .*\(done earlier/);
   assert.doesNotMatch(again.stderr, /epoch 1\/1/);
