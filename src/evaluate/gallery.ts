@@ -132,7 +132,8 @@ export function galleryPlans(errors: ClassificationErrors, extremes: Segmentatio
 /** Draws each gallery's thumbnails (the prediction re-run for the images that show it) under `out`. */
 export async function writeGalleries(
   out: string,
-  predictor: Predictor,
+  /** The predictor that draws an image's prediction (one per fold in an out-of-fold evaluation). */
+  predictorOf: (imageId: string) => Predictor,
   byId: Map<string, DatasetItem>,
   plans: readonly GalleryPlan[],
 ): Promise<GalleryGroup[]> {
@@ -145,6 +146,7 @@ export async function writeGalleries(
       const truth = item.label === 1 ? itemMask(item, image.width, image.height) : null;
       let prediction = null;
       if (showPrediction) {
+        const predictor = predictorOf(id);
         const maps = predictor.segmentProbabilities([image]);
         prediction = predictor.maskFromProbabilities(maps.maps[0], maps.width, maps.height, image.width, image.height);
       }

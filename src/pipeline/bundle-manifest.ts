@@ -152,7 +152,9 @@ function checkFolds(folds: unknown, weights: unknown, role: string, problems: st
   if (!Array.isArray(folds) || folds.length === 0 || !folds.every(isFileName))
     problems.push(`${role}.folds is not a non-empty list of file names inside the bundle`);
   else if (folds[0] !== weights)
-    problems.push(`${role}.folds starts with ${JSON.stringify(folds[0])}, expected the weights file ${JSON.stringify(weights)}`);
+    problems.push(
+      `${role}.folds starts with ${JSON.stringify(folds[0])}, expected the weights file ${JSON.stringify(weights)}`,
+    );
   else if (new Set(folds).size !== folds.length) problems.push(`${role}.folds names a file twice`);
 }
 

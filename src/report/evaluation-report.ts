@@ -22,7 +22,7 @@ export async function writeEvaluationReport(r: EvaluationResult, out: string): P
   const t = b.thresholds;
   const seg = r.segmentation.summary;
   const report = new HtmlReport('pneumo evaluation', {
-    subtitle: `${r.bundle} on ${r.data} (${r.split.split === 'val' ? `validation split: fraction ${r.split.validationFraction}, seed ${r.split.seed}, ${r.split.source}` : 'all images'})`,
+    subtitle: `${r.bundle} on ${r.data} (${r.split.split === 'val' ? `validation split: fraction ${r.split.validationFraction}, seed ${r.split.seed}, ${r.split.source}` : r.split.split === 'out-of-fold' ? `out-of-fold: ${r.split.source}` : 'all images'})`,
   });
   report.section("At the bundle's thresholds");
   report.headlines([
