@@ -112,7 +112,11 @@ export function evaluateCommand(): Command {
       unitInterval,
     )
     .option('--search-triplet', 'also search classifier threshold, pixel threshold and minimum area jointly')
-    .option('--write-bundle', "write the chosen thresholds into the bundle's bundle.json")
+    .option(
+      '--write-bundle',
+      "write the chosen thresholds into the bundle's bundle.json; on a validation split also the calibration and " +
+        'the validation probabilities that `serve` watches for drift (reference.json)',
+    )
     .option('--tta', 'horizontal-flip test-time augmentation for both models')
     .addOption(runtimeOption())
     .option('--batch <n>', 'images per batch', integer(1), 8)

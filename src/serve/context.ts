@@ -5,6 +5,7 @@ import type { DicomPool } from './ingest/dicom-pool.js';
 import type { Dispatcher } from './queue/dispatcher.js';
 import type { JobRunner } from './inference/job-runner.js';
 import type { ServeMetrics } from './metrics.js';
+import type { Monitor } from './monitoring/monitor.js';
 
 export interface ServeContext {
   store: Store;
@@ -12,6 +13,8 @@ export interface ServeContext {
   dispatcher: Dispatcher;
   runner: JobRunner;
   metrics: ServeMetrics;
+  /** Monitoring: volumes, shares, latency, agreement and drift against the bundle's reference. */
+  monitor: Monitor;
   /** Milliseconds since the epoch; tests pass a clock they move by hand. */
   clock: () => number;
   storeDir: string;
