@@ -50,6 +50,8 @@ export class Monitor {
   private readonly active = new Map<string, string>();
   private timer: NodeJS.Timeout | null = null;
   private latest: { at: number; report: Promise<MonitoringReport> } | null = null;
+  /** Checks run one after the other, so that the logged state follows the store in order. */
+  private chain: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly o: MonitorOptions) {}
 
@@ -75,7 +77,13 @@ export class Monitor {
   }
 
   /** The report over the default period; logs the warnings that appeared or cleared since the last check. */
-  async check(): Promise<MonitoringReport> {
+  check(): Promise<MonitoringReport> {
+    const next = this.chain.then(() => this.checkNow());
+    this.chain = next.catch(() => undefined);
+    return next;
+  }
+
+  private async checkNow(): Promise<MonitoringReport> {
     const now = this.o.clock();
     const report = await this.report(now - DEFAULT_MONITORING_DAYS * DAY_MS, now + 1);
     const seen = new Set<string>();
