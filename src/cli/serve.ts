@@ -175,7 +175,12 @@ export function serveCommand(): Command {
       )
       .option('--drift-ks <d>', 'a two-sample Kolmogorov-Smirnov statistic above this is drift', unitInterval, 0.2)
       .option('--drift-bins <n>', 'PSI bins (quantiles of the validation scores)', integer(2), 10)
-      .option('--drift-min-n <n>', 'fewest scores in a group for drift figures (PSI is biased up on few)', integer(2), 100)
+      .option(
+        '--drift-min-n <n>',
+        'fewest scores in a group for drift figures (PSI is biased up on few)',
+        integer(2),
+        100,
+      )
       .option('--drift-window <n>', 'the most recent results whose drift is watched', integer(1), 500)
       .addOption(
         new Option('--log-level <level>', 'pino log level')

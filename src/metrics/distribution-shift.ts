@@ -67,11 +67,7 @@ export function psiOfShares(reference: readonly number[], current: readonly numb
 }
 
 /** Population stability index of `current` against `reference`, over `bins` reference-quantile bins (default 10). */
-export function populationStabilityIndex(
-  reference: ArrayLike<number>,
-  current: ArrayLike<number>,
-  bins = 10,
-): number {
+export function populationStabilityIndex(reference: ArrayLike<number>, current: ArrayLike<number>, bins = 10): number {
   if (current.length === 0) throw new Error('populationStabilityIndex: the current sample is empty');
   sortedFinite(current, 'populationStabilityIndex');
   const edges = quantileEdges(reference, bins);

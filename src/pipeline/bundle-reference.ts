@@ -27,7 +27,8 @@ function checkValues(values: ReferenceDistribution, where: string): string[] {
   const problems: string[] = [];
   if (values.probabilities.length === 0) problems.push(`${where}: no probabilities`);
   values.probabilities.forEach((p, i) => {
-    if (!(typeof p === 'number' && p >= 0 && p <= 1)) problems.push(`${where}: probability ${i} is ${p}, not in [0, 1]`);
+    if (!(typeof p === 'number' && p >= 0 && p <= 1))
+      problems.push(`${where}: probability ${i} is ${p}, not in [0, 1]`);
   });
   values.oodScores?.forEach((s, i) => {
     if (!(typeof s === 'number' && Number.isFinite(s))) problems.push(`${where}: OOD score ${i} is ${s}, not a number`);
@@ -80,10 +81,14 @@ export async function readReferenceDistribution(
   try {
     text = await readFile(path.join(bundleDir, entry.file), 'utf8');
   } catch {
-    throw new BundleError(bundleDir, [`${entry.file} is missing (bundle.json names it as the reference distributions)`]);
+    throw new BundleError(bundleDir, [
+      `${entry.file} is missing (bundle.json names it as the reference distributions)`,
+    ]);
   }
   if (createHash('sha256').update(text).digest('hex') !== entry.sha256)
-    throw new BundleError(bundleDir, [`${entry.file} does not match the SHA-256 in bundle.json (changed after bundling?)`]);
+    throw new BundleError(bundleDir, [
+      `${entry.file} does not match the SHA-256 in bundle.json (changed after bundling?)`,
+    ]);
   let json: Record<string, unknown>;
   try {
     json = JSON.parse(text) as Record<string, unknown>;

@@ -15,8 +15,7 @@ const close = (a: number, b: number, what: string, tol = 1e-12) =>
 
 test('PSI of bin shares by hand', () => {
   // (0.1-0.25)ln(0.4) + (0.2-0.25)ln(0.8) + (0.3-0.25)ln(1.2) + (0.4-0.25)ln(1.6)
-  const expected =
-    -0.15 * Math.log(0.4) - 0.05 * Math.log(0.8) + 0.05 * Math.log(1.2) + 0.15 * Math.log(1.6);
+  const expected = -0.15 * Math.log(0.4) - 0.05 * Math.log(0.8) + 0.05 * Math.log(1.2) + 0.15 * Math.log(1.6);
   close(psiOfShares([0.25, 0.25, 0.25, 0.25], [0.1, 0.2, 0.3, 0.4]), expected, 'psi');
   close(expected, 0.2282174, 'the worked figure', 1e-6);
   assert.equal(psiOfShares([0.5, 0.5], [0.5, 0.5]), 0, 'equal shares: 0');
@@ -36,7 +35,11 @@ test('quantile edges and bins: numpy linear quantiles, right-closed bins, ties m
   close(edges[1], 0.525, 'q50');
   close(edges[2], 0.7625, 'q75');
   assert.deepEqual(binShares(reference, edges), [0.25, 0.25, 0.25, 0.25]);
-  assert.deepEqual(binShares([0.2875, 0.2876, 2], edges), [1 / 3, 1 / 3, 0, 1 / 3], 'a value on an edge is in the lower bin');
+  assert.deepEqual(
+    binShares([0.2875, 0.2876, 2], edges),
+    [1 / 3, 1 / 3, 0, 1 / 3],
+    'a value on an edge is in the lower bin',
+  );
   assert.deepEqual(quantileEdges([0, 0, 0, 0, 1], 4), [0], 'a tied reference has fewer bins');
 });
 

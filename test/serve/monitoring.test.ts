@@ -77,13 +77,17 @@ test.before(async () => {
     transferSyntax: 'explicit',
     workers: 0,
   });
-  const pixels = summary.images.map((image) =>
-    storedPixels(readFileSync(path.join(synthDir, image.file)), image.file),
-  );
+  const pixels = summary.images.map((image) => storedPixels(readFileSync(path.join(synthDir, image.file)), image.file));
   const validation = await Promise.all(pixels.slice(0, VALIDATION).map((p, i) => film(i, p, CHEST)));
   chestFilms = await Promise.all(pixels.slice(VALIDATION, VALIDATION + BATCH).map((p, i) => film(1000 + i, p, CHEST)));
   invertedFilms = await Promise.all(
-    pixels.slice(VALIDATION + BATCH).map((p, i) => film(2000 + i, p.map((v) => 255 - v), MOBILE)),
+    pixels.slice(VALIDATION + BATCH).map((p, i) =>
+      film(
+        2000 + i,
+        p.map((v) => 255 - v),
+        MOBILE,
+      ),
+    ),
   );
   // The reference: the model's own probabilities on the validation films, as evaluate would write them.
   const predictor = await Predictor.load(bundleDir, { threads: 1 });
@@ -236,13 +240,20 @@ test('the next day, inverted films from another station: the drift warning appea
   assert.match(text, /pneumo_monitoring_drift\{scope="recent",station="",manufacturer="",score="probability"\} 1/);
   assert.match(
     text,
-    new RegExp(`pneumo_monitoring_drift\\{scope="station",station="${CHEST.station}",manufacturer="${CHEST.manufacturer}",score="probability"\\} 0`),
+    new RegExp(
+      `pneumo_monitoring_drift\\{scope="station",station="${CHEST.station}",manufacturer="${CHEST.manufacturer}",score="probability"\\} 0`,
+    ),
   );
-  const psi = new RegExp('pneumo_monitoring_psi\\{scope="recent",station="",manufacturer="",score="probability"\\} ([0-9.e-]+)').exec(text);
+  const psi = new RegExp(
+    'pneumo_monitoring_psi\\{scope="recent",station="",manufacturer="",score="probability"\\} ([0-9.e-]+)',
+  ).exec(text);
   assert.ok(psi && Math.abs(Number(psi[1]) - recent.probability.psi!) < 1e-9, 'the same PSI as the API');
   assert.match(text, /pneumo_monitoring_instances\{scope="period",station="",manufacturer=""\} 120/);
   assert.match(text, /pneumo_monitoring_agreement_rate\{scope="period",station="",manufacturer=""\} 0.75/);
   assert.match(text, /pneumo_monitoring_share_not_assessed\{scope="period",station="",manufacturer=""\} 0/);
-  assert.match(text, /pneumo_monitoring_latency_seconds\{scope="period",station="",manufacturer="",quantile="0.99"\} 0/);
+  assert.match(
+    text,
+    /pneumo_monitoring_latency_seconds\{scope="period",station="",manufacturer="",quantile="0.99"\} 0/,
+  );
   assert.match(text, /pneumo_monitoring_reference_available 1/);
 });

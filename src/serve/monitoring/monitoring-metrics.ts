@@ -23,7 +23,11 @@ export function registerMonitoringMetrics(registry: Registry, report: () => Prom
   const gauge = <L extends string>(name: string, help: string, labelNames: L[]) =>
     new Gauge<L>({ name, help, labelNames, registers: [registry], collect: fill });
   const labels: Labels[] = ['scope', 'station', 'manufacturer'];
-  const volume = gauge('pneumo_monitoring_instances', 'Instances received (recent: results in the drift window)', labels);
+  const volume = gauge(
+    'pneumo_monitoring_instances',
+    'Instances received (recent: results in the drift window)',
+    labels,
+  );
   const positive = gauge('pneumo_monitoring_share_positive', 'Share of assessed results that are positive', labels);
   const notAssessed = gauge('pneumo_monitoring_share_not_assessed', 'Share of results the input gate refused', labels);
   const latency = gauge('pneumo_monitoring_latency_seconds', 'Arrival to result, by quantile', [...labels, 'quantile']);

@@ -46,7 +46,18 @@ const group = (extra: Record<string, object> = {}) => ({
 
 export const MONITORING_RESPONSE_SCHEMA = {
   type: 'object',
-  required: ['from', 'to', 'settings', 'reference', 'histogramEdges', 'total', 'recent', 'byDay', 'byStation', 'warnings'],
+  required: [
+    'from',
+    'to',
+    'settings',
+    'reference',
+    'histogramEdges',
+    'total',
+    'recent',
+    'byDay',
+    'byStation',
+    'warnings',
+  ],
   properties: {
     from: { type: 'string' },
     to: { type: 'string' },
