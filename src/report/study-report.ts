@@ -23,6 +23,14 @@ function calibrationRow(name: string, c: CalibrationSummary): (string | number |
   return [name, c.expectedCalibrationError, c.brierScore];
 }
 
+const SUBGROUPS_INTRO =
+  "From the images themselves (DICOM header, truth mask) and, where present, synth.json or the --groups CSV. AUC is the classifier's; " +
+  "sensitivity, specificity and Dice on positives are the pipeline's at the bundle's thresholds. Each with its 95% bootstrap interval.";
+
+const SHORTCUT_INTRO =
+  'A classifier that learned a device instead of the finding scores negatives with the device higher than negatives without it ' +
+  '(shift above 0.5: the chance that a negative with it scores above one without), and separates the classes worse among images with the device.';
+
 /** What every study section reads: the figures, the report and a plot writer into OUT/plots. */
 interface StudyPage {
   s: StudyFigures;
@@ -145,10 +153,7 @@ async function calibrationSection({ s, report, plot }: StudyPage): Promise<void>
 async function subgroupsSection({ s, report, plot }: StudyPage): Promise<void> {
   if (s.subgroups.length === 0) return;
   report.section('Subgroups');
-  report.paragraph(
-    "From the images themselves (DICOM header, truth mask) and, where present, synth.json or the --groups CSV. AUC is the classifier's; " +
-      "sensitivity, specificity and Dice on positives are the pipeline's at the bundle's thresholds. Each with its 95% bootstrap interval.",
-  );
+  report.paragraph(SUBGROUPS_INTRO);
   for (const family of s.subgroups) {
     report.paragraph(
       `${family.title} (${family.source})${family.note ? `: ${family.note}` : ''}${family.unknown > 0 ? `; ${family.unknown} image(s) not known` : ''}.`,
@@ -190,10 +195,7 @@ async function subgroupsSection({ s, report, plot }: StudyPage): Promise<void> {
 async function shortcutSection({ s, report, plot }: StudyPage): Promise<void> {
   if (s.shortcuts.length === 0) return;
   report.section('Shortcut probe');
-  report.paragraph(
-    'A classifier that learned a device instead of the finding scores negatives with the device higher than negatives without it ' +
-      '(shift above 0.5: the chance that a negative with it scores above one without), and separates the classes worse among images with the device.',
-  );
+  report.paragraph(SHORTCUT_INTRO);
   report.table({
     columns: [
       'device',
