@@ -32,19 +32,18 @@ const DEFAULT_LOGIN_BASE = 'http://127.0.0.1:8080';
 /** How long the workers get to stop when the service cannot start or listen. */
 const CLOSE_AFTER_LISTEN_FAILURE_MS = 3000;
 
+/** What stands in the way of a listen(), by its error code. */
+const LISTEN_FAILURES: Record<string, string> = {
+  EADDRINUSE: 'the port is in use (another process listens there; choose another with --port)',
+  EACCES: 'permission denied (ports below 1024 need privileges)',
+  EADDRNOTAVAIL: 'this machine has no such address (--host)',
+  ENOTFOUND: 'the host name does not resolve (--host)',
+  EAI_AGAIN: 'the host name does not resolve (--host)',
+};
+
 /** One line for a failed listen(): the address and what stands in the way. */
 function listenFailure(err: unknown, host: string, port: number): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  const reason =
-    code === 'EADDRINUSE'
-      ? 'the port is in use (another process listens there; choose another with --port)'
-      : code === 'EACCES'
-        ? 'permission denied (ports below 1024 need privileges)'
-        : code === 'EADDRNOTAVAIL'
-          ? 'this machine has no such address (--host)'
-          : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
-            ? 'the host name does not resolve (--host)'
-            : (err as Error).message;
+  const reason = LISTEN_FAILURES[(err as NodeJS.ErrnoException).code ?? ''] ?? (err as Error).message;
   return `cannot listen on ${host}:${port}: ${reason}`;
 }
 
