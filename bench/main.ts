@@ -8,10 +8,14 @@ const outAt = rest.indexOf('--out');
 const out = outAt >= 0 ? rest[outAt + 1] : undefined;
 const precisionAt = rest.indexOf('--precision');
 const precision = precisionAt >= 0 ? rest[precisionAt + 1] : undefined;
+const demoAt = rest.indexOf('--demo');
+const demo = demoAt >= 0 ? rest[demoAt + 1] : undefined;
 
 try {
-  const mod = (await import(`./${name}.js`)) as { run(o: { quick: boolean; precision?: string }): Promise<object> };
-  const line = JSON.stringify(await mod.run({ quick, ...(precision ? { precision } : {}) }));
+  const mod = (await import(`./${name}.js`)) as {
+    run(o: { quick: boolean; precision?: string; demo?: string }): Promise<object>;
+  };
+  const line = JSON.stringify(await mod.run({ quick, ...(precision ? { precision } : {}), ...(demo ? { demo } : {}) }));
   process.stdout.write(line + '\n');
   if (out) writeFileSync(out, line + '\n');
 } catch (err) {

@@ -21,6 +21,7 @@ import { PROJECT_ROOT } from '../src/project-paths.js';
 import { fixture } from './support/fixtures.js';
 import { PYTHON } from './support/python.js';
 import { endToEndOnnx, forwardRows } from './onnx-rows.js';
+import { int8DemoRows } from './onnx-int8-demo.js';
 import type { Mask } from '../src/data/image.js';
 import { readBundleManifest } from '../src/pipeline/bundle.js';
 
@@ -33,6 +34,8 @@ export interface PredictBenchOptions {
   /** Registry names; the demo's (DEMO_MODELS) by default. */
   classifier?: string;
   segmenter?: string;
+  /** A demo folder (bundle/, data/, test-data/) whose bundle's int8 export is measured on its test films. */
+  demo?: string;
 }
 
 /** Writes a training run folder with a freshly initialised registry model; returns its parameter count. */
@@ -57,6 +60,7 @@ export async function run({
   quick,
   classifier = DEMO_MODELS.classifier,
   segmenter = DEMO_MODELS.segmenter,
+  demo,
 }: PredictBenchOptions): Promise<object> {
   const dir = fixture('siim-sample');
   const all = readdirSync(dir)
@@ -144,6 +148,7 @@ export async function run({
         films: files,
         manifest: await readBundleManifest(bundle),
       }),
+      demo_int8: demo ? await int8DemoRows(demo, work, threads) : null,
     };
 
     const byStage = Object.fromEntries(

@@ -61,6 +61,11 @@ export function benchCommand(): Command {
         'bf16',
       ]),
     )
+    .option(
+      '--demo <dir>',
+      "predict: also run the int8 export of a demo folder's bundle (DIR/bundle, calibrated on DIR/data) on its " +
+        'test films (DIR/test-data) against libtorch fp32: mask Dice, probability change, classifier AUC',
+    )
     .addHelpText(
       'after',
       '\n' +
@@ -69,7 +74,7 @@ export function benchCommand(): Command {
           .join('\n'),
     )
     .action(
-      runAction(async (name: string, opts: { quick?: boolean; out?: string; precision?: string }) => {
+      runAction(async (name: string, opts: { quick?: boolean; out?: string; precision?: string; demo?: string }) => {
         if (!(name in BENCHMARKS))
           throw new UsageError(`unknown benchmark \`${name}\`, supported: ${Object.keys(BENCHMARKS).join(', ')}`);
         const entry = path.join(PROJECT_ROOT, 'dist', 'bench', 'main.js');
@@ -79,6 +84,7 @@ export function benchCommand(): Command {
           ...(opts.quick ? ['--quick'] : []),
           ...(opts.out ? ['--out', opts.out] : []),
           ...(opts.precision ? ['--precision', opts.precision] : []),
+          ...(opts.demo ? ['--demo', path.resolve(opts.demo)] : []),
         ];
         const run = spawnSync(process.execPath, args, { stdio: 'inherit' });
         if (run.error) throw new Error(`could not start ${entry}: ${run.error.message}`);

@@ -81,6 +81,8 @@ export interface PredictorOptions extends LoadBundleOptions {
   inferenceSetup?: Partial<InferenceSetup>;
   /** libtorch (default) runs the bundle's modules; onnx runs their ONNX export in ONNX Runtime (CPU, fp32). */
   runtime?: Runtime;
+  /** onnx: run these ONNX models (e.g. an int8 export) instead of exporting the bundle's in memory. */
+  onnxModels?: Partial<Record<'classifier' | 'segmenter', Uint8Array>>;
 }
 
 const now = () => performance.now();
@@ -114,7 +116,7 @@ export class Predictor {
         classifier: { ...PLAIN_SETUP, foldBatchNorm: true },
         segmenter: { ...PLAIN_SETUP, foldBatchNorm: true },
       };
-      this.engine = onnxRuntimeEngine(bundle, { threads: torch.getNumThreads() });
+      this.engine = onnxRuntimeEngine(bundle, { threads: torch.getNumThreads(), models: options.onnxModels });
       return;
     }
     if (this.device !== 'cpu') {
