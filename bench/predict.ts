@@ -8,7 +8,7 @@
 // same networks; the parameter counts and the classifier's probabilities of both sides are printed as
 // the check. The classifier threshold is 0 so that every image goes through both stages (the worst case).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as torch from '../src/torch/index.js';
@@ -24,6 +24,8 @@ import { endToEndOnnx, forwardRows } from './onnx-rows.js';
 import { int8DemoRows } from './onnx-int8-demo.js';
 import type { Mask } from '../src/data/image.js';
 import { readBundleManifest } from '../src/pipeline/bundle.js';
+import { assembledRunManifest, writeRunManifest } from '../src/train/run-manifest.js';
+import { modelInput } from '../src/data/model-input.js';
 
 const INPUT = 512;
 const STAGES = ['read', 'preprocess', 'classify', 'segment', 'postprocess', 'encode'] as const;
@@ -39,18 +41,23 @@ export interface PredictBenchOptions {
 }
 
 /** Writes a training run folder with a freshly initialised registry model; returns its parameter count. */
-function writeRun(dir: string, architecture: string): number {
+function writeRun(dir: string, architecture: string, task: 'classifier' | 'segmenter'): number {
   mkdirSync(dir, { recursive: true });
   const model = createModel(architecture);
   const parameters = model.parameters().reduce((sum, p) => sum + p.numel, 0);
   torch.saveSafetensors(path.join(dir, 'best.safetensors'), model.stateDict());
-  const run = {
-    model: { name: architecture, config: model.config },
-    inputSize: INPUT,
-    normalization: { mean: IMAGENET_NORMALIZATION.grayMean, std: IMAGENET_NORMALIZATION.grayStd },
-  };
+  writeRunManifest(
+    dir,
+    assembledRunManifest({
+      task,
+      model: { name: architecture, config: model.config as Record<string, unknown> },
+      input: modelInput(
+        { width: INPUT, height: INPUT },
+        { mean: IMAGENET_NORMALIZATION.grayMean, std: IMAGENET_NORMALIZATION.grayStd },
+      ),
+    }),
+  );
   model.dispose();
-  writeFileSync(path.join(dir, 'run.json'), JSON.stringify(run));
   return parameters;
 }
 
@@ -74,8 +81,8 @@ export async function run({
   try {
     torch.manualSeed(0);
     const oursParameters = {
-      classifier: writeRun(path.join(work, 'c'), classifier),
-      segmenter: writeRun(path.join(work, 's'), segmenter),
+      classifier: writeRun(path.join(work, 'c'), classifier, 'classifier'),
+      segmenter: writeRun(path.join(work, 's'), segmenter, 'segmenter'),
     };
     const bundle = path.join(work, 'bundle');
     await makeBundle({

@@ -7,13 +7,16 @@ import * as torch from '../torch/index.js';
 import { loadBundle } from '../pipeline/bundle.js';
 import { BUNDLE_MANIFEST } from '../pipeline/bundle-manifest.js';
 import { exportModel, type ExportModelOptions, type ModelRole } from './export-model.js';
-import { calibrationFiles, int8Model, type CalibrationOptions } from './export-int8.js';
+import { calibrationFiles, int8Model, weightsFingerprint, type CalibrationOptions } from './export-int8.js';
 
 export const ONNX_FILES: Record<ModelRole, string> = { classifier: 'classifier.onnx', segmenter: 'segmenter.onnx' };
 export const INT8_ONNX_FILES: Record<ModelRole, string> = {
   classifier: 'classifier.int8.onnx',
   segmenter: 'segmenter.int8.onnx',
 };
+
+/** Where `--runtime onnx-int8` looks for the int8 export: `pneumo export --int8 --out BUNDLE/onnx`. */
+export const BUNDLE_ONNX_FOLDER = 'onnx';
 
 export interface ExportedFile {
   role: ModelRole;
@@ -46,7 +49,13 @@ export async function exportBundle(
       await writeFile(file, bytes);
       written.push({ role, precision: 'fp32', file, bytes: bytes.byteLength });
       if (!options.int8) continue;
-      const int8 = await int8Model(bytes, bundle.manifest[role].input, films, options.int8.threads ?? torch.getNumThreads());
+      const int8 = await int8Model(
+        bytes,
+        bundle.manifest[role].input,
+        films,
+        options.int8.threads ?? torch.getNumThreads(),
+        weightsFingerprint(path.join(bundle.dir, bundle.manifest[role].weights)),
+      );
       const int8File = path.join(outDir, INT8_ONNX_FILES[role]);
       await writeFile(int8File, int8.bytes);
       written.push({

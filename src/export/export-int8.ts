@@ -2,6 +2,8 @@
 // contract (min/max of every quantised activation, calibrate-onnx.ts), rewritten as a QDQ model
 // (qdq-quantize.ts). The calibration films are taken evenly spread over the sorted list of images
 // found under the given folders, so the same data gives the same file.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { readImage } from '../data/image-io.js';
 import { modelInputBatch, type ModelInput } from '../data/model-input.js';
 import { collectInputs } from '../pipeline/input-files.js';
@@ -60,12 +62,18 @@ async function* contractInputs(
   }
 }
 
+/** sha256 of a bundle's weights file: the int8 file records it, so that a runtime can tell it belongs to the bundle. */
+export function weightsFingerprint(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
 /** The int8 QDQ model of one fp32 export, calibrated on `files` made through `input`. */
 export async function int8Model(
   fp32: Uint8Array,
   input: ModelInput,
   files: readonly string[],
   threads: number,
+  weightsSha256?: string,
 ): Promise<{ bytes: Uint8Array; skipped: CalibrationSet['skipped']; images: number }> {
   const skipped: CalibrationSet['skipped'] = [];
   const ranges = await calibrateActivations(fp32, contractInputs(files, input, skipped), threads);
@@ -76,6 +84,7 @@ export async function int8Model(
     weights: 'int8 symmetric, per output channel',
     calibration: 'min/max',
     calibrationImages: images,
+    ...(weightsSha256 ? { weightsSha256 } : {}),
   });
   return { bytes, skipped, images };
 }

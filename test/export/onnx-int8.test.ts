@@ -1,10 +1,11 @@
 // `pneumo export --int8`: the QDQ model ONNX Runtime loads and fuses into QLinearConv (u8 activations,
 // s8 per-channel weights). On a one-convolution model its output stays within the error the
 // quantisation steps allow (derived below); on the registry bundle, Debian's onnx checker accepts the
-// int8 files, ONNX Runtime fuses every quantised convolution, and the outputs stay near fp32's.
+// int8 files, ONNX Runtime fuses every quantised convolution, the outputs stay near fp32's, and
+// --runtime onnx-int8 runs the files kept in the bundle's onnx/ folder (and refuses a stale one).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -22,6 +23,7 @@ import {
 import { readOnnxMetadata } from '../../src/export/onnx-graph.js';
 import { readImage } from '../../src/data/image-source.js';
 import { preprocessBatch } from '../../src/pipeline/preprocess.js';
+import { Predictor } from '../../src/pipeline/predictor.js';
 import type { BundleManifest } from '../../src/pipeline/bundle-manifest.js';
 import { registryBundle } from '../interop/registry-bundle.js';
 import { runPneumo } from '../cli/run-pneumo.js';
@@ -106,7 +108,8 @@ test(
   'pneumo export --int8: the checker accepts the files; ONNX Runtime fuses every quantised convolution; outputs near fp32',
   async () => {
     const bundle = await registryBundle(root);
-    const out = path.join(root, 'onnx');
+    // Into the bundle's own onnx/ folder, where --runtime onnx-int8 reads it.
+    const out = path.join(bundle, 'onnx');
     const calibration = fixture('siim-sample');
     const run = runPneumo([
       'export',
@@ -154,5 +157,25 @@ test(
     const missing = runPneumo(['export', '--bundle', bundle, '--out', out, '--int8']);
     assert.equal(missing.status, 2);
     assert.match(missing.stderr, /--int8 needs --calibrate-on/);
+
+    // --runtime onnx-int8 runs these files; a file from other weights is refused, naming the remedy.
+    const predictor = await Predictor.load(bundle, { runtime: 'onnx-int8', threads: 1 });
+    try {
+      const { data, dims } = torch.scope(() => {
+        const t = preprocessBatch([film], manifest.classifier.input);
+        return { data: t.toFloat32Array(), dims: t.shape };
+      });
+      const direct = await runOnnx(readFileSync(path.join(out, 'classifier.int8.onnx')), data, dims);
+      assert.ok(maxAbsDiff(predictor.classify([film]), direct.data) < 1e-6);
+    } finally {
+      predictor.dispose();
+    }
+    const stale = path.join(root, 'stale-bundle');
+    cpSync(bundle, stale, { recursive: true });
+    copyFileSync(path.join(out, 'classifier.int8.onnx'), path.join(stale, 'onnx', 'segmenter.int8.onnx'));
+    await assert.rejects(
+      Predictor.load(stale, { runtime: 'onnx-int8', threads: 1 }),
+      /segmenter\.int8\.onnx was not exported from this bundle's weights \(export again: pneumo export --bundle/,
+    );
   },
 );
