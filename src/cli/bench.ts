@@ -67,6 +67,11 @@ export function benchCommand(): Command {
     )
     .option('--epochs <n>', 'fit: epochs of each training stage (the preset has 30 and 24)')
     .option('--data <dir>', 'fit: the dataset (default: the demo training set, synthesised)')
+    .option(
+      '--demo <dir>',
+      "predict: also run the int8 export of a demo folder's bundle (DIR/bundle, calibrated on DIR/data) on its " +
+        'test films (DIR/test-data) against libtorch fp32: mask Dice, probability change, classifier AUC',
+    )
     .addHelpText(
       'after',
       '\n' +
@@ -78,7 +83,7 @@ export function benchCommand(): Command {
       runAction(
         async (
           name: string,
-          opts: { quick?: boolean; out?: string; precision?: string; epochs?: string; data?: string },
+          opts: { quick?: boolean; out?: string; precision?: string; epochs?: string; data?: string; demo?: string },
         ) => {
           if (!(name in BENCHMARKS))
             throw new UsageError(`unknown benchmark \`${name}\`, supported: ${Object.keys(BENCHMARKS).join(', ')}`);
@@ -91,6 +96,7 @@ export function benchCommand(): Command {
             ...(opts.precision ? ['--precision', opts.precision] : []),
             ...(opts.epochs ? ['--epochs', opts.epochs] : []),
             ...(opts.data ? ['--data', opts.data] : []),
+            ...(opts.demo ? ['--demo', path.resolve(opts.demo)] : []),
           ];
           const run = spawnSync(process.execPath, args, { stdio: 'inherit' });
           if (run.error) throw new Error(`could not start ${entry}: ${run.error.message}`);
