@@ -49,6 +49,11 @@ registerBenchmark(
   'evaluate on 200 images with and without the 1000-resample bootstrap (and the metric stage alone): the intervals must add < 10%',
 );
 
+registerBenchmark(
+  'recipe',
+  "the demo's small plan trained on seeds 1, 2 and 3: every headline figure (AUC, Dice, SIIM, triage recall per size band) as mean and range",
+);
+
 export function benchCommand(): Command {
   return new Command('bench')
     .description('Run a benchmark and print one JSON line: ' + Object.keys(BENCHMARKS).join(', '))
