@@ -8,10 +8,16 @@ const outAt = rest.indexOf('--out');
 const out = outAt >= 0 ? rest[outAt + 1] : undefined;
 const precisionAt = rest.indexOf('--precision');
 const precision = precisionAt >= 0 ? rest[precisionAt + 1] : undefined;
+const seedsAt = rest.indexOf('--seeds');
+const seeds = seedsAt >= 0 ? rest[seedsAt + 1].split(',').map(Number) : undefined;
 
 try {
-  const mod = (await import(`./${name}.js`)) as { run(o: { quick: boolean; precision?: string }): Promise<object> };
-  const line = JSON.stringify(await mod.run({ quick, ...(precision ? { precision } : {}) }));
+  const mod = (await import(`./${name}.js`)) as {
+    run(o: { quick: boolean; precision?: string; seeds?: number[] }): Promise<object>;
+  };
+  const line = JSON.stringify(
+    await mod.run({ quick, ...(precision ? { precision } : {}), ...(seeds ? { seeds } : {}) }),
+  );
   process.stdout.write(line + '\n');
   if (out) writeFileSync(out, line + '\n');
 } catch (err) {

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { PROJECT_ROOT } from '../project-paths.js';
 import { runAction, UsageError } from './run-action.js';
 
@@ -66,6 +66,10 @@ export function benchCommand(): Command {
         'bf16',
       ]),
     )
+    .option('--seeds <list>', 'recipe: the seeds to train, comma-separated (default 1,2,3)', (v: string) => {
+      if (!/^\d+(,\d+)*$/.test(v)) throw new InvalidArgumentError(`expected comma-separated integers, got "${v}"`);
+      return v;
+    })
     .addHelpText(
       'after',
       '\n' +
@@ -74,7 +78,7 @@ export function benchCommand(): Command {
           .join('\n'),
     )
     .action(
-      runAction(async (name: string, opts: { quick?: boolean; out?: string; precision?: string }) => {
+      runAction(async (name: string, opts: { quick?: boolean; out?: string; precision?: string; seeds?: string }) => {
         if (!(name in BENCHMARKS))
           throw new UsageError(`unknown benchmark \`${name}\`, supported: ${Object.keys(BENCHMARKS).join(', ')}`);
         const entry = path.join(PROJECT_ROOT, 'dist', 'bench', 'main.js');
@@ -84,6 +88,7 @@ export function benchCommand(): Command {
           ...(opts.quick ? ['--quick'] : []),
           ...(opts.out ? ['--out', opts.out] : []),
           ...(opts.precision ? ['--precision', opts.precision] : []),
+          ...(opts.seeds ? ['--seeds', opts.seeds] : []),
         ];
         const run = spawnSync(process.execPath, args, { stdio: 'inherit' });
         if (run.error) throw new Error(`could not start ${entry}: ${run.error.message}`);
