@@ -13,6 +13,7 @@ import path from 'node:path';
 import { runDemo } from '../src/demo/run-demo.js';
 import { demoPlan, RECIPE_TARGETS } from '../src/demo/demo-plan.js';
 import { demoRecipeFigures } from '../src/demo/recipe-figures.js';
+import type { DemoResult } from '../src/report/demo-summary.js';
 
 interface Spread {
   mean: number | null;
@@ -33,11 +34,16 @@ function spread(values: (number | null)[]): Spread {
   };
 }
 
-type SeedFigures = Record<string, number | null>;
+export type SeedFigures = Record<string, number | null>;
 
 async function seedFigures(out: string, seed: number, size: string): Promise<SeedFigures> {
   const result = await runDemo({ out, plan: demoPlan(size), seed });
   if (result.failures.length > 0) throw new Error(`seed ${seed}: ${result.failures.slice(0, 3).join('; ')}`);
+  return demoFigures(out, result);
+}
+
+/** The figures of one finished demo (its folder and its demo.json). */
+export async function demoFigures(out: string, result: DemoResult): Promise<SeedFigures> {
   const h = result.headline;
   const f = await demoRecipeFigures(out);
   const figures: SeedFigures = {
@@ -71,36 +77,42 @@ export async function run(options: { quick: boolean; seeds?: number[] }): Promis
   const root = await mkdtemp(path.join(tmpdir(), 'pneumo-bench-recipe-'));
   try {
     const perSeed: SeedFigures[] = [];
-    for (const seed of seeds) perSeed.push(await seedFigures(path.join(root, `seed${seed}`), seed, size));
-    const figures: Record<string, Spread> = {};
-    for (const key of Object.keys(perSeed[0])) figures[key] = spread(perSeed.map((s) => s[key]));
-    const worst = (key: string) => figures[key].min;
-    const t = RECIPE_TARGETS;
-    const target = (key: string, floor: number) => ({
-      worst: worst(key),
-      mean: figures[key].mean,
-      target: floor,
-      met: (worst(key) ?? -1) >= floor,
-    });
-    return {
-      bench: 'recipe',
-      plan: size,
-      seeds,
-      bands: ['< 0.4%', '0.4-1.8%', '> 1.8%'],
-      figures,
-      targets: options.quick
-        ? null
-        : {
-            rocAuc: target('rocAuc', t.rocAuc),
-            dicePositive: target('dicePositive', t.dicePositive),
-            triageRecall: target('triageRecall', t.triageRecall),
-            triageSpecificity: target('triageSpecificity', t.triageSpecificity),
-            triageRecallDrain: target('triageRecallDrain', t.triageRecall),
-            triageSpecificityDrain: target('triageSpecificityDrain', t.triageSpecificity),
-            triageRecallSmall: target('triageRecallBand0', t.triageRecallSmall),
-          },
-    };
+    for (const seed of seeds) {
+      perSeed.push(await seedFigures(path.join(root, `seed${seed}`), seed, size));
+      // Each seed's figures as they come, so that a run cut short still says what it measured.
+      process.stderr.write(`seed ${seed}: ${JSON.stringify(perSeed.at(-1))}\n`);
+    }
+    return { bench: 'recipe', plan: size, seeds, ...summarise(perSeed, !options.quick) };
   } finally {
     await rm(root, { recursive: true, force: true });
   }
+}
+
+/** Mean, range and per-seed values of every figure, and the targets judged on the worst seed. */
+export function summarise(perSeed: SeedFigures[], withTargets: boolean): object {
+  const figures: Record<string, Spread> = {};
+  for (const key of Object.keys(perSeed[0])) figures[key] = spread(perSeed.map((s) => s[key]));
+  const worst = (key: string) => figures[key].min;
+  const t = RECIPE_TARGETS;
+  const target = (key: string, floor: number) => ({
+    worst: worst(key),
+    mean: figures[key].mean,
+    target: floor,
+    met: (worst(key) ?? -1) >= floor,
+  });
+  return {
+    bands: ['< 0.4%', '0.4-1.8%', '> 1.8%'],
+    figures,
+    targets: withTargets
+      ? {
+          rocAuc: target('rocAuc', t.rocAuc),
+          dicePositive: target('dicePositive', t.dicePositive),
+          triageRecall: target('triageRecall', t.triageRecall),
+          triageSpecificity: target('triageSpecificity', t.triageSpecificity),
+          triageRecallDrain: target('triageRecallDrain', t.triageRecall),
+          triageSpecificityDrain: target('triageSpecificityDrain', t.triageSpecificity),
+          triageRecallSmall: target('triageRecallBand0', t.triageRecallSmall),
+        }
+      : null,
+  };
 }
