@@ -6,10 +6,11 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { rocAuc } from '../metrics/classification.js';
-import { SIIM_SIZE_BANDS, sizeBand } from '../data/synth/siim-reference.js';
+import { SIIM_SIZE_BANDS } from '../data/synth/siim-reference.js';
 import { SUMMARY_FILE, type SynthSummary } from '../data/synth/dataset-writer.js';
 import { EVALUATION_FILE, readEvaluation } from '../evaluate/evaluation-file.js';
 import type { PipelineRecord } from '../evaluate/threshold-sweep.js';
+import { synthGroups } from './test-subgroups.js';
 
 /** The validation recall a triage point must reach. */
 export const TRIAGE_RECALL = 0.9;
@@ -85,11 +86,7 @@ export function recipeFigures(
   summary: SynthSummary,
   triageThreshold: number,
 ): RecipeFigures {
-  const side = summary.parameters.size;
-  const byId = new Map(summary.images.map((image) => [image.imageId, image]));
-  const known = test.filter((r) => byId.has(r.imageId));
-  const drain = (r: TestRecord) => byId.get(r.imageId)!.chestDrain !== null;
-  const band = (r: TestRecord) => sizeBand(byId.get(r.imageId)!.maskPixels / (side * side));
+  const { known, drain, band } = synthGroups(summary, test);
   return {
     triageThreshold,
     overall: ratesAt(known, triageThreshold),
