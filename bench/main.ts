@@ -12,10 +12,18 @@ const valueOf = (flag: string) => (rest.indexOf(flag) >= 0 ? rest[rest.indexOf(f
 const epochs = valueOf('--epochs');
 const data = valueOf('--data');
 const demo = valueOf('--demo');
+const seeds = valueOf('--seeds')?.split(',').map(Number);
 
 try {
   const mod = (await import(`./${name}.js`)) as {
-    run(o: { quick: boolean; precision?: string; epochs?: string; data?: string; demo?: string }): Promise<object>;
+    run(o: {
+      quick: boolean;
+      precision?: string;
+      epochs?: string;
+      data?: string;
+      demo?: string;
+      seeds?: number[];
+    }): Promise<object>;
   };
   const line = JSON.stringify(
     await mod.run({
@@ -24,6 +32,7 @@ try {
       ...(epochs ? { epochs } : {}),
       ...(data ? { data } : {}),
       ...(demo ? { demo } : {}),
+      ...(seeds ? { seeds } : {}),
     }),
   );
   process.stdout.write(line + '\n');
