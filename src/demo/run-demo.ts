@@ -315,13 +315,20 @@ export async function runDemo(options: DemoOptions, reporter: DemoReporter = SIL
   );
   const testIndex = await indexDataset(dir('test-data'));
   const chosen = pickForPrediction(testIndex.items, plan.predictImages);
-  const predict = async (name: string, inputs: string[]): Promise<PredictFilesSummary> => {
+  // The test images are predicted as serve would (the triage point); the SIIM sample is scored by the
+  // SIIM score, so at the point chosen for it.
+  const predict = async (
+    name: string,
+    inputs: string[],
+    operatingPoint: 'triage' | 'siim' = 'triage',
+  ): Promise<PredictFilesSummary> => {
     let bar: ReturnType<DemoReporter['progress']> | null = null;
     const begun = Date.now();
     const summary = await predictFiles({
       inputs,
       bundle: dir('bundle'),
       out: dir('predictions', name),
+      operatingPoint,
       threads: options.threads,
       ...compute,
       onProgress: (done, total) => (bar ??= reporter.progress(`predict ${name}`, total, begun)).update(done),
@@ -339,7 +346,7 @@ export async function runDemo(options: DemoOptions, reporter: DemoReporter = SIL
   let siimSample: DemoResult['siimSample'] = null;
   let siimSamplePredictions: string | null = null;
   if (haveSiimSample) {
-    const summary = await timed(seconds, 'predict SIIM sample', () => predict('siim-sample', [siimSampleDir]));
+    const summary = await timed(seconds, 'predict SIIM sample', () => predict('siim-sample', [siimSampleDir], 'siim'));
     const score: SiimScoreResult = await scoreLabelFiles(
       path.join(siimSampleDir, 'train-rle-sample.csv'),
       summary.submissionFile,

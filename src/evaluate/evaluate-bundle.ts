@@ -8,13 +8,13 @@ import type { Precision } from '../torch/index.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as torch from '../torch/index.js';
-import { indexDataset, type DatasetItem } from '../data/dataset.js';
+import type { DatasetItem } from '../data/dataset.js';
 import { csvText } from '../data/csv.js';
 import type { BundleThresholds } from '../pipeline/bundle-manifest.js';
 import type { ModelFactory } from '../pipeline/model-contract.js';
 import { Predictor } from '../pipeline/predictor.js';
 import type { Runtime } from '../pipeline/model-engine.js';
-import { collectPredictions, type CollectedPredictions } from './collect-predictions.js';
+import { collectPredictions, recordsFor, type CollectedPredictions } from './collect-predictions.js';
 import { classifierCurves } from '../metrics/curves.js';
 import { classificationErrors, segmentationExtremes } from './error-analysis.js';
 import {
@@ -29,11 +29,8 @@ import { hardExamples, writeHardExamples } from './hard-examples.js';
 import { evaluateAtBundleThresholds } from './bundle-point.js';
 import { analyseSegmentation, binCounts } from './segmentation-analysis.js';
 import type { SweepRow } from './threshold-sweep.js';
-import { chooseThresholds, writeChosenThresholds } from './threshold-choice.js';
-import { fitTemperature } from '../metrics/calibration.js';
-import { scoreColumns } from '../metrics/scored-label.js';
-import type { BundleCalibration } from '../pipeline/bundle-manifest.js';
-import { updateBundleCalibration } from '../pipeline/bundle.js';
+import { chooseThresholds } from './threshold-choice.js';
+import { finaliseBundle } from './finalise-bundle.js';
 import {
   headerFamilies,
   maskSizeFamily,
@@ -42,10 +39,8 @@ import {
   synthFamilies,
   type AttributeFamily,
 } from './image-attributes.js';
-import { studyFigures } from './study.js';
-import { checkTrainingOverlap, chooseItems, type EvaluationSplit, type SplitChoice } from './validation-items.js';
-import { readBundleManifest } from '../pipeline/bundle.js';
-import { readBundleImages, trainingImageIds } from '../pipeline/bundle-images.js';
+import { namedOperatingPoints, studyFigures } from './study.js';
+import { bundleSplitItems, splitText, type EvaluationSplit } from './validation-items.js';
 
 export type { EvaluationResult, TripletResult } from './evaluation-file.js';
 
@@ -62,6 +57,8 @@ export interface EvaluateOptions {
   out: string;
   /** Clinical objective: best SIIM score subject to recall >= this. */
   minRecall?: number;
+  /** With writeBundle: the triage point's recall floor (default 0.9). */
+  triageRecall?: number;
   searchTriplet?: boolean;
   /** Write the chosen thresholds into bundle.json. */
   writeBundle?: boolean;
@@ -106,26 +103,6 @@ function sweepCsv(rows: readonly SweepRow[]): string {
     columns,
     rows.map((r) => columns.map((c) => (r[c] === null ? '' : String(r[c])))),
   );
-}
-
-/**
- * The images to evaluate, as the bundle's provenance splits them, checked against the bundle's
- * training images before any model loads (a validation split that overlaps training is refused
- * unless allowOverlap).
- */
-async function evaluationItems(options: EvaluateOptions): Promise<{ items: DatasetItem[]; choice: SplitChoice }> {
-  const bundleDir = path.resolve(options.bundle);
-  const manifest = await readBundleManifest(bundleDir);
-  const index = await indexDataset(options.data, { labels: options.labels });
-  const { items, choice } = chooseItems(index.items, manifest, {
-    split: options.split ?? 'val',
-    validationFraction: options.validationFraction,
-    seed: options.seed,
-  });
-  if (items.length === 0) throw new Error(`no image to evaluate in ${options.data} (split ${choice.split})`);
-  const trainingIds = manifest.images ? trainingImageIds(await readBundleImages(bundleDir, manifest.images)) : null;
-  choice.trainingOverlap = checkTrainingOverlap(items, trainingIds, choice.split, options.allowOverlap);
-  return { items, choice };
 }
 
 function outputFiles(out: string): EvaluationResult['files'] {
@@ -205,33 +182,14 @@ async function attributeFamilies(
   ];
 }
 
-/**
- * The temperature that calibrates the classifier on the validation split, frozen with the thresholds
- * (the same images, the same flag): null unless --write-bundle runs on a validation split.
- */
-async function writeCalibration(
-  bundleDir: string,
-  collected: CollectedPredictions,
-  split: SplitChoice,
-  data: string,
-): Promise<BundleCalibration | null> {
-  if (split.split !== 'val') return null;
-  const { scores, truth } = scoreColumns(collected.records);
-  const calibration: BundleCalibration = {
-    method: 'temperature',
-    temperature: fitTemperature(scores, truth),
-    fittedOn: `${path.resolve(data)} (validation split, fraction ${split.validationFraction}, seed ${split.seed})`,
-    n: scores.length,
-  };
-  await updateBundleCalibration(bundleDir, calibration);
-  return calibration;
-}
-
 export async function evaluateBundle(options: EvaluateOptions): Promise<EvaluationResult> {
   const started = Date.now();
   const out = path.resolve(options.out);
   await mkdir(out, { recursive: true });
-  const { items, choice: split } = await evaluationItems(options);
+  const { items, choice: split } = await bundleSplitItems(options.bundle, options.data, {
+    ...options,
+    split: options.split ?? 'val',
+  });
   const predictor = await Predictor.load(options.bundle, {
     tta: options.tta,
     threads: options.threads,
@@ -239,35 +197,47 @@ export async function evaluateBundle(options: EvaluateOptions): Promise<Evaluati
     device: options.device,
     runtime: options.runtime,
     modelFactory: options.modelFactory,
+    // The lead figures are at `thresholds` (the siim point); each named point is measured beside them.
+    operatingPoint: 'siim',
   });
   try {
     const manifest = predictor.bundle.manifest;
+    const named = namedOperatingPoints(manifest, []);
     const collected = await collectPredictions(predictor, items, {
       batchSize: options.batchSize,
       onProgress: options.onProgress,
+      masksAt: named.map((p) => p.thresholds),
     });
     const { records, segmentations } = collected;
     if (records.length === 0)
       throw new Error(`no image could be read (first failure: ${collected.failures[0]?.reason ?? 'none'})`);
     const studyStarted = Date.now();
-    const study = studyFigures(records, manifest, await attributeFamilies(options, items, collected), {
-      resamples: options.bootstrap,
-      seed: options.bootstrapSeed,
-    });
+    const study = studyFigures(
+      records,
+      manifest,
+      await attributeFamilies(options, items, collected),
+      { resamples: options.bootstrap, seed: options.bootstrapSeed },
+      named.map((p) => ({ ...p, records: recordsFor(collected, p.thresholds) })),
+    );
     const studySeconds = (Date.now() - studyStarted) / 1000;
 
-    const choice = chooseThresholds(records, collected.tripletImages, manifest.thresholds, options);
-    const writtenThresholds = options.writeBundle
-      ? await writeChosenThresholds(predictor.bundle.dir, choice, manifest.thresholds, {
-          data: options.data,
-          split,
-          images: records.length,
-          tta: predictor.tta,
+    // Freezing the siim point into the bundle searches all three thresholds.
+    const choice = chooseThresholds(records, collected.tripletImages, manifest.thresholds, {
+      minRecall: options.minRecall,
+      searchTriplet: Boolean(options.searchTriplet || options.writeBundle),
+    });
+    // The points and the temperature are chosen on these images and frozen into the bundle; the
+    // temperature only on a validation split (a calibration fitted on a test set would be reported on it).
+    const finalised = options.writeBundle
+      ? await finaliseBundle(predictor.bundle.dir, collected, {
+          split: splitText(options.data, split, predictor.tta),
+          triageRecall: options.triageRecall,
+          calibrate: split.split === 'val',
+          choice,
         })
       : null;
-    const writtenCalibration = options.writeBundle
-      ? await writeCalibration(predictor.bundle.dir, collected, split, options.data)
-      : null;
+    const writtenThresholds = finalised ? finalised.manifest.thresholds : null;
+    const writtenCalibration = finalised?.calibration ?? null;
     // Errors are those of the classifier threshold the bundle holds now: the frozen one, or the one
     // this run wrote into it.
     const errorThreshold = (writtenThresholds ?? manifest.thresholds).classifier;
@@ -293,7 +263,9 @@ export async function evaluateBundle(options: EvaluateOptions): Promise<Evaluati
       errorThreshold,
       triplet: choice.triplet,
       writtenThresholds,
+      writtenOperatingPoints: finalised?.points ?? null,
       writtenCalibration,
+      writtenCalibrationCheck: finalised?.calibrationCheck ?? null,
       study,
       galleries,
       files,

@@ -8,6 +8,8 @@ import type { InferenceJob, InferenceOutput, JobRunner } from './job-runner.js';
 import { WorkerDiedError, WorkerUnavailableError } from './job-runner.js';
 import type { ParentMessage, WorkerMessage } from './inference-worker.js';
 import type { Runtime } from '../../pipeline/model-engine.js';
+import type { OperatingPointName } from '../../pipeline/bundle-manifest.js';
+import { DEFAULT_OPERATING_POINT } from '../../pipeline/bundle-operating-point.js';
 
 export interface ProcessPoolOptions {
   bundleDir: string;
@@ -16,6 +18,8 @@ export interface ProcessPoolOptions {
   threads: number;
   /** Each worker's inference engine. */
   runtime: Runtime;
+  /** The bundle's operating point the workers decide at; 'triage' by default. */
+  operatingPoint?: OperatingPointName;
   /** Workers in a row that may die before becoming ready before the pool gives up. */
   maxStartupFailures?: number;
   /** Called with a one-line reason whenever a worker dies or fails to start. */
@@ -106,10 +110,19 @@ export class ProcessPool implements JobRunner {
   }
 
   private spawn(): void {
-    const child = fork(WORKER_SCRIPT, [this.options.bundleDir, String(this.options.threads), this.options.runtime], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-      serialization: 'advanced',
-    });
+    const child = fork(
+      WORKER_SCRIPT,
+      [
+        this.options.bundleDir,
+        String(this.options.threads),
+        this.options.runtime,
+        this.options.operatingPoint ?? DEFAULT_OPERATING_POINT,
+      ],
+      {
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        serialization: 'advanced',
+      },
+    );
     const slot: Slot = { child, ready: false, current: null };
     this.slots.add(slot);
     let fatal: string | null = null;
