@@ -20,6 +20,7 @@ interface EvaluateCliOptions extends ComputeFlags {
   seed?: number;
   out: string;
   minRecall?: number;
+  triageRecall?: number;
   searchTriplet?: boolean;
   writeBundle?: boolean;
   tta: TtaName;
@@ -43,6 +44,9 @@ function rates(label: string, m: ThresholdMetrics): string {
     `(TP ${m.truePositives}, FP ${m.falsePositives}, TN ${m.trueNegatives}, FN ${m.falseNegatives})`
   );
 }
+
+const thresholdsText = (t: { classifier: number; pixel: number; minArea: number }) =>
+  `classifier ${t.classifier}, pixel ${t.pixel}, minimum area ${t.minArea}`;
 
 export function headline(r: EvaluationResult): string[] {
   const b = r.atBundleThresholds;
@@ -84,9 +88,31 @@ export function headline(r: EvaluationResult): string[] {
         `(bundle's triplet on the same maps: ${fixed(r.triplet.bundleTripletScore)})`,
     );
   }
-  if (r.writtenThresholds) {
-    const w = r.writtenThresholds;
-    lines.push(`written to the bundle: classifier ${w.classifier}, pixel ${w.pixel}, minimum area ${w.minArea}`);
+  if (r.study.namedPoints.length > 0) {
+    lines.push(
+      "the bundle's named operating points (pipeline: flagged when the classifier passes and a mask survives):",
+    );
+    for (const p of r.study.namedPoints)
+      lines.push(
+        `  ${p.name} (${thresholdsText(p.thresholds)}): recall ${fixed(p.pipeline.sensitivity.estimate, 3)} ${ci(p.pipeline.sensitivity)}, ` +
+          `specificity ${fixed(p.pipeline.specificity.estimate, 3)} ${ci(p.pipeline.specificity)}, SIIM ${fixed(p.siimScore.estimate, 3)}`,
+      );
+  }
+  if (r.writtenOperatingPoints) {
+    for (const [name, p] of Object.entries(r.writtenOperatingPoints))
+      lines.push(
+        `written to the bundle: ${name} point ${thresholdsText(p)} (on these images: recall ${fixed(p.recall, 3)}, specificity ${fixed(p.specificity, 3)}` +
+          (p.floorMet === false ? `; the recall floor ${p.recallFloor} was NOT reached` : '') +
+          ')',
+      );
+  } else if (r.writtenThresholds) lines.push(`written to the bundle: ${thresholdsText(r.writtenThresholds)}`);
+  if (r.writtenCalibration && r.writtenCalibrationCheck?.calibrated) {
+    const { uncalibrated: before, calibrated: after } = r.writtenCalibrationCheck;
+    lines.push(
+      `calibration written to the bundle: temperature ${fixed(r.writtenCalibration.temperature, 3)}; on these images ` +
+        `ECE ${fixed(before.expectedCalibrationError, 3)} -> ${fixed(after.expectedCalibrationError, 3)}, ` +
+        `Brier ${fixed(before.brierScore, 3)} -> ${fixed(after.brierScore, 3)}`,
+    );
   }
   return lines;
 }
@@ -121,8 +147,12 @@ export function evaluateCommand(): Command {
     .option('--search-triplet', 'also search classifier threshold, pixel threshold and minimum area jointly')
     .option(
       '--write-bundle',
-      "write the chosen thresholds into the bundle's bundle.json; on a validation split also the calibration and " +
-        'the validation probabilities that `serve` watches for drift (reference.json)',
+      "choose the siim and triage operating points (and, on a validation split, the calibration and the validation probabilities that `serve` watches for drift, reference.json) on these images and write them into the bundle's bundle.json",
+    )
+    .option(
+      '--triage-recall <r>',
+      'with --write-bundle: the triage point is the highest specificity whose recall here is at least r (default 0.9)',
+      unitInterval,
     )
     .addOption(ttaOption())
     .addOption(runtimeOption())
@@ -137,7 +167,7 @@ export function evaluateCommand(): Command {
   return addComputeOptions(command)
     .addHelpText(
       'after',
-      "\nThe figures lead with the bundle's own thresholds. The threshold that would be best on these images is\n" +
+      "\nThe figures lead with the bundle's own thresholds (its siim point); each named point (siim, triage) follows. The threshold that would be best on these images is\n" +
         'shown below them as an optimistic bound; its objective (default: the best SIIM score of the two-stage\n' +
         'pipeline, where an image below the classifier threshold gets an empty mask) is what --write-bundle\n' +
         'freezes into the bundle, on a validation split. Writes OUT/evaluation.json, OUT/threshold-sweep.csv, OUT/hard-examples.csv\n' +
@@ -160,6 +190,7 @@ export function evaluateCommand(): Command {
           seed: opts.seed,
           out: opts.out,
           minRecall: opts.minRecall,
+          triageRecall: opts.triageRecall,
           searchTriplet: Boolean(opts.searchTriplet),
           writeBundle: Boolean(opts.writeBundle),
           tta: opts.tta,

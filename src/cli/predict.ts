@@ -4,6 +4,8 @@ import { THREADS_OPTION } from './option-parsers.js';
 import { ttaOption, type TtaName } from './tta-option.js';
 import { runAction, UsageError } from './run-action.js';
 import { runtimeOption, type RuntimeName } from './runtime-option.js';
+import { operatingPointOption } from './operating-point-option.js';
+import type { OperatingPointName } from '../pipeline/bundle-manifest.js';
 import { addComputeOptions, resolveCompute, type ComputeFlags } from './compute-options.js';
 
 interface PredictOptions extends ComputeFlags {
@@ -11,6 +13,7 @@ interface PredictOptions extends ComputeFlags {
   out: string;
   tta: TtaName;
   runtime: RuntimeName;
+  operatingPoint: OperatingPointName;
   batch: number;
   list: string[];
   threads?: number;
@@ -57,6 +60,7 @@ export function predictCommand(): Command {
     .requiredOption('--out <dir>', 'output folder (created if needed)')
     .addOption(ttaOption())
     .addOption(runtimeOption())
+    .addOption(operatingPointOption())
     .option('--batch <n>', 'images per batch', integer(1), 4)
     .option('--list <file>', 'a file listing input paths, one per line (repeatable)', collect, [])
     .option(THREADS_OPTION.flags, THREADS_OPTION.description, THREADS_OPTION.parse)
@@ -88,7 +92,7 @@ export function predictCommand(): Command {
       '\nWrites to OUT: ID.overlay.png per image (full resolution, mask in colour, decision and probability in the title),\n' +
         'ID.mask.png per positive, predictions.jsonl (one line per image: probability, threshold, decision, area in\n' +
         'pixels and cm² when the DICOM gives the pixel spacing, bounding box, RLE, timings) and submission.csv (SIIM\n' +
-        'format, -1 for negatives). Unreadable inputs are listed at the end; the exit code is then 1.\n' +
+        'format, -1 for negatives; use --operating-point siim for a Kaggle submission). Unreadable inputs are listed at the end; the exit code is then 1.\n' +
         "Relative paths in a list file are taken from the list file's folder; lines starting with # are comments.\n" +
         'With --dicom-out DIR: ID.seg.dcm, ID.sc.dcm and ID.sr.dcm in DIR, in the source study (new series 9001-9003).\n' +
         'With --dicomweb URL: the images go to OUT/retrieved, the DICOM objects to OUT/dicom (or --dicom-out); with --push,\n' +
@@ -119,6 +123,7 @@ export function predictCommand(): Command {
           out: opts.out,
           tta: opts.tta,
           runtime: opts.runtime,
+          operatingPoint: opts.operatingPoint,
           batchSize: opts.batch,
           threads: opts.threads,
           ...compute,

@@ -1,6 +1,8 @@
 import { Command, Option } from 'commander';
 import { runtimeOption, type RuntimeName } from './runtime-option.js';
 import { ttaOption, type TtaName } from './tta-option.js';
+import { operatingPointOption } from './operating-point-option.js';
+import type { OperatingPointName } from '../pipeline/bundle-manifest.js';
 import { integer, number, port, unitInterval } from './option-parsers.js';
 import { EXIT, runAction, UsageError } from './run-action.js';
 
@@ -13,6 +15,7 @@ interface ServeCliOptions {
   threads?: number;
   runtime: RuntimeName;
   tta: TtaName;
+  operatingPoint: OperatingPointName;
   queueLimit: number;
   maxUploadMb: number;
   escalateAfter: number;
@@ -165,6 +168,7 @@ export function serveCommand(): Command {
       .option('--threads <n>', 'compute threads per worker (default: the cores shared among the workers)', integer(1))
       .addOption(runtimeOption())
       .addOption(ttaOption())
+      .addOption(operatingPointOption())
       .option('--queue-limit <n>', 'instances queued or running at which uploads get 503 + Retry-After', integer(1), 64)
       .option('--max-upload-mb <n>', 'largest request body in MiB (413 above)', number(0.001), 64)
       .option('--escalate-after <minutes>', 'an unreviewed instance waiting longer tops the worklist', number(0), 60)
@@ -208,6 +212,7 @@ export function serveCommand(): Command {
             threadsPerWorker: opts.threads,
             runtime: opts.runtime,
             tta: opts.tta,
+            operatingPoint: opts.operatingPoint,
             queueLimit: opts.queueLimit,
             maxUploadBytes: Math.round(opts.maxUploadMb * 1024 * 1024),
             escalateAfterMinutes: opts.escalateAfter,

@@ -190,13 +190,20 @@ export async function runDemo(options: DemoOptions, reporter: DemoReporter = SIL
   let synthetic: PredictFilesSummary | null = null;
   let siimSample: DemoResult['siimSample'] = null;
   let siimSamplePredictions: string | null = null;
-  const predict = async (name: string, inputs: string[]): Promise<PredictFilesSummary> => {
+  // The test images are predicted as serve would (the triage point); the SIIM sample is scored by the
+  // SIIM score, so at the point chosen for it.
+  const predict = async (
+    name: string,
+    inputs: string[],
+    operatingPoint: 'triage' | 'siim' = 'triage',
+  ): Promise<PredictFilesSummary> => {
     let bar: ReturnType<DemoReporter['progress']> | null = null;
     const begun = Date.now();
     const summary = await predictFiles({
       inputs,
       bundle: dir('bundle'),
       out: dir('predictions', name),
+      operatingPoint,
       threads: options.threads,
       ...compute,
       onProgress: (done, total) => (bar ??= reporter.progress(`predict ${name}`, total, begun)).update(done),
@@ -217,7 +224,7 @@ export async function runDemo(options: DemoOptions, reporter: DemoReporter = SIL
       );
       if (!haveSiimSample) return;
       const begun = performance.now();
-      const summary = await predict('siim-sample', [siimSampleDir]);
+      const summary = await predict('siim-sample', [siimSampleDir], 'siim');
       seconds['predict SIIM sample'] = (performance.now() - begun) / 1000;
       const score: SiimScoreResult = await scoreLabelFiles(
         path.join(siimSampleDir, 'train-rle-sample.csv'),

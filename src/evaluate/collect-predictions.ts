@@ -7,6 +7,7 @@ import { itemMask, type DatasetItem } from '../data/dataset.js';
 import { resizeImage, resizeMask } from '../data/transforms/resize.js';
 import { scoreSegmentation, type ImageSegmentationScore } from '../metrics/segmentation.js';
 import type { Predictor } from '../pipeline/predictor.js';
+import type { BundleThresholds } from '../pipeline/bundle-manifest.js';
 import type { PipelineRecord } from './threshold-sweep.js';
 import type { TripletImage } from './triplet-search.js';
 
@@ -15,6 +16,12 @@ export interface CollectedPredictions {
   segmentations: ImageSegmentationScore[];
   tripletImages: TripletImage[];
   failures: { imageId: string; file: string; reason: string }[];
+  /**
+   * The records again at each further mask setting asked for (CollectOptions.masksAt), keyed by
+   * maskKey: the segmenter's Dice and whether a mask survives depend on the pixel threshold and the
+   * minimum area, not on the classifier threshold.
+   */
+  recordsAt: Map<string, PipelineRecord[]>;
   /** Each image's truth mask area as a share of the image (0 for a negative), for the mask-size bands. */
   truthFractions: Map<string, number>;
   seconds: number;
@@ -25,11 +32,28 @@ export interface CollectOptions {
   /** Side of the maps kept for the triplet search; default 256 (or the map's own size if smaller). */
   searchSize?: number;
   onProgress?: (done: number, total: number) => void;
+  /** Further pixel thresholds and minimum areas to score each image's mask at (a bundle's named points). */
+  masksAt?: readonly Pick<BundleThresholds, 'pixel' | 'minArea'>[];
+}
+
+export const maskKey = (t: Pick<BundleThresholds, 'pixel' | 'minArea'>): string => `${t.pixel}|${t.minArea}`;
+
+/** The records at a point's mask setting: the predictor's own, or the ones collected for it. */
+export function recordsFor(collected: CollectedPredictions, thresholds: BundleThresholds): PipelineRecord[] {
+  return collected.recordsAt.get(maskKey(thresholds)) ?? collected.records;
 }
 
 /** A collection with nothing in it yet. */
 export function emptyCollection(): CollectedPredictions {
-  return { records: [], segmentations: [], tripletImages: [], failures: [], truthFractions: new Map(), seconds: 0 };
+  return {
+    records: [],
+    segmentations: [],
+    tripletImages: [],
+    failures: [],
+    recordsAt: new Map(),
+    truthFractions: new Map(),
+    seconds: 0,
+  };
 }
 
 export async function collectPredictions(
@@ -40,6 +64,11 @@ export async function collectPredictions(
   const started = Date.now();
   const batchSize = options.batchSize ?? 8;
   const out = emptyCollection();
+  const own = maskKey(predictor.thresholds);
+  const further = [...new Map((options.masksAt ?? []).map((t) => [maskKey(t), t])).entries()].filter(
+    ([key]) => key !== own,
+  );
+  for (const [key] of further) out.recordsAt.set(key, []);
   const read = (item: DatasetItem) =>
     readImage(item.path).then(
       (image) => ({ item, image }),
@@ -76,6 +105,25 @@ export async function collectPredictions(
           segmentedDice: score.dice,
           maskFound: score.predictedPositive,
         });
+        for (const [key, t] of further) {
+          const thresholds = { ...predictor.thresholds, pixel: t.pixel, minArea: t.minArea };
+          const at = predictor.maskFromProbabilities(
+            maps.maps[k],
+            maps.width,
+            maps.height,
+            image.width,
+            image.height,
+            thresholds,
+          );
+          const s = scoreSegmentation(item.imageId, truth, at);
+          out.recordsAt.get(key)!.push({
+            imageId: item.imageId,
+            probability: probabilities[k],
+            label: item.label,
+            segmentedDice: s.dice,
+            maskFound: s.predictedPositive,
+          });
+        }
         const side = Math.min(options.searchSize ?? 256, maps.width, maps.height);
         const small = resizeImage({ width: maps.width, height: maps.height, pixels: maps.maps[k] }, side, side, 'area');
         out.tripletImages.push({
@@ -83,6 +131,7 @@ export async function collectPredictions(
           probability: probabilities[k],
           map: Uint8Array.from(small.pixels, (v) => Math.round(Math.min(1, Math.max(0, v)) * 255)),
           truth: resizeMask(truth, side, side).data,
+          label: item.label,
           width: side,
           height: side,
         });

@@ -15,8 +15,9 @@ import { csvText } from '../data/csv.js';
 import type { BundleThresholds } from '../pipeline/bundle-manifest.js';
 import type { ModelFactory } from '../pipeline/model-contract.js';
 import { Predictor } from '../pipeline/predictor.js';
+import { readBundleManifest } from '../pipeline/bundle.js';
 import type { Runtime } from '../pipeline/model-engine.js';
-import { collectPredictions, emptyCollection, type CollectedPredictions } from './collect-predictions.js';
+import { collectPredictions, emptyCollection, recordsFor, type CollectedPredictions } from './collect-predictions.js';
 import { classifierCurves } from '../metrics/curves.js';
 import { classificationErrors, segmentationExtremes } from './error-analysis.js';
 import {
@@ -31,11 +32,8 @@ import { hardExamples, writeHardExamples } from './hard-examples.js';
 import { evaluateAtBundleThresholds } from './bundle-point.js';
 import { analyseSegmentation, binCounts } from './segmentation-analysis.js';
 import type { SweepRow } from './threshold-sweep.js';
-import { chooseThresholds, splitWords, writeChosenThresholds } from './threshold-choice.js';
-import { fitTemperature } from '../metrics/calibration.js';
-import { scoreColumns } from '../metrics/scored-label.js';
-import type { BundleCalibration } from '../pipeline/bundle-manifest.js';
-import { updateBundleCalibration } from '../pipeline/bundle.js';
+import { chooseThresholds } from './threshold-choice.js';
+import { finaliseBundle } from './finalise-bundle.js';
 import { writeReferenceDistribution } from '../pipeline/bundle-reference.js';
 import {
   headerFamilies,
@@ -45,10 +43,8 @@ import {
   synthFamilies,
   type AttributeFamily,
 } from './image-attributes.js';
-import { studyFigures } from './study.js';
-import { checkTrainingOverlap, chooseItems, type EvaluationSplit, type SplitChoice } from './validation-items.js';
-import { readBundleManifest } from '../pipeline/bundle.js';
-import { readBundleImages, trainingImageIds } from '../pipeline/bundle-images.js';
+import { namedOperatingPoints, studyFigures } from './study.js';
+import { bundleSplitItems, splitText, type EvaluationSplit, type SplitChoice } from './validation-items.js';
 
 export type { EvaluationResult, TripletResult } from './evaluation-file.js';
 
@@ -67,6 +63,8 @@ export interface EvaluateOptions {
   out: string;
   /** Clinical objective: best SIIM score subject to recall >= this. */
   minRecall?: number;
+  /** With writeBundle: the triage point's recall floor (default 0.9). */
+  triageRecall?: number;
   searchTriplet?: boolean;
   /** Write the chosen thresholds into bundle.json. */
   writeBundle?: boolean;
@@ -119,30 +117,18 @@ function sweepCsv(rows: readonly SweepRow[]): string {
 }
 
 /**
- * The images to evaluate, as the bundle's provenance splits them, checked against the bundle's
- * training images before any model loads (a validation split that overlaps training is refused
- * unless allowOverlap).
+ * The images to evaluate: the held-out images of the folds (out-of-fold), or the split asked for as
+ * the bundle's provenance splits it (validation-items.ts).
  */
 async function evaluationItems(options: EvaluateOptions): Promise<{ items: DatasetItem[]; choice: SplitChoice }> {
-  const bundleDir = path.resolve(options.bundle);
-  const manifest = await readBundleManifest(bundleDir);
+  if (!options.heldOut)
+    return bundleSplitItems(options.bundle, options.data, { ...options, split: options.split ?? 'val' });
   const index = await indexDataset(options.data, { labels: options.labels, rle: options.rle });
-  if (options.heldOut) {
-    const wanted = new Set(options.heldOut.flatMap((f) => f.imageIds));
-    const items = index.items.filter((i) => wanted.has(i.imageId));
-    if (items.length === 0) throw new Error(`no held-out image of the folds is in ${options.data}`);
-    const source = `${options.heldOut.length} folds, each image predicted by the fold model that did not train on it`;
-    return { items, choice: { split: 'out-of-fold', validationFraction: null, seed: null, source } };
-  }
-  const { items, choice } = chooseItems(index.items, manifest, {
-    split: options.split ?? 'val',
-    validationFraction: options.validationFraction,
-    seed: options.seed,
-  });
-  if (items.length === 0) throw new Error(`no image to evaluate in ${options.data} (split ${choice.split})`);
-  const trainingIds = manifest.images ? trainingImageIds(await readBundleImages(bundleDir, manifest.images)) : null;
-  choice.trainingOverlap = checkTrainingOverlap(items, trainingIds, choice.split, options.allowOverlap);
-  return { items, choice };
+  const wanted = new Set(options.heldOut.flatMap((f) => f.imageIds));
+  const items = index.items.filter((i) => wanted.has(i.imageId));
+  if (items.length === 0) throw new Error(`no held-out image of the folds is in ${options.data}`);
+  const source = `${options.heldOut.length} folds, each image predicted by the fold model that did not train on it`;
+  return { items, choice: { split: 'out-of-fold', validationFraction: null, seed: null, source } };
 }
 
 function outputFiles(out: string): EvaluationResult['files'] {
@@ -222,28 +208,6 @@ async function attributeFamilies(
   ];
 }
 
-/**
- * The temperature that calibrates the classifier on the validation split, frozen with the thresholds
- * (the same images, the same flag): null unless --write-bundle runs on a validation split.
- */
-async function writeCalibration(
-  bundleDir: string,
-  collected: CollectedPredictions,
-  split: SplitChoice,
-  data: string,
-): Promise<BundleCalibration | null> {
-  if (split.split === 'all') return null;
-  const { scores, truth } = scoreColumns(collected.records);
-  const calibration: BundleCalibration = {
-    method: 'temperature',
-    temperature: fitTemperature(scores, truth),
-    fittedOn: `${path.resolve(data)} (${splitWords(split)})`,
-    n: scores.length,
-  };
-  await updateBundleCalibration(bundleDir, calibration);
-  return calibration;
-}
-
 /** The predictors of an evaluation: the bundle's, or one per fold with the images it held out. */
 async function loadPredictors(
   options: EvaluateOptions,
@@ -257,6 +221,8 @@ async function loadPredictors(
       device: options.device,
       runtime: options.runtime,
       modelFactory: options.modelFactory,
+      // The lead figures are at `thresholds` (the siim point); each named point is measured beside them.
+      operatingPoint: 'siim',
     });
   if (!options.heldOut) return [{ predictor: await load(options.bundle), items: [...items] }];
   const parts: { predictor: Predictor; items: DatasetItem[] }[] = [];
@@ -276,6 +242,7 @@ async function loadPredictors(
 async function collectAll(
   parts: readonly { predictor: Predictor; items: DatasetItem[] }[],
   options: EvaluateOptions,
+  masksAt: readonly BundleThresholds[],
 ): Promise<CollectedPredictions> {
   const total = parts.reduce((n, p) => n + p.items.length, 0);
   let before = 0;
@@ -284,6 +251,7 @@ async function collectAll(
     const c = await collectPredictions(part.predictor, part.items, {
       batchSize: options.batchSize,
       onProgress: (done) => options.onProgress?.(before + done, total),
+      masksAt,
     });
     before += part.items.length;
     all.records.push(...c.records);
@@ -291,6 +259,7 @@ async function collectAll(
     all.tripletImages.push(...c.tripletImages);
     all.failures.push(...c.failures);
     for (const [id, f] of c.truthFractions) all.truthFractions.set(id, f);
+    for (const [key, rows] of c.recordsAt) all.recordsAt.set(key, [...(all.recordsAt.get(key) ?? []), ...rows]);
     all.seconds += c.seconds;
   }
   return all;
@@ -327,29 +296,43 @@ export async function evaluateBundle(options: EvaluateOptions): Promise<Evaluati
     const bundleDir = path.resolve(options.bundle);
     const manifest = options.heldOut ? await readBundleManifest(bundleDir) : parts[0].predictor.bundle.manifest;
     const tta = parts[0].predictor.tta;
-    const collected = await collectAll(parts, options);
+    const named = namedOperatingPoints(manifest, []);
+    const collected = await collectAll(
+      parts,
+      options,
+      named.map((p) => p.thresholds),
+    );
     const { records, segmentations } = collected;
     if (records.length === 0)
       throw new Error(`no image could be read (first failure: ${collected.failures[0]?.reason ?? 'none'})`);
     const studyStarted = Date.now();
-    const study = studyFigures(records, manifest, await attributeFamilies(options, items, collected), {
-      resamples: options.bootstrap,
-      seed: options.bootstrapSeed,
-    });
+    const study = studyFigures(
+      records,
+      manifest,
+      await attributeFamilies(options, items, collected),
+      { resamples: options.bootstrap, seed: options.bootstrapSeed },
+      named.map((p) => ({ ...p, records: recordsFor(collected, p.thresholds) })),
+    );
     const studySeconds = (Date.now() - studyStarted) / 1000;
 
-    const choice = chooseThresholds(records, collected.tripletImages, manifest.thresholds, options);
-    const writtenThresholds = options.writeBundle
-      ? await writeChosenThresholds(bundleDir, choice, manifest.thresholds, {
-          data: options.data,
-          split,
-          images: records.length,
-          tta,
+    // Freezing the siim point into the bundle searches all three thresholds.
+    const choice = chooseThresholds(records, collected.tripletImages, manifest.thresholds, {
+      minRecall: options.minRecall,
+      searchTriplet: Boolean(options.searchTriplet || options.writeBundle),
+    });
+    // The points and the temperature are chosen on these images and frozen into the bundle; the
+    // temperature only on validation or out-of-fold images (a calibration fitted on a test set would be
+    // reported on it).
+    const finalised = options.writeBundle
+      ? await finaliseBundle(bundleDir, collected, {
+          split: splitText(options.data, split, ttaName(tta)),
+          triageRecall: options.triageRecall,
+          calibrate: split.split !== 'all',
+          choice,
         })
       : null;
-    const writtenCalibration = options.writeBundle
-      ? await writeCalibration(bundleDir, collected, split, options.data)
-      : null;
+    const writtenThresholds = finalised ? finalised.manifest.thresholds : null;
+    const writtenCalibration = finalised?.calibration ?? null;
     if (options.writeBundle) await writeReference(bundleDir, collected, split, options.data, ttaName(tta) !== 'none');
     // Errors are those of the classifier threshold the bundle holds now: the frozen one, or the one
     // this run wrote into it.
@@ -382,7 +365,9 @@ export async function evaluateBundle(options: EvaluateOptions): Promise<Evaluati
       errorThreshold,
       triplet: choice.triplet,
       writtenThresholds,
+      writtenOperatingPoints: finalised?.points ?? null,
       writtenCalibration,
+      writtenCalibrationCheck: finalised?.calibrationCheck ?? null,
       study,
       galleries,
       files,

@@ -3,7 +3,7 @@
 // documents every field. A file without a schema version was written before there was one.
 import { readFile, writeFile } from 'node:fs/promises';
 import type { PrPoint, RocPoint } from '../metrics/curves.js';
-import type { BundleCalibration, BundleThresholds } from '../pipeline/bundle-manifest.js';
+import type { BundleCalibration, BundleOperatingPoints, BundleThresholds } from '../pipeline/bundle-manifest.js';
 import type { TtaName } from '../pipeline/tta.js';
 import type { BundlePointEvaluation } from './bundle-point.js';
 import type { ClassificationErrors, SegmentationExtremes } from './error-analysis.js';
@@ -12,7 +12,7 @@ import type { OperatingPoint } from './operating-point.js';
 import type { SegmentationAnalysis } from './segmentation-analysis.js';
 import type { SweepRow } from './threshold-sweep.js';
 import type { TripletScore } from './triplet-search.js';
-import type { StudyFigures } from './study.js';
+import type { CalibrationFigures, StudyFigures } from './study.js';
 import type { SplitChoice } from './validation-items.js';
 
 export const EVALUATION_FORMAT = 'pneumo-evaluation';
@@ -64,8 +64,12 @@ export interface EvaluationResult {
   triplet: TripletResult | null;
   /** Thresholds written into the bundle (with --write-bundle), else null. */
   writtenThresholds: BundleThresholds | null;
+  /** The named points written into the bundle (with --write-bundle), with their figures on these images, else null. */
+  writtenOperatingPoints: BundleOperatingPoints | null;
   /** Calibration written into the bundle (with --write-bundle on the validation split), else null. */
   writtenCalibration: BundleCalibration | null;
+  /** Reliability on these images before and after the written temperature (with writtenCalibration), else null. */
+  writtenCalibrationCheck: CalibrationFigures | null;
   /** Intervals, operating points, calibration, subgroups and shortcut probes (study.ts; docs/evaluation.md). */
   study: StudyFigures;
   errors: ClassificationErrors;

@@ -18,7 +18,13 @@ import {
 } from '../metrics/calibration.js';
 import { delongAuc, type DelongAuc } from '../metrics/delong.js';
 import { sensitivityAtSpecificity, specificityAtSensitivity } from '../metrics/operating-points.js';
-import type { BundleCalibration, BundleManifest, BundleThresholds } from '../pipeline/bundle-manifest.js';
+import {
+  OPERATING_POINT_NAMES,
+  type BundleCalibration,
+  type BundleManifest,
+  type BundleThresholds,
+} from '../pipeline/bundle-manifest.js';
+import { evaluateAtBundleThresholds, type BundlePointEvaluation } from './bundle-point.js';
 import type { AttributeFamily } from './image-attributes.js';
 import { shortcutProbe, type ShortcutProbe } from './shortcut-probe.js';
 import {
@@ -44,6 +50,8 @@ export interface OperatingPointFigure {
   name: string;
   /** How the threshold is found: a named point of the bundle, or a floor on the ROC curve. */
   rule: 'bundle' | 'sensitivity-at-specificity' | 'specificity-at-sensitivity';
+  /** Whose call the rates are: the bundle's named points are the pipeline's, the ROC floors the classifier's. */
+  stage: 'classifier' | 'pipeline';
   target: number | null;
   /** The classifier threshold on these images (the bundle's, or the one the floor picks here). */
   threshold: number | null;
@@ -60,6 +68,34 @@ export interface CalibrationFigures {
   temperatureFittedHere: number | null;
 }
 
+/** What the study reads of a bundle's manifest. */
+export type StudyManifest = Pick<BundleManifest, 'thresholds' | 'calibration' | 'operatingPoints'> &
+  Partial<Pick<BundleManifest, 'thresholdSource'>>;
+
+/** A named point of the bundle with the records scored at its pixel threshold and minimum area. */
+export interface NamedPointInput {
+  name: string;
+  thresholds: BundleThresholds;
+  /** The rule that chose it (the bundle's source), in words. */
+  rule: string;
+  records: readonly PipelineRecord[];
+}
+
+/** One of the bundle's named points on these images, as a clinical study reports it. */
+export interface NamedPointStudy {
+  name: string;
+  thresholds: BundleThresholds;
+  rule: string;
+  /** Counts and rates of the classifier alone and of the pipeline (bundle-point.ts). */
+  atPoint: BundlePointEvaluation;
+  classifier: Rates;
+  pipeline: Rates;
+  siimScore: Interval;
+  dicePositive: Interval;
+  /** Every attribute family at this point (drains, mask-size bands, header groups...). */
+  subgroups: SubgroupFamilyStudy[];
+}
+
 export interface StudyFigures {
   bootstrap: { method: 'stratified percentile'; resamples: number; seed: number; level: number };
   auc: { estimate: number | null; bootstrap: Interval; delong: DelongAuc | null };
@@ -72,6 +108,8 @@ export interface StudyFigures {
     dicePositive: Interval;
   };
   operatingPoints: OperatingPointFigure[];
+  /** The bundle's named points (siim and triage; its thresholds alone for a bundle without them). */
+  namedPoints: NamedPointStudy[];
   calibration: CalibrationFigures;
   subgroups: SubgroupFamilyStudy[];
   shortcuts: ShortcutProbe[];
@@ -79,11 +117,22 @@ export interface StudyFigures {
 
 export const FLOORS: readonly number[] = [0.9, 0.95];
 
-/** The bundle's own named operating points; today one, its thresholds' classifier threshold. */
-export function namedOperatingPoints(
-  manifest: Pick<BundleManifest, 'thresholds'>,
-): { name: string; threshold: number }[] {
-  return [{ name: "bundle's thresholds", threshold: manifest.thresholds.classifier }];
+/** The bundle's named points at the records' own mask setting: its thresholds, for a bundle without named points. */
+export function namedOperatingPoints(manifest: StudyManifest, records: readonly PipelineRecord[]): NamedPointInput[] {
+  const points = manifest.operatingPoints;
+  if (!points)
+    return [
+      {
+        name: "bundle's thresholds",
+        thresholds: manifest.thresholds,
+        rule: manifest.thresholdSource?.rule ?? 'not recorded',
+        records,
+      },
+    ];
+  return OPERATING_POINT_NAMES.map((name) => {
+    const { classifier, pixel, minArea, source } = points[name];
+    return { name, thresholds: { classifier, pixel, minArea }, rule: source.rule, records };
+  });
 }
 
 function ratesAt(
@@ -101,22 +150,47 @@ function ratesAt(
   );
 }
 
+function namedPointStudy(
+  point: NamedPointInput,
+  families: readonly AttributeFamily[],
+  bootstrap: BootstrapOptions,
+): NamedPointStudy {
+  const columns = new RecordColumns(point.records);
+  const t = point.thresholds.classifier;
+  const dice = bootstrapIntervals(
+    columns.truth,
+    {
+      siimScore: meanStatistic(columns.pipelineDice(t), columns.truth, 'all'),
+      dicePositive: meanStatistic(columns.pipelineDice(t), columns.truth, 'positives'),
+    },
+    bootstrap,
+  );
+  return {
+    name: point.name,
+    thresholds: point.thresholds,
+    rule: point.rule,
+    atPoint: evaluateAtBundleThresholds(point.records, point.thresholds),
+    classifier: ratesAt(columns, t, 'classifier', bootstrap),
+    pipeline: ratesAt(columns, t, 'pipeline', bootstrap),
+    ...dice,
+    subgroups: families.map((f) => familyStudy(f, point.records, point.thresholds, bootstrap)),
+  };
+}
+
 function operatingPoints(
   columns: RecordColumns,
-  named: readonly { name: string; threshold: number }[],
+  named: readonly NamedPointStudy[],
   bootstrap: BootstrapOptions,
 ): OperatingPointFigure[] {
-  const points: OperatingPointFigure[] = named.map((p) => {
-    const r = ratesAt(columns, p.threshold, 'classifier', bootstrap);
-    return {
-      name: p.name,
-      rule: 'bundle',
-      target: null,
-      threshold: p.threshold,
-      sensitivity: r.sensitivity,
-      specificity: r.specificity,
-    };
-  });
+  const points: OperatingPointFigure[] = named.map((p) => ({
+    name: p.name,
+    rule: 'bundle',
+    stage: 'pipeline',
+    target: null,
+    threshold: p.thresholds.classifier,
+    sensitivity: p.pipeline.sensitivity,
+    specificity: p.pipeline.specificity,
+  }));
   const rules = [
     { rule: 'sensitivity-at-specificity', name: 'sensitivity at specificity', at: sensitivityAtSpecificity },
     { rule: 'specificity-at-sensitivity', name: 'specificity at sensitivity', at: specificityAtSensitivity },
@@ -130,7 +204,7 @@ function operatingPoints(
         bootstrap,
       );
       const threshold = at(columns.scores, columns.truth, floor)?.threshold ?? null;
-      points.push({ name: `${name} ${floor}`, rule, target: floor, threshold, ...iv });
+      points.push({ name: `${name} ${floor}`, rule, stage: 'classifier', target: floor, threshold, ...iv });
     }
   return points;
 }
@@ -161,11 +235,16 @@ export function calibrationFigures(
   };
 }
 
+/**
+ * The study figures of one evaluation. `named` are the bundle's named points with their records
+ * (default: namedOperatingPoints on `records`, right when every point shares the records' mask setting).
+ */
 export function studyFigures(
   records: readonly PipelineRecord[],
-  manifest: Pick<BundleManifest, 'thresholds' | 'calibration'>,
+  manifest: StudyManifest,
   families: readonly AttributeFamily[],
   options: StudyOptions = {},
+  named: readonly NamedPointInput[] = namedOperatingPoints(manifest, records),
 ): StudyFigures {
   const bootstrap: BootstrapOptions = {
     resamples: options.resamples ?? DEFAULT_RESAMPLES,
@@ -184,6 +263,7 @@ export function studyFigures(
     },
     bootstrap,
   );
+  const namedPoints = named.map((p) => namedPointStudy(p, families, bootstrap));
   return {
     bootstrap: { method: 'stratified percentile', resamples: bootstrap.resamples!, seed: bootstrap.seed!, level: 0.95 },
     auc: { estimate: lead.auc.estimate, bootstrap: lead.auc, delong: delongAuc(columns.scores, columns.truth) },
@@ -194,7 +274,8 @@ export function studyFigures(
       siimScore: lead.siimScore,
       dicePositive: lead.dicePositive,
     },
-    operatingPoints: operatingPoints(columns, namedOperatingPoints(manifest), bootstrap),
+    operatingPoints: operatingPoints(columns, namedPoints, bootstrap),
+    namedPoints,
     calibration: calibrationFigures(columns, manifest.calibration),
     subgroups: families.map((f) => familyStudy(f, records, thresholds, bootstrap)),
     shortcuts: families.filter((f) => f.device).map((f) => shortcutProbe(f, records, bootstrap)),

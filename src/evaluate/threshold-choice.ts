@@ -1,9 +1,7 @@
 // The thresholds an evaluation would choose on its images: the classifier threshold sweep and its
 // objective, and, when asked, the joint search of classifier threshold, pixel threshold and minimum
-// area; then, with --write-bundle, the choice written into the bundle with where it came from.
-import path from 'node:path';
+// area; finalise-bundle.ts writes the choice into the bundle with where it came from.
 import type { BundleThresholds } from '../pipeline/bundle-manifest.js';
-import { updateBundleThresholds } from '../pipeline/bundle.js';
 import type { TripletResult } from './evaluation-file.js';
 import { chooseOperatingPoint, type OperatingObjective, type OperatingPoint } from './operating-point.js';
 import { sweepThresholds, thresholdGrid, type PipelineRecord, type SweepRow } from './threshold-sweep.js';
@@ -14,7 +12,6 @@ import {
   type TripletGrid,
   type TripletImage,
 } from './triplet-search.js';
-import type { SplitChoice } from './validation-items.js';
 
 export interface ThresholdChoice {
   sweep: SweepRow[];
@@ -85,30 +82,9 @@ export function chosenThresholds(choice: ThresholdChoice, bundle: BundleThreshol
     : { ...bundle, classifier: choice.operatingPoint.threshold };
 }
 
-/** The images of an evaluation, in words. */
-export function splitWords(split: SplitChoice): string {
-  if (split.split === 'val') return `validation split, fraction ${split.validationFraction}, seed ${split.seed}`;
-  if (split.split === 'out-of-fold') return `out-of-fold predictions: ${split.source}`;
-  return 'all images';
-}
-
-export async function writeChosenThresholds(
-  bundleDir: string,
-  choice: ThresholdChoice,
-  bundle: BundleThresholds,
-  evaluated: { data: string; split: SplitChoice; images: number; tta: boolean },
-): Promise<BundleThresholds> {
-  const written = chosenThresholds(choice, bundle);
-  const { triplet, operatingPoint } = choice;
-  const split = evaluated.split;
-  await updateBundleThresholds(bundleDir, written, {
-    rule: triplet
-      ? `joint triplet search by pneumo evaluate: ${operatingPoint.description}, smallest minimum area within one image of the best`
-      : `classifier threshold sweep by pneumo evaluate: ${operatingPoint.description}`,
-    split: `${path.resolve(evaluated.data)} (${splitWords(split)}${evaluated.tta ? ', with flip TTA: predict with --tta hflip' : ''})`,
-    images: evaluated.images,
-    at: new Date().toISOString(),
-    siimScore: triplet ? triplet.best.siimScore : operatingPoint.row.siimScore,
-  });
-  return written;
+/** The rule that chose the siim point, in words (the bundle's thresholdSource.rule). */
+export function siimRule(choice: ThresholdChoice): string {
+  return choice.triplet
+    ? `joint triplet search by pneumo: ${choice.operatingPoint.description}, smallest minimum area within one image of the best`
+    : `classifier threshold sweep by pneumo: ${choice.operatingPoint.description}`;
 }

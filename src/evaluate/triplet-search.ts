@@ -30,6 +30,8 @@ export interface TripletImage {
   truth: Uint8Array;
   width: number;
   height: number;
+  /** The image's label; taken from the truth map when absent (a mask too small to survive the reduction then reads as negative). */
+  label?: 0 | 1;
 }
 
 export interface Triplet {
@@ -67,8 +69,10 @@ export interface TripletSearchResult {
   images: number;
 }
 
-interface ImageCounts {
+/** One image's counts at each pixel threshold of a grid, from which any triplet of that grid is scored. */
+export interface ImageCounts {
   probability: number;
+  label: 0 | 1;
   truthArea: number;
   /** Per pixel threshold: predicted area and overlap with the truth, in map pixels. */
   area: Float64Array;
@@ -77,7 +81,7 @@ interface ImageCounts {
   areaScale: number;
 }
 
-function countImage(image: TripletImage, pixelThresholds: readonly number[]): ImageCounts {
+export function countImage(image: TripletImage, pixelThresholds: readonly number[]): ImageCounts {
   const { map, truth, width, height } = image;
   const total = width * height;
   if (map.length !== total || truth.length !== total)
@@ -100,11 +104,24 @@ function countImage(image: TripletImage, pixelThresholds: readonly number[]): Im
       }
     }
   }
-  return { probability: image.probability, truthArea, area, intersection, areaScale: total / (SIIM_SIZE * SIIM_SIZE) };
+  return {
+    probability: image.probability,
+    label: image.label ?? (truthArea > 0 ? 1 : 0),
+    truthArea,
+    area,
+    intersection,
+    areaScale: total / (SIIM_SIZE * SIIM_SIZE),
+  };
 }
 
-function imageDice(c: ImageCounts, classifierThreshold: number, k: number, minArea: number): number {
-  const segmented = c.probability >= classifierThreshold && c.area[k] > 0 && c.area[k] >= minArea * c.areaScale;
+/** Whether a mask survives the k-th pixel threshold and the minimum area (whatever the classifier says). */
+export function maskSurvives(c: ImageCounts, k: number, minArea: number): boolean {
+  return c.area[k] > 0 && c.area[k] >= minArea * c.areaScale;
+}
+
+/** The image's Dice in the pipeline at this triplet (SIIM convention: both empty scores 1). */
+export function imageDice(c: ImageCounts, classifierThreshold: number, k: number, minArea: number): number {
+  const segmented = c.probability >= classifierThreshold && maskSurvives(c, k, minArea);
   if (!segmented) return c.truthArea === 0 ? 1 : 0;
   return (2 * c.intersection[k]) / (c.area[k] + c.truthArea);
 }

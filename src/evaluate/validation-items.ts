@@ -2,9 +2,14 @@
 // held out: the same split function (stratifiedSplit), fraction and seed, read from the training
 // provenance in the bundle unless given; and, when the bundle lists its training images, checked
 // against them, since another label file gives the same split function other images.
+import path from 'node:path';
 import { stratifiedSplit } from '../data/split.js';
-import type { DatasetItem } from '../data/dataset.js';
+import { indexDataset, type DatasetItem } from '../data/dataset.js';
+import type { RleOption } from '../data/labels.js';
 import type { BundleManifest } from '../pipeline/bundle-manifest.js';
+import { readBundleManifest } from '../pipeline/bundle.js';
+import { readBundleImages, trainingImageIds } from '../pipeline/bundle-images.js';
+import { ttaOn, type TtaName } from '../pipeline/tta.js';
 
 /** val: the split training held out; all: every image; out-of-fold: each image by the fold model that held it out. */
 export type EvaluationSplit = 'val' | 'all' | 'out-of-fold';
@@ -84,4 +89,43 @@ export function chooseItems(
   const source = given ? 'given on the command line' : recorded!.from;
   const { validation } = stratifiedSplit(items, { validationFraction, seed });
   return { items: validation, choice: { split: 'val', validationFraction, seed, source } };
+}
+
+/**
+ * The images of `data` in the split asked for, as the bundle's provenance splits them, checked against
+ * the bundle's training images before any model loads (a validation split that overlaps training is
+ * refused unless allowOverlap).
+ */
+export async function bundleSplitItems(
+  bundle: string,
+  data: string,
+  options: {
+    split: EvaluationSplit;
+    labels?: string;
+    rle?: RleOption;
+    validationFraction?: number;
+    seed?: number;
+    allowOverlap?: boolean;
+  },
+): Promise<{ items: DatasetItem[]; choice: SplitChoice }> {
+  const bundleDir = path.resolve(bundle);
+  const manifest = await readBundleManifest(bundleDir);
+  const index = await indexDataset(data, { labels: options.labels, rle: options.rle });
+  const { items, choice } = chooseItems(index.items, manifest, options);
+  if (items.length === 0) throw new Error(`no image to evaluate in ${data} (split ${choice.split})`);
+  const trainingIds = manifest.images ? trainingImageIds(await readBundleImages(bundleDir, manifest.images)) : null;
+  choice.trainingOverlap = checkTrainingOverlap(items, trainingIds, choice.split, options.allowOverlap);
+  return { items, choice };
+}
+
+/** The images of an evaluation, in words. */
+export function splitWords(split: SplitChoice): string {
+  if (split.split === 'val') return `validation split, fraction ${split.validationFraction}, seed ${split.seed}`;
+  if (split.split === 'out-of-fold') return `out-of-fold predictions: ${split.source}`;
+  return 'all images';
+}
+
+/** The evaluated images in words, as a bundle records where its thresholds were chosen. */
+export function splitText(data: string, split: SplitChoice, tta: TtaName | boolean = 'none'): string {
+  return `${path.resolve(data)} (${splitWords(split)}${ttaOn(tta) ? ', with flip TTA: predict with --tta hflip' : ''})`;
 }

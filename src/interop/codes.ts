@@ -60,6 +60,7 @@ export const CODES = {
   large: code('255509001', 'SCT', 'Large'),
   small: code('255507004', 'SCT', 'Small'),
   probabilityCalibration: code('PCAL', '99PNEUMO', 'Probability calibration'),
+  operatingPoint: code('OPPOINT', '99PNEUMO', 'Operating point'),
   // Units (UCUM).
   unitless: code('1', 'UCUM', 'no units'),
   squareMillimetre: code('mm2', 'UCUM', 'square millimeter'),

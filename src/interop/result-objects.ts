@@ -38,7 +38,7 @@ export interface ResultObjectsOptions {
   /** The displayed image the prediction was made on (its size is the source's). */
   image: GrayImage;
   prediction: Pick<Prediction, 'probability' | 'threshold' | 'decision' | 'mask' | 'area'> &
-    Partial<Pick<Prediction, 'calibrated'>>;
+    Partial<Pick<Prediction, 'calibrated' | 'operatingPoint'>>;
   /** The overlay's title banner, as predict draws it. */
   banner: Banner;
   algorithm: Algorithm;
@@ -100,6 +100,9 @@ export async function buildResultObjects(o: ResultObjectsOptions): Promise<Resul
         probability: prediction.probability,
         threshold: prediction.threshold,
         calibrated: prediction.calibrated ?? false,
+        ...(prediction.operatingPoint && prediction.operatingPoint !== 'given'
+          ? { operatingPoint: prediction.operatingPoint }
+          : {}),
         areaPixels: prediction.area,
         size: prediction.decision ? measurePneumothorax(prediction.mask, source.pixelSpacing) : null,
       },

@@ -31,6 +31,8 @@ export interface SrFinding {
   threshold: number;
   /** Probability and threshold are on the bundle's calibrated scale (temperature scaling); the report says so. */
   calibrated?: boolean;
+  /** The bundle's operating point the decision was taken at ('triage', 'siim'), when named. */
+  operatingPoint?: string;
   /** Mask pixels. */
   areaPixels: number;
   /** The ACCP and BTS measures; null for a negative or without pixel spacing. */
@@ -47,6 +49,13 @@ function sizeItems(size: PneumothoraxSize): Dataset[] {
     measured(CODES.interpleuralDistanceAtHilum, size.interpleuralMm, CODES.btsMethod),
     codeContentItem('CONTAINS', CODES.size, size.large ? CODES.large : CODES.small),
   ];
+}
+
+/** The operating point in words: which rule set the threshold the decision was taken at. */
+export function operatingPointText(name: string): string {
+  if (name === 'triage') return 'triage: the highest specificity whose recall on validation reaches the floor';
+  if (name === 'siim') return 'siim: the thresholds with the best SIIM score on validation';
+  return name;
 }
 
 export interface StructuredReportOptions {
@@ -104,6 +113,9 @@ export function buildStructuredReport(o: StructuredReportOptions): Dataset {
     codeContentItem('CONTAINS', CODES.pneumothorax, finding.present ? CODES.present : CODES.absent),
     numItem('CONTAINS', CODES.probabilityOfFinding, finding.probability, CODES.unitless),
     numItem('CONTAINS', CODES.decisionThreshold, finding.threshold, CODES.unitless),
+    ...(finding.operatingPoint
+      ? [textItem('HAS CONCEPT MOD', CODES.operatingPoint, operatingPointText(finding.operatingPoint))]
+      : []),
     ...(finding.calibrated
       ? [
           textItem(

@@ -92,6 +92,31 @@ export interface BundleReferenceEntry {
   source: string;
 }
 
+/** The names of a bundle's operating points (src/evaluate/operating-point.ts chooses both on validation). */
+export const OPERATING_POINT_NAMES = ['siim', 'triage'] as const;
+export type OperatingPointName = (typeof OPERATING_POINT_NAMES)[number];
+
+/**
+ * One named operating point: the three thresholds, the rule that chose them with the images it was
+ * chosen on, and what the pipeline (flag = classifier passes and a mask survives) reached there.
+ */
+export interface BundleOperatingPoint extends BundleThresholds {
+  source: ThresholdSource;
+  /** The pipeline's recall and specificity on those images (null when a class is missing there). */
+  recall: number | null;
+  specificity: number | null;
+  /** The recall floor of the rule (triage); null for a rule without one. */
+  recallFloor: number | null;
+  /** Whether the floor was reached on those images; null without a floor. */
+  floorMet: boolean | null;
+}
+
+/**
+ * `siim`: the triplet with the best SIIM score (what `thresholds` holds, for older readers); `triage`:
+ * the highest specificity whose recall reaches the floor, what serve, predict and the worklist use.
+ */
+export type BundleOperatingPoints = Record<OperatingPointName, BundleOperatingPoint>;
+
 export interface BundleManifest {
   format: typeof BUNDLE_FORMAT;
   formatVersion: typeof BUNDLE_FORMAT_VERSION;
@@ -109,6 +134,8 @@ export interface BundleManifest {
   images?: BundleImagesEntry;
   /** The validation set's score distributions, what `serve` compares its inputs with (bundle-reference.ts). */
   reference?: BundleReferenceEntry;
+  /** Absent in a bundle whose points were never chosen on validation: `thresholds` serves for every use. */
+  operatingPoints?: BundleOperatingPoints;
 }
 
 export class BundleError extends Error {
@@ -136,9 +163,10 @@ const TOP_FIELDS = [
   'images',
   'calibration',
   'reference',
+  'operatingPoints',
 ];
 /** Fields a manifest may leave out (bundles made before they existed). */
-const OPTIONAL_FIELDS = ['images', 'calibration', 'reference'];
+const OPTIONAL_FIELDS = ['images', 'calibration', 'reference', 'operatingPoints'];
 const MODEL_FIELDS = ['architecture', 'config', 'weights', 'input', 'folds'];
 const SOURCE_FIELDS = ['rule', 'split', 'images', 'at', 'siimScore'];
 
@@ -183,17 +211,29 @@ export function modelFiles(entry: BundleModelEntry): string[] {
   return entry.folds ?? [entry.weights];
 }
 
-function checkThresholdSource(value: unknown, problems: string[]): void {
+function checkThresholdSource(value: unknown, problems: string[], where = 'thresholdSource'): void {
   if (!isJsonObject(value)) {
-    problems.push('"thresholdSource" is missing or not an object');
+    problems.push(`"${where}" is missing or not an object`);
     return;
   }
-  unknownFields(value, SOURCE_FIELDS, 'thresholdSource.', problems);
+  unknownFields(value, SOURCE_FIELDS, `${where}.`, problems);
   for (const key of ['rule', 'split', 'at'] as const)
-    if (typeof value[key] !== 'string') problems.push(`thresholdSource.${key} is not text`);
+    if (typeof value[key] !== 'string') problems.push(`${where}.${key} is not text`);
   for (const key of ['images', 'siimScore'] as const)
     if (!(value[key] === null || typeof value[key] === 'number'))
-      problems.push(`thresholdSource.${key} is ${JSON.stringify(value[key])}, expected a number or null`);
+      problems.push(`${where}.${key} is ${JSON.stringify(value[key])}, expected a number or null`);
+}
+
+const THRESHOLD_FIELDS = ['classifier', 'pixel', 'minArea'];
+
+function checkThresholdValues(t: JsonObject, where: string, problems: string[]): void {
+  for (const key of ['classifier', 'pixel'] as const) {
+    const v = t[key];
+    if (typeof v !== 'number' || !(v >= 0 && v <= 1))
+      problems.push(`${where}.${key} is ${JSON.stringify(v)}, expected a number in [0, 1]`);
+  }
+  if (typeof t.minArea !== 'number' || !(t.minArea >= 0))
+    problems.push(`${where}.minArea is ${JSON.stringify(t.minArea)}, expected a number >= 0`);
 }
 
 function checkThresholds(t: unknown, problems: string[]): void {
@@ -201,14 +241,36 @@ function checkThresholds(t: unknown, problems: string[]): void {
     problems.push('"thresholds" is missing or not an object');
     return;
   }
-  unknownFields(t, ['classifier', 'pixel', 'minArea'], 'thresholds.', problems);
-  for (const key of ['classifier', 'pixel'] as const) {
-    const v = t[key];
-    if (typeof v !== 'number' || !(v >= 0 && v <= 1))
-      problems.push(`thresholds.${key} is ${JSON.stringify(v)}, expected a number in [0, 1]`);
+  unknownFields(t, THRESHOLD_FIELDS, 'thresholds.', problems);
+  checkThresholdValues(t, 'thresholds', problems);
+}
+
+const POINT_FIELDS = [...THRESHOLD_FIELDS, 'source', 'recall', 'specificity', 'recallFloor', 'floorMet'];
+
+function checkOperatingPoints(value: unknown, problems: string[]): void {
+  if (!isJsonObject(value)) {
+    problems.push('"operatingPoints" is not an object');
+    return;
   }
-  if (typeof t.minArea !== 'number' || !(t.minArea >= 0))
-    problems.push(`thresholds.minArea is ${JSON.stringify(t.minArea)}, expected a number >= 0`);
+  unknownFields(value, OPERATING_POINT_NAMES, 'operatingPoints.', problems);
+  for (const name of OPERATING_POINT_NAMES) {
+    const where = `operatingPoints.${name}`;
+    const point = value[name];
+    if (!isJsonObject(point)) {
+      problems.push(`${where} is missing or not an object`);
+      continue;
+    }
+    unknownFields(point, POINT_FIELDS, `${where}.`, problems);
+    checkThresholdValues(point, where, problems);
+    checkThresholdSource(point.source, problems, `${where}.source`);
+    for (const key of ['recall', 'specificity', 'recallFloor'] as const) {
+      const v = point[key];
+      if (!(v === null || (typeof v === 'number' && v >= 0 && v <= 1)))
+        problems.push(`${where}.${key} is ${JSON.stringify(v)}, expected a number in [0, 1] or null`);
+    }
+    if (!(point.floorMet === null || typeof point.floorMet === 'boolean'))
+      problems.push(`${where}.floorMet is ${JSON.stringify(point.floorMet)}, expected true, false or null`);
+  }
 }
 
 function checkImages(i: unknown, problems: string[]): void {
@@ -337,6 +399,16 @@ export function validateManifest(
   checkImages(manifest.images, problems);
   if (manifest.calibration !== undefined) checkCalibration(manifest.calibration, problems);
   if (manifest.reference !== undefined) checkReference(manifest.reference, problems);
+  if (manifest.operatingPoints !== undefined) {
+    checkOperatingPoints(manifest.operatingPoints, problems);
+    const siim = isJsonObject(manifest.operatingPoints) ? manifest.operatingPoints.siim : undefined;
+    if (
+      isJsonObject(siim) &&
+      isJsonObject(manifest.thresholds) &&
+      THRESHOLD_FIELDS.some((k) => siim[k] !== (manifest.thresholds as JsonObject)[k])
+    )
+      problems.push('thresholds differ from operatingPoints.siim (they are the same point, kept for older readers)');
+  }
   if (problems.length > 0)
     throw new BundleError(
       bundle,

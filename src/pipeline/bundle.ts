@@ -17,6 +17,7 @@ import {
   type BundleCalibration,
   type BundleManifest,
   type BundleModelEntry,
+  type BundleOperatingPoints,
   type BundleThresholds,
   type ThresholdSource,
 } from './bundle-manifest.js';
@@ -306,6 +307,36 @@ export async function updateBundleThresholds(
 ): Promise<BundleManifest> {
   const manifest = await readBundleManifest(dir);
   const updated: BundleManifest = { ...manifest, thresholds, thresholdSource: source };
+  // `thresholds` is the siim point for older readers: the two stay one.
+  if (manifest.operatingPoints)
+    updated.operatingPoints = {
+      ...manifest.operatingPoints,
+      siim: { ...thresholds, source, recall: null, specificity: null, recallFloor: null, floorMet: null },
+    };
+  validateManifest(updated, dir);
+  writeJsonAtomic(path.join(dir, BUNDLE_MANIFEST), updated);
+  return updated;
+}
+
+/**
+ * Writes the named operating points into bundle.json in one atomic write, with `thresholds` and
+ * `thresholdSource` set to the siim point's (so readers of `thresholds` keep working), and the
+ * calibration when one is given.
+ */
+export async function updateBundleOperatingPoints(
+  dir: string,
+  points: BundleOperatingPoints,
+  calibration?: BundleCalibration,
+): Promise<BundleManifest> {
+  const manifest = await readBundleManifest(dir);
+  const { classifier, pixel, minArea, source } = points.siim;
+  const updated: BundleManifest = {
+    ...manifest,
+    thresholds: { classifier, pixel, minArea },
+    thresholdSource: source,
+    operatingPoints: points,
+    ...(calibration ? { calibration } : {}),
+  };
   validateManifest(updated, dir);
   writeJsonAtomic(path.join(dir, BUNDLE_MANIFEST), updated);
   return updated;

@@ -13,6 +13,7 @@ import { writeLabelCsv } from '../data/labels.js';
 import * as torch from '../torch/index.js';
 import { collectInputs } from './input-files.js';
 import type { ModelFactory } from './model-contract.js';
+import type { OperatingPointName } from './bundle-manifest.js';
 import { modelIdentity, type ModelIdentity } from './model-identity.js';
 import {
   NOT_FOR_DIAGNOSTIC_USE,
@@ -46,6 +47,8 @@ export interface PredictFilesOptions {
   /** The inference engine: libtorch (default) or onnx (ONNX Runtime on the models' export). */
   runtime?: Runtime;
   modelFactory?: ModelFactory;
+  /** The bundle's operating point to run at: 'triage' (default) or 'siim' (for a Kaggle submission). */
+  operatingPoint?: OperatingPointName;
   /**
    * Further outputs per predicted image, written by a layer above the pipeline (the DICOM objects of
    * src/interop); what it returns goes into the image's line of predictions.jsonl as `derived`. A
@@ -90,6 +93,8 @@ export interface PredictionRecord {
   calibrated: boolean;
   /** The test-time augmentation the prediction ran with. */
   tta: TtaName;
+  /** The bundle's operating point the thresholds came from (bundle-operating-point.ts). */
+  operatingPoint: string;
   decision: boolean;
   /** The classifier let the image through to the segmenter. */
   segmented: boolean;
@@ -163,15 +168,17 @@ export function overlayBanner(
   p: Pick<
     Prediction,
     'probability' | 'threshold' | 'probabilityUncalibrated' | 'calibrated' | 'decision' | 'segmented' | 'area'
-  >,
+  > &
+    Partial<Pick<Prediction, 'operatingPoint'>>,
   cm2: number | null,
   model: ModelIdentity,
   size: PneumothoraxSize | null = null,
 ): Banner {
+  const point = p.operatingPoint && p.operatingPoint !== 'given' ? `, ${p.operatingPoint} point` : '';
   const lines = [
     p.calibrated
-      ? `calibrated probability ${fixed(p.probability, 3)} (threshold ${fixed(p.threshold, 2)}; model's own ${fixed(p.probabilityUncalibrated, 3)})`
-      : `probability ${fixed(p.probability, 3)} (threshold ${fixed(p.threshold, 2)})`,
+      ? `calibrated probability ${fixed(p.probability, 3)} (threshold ${fixed(p.threshold, 2)}${point}; model's own ${fixed(p.probabilityUncalibrated, 3)})`
+      : `probability ${fixed(p.probability, 3)} (threshold ${fixed(p.threshold, 2)}${point})`,
   ];
   if (p.decision)
     lines.push(`area ${p.area.toLocaleString('en-US')} px${cm2 === null ? '' : ` (${fixed(cm2, 2)} cm²)`}`);
@@ -204,6 +211,7 @@ export async function predictFiles(options: PredictFilesOptions): Promise<Predic
     device: options.device,
     runtime: options.runtime,
     modelFactory: options.modelFactory,
+    operatingPoint: options.operatingPoint,
   });
   const model = modelIdentity(predictor.bundle.manifest);
   const jsonl = createWriteStream(predictionsFile, { flags: 'w' });
@@ -279,6 +287,7 @@ export async function predictFiles(options: PredictFilesOptions): Promise<Predic
               thresholdUncalibrated: p.thresholdUncalibrated,
               calibrated: p.calibrated,
               tta: ttaName(predictor.tta),
+              operatingPoint: p.operatingPoint,
               decision: p.decision,
               segmented: p.segmented,
               area: { pixels: p.area, cm2 },

@@ -12,7 +12,8 @@ import { performance } from 'node:perf_hooks';
 import * as torch from '../torch/index.js';
 import { emptyMask, type GrayImage, type Mask } from '../data/image.js';
 import { encodeRle } from '../data/rle.js';
-import type { BundleThresholds } from './bundle-manifest.js';
+import type { BundleThresholds, OperatingPointName } from './bundle-manifest.js';
+import { resolveOperatingPoint } from './bundle-operating-point.js';
 import { loadBundle, type LoadBundleOptions, type LoadedBundle } from './bundle.js';
 import { applyMinArea, maskBoundingBox, type BoundingBox } from './mask-postprocess.js';
 import { mirror, preprocessBatch } from './preprocess.js';
@@ -49,6 +50,8 @@ export interface Prediction {
   probabilityUncalibrated: number;
   thresholdUncalibrated: number;
   calibrated: boolean;
+  /** The bundle's operating point whose thresholds decided ('triage' unless asked otherwise), or 'given'. */
+  operatingPoint: string;
   /** probability >= threshold, and a mask survived the pixel threshold and the minimum area. */
   decision: boolean;
   /** Whether the classifier let the image through to the segmenter. */
@@ -74,7 +77,9 @@ export interface PredictorOptions extends LoadBundleOptions {
   tta?: boolean | TtaName;
   /** Compute threads; all cores by default. */
   threads?: number;
-  /** Replaces the bundle's thresholds (e.g. while searching them). */
+  /** Which of the bundle's named operating points to run at; 'triage' by default (bundle-operating-point.ts). */
+  operatingPoint?: OperatingPointName;
+  /** Replaces the bundle's thresholds (e.g. while searching them); the operating point is then 'given'. */
   thresholds?: BundleThresholds;
   /** fp32 (default), bf16 (CPU or CUDA) or fp16 (CUDA only). */
   precision?: torch.Precision;
@@ -98,6 +103,8 @@ export class Predictor {
   /** The inference transforms applied to each model. */
   readonly setups: Record<'classifier' | 'segmenter', InferenceSetup>;
   thresholds: BundleThresholds;
+  /** The operating point the thresholds came from; 'given' when the caller passed thresholds. */
+  readonly operatingPoint: string;
   /** The engine that runs both models. */
   readonly engine: ModelEngine;
 
@@ -106,7 +113,14 @@ export class Predictor {
     options: PredictorOptions = {},
   ) {
     this.tta = ttaOn(options.tta);
-    this.thresholds = options.thresholds ?? { ...bundle.manifest.thresholds };
+    if (options.thresholds) {
+      this.thresholds = { ...options.thresholds };
+      this.operatingPoint = 'given';
+    } else {
+      const point = resolveOperatingPoint(bundle.manifest, options.operatingPoint);
+      this.thresholds = point.thresholds;
+      this.operatingPoint = point.name;
+    }
     this.precision = options.precision ?? 'fp32';
     this.device = options.device ?? 'cpu';
     torch.checkPrecision(this.precision, this.device);
@@ -297,6 +311,7 @@ export class Predictor {
       probabilityUncalibrated: r.probability,
       thresholdUncalibrated: t.classifier,
       calibrated: threshold.calibrated,
+      operatingPoint: this.operatingPoint,
       decision: r.area > 0,
       segmented: r.segmented,
       mask: r.mask,

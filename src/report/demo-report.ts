@@ -128,7 +128,15 @@ export async function writeDemoReport(
   ];
   report.headlines(figures);
   report.paragraph(
-    `Operating point: ${h.thresholdObjective}. Thresholds in the bundle: classifier ${result.thresholds.classifier}, pixel ${result.thresholds.pixel}, minimum area ${result.thresholds.minArea} px (counted at ${SIIM_SIZE}², the SIIM image size).`,
+    `Operating point: ${h.thresholdObjective}. Thresholds in the bundle: classifier ${result.thresholds.classifier}, pixel ${result.thresholds.pixel}, minimum area ${result.thresholds.minArea} px (counted at ${SIIM_SIZE}², the SIIM image size).` +
+      result.testStudy.namedPoints
+        .filter((p) => p.name !== 'siim')
+        .map(
+          (p) =>
+            ` At the ${p.name} point (classifier ${p.thresholds.classifier}, pixel ${p.thresholds.pixel}, minimum area ${p.thresholds.minArea}), which serve and the worklist use: ` +
+            `pipeline recall ${fmt(p.pipeline.sensitivity.estimate)}, specificity ${fmt(p.pipeline.specificity.estimate)} (both points side by side below).`,
+        )
+        .join(''),
   );
   if (result.targets.length > 0) {
     const missed = result.targets.filter((t) => !t.met);

@@ -104,6 +104,45 @@ async function studySections({ r, report, plots }: EvaluationPage): Promise<void
   await writeStudySections(report, r.study, plots);
 }
 
+/** The named points and the temperature this evaluation froze into the bundle (--write-bundle). */
+function writtenToBundleSection({ r, report }: EvaluationPage): void {
+  if (r.writtenOperatingPoints) {
+    const points = Object.entries(r.writtenOperatingPoints);
+    report.section('Chosen on these images and written into the bundle');
+    report.paragraph(
+      'The named operating points this evaluation froze into the bundle, with what the pipeline reached on these images (at the ' +
+        "triplet search's reduced resolution). A test set measured later at these thresholds is the honest figure.",
+    );
+    report.table({
+      columns: ['', ...points.map(([name]) => name)],
+      rows: [
+        ['rule', ...points.map(([, p]) => p.source.rule)],
+        ['classifier / pixel / minimum area', ...points.map(([, p]) => `${p.classifier} / ${p.pixel} / ${p.minArea}`)],
+        ['pipeline recall', ...points.map(([, p]) => p.recall)],
+        ['pipeline specificity', ...points.map(([, p]) => p.specificity)],
+        ['pipeline SIIM score', ...points.map(([, p]) => p.source.siimScore)],
+        ['recall floor met', ...points.map(([, p]) => (p.floorMet === null ? '-' : p.floorMet ? 'yes' : 'NO'))],
+      ],
+    });
+    for (const [name, p] of points)
+      if (p.floorMet === false)
+        report.note(`The ${name} point's recall floor was not reached: ${p.source.rule}`, 'warning');
+  }
+  const check = r.writtenCalibrationCheck;
+  if (r.writtenCalibration && check?.calibrated) {
+    report.paragraph(
+      `Calibration written into the bundle: temperature ${r.writtenCalibration.temperature.toFixed(3)}, fitted on these ${r.writtenCalibration.n} images.`,
+    );
+    report.table({
+      columns: ['probabilities (these images)', 'expected calibration error', 'Brier score'],
+      rows: [
+        ['before (model as trained)', check.uncalibrated.expectedCalibrationError, check.uncalibrated.brierScore],
+        ['after (written temperature)', check.calibrated.expectedCalibrationError, check.calibrated.brierScore],
+      ],
+    });
+  }
+}
+
 function tunedSection({ r, report }: EvaluationPage): void {
   const op = r.tunedOperatingPoint;
   report.section('Tuned on this set (optimistic bound)');
@@ -348,6 +387,7 @@ function filesSection({ r, report }: EvaluationPage): void {
 const SECTIONS: readonly EvaluationSection[] = [
   bundleThresholdsSection,
   studySections,
+  writtenToBundleSection,
   tunedSection,
   sweepSection,
   curvesSection,

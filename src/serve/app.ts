@@ -33,6 +33,7 @@ import { DEFAULT_DRIFT_SETTINGS, type DriftSettings } from './monitoring/monitor
 import { SqliteStore } from './store/sqlite-store.js';
 import type { Runtime } from '../pipeline/model-engine.js';
 import type { TtaName } from '../pipeline/tta.js';
+import type { OperatingPointName } from '../pipeline/bundle-manifest.js';
 import { DATABASE_FILE, DERIVED_DIR, prepareStoreDir } from './store/store-layout.js';
 
 export interface ServeOptions {
@@ -46,6 +47,8 @@ export interface ServeOptions {
   runtime?: Runtime;
   /** The workers' test-time augmentation: none (default) or hflip. */
   tta?: TtaName;
+  /** The bundle's operating point results are decided at (the worklist flag, overlay, SR); 'triage' by default. */
+  operatingPoint?: OperatingPointName;
   /** Worker threads that decode DICOM (upload checks, pixels); default 1. */
   dicomThreads?: number;
   /** Instances queued or running at which uploads get 503; default 64. */
@@ -105,7 +108,7 @@ export async function buildApp(options: ServeOptions): Promise<BuiltApp> {
   const storeDir = path.resolve(options.storeDir);
   const workers = options.workers ?? 1;
   const clock = options.clock ?? Date.now;
-  const bundle = await bundleIdentity(options.bundleDir);
+  const bundle = await bundleIdentity(options.bundleDir, options.operatingPoint);
   await prepareStoreDir(storeDir);
   const logger =
     options.logger === false
@@ -123,6 +126,7 @@ export async function buildApp(options: ServeOptions): Promise<BuiltApp> {
     threads: options.threadsPerWorker ?? Math.max(1, Math.floor(availableParallelism() / workers)),
     runtime: options.runtime ?? 'libtorch',
     tta: options.tta ?? 'none',
+    operatingPoint: options.operatingPoint,
     onWorkerProblem: (reason) => app.log.warn(reason),
   });
   const dicomPool = new DicomPool(options.dicomThreads ?? 1);

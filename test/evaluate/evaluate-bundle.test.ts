@@ -185,6 +185,25 @@ test('validation split from the bundle provenance; triplet search written into t
     reference.probabilities,
     r.perImage.map((p) => p.probability),
   );
+  // Both named points are frozen with it; thresholds stay the siim point for older readers.
+  const points = manifest.operatingPoints!;
+  assert.deepEqual(r.writtenOperatingPoints, points);
+  assert.deepEqual(
+    { classifier: points.siim.classifier, pixel: points.siim.pixel, minArea: points.siim.minArea },
+    manifest.thresholds,
+  );
+  assert.equal(points.siim.recallFloor, 0.5, '--min-recall is the siim search recall floor');
+  assert.equal(points.triage.recallFloor, 0.9);
+  assert.ok(points.triage.floorMet === false || points.triage.recall! >= 0.9, JSON.stringify(points.triage));
+  assert.match(points.triage.source.rule, /highest pipeline specificity whose recall is at least 0.9/);
+  assert.equal(points.triage.source.images, r.images);
+  // Calibration before and after, on the images it was fitted on.
+  assert.deepEqual(r.writtenCalibrationCheck?.calibrated?.calibration, manifest.calibration);
+  assert.equal(
+    r.writtenCalibrationCheck?.uncalibrated.brierScore,
+    r.study.calibration.uncalibrated.brierScore,
+    'before is the model as trained',
+  );
   const after = await evaluateBundle({
     bundle: dir,
     data: SIIM_SAMPLE,
@@ -196,6 +215,19 @@ test('validation split from the bundle provenance; triplet search written into t
     threads: 1,
   });
   assert.equal(after.study.calibration.calibrated?.calibration.temperature, manifest.calibration!.temperature);
+  // The frozen bundle's named points, measured side by side; siim's are the lead figures.
+  assert.deepEqual(
+    after.study.namedPoints.map((p) => [p.name, p.thresholds.classifier, p.thresholds.pixel, p.thresholds.minArea]),
+    (['siim', 'triage'] as const).map((n) => [n, points[n].classifier, points[n].pixel, points[n].minArea]),
+  );
+  assert.deepEqual(after.study.namedPoints[0].atPoint, after.atBundleThresholds);
+  assert.deepEqual(
+    after.study.operatingPoints.filter((p) => p.rule === 'bundle').map((p) => [p.name, p.stage]),
+    [
+      ['siim', 'pipeline'],
+      ['triage', 'pipeline'],
+    ],
+  );
   assert.equal(after.study.auc.bootstrap.lower, null, '--bootstrap 0: no intervals');
 });
 

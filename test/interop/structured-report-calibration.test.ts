@@ -1,5 +1,5 @@
-// The SR says when its probability and threshold are on the bundle's calibrated scale, and is
-// otherwise unchanged.
+// The SR says when its probability and threshold are on the bundle's calibrated scale and which
+// operating point decided, and is otherwise unchanged.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { newInstance } from '../../src/interop/common-modules.js';
@@ -44,4 +44,16 @@ test('a calibrated probability is reported as such', () => {
   const plain = texts(report(finding));
   assert.ok(!plain.some((t) => /calibrated/.test(t)));
   assert.equal(calibrated.length, plain.length + 1);
+});
+
+test('the operating point the decision was taken at is reported, with its rule', () => {
+  const finding = { present: true, probability: 0.67, threshold: 0.5, areaPixels: 10 };
+  const triage = texts(report({ ...finding, operatingPoint: 'triage' }));
+  assert.ok(
+    triage.some((t) => /^triage: the highest specificity whose recall on validation reaches the floor$/.test(t)),
+    triage.join(' | '),
+  );
+  const siim = texts(report({ ...finding, operatingPoint: 'siim' }));
+  assert.ok(siim.some((t) => /^siim: the thresholds with the best SIIM score/.test(t)));
+  assert.equal(triage.length, texts(report(finding)).length + 1);
 });

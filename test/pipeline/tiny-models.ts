@@ -110,7 +110,7 @@ export async function writeTinyRun(dir: string, o: TinyRunOptions): Promise<void
  */
 export async function writeRegistryRun(
   dir: string,
-  o: { architecture: string; inputSize: number; seed?: number },
+  o: { architecture: string; inputSize: number; seed?: number; data?: string },
 ): Promise<void> {
   mkdirSync(dir, { recursive: true });
   torch.manualSeed(o.seed ?? 1);
@@ -124,7 +124,7 @@ export async function writeRegistryRun(
       task: o.architecture.startsWith('unet') ? 'segmenter' : 'classifier',
       model: { name: o.architecture, config: { ...config } },
       input: modelInput({ width: o.inputSize, height: o.inputSize }, { mean: 0.5, std: 0.25 }),
-      data: '/data/synthetic',
+      data: o.data ?? '/data/synthetic',
     }),
   );
 }

@@ -14,6 +14,7 @@ import { Predictor } from '../../src/pipeline/predictor.js';
 import { readImage } from '../../src/data/image-io.js';
 import { decodeRle } from '../../src/data/rle.js';
 import { fixture } from '../fixture-path.js';
+import { writeOperatingPoints } from '../pipeline/operating-points-fixture.js';
 import { auth, makeServeBundle, PHI, smallDicom, stowBody, waitFor } from './serve-support.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'pneumo-serve-api-'));
@@ -25,6 +26,13 @@ const tokens: Record<'uploader' | 'reviewer' | 'admin', string> = { uploader: ''
 
 test.before(async () => {
   bundleDir = await makeServeBundle(root);
+  // A siim point that flags nothing beside the triage point that segments every image: the service
+  // must decide at triage unless told otherwise.
+  await writeOperatingPoints(
+    bundleDir,
+    { classifier: 1, pixel: 0.9, minArea: 500 },
+    { classifier: 0, pixel: 0.5, minArea: 0 },
+  );
   built = await buildApp({
     bundleDir,
     storeDir: path.join(root, 'store'),
@@ -152,6 +160,7 @@ test('STOW-RS: several instances per request, a single application/dicom body, d
   assert.equal(a.result.probabilityUncalibrated, a.result.probability);
   assert.equal(a.result.area.pixels, expected.area);
   assert.ok(Math.abs(a.result.area.cm2 - (expected.area * 0.194311 * 0.194311) / 100) < 1e-9);
+  // The triage point's thresholds, not the bundle's `thresholds` (its siim point).
   assert.deepEqual(a.result.thresholds, { classifier: 0, pixel: 0.5, minArea: 0 });
   assert.match(a.result.bundle.id, /^[0-9a-f]{16}$/);
   assert.equal(a.patient.id !== null, true, 'identifying fields are served to reviewers');

@@ -3,16 +3,17 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { BUNDLE_MANIFEST } from '../../pipeline/bundle-manifest.js';
+import { BUNDLE_MANIFEST, type OperatingPointName } from '../../pipeline/bundle-manifest.js';
+import { resolveOperatingPoint } from '../../pipeline/bundle-operating-point.js';
 import { readBundleManifest } from '../../pipeline/bundle.js';
 import type { BundleIdentity } from './job-runner.js';
 
-export async function bundleIdentity(dir: string): Promise<BundleIdentity> {
+export async function bundleIdentity(dir: string, operatingPoint?: OperatingPointName): Promise<BundleIdentity> {
   const manifest = await readBundleManifest(dir);
   const bytes = await readFile(path.join(dir, BUNDLE_MANIFEST));
   return {
     id: createHash('sha256').update(bytes).digest('hex').slice(0, 16),
     version: manifest.createdAt,
-    thresholds: { ...manifest.thresholds },
+    thresholds: resolveOperatingPoint(manifest, operatingPoint).thresholds,
   };
 }

@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { readImageWithMeta } from '../../data/image-io.js';
 import { Predictor } from '../../pipeline/predictor.js';
 import { parseRuntime } from '../../pipeline/model-engine.js';
+import { DEFAULT_OPERATING_POINT, isOperatingPointName } from '../../pipeline/bundle-operating-point.js';
 import { overlayBanner, safeFileStem } from '../../pipeline/predict-files.js';
 import { modelIdentity, type ModelIdentity } from '../../pipeline/model-identity.js';
 import { PREDICTION_COLOR, renderMaskPng, renderOverlayPng } from '../../pipeline/overlay.js';
@@ -69,7 +70,7 @@ async function runJob(predictor: Predictor, model: ModelIdentity, job: Inference
 }
 
 async function main(): Promise<void> {
-  const [bundleDir, threadsText, runtimeText, ttaText] = process.argv.slice(2);
+  const [bundleDir, threadsText, runtimeText, ttaText, pointText] = process.argv.slice(2);
   process.on('disconnect', () => process.exit(0));
   let predictor: Predictor;
   try {
@@ -77,6 +78,7 @@ async function main(): Promise<void> {
       threads: Number(threadsText) || 1,
       runtime: parseRuntime(runtimeText ?? 'libtorch'),
       tta: ttaText === 'hflip' ? 'hflip' : 'none',
+      operatingPoint: pointText && isOperatingPointName(pointText) ? pointText : DEFAULT_OPERATING_POINT,
     });
   } catch (err) {
     send({ type: 'fatal', reason: (err as Error).message });

@@ -26,6 +26,7 @@ export interface BundleIdentity {
   id: string;
   /** The bundle's creation time (bundle.json createdAt), which names its version. */
   version: string;
+  /** The thresholds of the operating point the workers decide at. */
   thresholds: Thresholds;
 }
 

@@ -9,6 +9,8 @@ import { WorkerDiedError, WorkerUnavailableError } from './job-runner.js';
 import type { ParentMessage, WorkerMessage } from './inference-worker.js';
 import type { Runtime } from '../../pipeline/model-engine.js';
 import type { TtaName } from '../../pipeline/tta.js';
+import type { OperatingPointName } from '../../pipeline/bundle-manifest.js';
+import { DEFAULT_OPERATING_POINT } from '../../pipeline/bundle-operating-point.js';
 
 export interface ProcessPoolOptions {
   bundleDir: string;
@@ -19,6 +21,8 @@ export interface ProcessPoolOptions {
   runtime: Runtime;
   /** Each worker's test-time augmentation; none by default. */
   tta?: TtaName;
+  /** The bundle's operating point the workers decide at; 'triage' by default. */
+  operatingPoint?: OperatingPointName;
   /** Workers in a row that may die before becoming ready before the pool gives up. */
   maxStartupFailures?: number;
   /** Called with a one-line reason whenever a worker dies or fails to start. */
@@ -109,8 +113,8 @@ export class ProcessPool implements JobRunner {
   }
 
   private spawn(): void {
-    const { bundleDir, threads, runtime, tta = 'none' } = this.options;
-    const child = fork(WORKER_SCRIPT, [bundleDir, String(threads), runtime, tta], {
+    const { bundleDir, threads, runtime, tta = 'none', operatingPoint = DEFAULT_OPERATING_POINT } = this.options;
+    const child = fork(WORKER_SCRIPT, [bundleDir, String(threads), runtime, tta, operatingPoint], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'advanced',
     });
