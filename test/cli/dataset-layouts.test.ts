@@ -145,7 +145,11 @@ test('predict --tta hflip: recorded per line, the mean of the image and its mirr
     readFileSync(path.join(out, 'predictions.jsonl'), 'utf8')
       .trim()
       .split('\n')
-      .map((line) => JSON.parse(line) as { id: string; tta: string; probabilityUncalibrated: number })
+      .map((line) => {
+        // The fields compared here; paths and timings differ between runs.
+        const { id, tta, probabilityUncalibrated } = JSON.parse(line) as Record<string, unknown>;
+        return { id: id as string, tta: tta as string, probabilityUncalibrated: probabilityUncalibrated as number };
+      })
       .sort((a, b) => a.id.localeCompare(b.id));
   const results = new Map<string, ReturnType<typeof rows>>();
   for (const flags of [[], ['--tta', 'none'], ['--tta', 'hflip']]) {
