@@ -8,10 +8,22 @@ const outAt = rest.indexOf('--out');
 const out = outAt >= 0 ? rest[outAt + 1] : undefined;
 const precisionAt = rest.indexOf('--precision');
 const precision = precisionAt >= 0 ? rest[precisionAt + 1] : undefined;
+const valueOf = (flag: string) => (rest.indexOf(flag) >= 0 ? rest[rest.indexOf(flag) + 1] : undefined);
+const epochs = valueOf('--epochs');
+const data = valueOf('--data');
 
 try {
-  const mod = (await import(`./${name}.js`)) as { run(o: { quick: boolean; precision?: string }): Promise<object> };
-  const line = JSON.stringify(await mod.run({ quick, ...(precision ? { precision } : {}) }));
+  const mod = (await import(`./${name}.js`)) as {
+    run(o: { quick: boolean; precision?: string; epochs?: string; data?: string }): Promise<object>;
+  };
+  const line = JSON.stringify(
+    await mod.run({
+      quick,
+      ...(precision ? { precision } : {}),
+      ...(epochs ? { epochs } : {}),
+      ...(data ? { data } : {}),
+    }),
+  );
   process.stdout.write(line + '\n');
   if (out) writeFileSync(out, line + '\n');
 } catch (err) {

@@ -45,6 +45,10 @@ registerBenchmark(
 );
 registerBenchmark('interop', 'writing DICOM SEG + Secondary Capture + SR per image vs pydicom writing the same');
 registerBenchmark(
+  'fit',
+  'wall time of each stage of `fit --preset cpu` on the demo data (--epochs per stage, default 2), its training step vs PyTorch, and the --print-plan projection for 12,047 films',
+);
+registerBenchmark(
   'evaluate',
   'evaluate on 200 images with and without the 1000-resample bootstrap (and the metric stage alone): the intervals must add < 10%',
 );
@@ -61,6 +65,8 @@ export function benchCommand(): Command {
         'bf16',
       ]),
     )
+    .option('--epochs <n>', 'fit: epochs of each training stage (the preset has 30 and 24)')
+    .option('--data <dir>', 'fit: the dataset (default: the demo training set, synthesised)')
     .addHelpText(
       'after',
       '\n' +
@@ -69,20 +75,27 @@ export function benchCommand(): Command {
           .join('\n'),
     )
     .action(
-      runAction(async (name: string, opts: { quick?: boolean; out?: string; precision?: string }) => {
-        if (!(name in BENCHMARKS))
-          throw new UsageError(`unknown benchmark \`${name}\`, supported: ${Object.keys(BENCHMARKS).join(', ')}`);
-        const entry = path.join(PROJECT_ROOT, 'dist', 'bench', 'main.js');
-        const args = [
-          entry,
-          name,
-          ...(opts.quick ? ['--quick'] : []),
-          ...(opts.out ? ['--out', opts.out] : []),
-          ...(opts.precision ? ['--precision', opts.precision] : []),
-        ];
-        const run = spawnSync(process.execPath, args, { stdio: 'inherit' });
-        if (run.error) throw new Error(`could not start ${entry}: ${run.error.message}`);
-        return run.status ?? 1;
-      }),
+      runAction(
+        async (
+          name: string,
+          opts: { quick?: boolean; out?: string; precision?: string; epochs?: string; data?: string },
+        ) => {
+          if (!(name in BENCHMARKS))
+            throw new UsageError(`unknown benchmark \`${name}\`, supported: ${Object.keys(BENCHMARKS).join(', ')}`);
+          const entry = path.join(PROJECT_ROOT, 'dist', 'bench', 'main.js');
+          const args = [
+            entry,
+            name,
+            ...(opts.quick ? ['--quick'] : []),
+            ...(opts.out ? ['--out', opts.out] : []),
+            ...(opts.precision ? ['--precision', opts.precision] : []),
+            ...(opts.epochs ? ['--epochs', opts.epochs] : []),
+            ...(opts.data ? ['--data', opts.data] : []),
+          ];
+          const run = spawnSync(process.execPath, args, { stdio: 'inherit' });
+          if (run.error) throw new Error(`could not start ${entry}: ${run.error.message}`);
+          return run.status ?? 1;
+        },
+      ),
     );
 }

@@ -87,8 +87,10 @@ function thresholdSourceOf(run: TrainingRun, given: Partial<BundleThresholds> | 
 }
 
 export interface MakeBundleOptions {
-  classifierRun: string;
-  segmenterRun: string;
+  /** A classifier run, or several (the fold models of an ensemble, in fold order). */
+  classifierRun: string | readonly string[];
+  /** A segmenter run, or several (in fold order). */
+  segmenterRun: string | readonly string[];
   out: string;
   /** Overrides; by default the classifier run's validation threshold (else 0.5), pixel 0.5, no minimum area. */
   thresholds?: Partial<BundleThresholds>;
@@ -96,11 +98,42 @@ export interface MakeBundleOptions {
   force?: boolean;
 }
 
-/** Assembles a bundle folder from two training runs; written to a temporary folder and renamed into place. */
+const runList = (runs: string | readonly string[]): readonly string[] => (typeof runs === 'string' ? [runs] : runs);
+
+/** A role's runs, read one after the other; several must agree on architecture, config and input. */
+async function readRoleRuns(role: string, dirs: readonly string[]): Promise<TrainingRun[]> {
+  if (dirs.length === 0) throw new Error(`bundle: no ${role} run given`);
+  const runs: TrainingRun[] = [];
+  for (const dir of dirs) runs.push(await readTrainingRun(dir));
+  const shape = (r: TrainingRun) => JSON.stringify([r.architecture, r.config, r.input]);
+  const other = runs.find((r) => shape(r) !== shape(runs[0]));
+  if (other)
+    throw new BundleError(path.resolve(dirs[0]), [
+      `the ${role} runs ${runs[0].dir} and ${other.dir} differ in architecture, config or input; an ensemble's members must match`,
+    ]);
+  return runs;
+}
+
+/** One model's entry, or an ensemble's: the fold files `ROLE-foldK.safetensors`, the first as `weights`. */
+function roleEntry(runs: readonly TrainingRun[], single: string): { entry: BundleModelEntry; files: string[] } {
+  if (runs.length === 1) return { entry: entryOf(runs[0], single), files: [single] };
+  const files = runs.map((_, k) => single.replace(/\.safetensors$/, `-fold${k}.safetensors`));
+  return { entry: { ...entryOf(runs[0], files[0]), folds: files }, files };
+}
+
+function roleProvenance(runs: readonly TrainingRun[]): Record<string, unknown> {
+  return runs.length === 1 ? provenanceOf(runs[0]) : { ...provenanceOf(runs[0]), folds: runs.map(provenanceOf) };
+}
+
+/**
+ * Assembles a bundle folder from training runs (one per role, or one per fold and role for an
+ * ensemble); written to a temporary folder and renamed into place.
+ */
 export async function makeBundle(options: MakeBundleOptions): Promise<BundleManifest> {
   // One after the other, so that when both are bad the error always names the classifier's run.
-  const classifierRun = await readTrainingRun(options.classifierRun);
-  const segmenterRun = await readTrainingRun(options.segmenterRun);
+  const classifierRuns = await readRoleRuns('classifier', runList(options.classifierRun));
+  const segmenterRuns = await readRoleRuns('segmenter', runList(options.segmenterRun));
+  const classifierRun = classifierRuns[0];
   const out = path.resolve(options.out);
   const existing = await stat(out).catch(() => null);
   if (existing && !existing.isDirectory()) throw new BundleError(out, ['exists and is not a folder']);
@@ -111,24 +144,29 @@ export async function makeBundle(options: MakeBundleOptions): Promise<BundleMani
     pixel: options.thresholds?.pixel ?? DEFAULT_THRESHOLDS.pixel,
     minArea: options.thresholds?.minArea ?? DEFAULT_THRESHOLDS.minArea,
   };
+  const classifier = roleEntry(classifierRuns, CLASSIFIER_WEIGHTS);
+  const segmenter = roleEntry(segmenterRuns, SEGMENTER_WEIGHTS);
   const manifest: BundleManifest = {
     format: BUNDLE_FORMAT,
     formatVersion: BUNDLE_FORMAT_VERSION,
     createdAt: new Date().toISOString(),
-    classifier: entryOf(classifierRun, CLASSIFIER_WEIGHTS),
-    segmenter: entryOf(segmenterRun, SEGMENTER_WEIGHTS),
+    classifier: classifier.entry,
+    segmenter: segmenter.entry,
     thresholds,
     thresholdSource: thresholdSourceOf(classifierRun, options.thresholds),
-    provenance: { classifier: provenanceOf(classifierRun), segmenter: provenanceOf(segmenterRun) },
+    provenance: { classifier: roleProvenance(classifierRuns), segmenter: roleProvenance(segmenterRuns) },
     versions: { pneumo: pneumoVersion(), libtorch: await libtorchVersion(), node: process.version },
   };
   validateManifest(manifest, out);
   const staging = `${out}.tmp-${process.pid}`;
   await rm(staging, { recursive: true, force: true });
   await mkdir(staging, { recursive: true });
-  await copyFile(classifierRun.weights, path.join(staging, CLASSIFIER_WEIGHTS));
-  await copyFile(segmenterRun.weights, path.join(staging, SEGMENTER_WEIGHTS));
-  const images = await writeBundleImages(staging, classifierRun, segmenterRun);
+  for (const [runs, files] of [
+    [classifierRuns, classifier.files],
+    [segmenterRuns, segmenter.files],
+  ] as const)
+    for (let k = 0; k < runs.length; k++) await copyFile(runs[k].weights, path.join(staging, files[k]));
+  const images = await writeBundleImages(staging, classifierRuns, segmenterRuns);
   if (images) manifest.images = images;
   writeJsonAtomic(path.join(staging, BUNDLE_MANIFEST), manifest);
   if (existing) await rm(out, { recursive: true, force: true });
