@@ -97,7 +97,8 @@ export function onnxRuntimeEngine(
   const indices = (role: ModelRole) => members[role].map((_, k) => k);
   return {
     runtime: 'onnx',
-    classifierProbability: (input) => meanOfMembers(indices('classifier'), (k) => run(memberName('classifier', k), input)),
+    classifierProbability: (input) =>
+      meanOfMembers(indices('classifier'), (k) => run(memberName('classifier', k), input)),
     maskProbability: (input) => meanOfMembers(indices('segmenter'), (k) => run(memberName('segmenter', k), input)),
     dispose: () => sessions.close(),
   };
