@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import { rleOption } from './rle-option.js';
 import { runAction, UsageError } from './run-action.js';
 import { integer, number, THREADS_OPTION } from './option-parsers.js';
 
@@ -99,13 +100,7 @@ export function fitCommand(): Command {
       '--pretrained <name>',
       'encoder weights of the segmenter: imagenet, a catalog name (pneumo weights list) or a file',
     )
-    .addOption(
-      new Option('--rle <reading>', 'run starts of the label file: relative (SIIM), absolute, or auto').choices([
-        'relative',
-        'absolute',
-        'auto',
-      ]),
-    )
+    .addOption(rleOption())
     .option('--seg-model <name>', 'segmenter architecture (pneumo models)')
     .option('--seg-epochs <n>', 'segmenter epochs', integer(1))
     .option('--cls-model <name>', 'classifier architecture')
@@ -136,10 +131,6 @@ export function fitCommand(): Command {
         if (err instanceof ConfigError) throw new UsageError(err.message);
         throw err;
       }
-      if (plan.rle !== 'relative')
-        throw new UsageError(
-          `--rle ${plan.rle}: this build reads SIIM's relative run starts only (the data layer's absolute and auto readings are not merged yet)`,
-        );
       if (opts.printPlan) return printPlan(plan, opts);
       if (!opts.data || !opts.out) throw new UsageError('fit needs --data DIR and --out DIR (or --print-plan)');
       const { resolveCompute } = await import('./compute-options.js');

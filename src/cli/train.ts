@@ -112,7 +112,10 @@ export function trainCommand(): Command {
       'Train the classifier (all images, is there pneumothorax?) or the segmenter (U-Net, which pixels?) on a SIIM-format dataset',
     )
     .argument('<task>', 'classifier or segmenter')
-    .option('--data <dir>', 'dataset folder: a label CSV (train-rle.csv or stage_2_train.csv) and DICOM files anywhere below it (the Kaggle tree or a flat folder)')
+    .option(
+      '--data <dir>',
+      'dataset folder: a label CSV (train-rle.csv or stage_2_train.csv) and DICOM files anywhere below it (the Kaggle tree or a flat folder)',
+    )
     .option(
       '--out <run>',
       'run folder: config.json, best.safetensors, checkpoints/, metrics.csv, tb/, plots/, run.json',

@@ -244,9 +244,7 @@ export function parseLabelCsv(text: string, source = 'labels', options: LabelRea
   const sizeOf = options.sizeOf;
   const size: RowSize = (row) => sizeOf?.(row.imageId) ?? { width, height };
   const reading = (table.rleReading =
-    options.rle === 'auto'
-      ? chooseRleReading(candidates, source, width, height, sizeOf)
-      : (options.rle ?? 'relative'));
+    options.rle === 'auto' ? chooseRleReading(candidates, source, width, height, sizeOf) : (options.rle ?? 'relative'));
   const seen = new Map<string, DuplicateLabelRows>();
   let rleMalformed = false;
   for (const candidate of candidates) {

@@ -34,11 +34,13 @@ test('fit --print-plan prints the resolved plan and a projection for 12,047 film
   assert.ok(printed.projection.hours > 0);
   if (printed.measured.device === 'cpu') assert.match(printed.measured.note ?? '', /no cuda: measured on the CPU/);
 
-  const text = runPneumo(['fit', '--print-plan', '--size', '64', '--threads', '1']);
+  // --rle reaches the plan: the data layer reads absolute and auto run starts.
+  const text = runPneumo(['fit', '--print-plan', '--size', '64', '--threads', '1', '--rle', 'absolute']);
   assert.equal(text.status, 0, text.stderr);
   assert.match(text.stdout, /^# pneumo fit plan \(preset cpu/);
   assert.match(text.stdout, /segmenter:\n {2}model: unet-resnet18-w16\n {2}epochs: 30/);
   assert.match(text.stdout, /projected for 12047 films/);
+  assert.match(text.stdout, /^rle: absolute$/m);
 });
 
 test('fit usage errors exit 2 with one line', () => {
@@ -47,7 +49,7 @@ test('fit usage errors exit 2 with one line', () => {
     [['fit', '--print-plan', '--set', 'epochs=3'], /unknown setting epochs/],
     [['fit', '--print-plan', '--size', '100'], /inputSize/],
     [['fit', '--print-plan', '--preset', 'tpu'], /argument 'tpu' is invalid/],
-    [['fit', '--print-plan', '--rle', 'absolute'], /--rle absolute/],
+    [['fit', '--print-plan', '--rle', 'sideways'], /argument 'sideways' is invalid/],
   ];
   for (const [args, message] of cases) {
     const run = runPneumo(args);
