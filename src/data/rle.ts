@@ -78,6 +78,18 @@ function absoluteRuns(
   return runs;
 }
 
+/** Absolute runs (start, end, start, end, ... in pixel order) as SIIM's relative "gap length" pairs. */
+function relativeText(runs: ArrayLike<number>): string {
+  const out = new Array<number>(runs.length);
+  let lastEnd = 0;
+  for (let i = 0; i < runs.length; i += 2) {
+    out[i] = runs[i] - lastEnd;
+    out[i + 1] = runs[i + 1] - runs[i];
+    lastEnd = runs[i + 1];
+  }
+  return out.join(' ');
+}
+
 /**
  * One encoded row in the SIIM (relative) form, checked against the width x height image as decoding
  * checks it (RleError otherwise). A relative row comes back as given, so that reading a SIIM file
@@ -92,14 +104,7 @@ export function toRelativeRle(
 ): string {
   const runs = absoluteRuns(encoded, width, height, imageId, reading);
   if (reading === 'relative' || runs.length === 0) return encoded;
-  const out = new Array<number>(runs.length);
-  let lastEnd = 0;
-  for (let i = 0; i < runs.length; i += 2) {
-    out[i] = runs[i] - lastEnd;
-    out[i + 1] = runs[i + 1] - runs[i];
-    lastEnd = runs[i + 1];
-  }
-  return out.join(' ');
+  return relativeText(runs);
 }
 
 /** ORs the runs of one encoded row into `mask` (several rows of one image are OR-ed, never added). */
@@ -193,12 +198,5 @@ export function encodeRle(mask: Mask): string {
   if (boundaries.length === 0) return '-1';
   // Boundaries alternate run start, run end once in column-major order.
   boundaries.sort((a, b) => a - b);
-  const out = new Array<number>(boundaries.length);
-  let lastEnd = 0;
-  for (let i = 0; i < boundaries.length; i += 2) {
-    out[i] = boundaries[i] - lastEnd;
-    out[i + 1] = boundaries[i + 1] - boundaries[i];
-    lastEnd = boundaries[i + 1];
-  }
-  return out.join(' ');
+  return relativeText(boundaries);
 }

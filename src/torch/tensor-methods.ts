@@ -40,84 +40,30 @@ declare module './tensor.js' {
   }
 }
 
+// Methods that pass the tensor as the first argument of the op of the same name, with its defaults.
+const FORWARDED: readonly [module: Record<string, unknown>, names: readonly (keyof Tensor)[]][] = [
+  [math, ['add', 'sub', 'mul', 'div', 'pow', 'neg', 'exp', 'log', 'sqrt', 'abs', 'matmul']],
+  [functional, ['sigmoid', 'relu']],
+  [reduce, ['sum', 'mean']],
+  [shape, ['reshape', 'view', 'permute', 'transpose', 'flatten', 'squeeze', 'unsqueeze', 'clone', 'contiguous']],
+];
+
+const prototype = Tensor.prototype as unknown as Record<string, unknown>;
+for (const [module, names] of FORWARDED)
+  for (const name of names) {
+    const fn = module[name] as (self: Tensor, ...rest: unknown[]) => Tensor;
+    if (typeof fn !== 'function') throw new Error(`tensor-methods: no op named ${String(name)} to forward to`);
+    prototype[name] = function (this: Tensor, ...rest: unknown[]): Tensor {
+      return fn(this, ...rest);
+    };
+  }
+
 const methods: ThisType<Tensor> & Partial<Tensor> = {
-  add(other: Tensor | number, alpha = 1) {
-    return math.add(this, other, alpha);
-  },
-  sub(other: Tensor | number, alpha = 1) {
-    return math.sub(this, other, alpha);
-  },
-  mul(other: Tensor | number) {
-    return math.mul(this, other);
-  },
-  div(other: Tensor | number) {
-    return math.div(this, other);
-  },
-  pow(exponent: Tensor | number) {
-    return math.pow(this, exponent);
-  },
-  neg() {
-    return math.neg(this);
-  },
-  exp() {
-    return math.exp(this);
-  },
-  log() {
-    return math.log(this);
-  },
-  sqrt() {
-    return math.sqrt(this);
-  },
-  abs() {
-    return math.abs(this);
-  },
-  sigmoid() {
-    return functional.sigmoid(this);
-  },
-  relu() {
-    return functional.relu(this);
-  },
-  matmul(other: Tensor) {
-    return math.matmul(this, other);
-  },
-  sum(dim?: number | number[], keepdim = false) {
-    return reduce.sum(this, dim, keepdim);
-  },
-  mean(dim?: number | number[], keepdim = false) {
-    return reduce.mean(this, dim, keepdim);
-  },
-  reshape(dims: Shape) {
-    return shape.reshape(this, dims);
-  },
-  view(dims: Shape) {
-    return shape.view(this, dims);
-  },
-  permute(dims: Shape) {
-    return shape.permute(this, dims);
-  },
-  transpose(dim0: number, dim1: number) {
-    return shape.transpose(this, dim0, dim1);
-  },
-  flatten(startDim = 0, endDim = -1) {
-    return shape.flatten(this, startDim, endDim);
-  },
-  squeeze(dim?: number) {
-    return shape.squeeze(this, dim);
-  },
-  unsqueeze(dim: number) {
-    return shape.unsqueeze(this, dim);
-  },
   to(target: DType | string) {
     return target in DTYPE_CODE ? shape.toDtype(this, target as DType) : shape.toDevice(this, target);
   },
   float() {
     return shape.toDtype(this, 'float32');
-  },
-  clone() {
-    return shape.clone(this);
-  },
-  contiguous() {
-    return shape.contiguous(this);
   },
 };
 

@@ -6,37 +6,26 @@ import type { Tensor } from '../tensor.js';
 
 type Pair = number | [number, number];
 
-export class ReLU extends Layer {
-  forward(x: Tensor): Tensor {
-    return F.relu(x);
-  }
+/** The base of a parameter-free layer that applies one elementwise function (torch.nn's activations). */
+function elementwise(fn: (x: Tensor) => Tensor) {
+  return class extends Layer {
+    forward(x: Tensor): Tensor {
+      return fn(x);
+    }
+  };
 }
-export class ReLU6 extends Layer {
-  forward(x: Tensor): Tensor {
-    return F.relu6(x);
-  }
-}
+
+export class ReLU extends elementwise(F.relu) {}
+export class ReLU6 extends elementwise(F.relu6) {}
+export class Sigmoid extends elementwise(F.sigmoid) {}
+export class Tanh extends elementwise(F.tanh) {}
+export class SiLU extends elementwise(F.silu) {}
 export class LeakyReLU extends Layer {
   constructor(readonly negativeSlope = 0.01) {
     super();
   }
   forward(x: Tensor): Tensor {
     return F.leakyRelu(x, this.negativeSlope);
-  }
-}
-export class Sigmoid extends Layer {
-  forward(x: Tensor): Tensor {
-    return F.sigmoid(x);
-  }
-}
-export class Tanh extends Layer {
-  forward(x: Tensor): Tensor {
-    return F.tanh(x);
-  }
-}
-export class SiLU extends Layer {
-  forward(x: Tensor): Tensor {
-    return F.silu(x);
   }
 }
 export class Identity extends Layer {
