@@ -273,18 +273,17 @@ function checkOperatingPoints(value: unknown, problems: string[]): void {
   }
 }
 
+/** An entry naming a file inside the bundle with its SHA-256 (images.json, reference.json). */
+const namesBundleFile = (v: JsonObject): boolean =>
+  typeof v.file === 'string' &&
+  v.file !== '' &&
+  !/[\\/]/.test(v.file) &&
+  typeof v.sha256 === 'string' &&
+  /^[0-9a-f]{64}$/.test(v.sha256);
+
 function checkImages(i: unknown, problems: string[]): void {
   if (i === undefined) return;
-  if (
-    !isJsonObject(i) ||
-    typeof i.file !== 'string' ||
-    i.file === '' ||
-    /[\\/]/.test(i.file) ||
-    typeof i.sha256 !== 'string' ||
-    !/^[0-9a-f]{64}$/.test(i.sha256) ||
-    !Number.isInteger(i.training) ||
-    !Number.isInteger(i.validation)
-  )
+  if (!isJsonObject(i) || !namesBundleFile(i) || !Number.isInteger(i.training) || !Number.isInteger(i.validation))
     problems.push('images is not {file, sha256, training, validation}');
 }
 
@@ -306,11 +305,7 @@ function checkCalibration(value: unknown, problems: string[]): void {
 function checkReference(value: unknown, problems: string[]): void {
   if (
     !isJsonObject(value) ||
-    typeof value.file !== 'string' ||
-    value.file === '' ||
-    /[\\/]/.test(value.file) ||
-    typeof value.sha256 !== 'string' ||
-    !/^[0-9a-f]{64}$/.test(value.sha256) ||
+    !namesBundleFile(value) ||
     !isPositiveInteger(value.n) ||
     typeof value.ood !== 'boolean' ||
     typeof value.source !== 'string'

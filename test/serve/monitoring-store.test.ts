@@ -1,6 +1,6 @@
 // The store's side of monitoring: a database of the schema before it migrates (its instances have no
 // station), new instances keep their station and manufacturer, rows come back by arrival and recent
-// results by finish time; the input gate's `status` and `gate` columns are read when the schema has them.
+// results by finish time; the input gate's `status` and `ood_score` columns are read when the schema has them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -99,17 +99,11 @@ test("the input gate's status and OOD score are read from its columns when the s
   await addDone(store, '2.2', 110, 210, 0.3);
   await store.close();
   const db = new Database(file);
-  db.exec('ALTER TABLE results ADD COLUMN status TEXT; ALTER TABLE results ADD COLUMN gate TEXT;');
-  db.prepare('UPDATE results SET status = ?, gate = ? WHERE uid = ?').run(
-    'not-assessed',
-    JSON.stringify({ reasons: ['lateral view'], oodScore: 41.5, threshold: 12 }),
-    '2.1',
-  );
-  db.prepare('UPDATE results SET status = ?, gate = ? WHERE uid = ?').run(
-    'assessed',
-    JSON.stringify({ reasons: [], oodScore: 3.25, threshold: 12 }),
-    '2.2',
-  );
+  // As the input gate's migration adds them.
+  db.exec(`ALTER TABLE results ADD COLUMN status TEXT NOT NULL DEFAULT 'assessed';
+    ALTER TABLE results ADD COLUMN ood_score REAL;`);
+  db.prepare('UPDATE results SET status = ?, ood_score = ? WHERE uid = ?').run('not-assessed', 41.5, '2.1');
+  db.prepare('UPDATE results SET status = ?, ood_score = ? WHERE uid = ?').run('assessed', 3.25, '2.2');
   db.close();
   store = new SqliteStore(file);
   const rows = await store.monitoringRows(0, 1000);

@@ -434,6 +434,18 @@ test('the reading room in Chromium: worklist order, overlay, window drag, O, A, 
     const differing = windowed.shown.filter((g, i) => Math.abs(g - windowed.expected[i]) > 2).length;
     assert.ok(differing > windowed.shown.length / 4, `the linear window differs on ${differing} pixels`);
     phase('model preset checked');
+
+    // Monitoring, from the worklist's link: what came in, and why there are no drift figures (this
+    // bundle has no reference distribution).
+    await page.goto(`${url}/#/`);
+    await page.click('a.monitoring-link');
+    await page.waitForSelector('table.monitoring tbody tr');
+    assert.match((await page.textContent('.reference-note')) ?? '', /No drift figures: the bundle has no reference/);
+    const period = await page.locator('table.monitoring tbody tr').nth(1).locator('td').allTextContents();
+    assert.equal(period[0], 'Whole period');
+    assert.ok(Number(period[1]) > 0, `${period[1]} instances`);
+    assert.equal(await page.locator('.warnings li').count(), 0);
+    phase('monitoring page checked');
     assert.deepEqual(problems, [], 'no page errors and no CSP violations');
   } finally {
     await browser?.close();

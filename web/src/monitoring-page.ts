@@ -25,9 +25,10 @@ const COLUMNS = [
 const share = (v: number | null) => (v === null ? '–' : `${(100 * v).toFixed(1)} %`);
 const seconds = (v: number) => (v < 10 ? `${v.toFixed(2)} s` : `${v.toFixed(0)} s`);
 
-function driftText(d: ScoreDrift): string {
-  if (d.psi === null || d.ks === null) return d.note ? `– (${d.note})` : '–';
-  return `${d.psi.toFixed(3)} / ${d.ks.toFixed(3)}${d.drifted ? ' ⚠' : ''}`;
+/** PSI / KS, or a dash whose reason (no reference, too few scores) is a hover away. */
+function driftCell(d: ScoreDrift): HTMLTableCellElement {
+  if (d.psi === null || d.ks === null) return el('td', { title: d.note ?? undefined }, d.n > 0 ? `– (n ${d.n})` : '–');
+  return el('td', {}, `${d.psi.toFixed(3)} / ${d.ks.toFixed(3)}${d.drifted ? ' ⚠' : ''}`);
 }
 
 function row(name: string, f: GroupFigures): HTMLTableRowElement {
@@ -41,10 +42,14 @@ function row(name: string, f: GroupFigures): HTMLTableRowElement {
     f.latencySeconds ? `${seconds(f.latencySeconds.p50)} / ${seconds(f.latencySeconds.p99)}` : '–',
     String(f.reviewed),
     share(f.agreementRate),
-    driftText(f.probability),
-    driftText(f.ood),
   ];
-  return el('tr', { class: drifted ? 'drifted' : undefined }, ...cells.map((c) => el('td', {}, c)));
+  return el(
+    'tr',
+    { class: drifted ? 'drifted' : undefined },
+    ...cells.map((c) => el('td', {}, c)),
+    driftCell(f.probability),
+    driftCell(f.ood),
+  );
 }
 
 /** Bars of the drift window's shares (filled) over the validation set's (outlined), bin by bin. */
@@ -127,6 +132,7 @@ export function showMonitoring(root: HTMLElement, back: () => void): () => void 
       ...r.byDay.map((d) => row(d.day, d)),
       ...r.byStation.map((st) => row(`${st.station} (${st.manufacturer})`, st)),
     );
+    const anyOod = r.recent.ood.n > 0 || r.reference.oodHistogram.some((v) => v > 0);
     histograms.replaceChildren(
       histogramFigure(
         'Probability',
@@ -134,7 +140,9 @@ export function showMonitoring(root: HTMLElement, back: () => void): () => void 
         r.recent.probability.histogram,
         r.reference.probabilityHistogram,
       ),
-      histogramFigure('OOD score', r.histogramEdges.ood, r.recent.ood.histogram, r.reference.oodHistogram),
+      ...(anyOod
+        ? [histogramFigure('OOD score', r.histogramEdges.ood, r.recent.ood.histogram, r.reference.oodHistogram)]
+        : []),
     );
     refreshed.textContent = `updated ${new Date().toLocaleTimeString()} · ${r.from.slice(0, 10)} to ${r.to.slice(0, 10)}`;
   }

@@ -178,12 +178,12 @@ function worklistSql(status: WorklistStatus, paged: boolean): string {
 
 /**
  * What monitoring selects of an instance, its result and its review. The input gate's status and OOD
- * score are read from the results table's `status` and `gate` (JSON) columns when the schema has them;
+ * score are read from the results table's `status` and `ood_score` columns when the schema has them;
  * without them every result counts as assessed, with no OOD score.
  */
 function monitoringSelect(resultColumns: ReadonlySet<string>): string {
   const assessed = resultColumns.has('status') ? "COALESCE(r.status, 'assessed') <> 'not-assessed'" : '1';
-  const ood = resultColumns.has('gate') ? "json_extract(r.gate, '$.oodScore')" : 'NULL';
+  const ood = resultColumns.has('ood_score') ? 'r.ood_score' : 'NULL';
   return `SELECT i.received_at, i.state, i.station_name, i.manufacturer, r.finished_at,
       COALESCE(r.probability_uncalibrated, r.probability) AS probability, r.decision,
       CASE WHEN r.uid IS NULL THEN 1 ELSE (${assessed}) END AS assessed, ${ood} AS ood_score, v.verdict
