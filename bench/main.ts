@@ -8,15 +8,32 @@ const outAt = rest.indexOf('--out');
 const out = outAt >= 0 ? rest[outAt + 1] : undefined;
 const precisionAt = rest.indexOf('--precision');
 const precision = precisionAt >= 0 ? rest[precisionAt + 1] : undefined;
-const seedsAt = rest.indexOf('--seeds');
-const seeds = seedsAt >= 0 ? rest[seedsAt + 1].split(',').map(Number) : undefined;
+const valueOf = (flag: string) => (rest.indexOf(flag) >= 0 ? rest[rest.indexOf(flag) + 1] : undefined);
+const epochs = valueOf('--epochs');
+const data = valueOf('--data');
+const demo = valueOf('--demo');
+const seeds = valueOf('--seeds')?.split(',').map(Number);
 
 try {
   const mod = (await import(`./${name}.js`)) as {
-    run(o: { quick: boolean; precision?: string; seeds?: number[] }): Promise<object>;
+    run(o: {
+      quick: boolean;
+      precision?: string;
+      epochs?: string;
+      data?: string;
+      demo?: string;
+      seeds?: number[];
+    }): Promise<object>;
   };
   const line = JSON.stringify(
-    await mod.run({ quick, ...(precision ? { precision } : {}), ...(seeds ? { seeds } : {}) }),
+    await mod.run({
+      quick,
+      ...(precision ? { precision } : {}),
+      ...(epochs ? { epochs } : {}),
+      ...(data ? { data } : {}),
+      ...(demo ? { demo } : {}),
+      ...(seeds ? { seeds } : {}),
+    }),
   );
   process.stdout.write(line + '\n');
   if (out) writeFileSync(out, line + '\n');

@@ -39,6 +39,8 @@ export interface StepJob {
   precision?: 'fp32' | 'bf16' | 'fp16';
   /** Both sides' device ('cpu' by default; scripts/gpu-check.sh passes cuda). */
   device?: string;
+  /** The PyTorch side's precision (bf16: CPU/CUDA autocast); fp32 unless a benchmark asks (bench fit). */
+  referencePrecision?: 'fp32' | 'bf16';
 }
 
 interface StepResult {
@@ -76,7 +78,7 @@ function runChild(command: string, args: string[], job: StepJob & { config?: Mod
   };
 }
 
-function compareStep(job: StepJob) {
+export function compareStep(job: StepJob) {
   const typescript = runChild(process.execPath, [path.join(here, 'train-step.js')], job);
   // The PyTorch side builds the architecture from its resolved config (bench/registry_models.py).
   const pytorch = runChild(PYTHON, [path.join(PROJECT_ROOT, 'bench', 'train_reference.py')], {

@@ -6,6 +6,7 @@
 # features, ReLU, average pooling, dropout, one logit). Loss: BCE + soft Dice per image for a U-Net,
 # BCE for a classifier. Both: one input channel, AdamW (lr 1e-3, weight decay 1e-4), gradient clipping
 # at norm 5.
+# With referencePrecision bf16 (bench fit) the forward runs under bf16 autocast, the loss in fp32.
 # Usage: train_reference.py '{"model": ..., "config": {...}, "size": 256, "batch": 8, "steps": 8, "warmup": 2, "threads": 2}'
 import json
 import os
@@ -52,7 +53,12 @@ def main():
     times = []
     for step in range(job['warmup'] + job['steps']):
         start = time.perf_counter()
-        out = model(images)
+        if job.get('referencePrecision') == 'bf16':
+            with torch.autocast(device_type=device.type, dtype=torch.bfloat16):
+                out = model(images)
+            out = out.float()
+        else:
+            out = model(images)
         if segmentation:
             loss = F.binary_cross_entropy_with_logits(out, masks) + soft_dice(out, masks)
         else:

@@ -14,7 +14,7 @@ const LAYERS = [
   ['train', 'evaluate', 'pipeline', 'export'],
   ['interop'],
   ['report', 'serve'],
-  ['demo'],
+  ['demo', 'fit'],
   ['cli'],
 ];
 const levelOf = new Map(LAYERS.flatMap((names, level) => names.map((n) => [n, level])));

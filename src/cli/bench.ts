@@ -45,6 +45,10 @@ registerBenchmark(
 );
 registerBenchmark('interop', 'writing DICOM SEG + Secondary Capture + SR per image vs pydicom writing the same');
 registerBenchmark(
+  'fit',
+  'wall time of each stage of `fit --preset cpu` on the demo data (--epochs per stage, default 2), its training step vs PyTorch, and the --print-plan projection for 12,047 films',
+);
+registerBenchmark(
   'evaluate',
   'evaluate on 200 images with and without the 1000-resample bootstrap (and the metric stage alone): the intervals must add < 10%',
 );
@@ -66,6 +70,13 @@ export function benchCommand(): Command {
         'bf16',
       ]),
     )
+    .option('--epochs <n>', 'fit: epochs of each training stage (the preset has 30 and 24)')
+    .option('--data <dir>', 'fit: the dataset (default: the demo training set, synthesised)')
+    .option(
+      '--demo <dir>',
+      "predict: also run the int8 export of a demo folder's bundle (DIR/bundle, calibrated on DIR/data) on its " +
+        'test films (DIR/test-data) against libtorch fp32: mask Dice, probability change, classifier AUC',
+    )
     .option('--seeds <list>', 'recipe: the seeds to train, comma-separated (default 1,2,3)', (v: string) => {
       if (!/^\d+(,\d+)*$/.test(v)) throw new InvalidArgumentError(`expected comma-separated integers, got "${v}"`);
       return v;
@@ -78,21 +89,37 @@ export function benchCommand(): Command {
           .join('\n'),
     )
     .action(
-      runAction(async (name: string, opts: { quick?: boolean; out?: string; precision?: string; seeds?: string }) => {
-        if (!(name in BENCHMARKS))
-          throw new UsageError(`unknown benchmark \`${name}\`, supported: ${Object.keys(BENCHMARKS).join(', ')}`);
-        const entry = path.join(PROJECT_ROOT, 'dist', 'bench', 'main.js');
-        const args = [
-          entry,
-          name,
-          ...(opts.quick ? ['--quick'] : []),
-          ...(opts.out ? ['--out', opts.out] : []),
-          ...(opts.precision ? ['--precision', opts.precision] : []),
-          ...(opts.seeds ? ['--seeds', opts.seeds] : []),
-        ];
-        const run = spawnSync(process.execPath, args, { stdio: 'inherit' });
-        if (run.error) throw new Error(`could not start ${entry}: ${run.error.message}`);
-        return run.status ?? 1;
-      }),
+      runAction(
+        async (
+          name: string,
+          opts: {
+            quick?: boolean;
+            out?: string;
+            precision?: string;
+            epochs?: string;
+            data?: string;
+            demo?: string;
+            seeds?: string;
+          },
+        ) => {
+          if (!(name in BENCHMARKS))
+            throw new UsageError(`unknown benchmark \`${name}\`, supported: ${Object.keys(BENCHMARKS).join(', ')}`);
+          const entry = path.join(PROJECT_ROOT, 'dist', 'bench', 'main.js');
+          const args = [
+            entry,
+            name,
+            ...(opts.quick ? ['--quick'] : []),
+            ...(opts.out ? ['--out', opts.out] : []),
+            ...(opts.precision ? ['--precision', opts.precision] : []),
+            ...(opts.epochs ? ['--epochs', opts.epochs] : []),
+            ...(opts.data ? ['--data', opts.data] : []),
+            ...(opts.demo ? ['--demo', path.resolve(opts.demo)] : []),
+            ...(opts.seeds ? ['--seeds', opts.seeds] : []),
+          ];
+          const run = spawnSync(process.execPath, args, { stdio: 'inherit' });
+          if (run.error) throw new Error(`could not start ${entry}: ${run.error.message}`);
+          return run.status ?? 1;
+        },
+      ),
     );
 }

@@ -3,8 +3,8 @@ import { number, unitInterval } from './option-parsers.js';
 import { runAction } from './run-action.js';
 
 interface BundleOptions {
-  classifier: string;
-  segmenter: string;
+  classifier: string[];
+  segmenter: string[];
   out: string;
   classifierThreshold?: number;
   pixelThreshold?: number;
@@ -20,8 +20,11 @@ export function bundleCommand(): Command {
         'classifier.safetensors, segmenter.safetensors and bundle.json (architectures, input sizes, normalisation, ' +
         'thresholds, training provenance, versions). The bundle is loaded once to check that the weights match.',
     )
-    .requiredOption('--classifier <run>', 'training run folder of the classifier (run.json + best weights)')
-    .requiredOption('--segmenter <run>', 'training run folder of the segmenter')
+    .requiredOption(
+      '--classifier <runs...>',
+      'training run folder of the classifier (run.json + best weights); several (the fold models, in fold order) make an ensemble',
+    )
+    .requiredOption('--segmenter <runs...>', 'training run folder of the segmenter; several make an ensemble')
     .requiredOption('--out <dir>', 'bundle folder to create')
     .option(
       '--classifier-threshold <p>',
@@ -34,7 +37,9 @@ export function bundleCommand(): Command {
     .option('--json', 'print bundle.json')
     .addHelpText(
       'after',
-      '\n`pneumo evaluate --search-triplet --write-bundle` later replaces the thresholds by ones chosen on validation.',
+      '\n`pneumo evaluate --search-triplet --write-bundle` later replaces the thresholds by ones chosen on validation.\n' +
+        'With several runs per role, bundle.json lists the fold files of each role (`folds`), whose probabilities are averaged;\n' +
+        '`pneumo fit --folds K` makes such a bundle.',
     )
     .action(
       runAction(async (opts: BundleOptions) => {

@@ -13,6 +13,7 @@ import { predictCommand } from './predict.js';
 import { evaluateCommand } from './evaluate.js';
 import { synthCommand } from './synth.js';
 import { demoCommand } from './demo.js';
+import { fitCommand } from './fit.js';
 import { weightsCommand } from './weights.js';
 import { serveCommand } from './serve.js';
 import { exportCommand } from './export.js';
@@ -43,6 +44,7 @@ for (const make of [
   predictCommand,
   evaluateCommand,
   synthCommand,
+  fitCommand,
   demoCommand,
   weightsCommand,
   serveCommand,

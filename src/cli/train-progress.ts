@@ -17,7 +17,8 @@ export function epochSummary(record: EpochRecord, monitor: string, best: boolean
   );
 }
 
-export function trainProgress(epochs: number, plainIntervalMs = 10000): TrainReporter {
+/** `name` (a stage and fold of a fit) leads each bar and epoch line. */
+export function trainProgress(epochs: number, plainIntervalMs = 10000, name = ''): TrainReporter {
   const tty = Boolean(process.stderr.isTTY);
   let bar: cliProgress.SingleBar | null = null;
   let lastPlain = 0;
@@ -25,7 +26,7 @@ export function trainProgress(epochs: number, plainIntervalMs = 10000): TrainRep
   const write = (line: string) => process.stderr.write(line + '\n');
   return {
     phaseStart({ epoch, phase, batches }) {
-      label = `${phase === 'train' ? 'train' : 'valid'} ${epoch}/${epochs}`;
+      label = `${name ? `${name} ` : ''}${phase === 'train' ? 'train' : 'valid'} ${epoch}/${epochs}`;
       if (tty) {
         bar = new cliProgress.SingleBar(
           {
@@ -63,7 +64,7 @@ export function trainProgress(epochs: number, plainIntervalMs = 10000): TrainRep
       bar = null;
     },
     epochEnd(record, { best, monitor }) {
-      write(epochSummary(record, monitor, best, epochs));
+      write(`${name ? `${name}: ` : ''}${epochSummary(record, monitor, best, epochs)}`);
     },
     message(text) {
       write(text);

@@ -99,3 +99,55 @@ export function foldSplit<T extends Labelled>(
 export function positivesOnly<T extends Labelled>(items: readonly T[]): T[] {
   return items.filter((i) => i.label === 1);
 }
+
+/** An item with the group it belongs to (a patient): a group's items always fall in one fold. */
+export interface Grouped extends Labelled {
+  group: string;
+}
+
+/**
+ * K folds stratified by label and grouped (no group in two folds): each group, labelled positive when
+ * any of its images is, goes to the fold that holds the fewest images of its class so far (ties: the
+ * smaller fold, then the lower index). Groups are placed largest first, in a seeded order within a
+ * size, so that the folds' class counts differ by at most the largest group. Returns each image's fold.
+ */
+export function groupedStratifiedFolds<T extends Grouped>(
+  items: readonly T[],
+  folds: number,
+  seed = 0,
+): Map<string, number> {
+  if (!Number.isInteger(folds) || folds < 2)
+    throw new Error(`split: folds must be an integer of at least 2, got ${folds}`);
+  const groups = new Map<string, T[]>();
+  const seen = new Set<string>();
+  for (const item of items) {
+    if (seen.has(item.imageId))
+      throw new Error(`split: image ${item.imageId} appears twice; an image must be in one place only`);
+    seen.add(item.imageId);
+    const members = groups.get(item.group);
+    if (members) members.push(item);
+    else groups.set(item.group, [item]);
+  }
+  if (folds > groups.size)
+    throw new Error(`split: cannot make ${folds} folds of ${groups.size} patients (${items.length} images)`);
+  const names = [...groups.keys()].sort();
+  const counts = Array.from({ length: folds }, () => [0, 0]);
+  const foldOf = new Map<string, number>();
+  for (const label of [1, 0] as const) {
+    const ofClass = names.filter((g) => (groups.get(g)!.some((i) => i.label === 1) ? 1 : 0) === label);
+    const ordered = Rng.derive(seed, 0x9f01d, label)
+      .shuffle(ofClass)
+      .map((name, order) => ({ name, order, size: groups.get(name)!.length }))
+      .sort((a, b) => b.size - a.size || a.order - b.order);
+    for (const { name, size } of ordered) {
+      let best = 0;
+      for (let k = 1; k < folds; k++) {
+        const [c, b] = [counts[k], counts[best]];
+        if (c[label] < b[label] || (c[label] === b[label] && c[0] + c[1] < b[0] + b[1])) best = k;
+      }
+      counts[best][label] += size;
+      for (const item of groups.get(name)!) foldOf.set(item.imageId, best);
+    }
+  }
+  return foldOf;
+}

@@ -1,7 +1,8 @@
 // What `pneumo demo` runs at each size: plain data, so the report can show it and tests can shrink it.
 // `small` is the default and must finish in under 15 minutes on 2 cores; `tiny` exists for the
 // end-to-end test and smoke runs and makes no claim about its numbers.
-import type { DemoPlan, DemoSize, RecipeSettings } from '../report/demo-summary.js';
+import type { DemoPlan, DemoSize } from '../report/demo-summary.js';
+import { CPU_CLASSIFIER, CPU_SEGMENTER, PEAK_CLASSIFIER } from '../fit/fit-plan.js';
 
 export type { DemoPlan, DemoSize };
 
@@ -25,30 +26,6 @@ export const RECIPE_TARGETS = {
 // drain for an AUC on the drain images to mean something.
 const TUBE_RATES = { train: { positive: 0.4, negative: 0.05 }, test: { positive: 0.2, negative: 0.5 } };
 
-// The classifier is a U-Net whose image logit is its mask's peak evidence (the mean of its largest
-// pixel logits), trained on balanced epochs with the mask loss plus the image-level BCE, from the
-// segmenter's encoder: it has to find the pneumothorax to call an image positive, where a pooled
-// classifier on small faint findings learnt little but the drain. Drains drawn on negatives in
-// training (5% + 95% x 0.37 = 40%, the positives' rate) take away what link is left. What remains is
-// learning to tell a drain from a pleural line, which takes epochs (docs/measurements.md has the test
-// AUC by epoch). The last epoch's weights are kept: the 80-image validation split cannot rank the
-// last epochs and carries the training set's drain link, so its best epoch is not the test set's.
-const PEAK_CLASSIFIER: RecipeSettings = {
-  modelOptions: { peakLogit: true },
-  positiveFraction: 'balanced',
-  auxLossWeight: 1,
-  keepWeights: 'last',
-  // With the last epoch kept, validation only draws the curve, which every 4th epoch draws well enough.
-  validateEvery: 4,
-  augment: {
-    hflip: { p: 0.5 },
-    shiftScaleRotate: { p: 0.5 },
-    brightnessContrast: { p: 0.5 },
-    gamma: { p: 0.5 },
-    drain: { p: 0.37, negativesOnly: true },
-  },
-};
-
 export const DEMO_PLANS: Record<DemoSize, DemoPlan> = {
   tiny: {
     size: 'tiny',
@@ -70,8 +47,9 @@ export const DEMO_PLANS: Record<DemoSize, DemoPlan> = {
     imageSide: 1024,
     inputSize: 320,
     precision: 'bf16',
-    segmenter: { model: 'unet-resnet18-w16', epochs: 30, batch: 8, lr: 2e-3 },
-    classifier: { model: 'unet-resnet18-w16', epochs: 24, batch: 8, lr: 1e-3, settings: PEAK_CLASSIFIER },
+    // The fit preset `cpu`.
+    segmenter: CPU_SEGMENTER,
+    classifier: CPU_CLASSIFIER,
     predictImages: 12,
     tubeRates: TUBE_RATES,
     targets: TARGETS,

@@ -27,6 +27,11 @@ export interface CollectOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** A collection with nothing in it yet. */
+export function emptyCollection(): CollectedPredictions {
+  return { records: [], segmentations: [], tripletImages: [], failures: [], truthFractions: new Map(), seconds: 0 };
+}
+
 export async function collectPredictions(
   predictor: Predictor,
   items: readonly DatasetItem[],
@@ -34,14 +39,7 @@ export async function collectPredictions(
 ): Promise<CollectedPredictions> {
   const started = Date.now();
   const batchSize = options.batchSize ?? 8;
-  const out: CollectedPredictions = {
-    records: [],
-    segmentations: [],
-    tripletImages: [],
-    failures: [],
-    truthFractions: new Map(),
-    seconds: 0,
-  };
+  const out = emptyCollection();
   const read = (item: DatasetItem) =>
     readImage(item.path).then(
       (image) => ({ item, image }),

@@ -9,12 +9,14 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as torch from '../torch/index.js';
 import { indexDataset, type DatasetItem } from '../data/dataset.js';
+import type { RleOption } from '../data/labels.js';
+import { ttaName, type TtaName } from '../pipeline/tta.js';
 import { csvText } from '../data/csv.js';
 import type { BundleThresholds } from '../pipeline/bundle-manifest.js';
 import type { ModelFactory } from '../pipeline/model-contract.js';
 import { Predictor } from '../pipeline/predictor.js';
 import type { Runtime } from '../pipeline/model-engine.js';
-import { collectPredictions, type CollectedPredictions } from './collect-predictions.js';
+import { collectPredictions, emptyCollection, type CollectedPredictions } from './collect-predictions.js';
 import { classifierCurves } from '../metrics/curves.js';
 import { classificationErrors, segmentationExtremes } from './error-analysis.js';
 import {
@@ -29,11 +31,12 @@ import { hardExamples, writeHardExamples } from './hard-examples.js';
 import { evaluateAtBundleThresholds } from './bundle-point.js';
 import { analyseSegmentation, binCounts } from './segmentation-analysis.js';
 import type { SweepRow } from './threshold-sweep.js';
-import { chooseThresholds, writeChosenThresholds } from './threshold-choice.js';
+import { chooseThresholds, splitWords, writeChosenThresholds } from './threshold-choice.js';
 import { fitTemperature } from '../metrics/calibration.js';
 import { scoreColumns } from '../metrics/scored-label.js';
 import type { BundleCalibration } from '../pipeline/bundle-manifest.js';
 import { updateBundleCalibration } from '../pipeline/bundle.js';
+import { writeReferenceDistribution } from '../pipeline/bundle-reference.js';
 import {
   headerFamilies,
   maskSizeFamily,
@@ -54,6 +57,8 @@ export interface EvaluateOptions {
   data: string;
   /** Label CSV instead of the dataset folder's standard one. */
   labels?: string;
+  /** How the label file's run starts count; relative (SIIM) by default. */
+  rle?: RleOption;
   split?: EvaluationSplit;
   /** Score a validation split even when it holds images the bundle was trained on. */
   allowOverlap?: boolean;
@@ -65,7 +70,7 @@ export interface EvaluateOptions {
   searchTriplet?: boolean;
   /** Write the chosen thresholds into bundle.json. */
   writeBundle?: boolean;
-  tta?: boolean;
+  tta?: boolean | TtaName;
   batchSize?: number;
   threads?: number;
   /** fp32 (default), bf16, or fp16 on CUDA. */
@@ -85,6 +90,11 @@ export interface EvaluateOptions {
   /** A CSV of ImageId and group columns (yes/no columns name devices) for subgroups and the shortcut probe. */
   groups?: string;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Out-of-fold: each fold's bundle predicts the images it held out, and the thresholds (and the
+   * calibration) chosen on all of them are written into `bundle` (the ensemble) with writeBundle.
+   */
+  heldOut?: readonly { bundle: string; imageIds: readonly string[] }[];
 }
 
 /** The counts of a sweep row: the confusion matrix at its threshold. */
@@ -116,7 +126,14 @@ function sweepCsv(rows: readonly SweepRow[]): string {
 async function evaluationItems(options: EvaluateOptions): Promise<{ items: DatasetItem[]; choice: SplitChoice }> {
   const bundleDir = path.resolve(options.bundle);
   const manifest = await readBundleManifest(bundleDir);
-  const index = await indexDataset(options.data, { labels: options.labels });
+  const index = await indexDataset(options.data, { labels: options.labels, rle: options.rle });
+  if (options.heldOut) {
+    const wanted = new Set(options.heldOut.flatMap((f) => f.imageIds));
+    const items = index.items.filter((i) => wanted.has(i.imageId));
+    if (items.length === 0) throw new Error(`no held-out image of the folds is in ${options.data}`);
+    const source = `${options.heldOut.length} folds, each image predicted by the fold model that did not train on it`;
+    return { items, choice: { split: 'out-of-fold', validationFraction: null, seed: null, source } };
+  }
   const { items, choice } = chooseItems(index.items, manifest, {
     split: options.split ?? 'val',
     validationFraction: options.validationFraction,
@@ -215,16 +232,89 @@ async function writeCalibration(
   split: SplitChoice,
   data: string,
 ): Promise<BundleCalibration | null> {
-  if (split.split !== 'val') return null;
+  if (split.split === 'all') return null;
   const { scores, truth } = scoreColumns(collected.records);
   const calibration: BundleCalibration = {
     method: 'temperature',
     temperature: fitTemperature(scores, truth),
-    fittedOn: `${path.resolve(data)} (validation split, fraction ${split.validationFraction}, seed ${split.seed})`,
+    fittedOn: `${path.resolve(data)} (${splitWords(split)})`,
     n: scores.length,
   };
   await updateBundleCalibration(bundleDir, calibration);
   return calibration;
+}
+
+/** The predictors of an evaluation: the bundle's, or one per fold with the images it held out. */
+async function loadPredictors(
+  options: EvaluateOptions,
+  items: readonly DatasetItem[],
+): Promise<{ predictor: Predictor; items: DatasetItem[] }[]> {
+  const load = (bundle: string) =>
+    Predictor.load(bundle, {
+      tta: options.tta,
+      threads: options.threads,
+      precision: options.precision,
+      device: options.device,
+      runtime: options.runtime,
+      modelFactory: options.modelFactory,
+    });
+  if (!options.heldOut) return [{ predictor: await load(options.bundle), items: [...items] }];
+  const parts: { predictor: Predictor; items: DatasetItem[] }[] = [];
+  try {
+    for (const fold of options.heldOut) {
+      const ids = new Set(fold.imageIds);
+      parts.push({ predictor: await load(fold.bundle), items: items.filter((i) => ids.has(i.imageId)) });
+    }
+  } catch (err) {
+    for (const p of parts) p.predictor.dispose();
+    throw err;
+  }
+  return parts;
+}
+
+/** One collection over every part, in the parts' order, with progress counted over all images. */
+async function collectAll(
+  parts: readonly { predictor: Predictor; items: DatasetItem[] }[],
+  options: EvaluateOptions,
+): Promise<CollectedPredictions> {
+  const total = parts.reduce((n, p) => n + p.items.length, 0);
+  let before = 0;
+  const all = emptyCollection();
+  for (const part of parts) {
+    const c = await collectPredictions(part.predictor, part.items, {
+      batchSize: options.batchSize,
+      onProgress: (done) => options.onProgress?.(before + done, total),
+    });
+    before += part.items.length;
+    all.records.push(...c.records);
+    all.segmentations.push(...c.segmentations);
+    all.tripletImages.push(...c.tripletImages);
+    all.failures.push(...c.failures);
+    for (const [id, f] of c.truthFractions) all.truthFractions.set(id, f);
+    all.seconds += c.seconds;
+  }
+  return all;
+}
+
+/**
+ * The validation split's classifier probabilities as the bundle's reference distribution, which
+ * `serve` watches its inputs' probabilities against (drift); written with the thresholds, like the
+ * calibration: only by --write-bundle on a validation split, and only without test-time augmentation
+ * (serve's default), since flipped passes shift the distribution drift is judged against.
+ */
+async function writeReference(
+  bundleDir: string,
+  collected: CollectedPredictions,
+  split: SplitChoice,
+  data: string,
+  tta: boolean,
+): Promise<void> {
+  if (split.split !== 'val' || tta) return;
+  await writeReferenceDistribution(bundleDir, {
+    probabilities: collected.records.map((r) => r.probability),
+    oodScores: null,
+    source: `${path.resolve(data)} (validation split, fraction ${split.validationFraction}, seed ${split.seed})`,
+  });
 }
 
 export async function evaluateBundle(options: EvaluateOptions): Promise<EvaluationResult> {
@@ -232,20 +322,12 @@ export async function evaluateBundle(options: EvaluateOptions): Promise<Evaluati
   const out = path.resolve(options.out);
   await mkdir(out, { recursive: true });
   const { items, choice: split } = await evaluationItems(options);
-  const predictor = await Predictor.load(options.bundle, {
-    tta: options.tta,
-    threads: options.threads,
-    precision: options.precision,
-    device: options.device,
-    runtime: options.runtime,
-    modelFactory: options.modelFactory,
-  });
+  const parts = await loadPredictors(options, items);
   try {
-    const manifest = predictor.bundle.manifest;
-    const collected = await collectPredictions(predictor, items, {
-      batchSize: options.batchSize,
-      onProgress: options.onProgress,
-    });
+    const bundleDir = path.resolve(options.bundle);
+    const manifest = options.heldOut ? await readBundleManifest(bundleDir) : parts[0].predictor.bundle.manifest;
+    const tta = parts[0].predictor.tta;
+    const collected = await collectAll(parts, options);
     const { records, segmentations } = collected;
     if (records.length === 0)
       throw new Error(`no image could be read (first failure: ${collected.failures[0]?.reason ?? 'none'})`);
@@ -258,22 +340,29 @@ export async function evaluateBundle(options: EvaluateOptions): Promise<Evaluati
 
     const choice = chooseThresholds(records, collected.tripletImages, manifest.thresholds, options);
     const writtenThresholds = options.writeBundle
-      ? await writeChosenThresholds(predictor.bundle.dir, choice, manifest.thresholds, {
+      ? await writeChosenThresholds(bundleDir, choice, manifest.thresholds, {
           data: options.data,
           split,
           images: records.length,
-          tta: predictor.tta,
+          tta,
         })
       : null;
     const writtenCalibration = options.writeBundle
-      ? await writeCalibration(predictor.bundle.dir, collected, split, options.data)
+      ? await writeCalibration(bundleDir, collected, split, options.data)
       : null;
+    if (options.writeBundle) await writeReference(bundleDir, collected, split, options.data, ttaName(tta) !== 'none');
     // Errors are those of the classifier threshold the bundle holds now: the frozen one, or the one
     // this run wrote into it.
     const errorThreshold = (writtenThresholds ?? manifest.thresholds).classifier;
     const { allErrors, ...figures } = measure(collected, manifest.thresholds, errorThreshold, options);
     const byId = new Map(items.map((i) => [i.imageId, i]));
-    const galleries = await writeGalleries(out, predictor, byId, galleryPlans(figures.errors, figures.extremes));
+    const predictorOf = new Map(parts.flatMap((p) => p.items.map((i) => [i.imageId, p.predictor] as const)));
+    const galleries = await writeGalleries(
+      out,
+      (id) => predictorOf.get(id)!,
+      byId,
+      galleryPlans(figures.errors, figures.extremes),
+    );
 
     const files = outputFiles(out);
     await writeHardExamples(files.hardExamples, hardExamples(allErrors, segmentations));
@@ -281,12 +370,12 @@ export async function evaluateBundle(options: EvaluateOptions): Promise<Evaluati
     const result: EvaluationResult = {
       format: EVALUATION_FORMAT,
       schemaVersion: EVALUATION_SCHEMA_VERSION,
-      bundle: predictor.bundle.dir,
+      bundle: bundleDir,
       data: path.resolve(options.data),
       split,
       ...figures,
       failures: collected.failures,
-      tta: predictor.tta,
+      tta: ttaName(tta),
       bundleThresholds: manifest.thresholds,
       sweep: choice.sweep,
       tunedOperatingPoint: choice.operatingPoint,
@@ -303,6 +392,6 @@ export async function evaluateBundle(options: EvaluateOptions): Promise<Evaluati
     await writeEvaluation(files.evaluation, result);
     return result;
   } finally {
-    predictor.dispose();
+    for (const p of parts) p.predictor.dispose();
   }
 }

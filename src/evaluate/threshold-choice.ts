@@ -85,6 +85,13 @@ export function chosenThresholds(choice: ThresholdChoice, bundle: BundleThreshol
     : { ...bundle, classifier: choice.operatingPoint.threshold };
 }
 
+/** The images of an evaluation, in words. */
+export function splitWords(split: SplitChoice): string {
+  if (split.split === 'val') return `validation split, fraction ${split.validationFraction}, seed ${split.seed}`;
+  if (split.split === 'out-of-fold') return `out-of-fold predictions: ${split.source}`;
+  return 'all images';
+}
+
 export async function writeChosenThresholds(
   bundleDir: string,
   choice: ThresholdChoice,
@@ -98,7 +105,7 @@ export async function writeChosenThresholds(
     rule: triplet
       ? `joint triplet search by pneumo evaluate: ${operatingPoint.description}, smallest minimum area within one image of the best`
       : `classifier threshold sweep by pneumo evaluate: ${operatingPoint.description}`,
-    split: `${path.resolve(evaluated.data)} (${split.split === 'val' ? `validation split, fraction ${split.validationFraction}, seed ${split.seed}` : 'all images'}${evaluated.tta ? ', with flip TTA: predict with --tta' : ''})`,
+    split: `${path.resolve(evaluated.data)} (${splitWords(split)}${evaluated.tta ? ', with flip TTA: predict with --tta hflip' : ''})`,
     images: evaluated.images,
     at: new Date().toISOString(),
     siimScore: triplet ? triplet.best.siimScore : operatingPoint.row.siimScore,

@@ -6,7 +6,8 @@ import { stratifiedSplit } from '../data/split.js';
 import type { DatasetItem } from '../data/dataset.js';
 import type { BundleManifest } from '../pipeline/bundle-manifest.js';
 
-export type EvaluationSplit = 'val' | 'all';
+/** val: the split training held out; all: every image; out-of-fold: each image by the fold model that held it out. */
+export type EvaluationSplit = 'val' | 'all' | 'out-of-fold';
 
 export interface SplitChoice {
   split: EvaluationSplit;

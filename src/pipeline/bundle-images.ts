@@ -28,16 +28,27 @@ export function trainingImageIds(images: BundleImages): Set<string> {
 }
 
 /**
+ * A role's images over its runs (one, or the folds of an ensemble): trained on by any member, and
+ * validated on by some member while trained on by none (so an ensemble of K folds has none left).
+ */
+function roleImagesOf(runs: readonly TrainingRun[]): RoleImages | null {
+  if (runs.every((r) => !r.images)) return null;
+  const training = new Set(runs.flatMap((r) => r.images?.training ?? []));
+  const validation = new Set(runs.flatMap((r) => r.images?.validation ?? []).filter((id) => !training.has(id)));
+  return { training: [...training], validation: [...validation] };
+}
+
+/**
  * Writes images.json into the bundle folder being made and returns bundle.json's entry for it; null
- * (and no file) when neither run recorded its images (runs made before they did).
+ * (and no file) when no run recorded its images (runs made before they did).
  */
 export async function writeBundleImages(
   dir: string,
-  classifier: TrainingRun,
-  segmenter: TrainingRun,
+  classifierRuns: readonly TrainingRun[],
+  segmenterRuns: readonly TrainingRun[],
 ): Promise<BundleImagesEntry | null> {
-  if (!classifier.images && !segmenter.images) return null;
-  const images: BundleImages = { classifier: classifier.images, segmenter: segmenter.images };
+  const images: BundleImages = { classifier: roleImagesOf(classifierRuns), segmenter: roleImagesOf(segmenterRuns) };
+  if (!images.classifier && !images.segmenter) return null;
   const text = JSON.stringify({ format: FORMAT, ...images }) + '\n';
   await writeFile(path.join(dir, BUNDLE_IMAGES_FILE), text);
   return {

@@ -22,6 +22,13 @@ export interface BundleModelEntry {
   /** File name inside the bundle folder. */
   weights: string;
   input: ModelInput;
+  /**
+   * An ensemble: the file names of every fold model of this role, in fold order, the first being
+   * `weights`. The role's output is then the mean of the members' probabilities (the classifier's
+   * image probability; the segmenter's per-pixel probability, before thresholds and minimum area).
+   * Absent: one model.
+   */
+  folds?: string[];
 }
 
 export interface BundleThresholds {
@@ -68,6 +75,23 @@ export interface BundleCalibration {
   n: number;
 }
 
+/**
+ * Where the bundle keeps the validation set's classifier probabilities (the model's own, uncalibrated)
+ * and, when the bundle has an input gate, its out-of-distribution scores: a small JSON file named here
+ * with its SHA-256 (bundle-reference.ts writes and reads it). Absent: monitoring shows no drift figures.
+ */
+export interface BundleReferenceEntry {
+  /** File name inside the bundle folder. */
+  file: string;
+  sha256: string;
+  /** How many images the probabilities come from. */
+  n: number;
+  /** Whether the file holds OOD scores too. */
+  ood: boolean;
+  /** The images, in words (an evaluation's data and split). */
+  source: string;
+}
+
 export interface BundleManifest {
   format: typeof BUNDLE_FORMAT;
   formatVersion: typeof BUNDLE_FORMAT_VERSION;
@@ -83,6 +107,8 @@ export interface BundleManifest {
   versions: { pneumo: string; libtorch: string; node: string };
   /** The training and validation images, when the runs recorded them. */
   images?: BundleImagesEntry;
+  /** The validation set's score distributions, what `serve` compares its inputs with (bundle-reference.ts). */
+  reference?: BundleReferenceEntry;
 }
 
 export class BundleError extends Error {
@@ -109,10 +135,11 @@ const TOP_FIELDS = [
   'versions',
   'images',
   'calibration',
+  'reference',
 ];
 /** Fields a manifest may leave out (bundles made before they existed). */
-const OPTIONAL_FIELDS = ['images', 'calibration'];
-const MODEL_FIELDS = ['architecture', 'config', 'weights', 'input'];
+const OPTIONAL_FIELDS = ['images', 'calibration', 'reference'];
+const MODEL_FIELDS = ['architecture', 'config', 'weights', 'input', 'folds'];
 const SOURCE_FIELDS = ['rule', 'split', 'images', 'at', 'siimScore'];
 
 function unknownFields(value: JsonObject, known: readonly string[], where: string, problems: string[]): void {
@@ -130,12 +157,30 @@ function checkModel(value: unknown, role: string, problems: string[]): void {
   if (!isJsonObject(value.config)) problems.push(`${role}.config is not an object`);
   if (typeof value.weights !== 'string' || value.weights === '' || /[\\/]/.test(value.weights))
     problems.push(`${role}.weights is not a file name inside the bundle`);
+  if (value.folds !== undefined) checkFolds(value.folds, value.weights, role, problems);
   try {
     checkModelInput(value.input, `${role}.input`);
   } catch (err) {
     if (!(err instanceof ModelInputError)) throw err;
     problems.push(err.message);
   }
+}
+
+const isFileName = (v: unknown): v is string => typeof v === 'string' && v !== '' && !/[\\/]/.test(v);
+
+function checkFolds(folds: unknown, weights: unknown, role: string, problems: string[]): void {
+  if (!Array.isArray(folds) || folds.length === 0 || !folds.every(isFileName))
+    problems.push(`${role}.folds is not a non-empty list of file names inside the bundle`);
+  else if (folds[0] !== weights)
+    problems.push(
+      `${role}.folds starts with ${JSON.stringify(folds[0])}, expected the weights file ${JSON.stringify(weights)}`,
+    );
+  else if (new Set(folds).size !== folds.length) problems.push(`${role}.folds names a file twice`);
+}
+
+/** The weight files of a model entry: every fold of an ensemble, else its one file. */
+export function modelFiles(entry: BundleModelEntry): string[] {
+  return entry.folds ?? [entry.weights];
 }
 
 function checkThresholdSource(value: unknown, problems: string[]): void {
@@ -194,6 +239,22 @@ function checkCalibration(value: unknown, problems: string[]): void {
   if (typeof value.fittedOn !== 'string') problems.push('calibration.fittedOn is not a string');
   if (!isPositiveInteger(value.n))
     problems.push(`calibration.n is ${JSON.stringify(value.n)}, expected a whole number > 0`);
+}
+
+function checkReference(value: unknown, problems: string[]): void {
+  if (
+    !isJsonObject(value) ||
+    typeof value.file !== 'string' ||
+    value.file === '' ||
+    /[\\/]/.test(value.file) ||
+    typeof value.sha256 !== 'string' ||
+    !/^[0-9a-f]{64}$/.test(value.sha256) ||
+    !isPositiveInteger(value.n) ||
+    typeof value.ood !== 'boolean' ||
+    typeof value.source !== 'string'
+  )
+    problems.push('reference is not {file, sha256, n, ood, source}');
+  else unknownFields(value, ['file', 'sha256', 'n', 'ood', 'source'], 'reference.', problems);
 }
 
 let legacyNoticeGiven = false;
@@ -275,6 +336,7 @@ export function validateManifest(
   checkThresholdSource(manifest.thresholdSource, problems);
   checkImages(manifest.images, problems);
   if (manifest.calibration !== undefined) checkCalibration(manifest.calibration, problems);
+  if (manifest.reference !== undefined) checkReference(manifest.reference, problems);
   if (problems.length > 0)
     throw new BundleError(
       bundle,

@@ -11,6 +11,7 @@ import {
   BUNDLE_MANIFEST,
   BundleError,
   CLASSIFIER_WEIGHTS,
+  modelFiles,
   SEGMENTER_WEIGHTS,
   validateManifest,
   type BundleCalibration,
@@ -86,8 +87,10 @@ function thresholdSourceOf(run: TrainingRun, given: Partial<BundleThresholds> | 
 }
 
 export interface MakeBundleOptions {
-  classifierRun: string;
-  segmenterRun: string;
+  /** A classifier run, or several (the fold models of an ensemble, in fold order). */
+  classifierRun: string | readonly string[];
+  /** A segmenter run, or several (in fold order). */
+  segmenterRun: string | readonly string[];
   out: string;
   /** Overrides; by default the classifier run's validation threshold (else 0.5), pixel 0.5, no minimum area. */
   thresholds?: Partial<BundleThresholds>;
@@ -95,11 +98,42 @@ export interface MakeBundleOptions {
   force?: boolean;
 }
 
-/** Assembles a bundle folder from two training runs; written to a temporary folder and renamed into place. */
+const runList = (runs: string | readonly string[]): readonly string[] => (typeof runs === 'string' ? [runs] : runs);
+
+/** A role's runs, read one after the other; several must agree on architecture, config and input. */
+async function readRoleRuns(role: string, dirs: readonly string[]): Promise<TrainingRun[]> {
+  if (dirs.length === 0) throw new Error(`bundle: no ${role} run given`);
+  const runs: TrainingRun[] = [];
+  for (const dir of dirs) runs.push(await readTrainingRun(dir));
+  const shape = (r: TrainingRun) => JSON.stringify([r.architecture, r.config, r.input]);
+  const other = runs.find((r) => shape(r) !== shape(runs[0]));
+  if (other)
+    throw new BundleError(path.resolve(dirs[0]), [
+      `the ${role} runs ${runs[0].dir} and ${other.dir} differ in architecture, config or input; an ensemble's members must match`,
+    ]);
+  return runs;
+}
+
+/** One model's entry, or an ensemble's: the fold files `ROLE-foldK.safetensors`, the first as `weights`. */
+function roleEntry(runs: readonly TrainingRun[], single: string): { entry: BundleModelEntry; files: string[] } {
+  if (runs.length === 1) return { entry: entryOf(runs[0], single), files: [single] };
+  const files = runs.map((_, k) => single.replace(/\.safetensors$/, `-fold${k}.safetensors`));
+  return { entry: { ...entryOf(runs[0], files[0]), folds: files }, files };
+}
+
+function roleProvenance(runs: readonly TrainingRun[]): Record<string, unknown> {
+  return runs.length === 1 ? provenanceOf(runs[0]) : { ...provenanceOf(runs[0]), folds: runs.map(provenanceOf) };
+}
+
+/**
+ * Assembles a bundle folder from training runs (one per role, or one per fold and role for an
+ * ensemble); written to a temporary folder and renamed into place.
+ */
 export async function makeBundle(options: MakeBundleOptions): Promise<BundleManifest> {
   // One after the other, so that when both are bad the error always names the classifier's run.
-  const classifierRun = await readTrainingRun(options.classifierRun);
-  const segmenterRun = await readTrainingRun(options.segmenterRun);
+  const classifierRuns = await readRoleRuns('classifier', runList(options.classifierRun));
+  const segmenterRuns = await readRoleRuns('segmenter', runList(options.segmenterRun));
+  const classifierRun = classifierRuns[0];
   const out = path.resolve(options.out);
   const existing = await stat(out).catch(() => null);
   if (existing && !existing.isDirectory()) throw new BundleError(out, ['exists and is not a folder']);
@@ -110,24 +144,29 @@ export async function makeBundle(options: MakeBundleOptions): Promise<BundleMani
     pixel: options.thresholds?.pixel ?? DEFAULT_THRESHOLDS.pixel,
     minArea: options.thresholds?.minArea ?? DEFAULT_THRESHOLDS.minArea,
   };
+  const classifier = roleEntry(classifierRuns, CLASSIFIER_WEIGHTS);
+  const segmenter = roleEntry(segmenterRuns, SEGMENTER_WEIGHTS);
   const manifest: BundleManifest = {
     format: BUNDLE_FORMAT,
     formatVersion: BUNDLE_FORMAT_VERSION,
     createdAt: new Date().toISOString(),
-    classifier: entryOf(classifierRun, CLASSIFIER_WEIGHTS),
-    segmenter: entryOf(segmenterRun, SEGMENTER_WEIGHTS),
+    classifier: classifier.entry,
+    segmenter: segmenter.entry,
     thresholds,
     thresholdSource: thresholdSourceOf(classifierRun, options.thresholds),
-    provenance: { classifier: provenanceOf(classifierRun), segmenter: provenanceOf(segmenterRun) },
+    provenance: { classifier: roleProvenance(classifierRuns), segmenter: roleProvenance(segmenterRuns) },
     versions: { pneumo: pneumoVersion(), libtorch: await libtorchVersion(), node: process.version },
   };
   validateManifest(manifest, out);
   const staging = `${out}.tmp-${process.pid}`;
   await rm(staging, { recursive: true, force: true });
   await mkdir(staging, { recursive: true });
-  await copyFile(classifierRun.weights, path.join(staging, CLASSIFIER_WEIGHTS));
-  await copyFile(segmenterRun.weights, path.join(staging, SEGMENTER_WEIGHTS));
-  const images = await writeBundleImages(staging, classifierRun, segmenterRun);
+  for (const [runs, files] of [
+    [classifierRuns, classifier.files],
+    [segmenterRuns, segmenter.files],
+  ] as const)
+    for (let k = 0; k < runs.length; k++) await copyFile(runs[k].weights, path.join(staging, files[k]));
+  const images = await writeBundleImages(staging, classifierRuns, segmenterRuns);
   if (images) manifest.images = images;
   writeJsonAtomic(path.join(staging, BUNDLE_MANIFEST), manifest);
   if (existing) await rm(out, { recursive: true, force: true });
@@ -154,9 +193,8 @@ export async function readBundleManifest(dir: string): Promise<BundleManifest> {
   }
   const manifest = validateManifest(json, dir);
   const missing: string[] = [];
-  for (const entry of [manifest.classifier, manifest.segmenter]) {
-    if (!(await stat(path.join(dir, entry.weights)).catch(() => null))?.isFile())
-      missing.push(`${entry.weights} is missing`);
+  for (const file of [...modelFiles(manifest.classifier), ...modelFiles(manifest.segmenter)]) {
+    if (!(await stat(path.join(dir, file)).catch(() => null))?.isFile()) missing.push(`${file} is missing`);
   }
   if (missing.length > 0) throw new BundleError(dir, missing);
   return manifest;
@@ -165,9 +203,13 @@ export async function readBundleManifest(dir: string): Promise<BundleManifest> {
 export interface LoadedBundle {
   dir: string;
   manifest: BundleManifest;
+  /** The first (or only) model of each role: `classifiers[0]`, `segmenters[0]`. */
   classifier: PipelineModel;
   segmenter: PipelineModel;
-  /** Releases both models' tensors. */
+  /** Every model of each role, in fold order: one, or an ensemble's members (BundleModelEntry.folds). */
+  classifiers: PipelineModel[];
+  segmenters: PipelineModel[];
+  /** Releases every model's tensors. */
   dispose(): void;
 }
 
@@ -175,6 +217,7 @@ async function buildModel(
   dir: string,
   role: 'classifier' | 'segmenter',
   entry: BundleModelEntry,
+  file: string,
   factory: ModelFactory,
 ): Promise<PipelineModel> {
   let model: PipelineModel;
@@ -189,11 +232,11 @@ async function buildModel(
   }
   let weights: Map<string, Tensor>;
   try {
-    weights = loadSafetensors(path.join(dir, entry.weights));
+    weights = loadSafetensors(path.join(dir, file));
   } catch (err) {
     model.dispose();
     // Named as bundle.json names it: the bundle's folder is already in the message.
-    if (err instanceof SafetensorsError) throw new BundleError(dir, [`${entry.weights}: ${err.reason}`]);
+    if (err instanceof SafetensorsError) throw new BundleError(dir, [`${file}: ${err.reason}`]);
     throw err;
   }
   try {
@@ -202,7 +245,7 @@ async function buildModel(
     model.dispose();
     if (err instanceof nn.StateDictError)
       throw new BundleError(dir, [
-        `${entry.weights} does not match the ${role} architecture \`${entry.architecture}\`: ${err.message.replace(/^state dict does not match the model: /, '')}`,
+        `${file} does not match the ${role} architecture \`${entry.architecture}\`: ${err.message.replace(/^state dict does not match the model: /, '')}`,
       ]);
     throw err;
   } finally {
@@ -216,27 +259,41 @@ export interface LoadBundleOptions {
   modelFactory?: ModelFactory;
 }
 
-/** Validates a bundle and builds both models with their weights, in eval mode. */
+/** Validates a bundle and builds every model with its weights, in eval mode. */
 export async function loadBundle(dir: string, options: LoadBundleOptions = {}): Promise<LoadedBundle> {
   const bundleDir = path.resolve(dir);
   const manifest = await readBundleManifest(bundleDir);
   const factory = options.modelFactory ?? registryModelFactory;
-  const classifier = await buildModel(bundleDir, 'classifier', manifest.classifier, factory);
-  let segmenter: PipelineModel;
+  const built: PipelineModel[] = [];
+  const build = async (role: 'classifier' | 'segmenter'): Promise<PipelineModel[]> => {
+    const entry = manifest[role];
+    const models: PipelineModel[] = [];
+    for (const file of modelFiles(entry)) {
+      const model = await buildModel(bundleDir, role, entry, file, factory);
+      built.push(model);
+      models.push(model);
+    }
+    return models;
+  };
+  let classifiers: PipelineModel[];
+  let segmenters: PipelineModel[];
   try {
-    segmenter = await buildModel(bundleDir, 'segmenter', manifest.segmenter, factory);
+    // One after the other, so that when both roles are bad the error always names the classifier.
+    classifiers = await build('classifier');
+    segmenters = await build('segmenter');
   } catch (err) {
-    classifier.dispose();
+    for (const model of built) model.dispose();
     throw err;
   }
   return {
     dir: bundleDir,
     manifest,
-    classifier,
-    segmenter,
+    classifier: classifiers[0],
+    segmenter: segmenters[0],
+    classifiers,
+    segmenters,
     dispose() {
-      classifier.dispose();
-      segmenter.dispose();
+      for (const model of built) model.dispose();
     },
   };
 }

@@ -5,9 +5,14 @@
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import * as torch from '../torch/index.js';
 import type { LoadedBundle } from './bundle.js';
-import type { ModelEngine } from './model-engine.js';
+import { meanOfMembers, type ModelEngine } from './model-engine.js';
 import type { SessionReply, SessionRequest, SessionWorkerData } from './onnx-session-worker.js';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { exportModel, ONNX_INPUT, type ModelRole } from '../export/export-model.js';
+import { BUNDLE_ONNX_FOLDER, INT8_ONNX_FILES } from '../export/export-bundle.js';
+import { weightsFingerprint } from '../export/export-int8.js';
+import { readOnnxMetadata } from '../export/onnx-graph.js';
 
 // A model that takes longer than this for one batch is taken as a hung worker.
 const REPLY_TIMEOUT_MS = 10 * 60 * 1000;
@@ -71,27 +76,66 @@ export class OnnxSessions {
   }
 }
 
-/** Runs the ONNX export of both models; the bundle's libtorch models are folded by the export and left unused. */
+/**
+ * The int8 export kept in the bundle folder (`pneumo export --int8 --out BUNDLE/onnx`), checked to
+ * come from the bundle's own weights; a missing or stale file is an error saying how to make it.
+ */
+export function bundledInt8Models(bundle: LoadedBundle): Record<ModelRole, Uint8Array> {
+  const read = (role: ModelRole) => {
+    const file = path.join(bundle.dir, BUNDLE_ONNX_FOLDER, INT8_ONNX_FILES[role]);
+    const remedy = `pneumo export --bundle ${bundle.dir} --out ${path.join(bundle.dir, BUNDLE_ONNX_FOLDER)} --int8 --calibrate-on DATA`;
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(file);
+    } catch {
+      throw new Error(`--runtime onnx-int8: ${file} is missing (make it with: ${remedy})`);
+    }
+    const recorded = (() => {
+      try {
+        const q = readOnnxMetadata(bytes).metadata['pneumo.quantisation'];
+        return (JSON.parse(q ?? '{}') as { weightsSha256?: string }).weightsSha256;
+      } catch {
+        return undefined;
+      }
+    })();
+    if (recorded !== weightsFingerprint(path.join(bundle.dir, bundle.manifest[role].weights)))
+      throw new Error(
+        `--runtime onnx-int8: ${file} was not exported from this bundle's weights (export again: ${remedy})`,
+      );
+    return bytes;
+  };
+  return { classifier: read('classifier'), segmenter: read('segmenter') };
+}
+
+/** Session names of a role's members: the role itself for the first, `role#k` for the k-th after it. */
+const memberName = (role: ModelRole, k: number) => (k === 0 ? role : `${role}#${k}`);
+
+/**
+ * Runs the ONNX export of every model (each member of an ensemble, averaged as the libtorch engine
+ * averages them); the bundle's libtorch models are folded by the export and left unused.
+ */
 export function onnxRuntimeEngine(
   bundle: LoadedBundle,
-  options: { threads: number; models?: Partial<Record<ModelRole, Uint8Array>> },
+  options: { threads: number; models?: Partial<Record<ModelRole, Uint8Array>>; runtime?: 'onnx' | 'onnx-int8' },
 ): ModelEngine {
-  const models = {
-    classifier:
-      options.models?.classifier ??
-      exportModel(bundle.classifier, 'classifier', bundle.manifest, { dynamicBatch: true }),
-    segmenter:
-      options.models?.segmenter ?? exportModel(bundle.segmenter, 'segmenter', bundle.manifest, { dynamicBatch: true }),
-  };
+  const members = { classifier: bundle.classifiers, segmenter: bundle.segmenters };
+  const models: Record<string, Uint8Array> = {};
+  for (const role of ['classifier', 'segmenter'] as const)
+    members[role].forEach((model, k) => {
+      const given = k === 0 && members[role].length === 1 ? options.models?.[role] : undefined;
+      models[memberName(role, k)] = given ?? exportModel(model, role, bundle.manifest, { dynamicBatch: true });
+    });
   const sessions = new OnnxSessions(models, options.threads);
-  const run = (role: ModelRole, input: torch.Tensor) => {
-    const { data, dims } = sessions.run(role, ONNX_INPUT, input.contiguous().toFloat32Array(), input.shape);
+  const run = (name: string, input: torch.Tensor) => {
+    const { data, dims } = sessions.run(name, ONNX_INPUT, input.contiguous().toFloat32Array(), input.shape);
     return torch.tensor(data, dims);
   };
+  const indices = (role: ModelRole) => members[role].map((_, k) => k);
   return {
-    runtime: 'onnx',
-    classifierProbability: (input) => run('classifier', input),
-    maskProbability: (input) => run('segmenter', input),
+    runtime: options.runtime ?? 'onnx',
+    classifierProbability: (input) =>
+      meanOfMembers(indices('classifier'), (k) => run(memberName('classifier', k), input)),
+    maskProbability: (input) => meanOfMembers(indices('segmenter'), (k) => run(memberName('segmenter', k), input)),
     dispose: () => sessions.close(),
   };
 }

@@ -2,7 +2,9 @@
 // probability reaches the classifier threshold go to the segmenter, whose probability map is brought
 // back to the image's own resolution, thresholded per pixel and subjected to the minimum area. With
 // test-time augmentation each model also sees the horizontal mirror, and the two predictions are
-// averaged (the mirrored map flipped back first). Models load once, onto the chosen device; every
+// averaged (the mirrored map flipped back first). An ensemble bundle's role is the mean of its
+// members' probabilities (model-engine.ts), taken before TTA's mean, thresholds and the minimum area
+// alike. Models load once, onto the chosen device; every
 // batch runs in a scope, so no tensor outlives it, and under inference mode, in the chosen precision
 // (bf16 or fp16 autocast: the models' outputs are brought back to fp32 before the sigmoid).
 import { displayedProbability } from './calibrated-probability.js';
@@ -22,7 +24,8 @@ import {
   type InferenceSetup,
 } from './inference-setup.js';
 import { libtorchEngine, type ModelEngine, type Runtime } from './model-engine.js';
-import { onnxRuntimeEngine } from './onnx-engine.js';
+import { bundledInt8Models, onnxRuntimeEngine } from './onnx-engine.js';
+import { ttaOn, type TtaName } from './tta.js';
 
 /** Milliseconds per stage for one image; batch stages are shared equally by the images of the batch. */
 export interface StageTimings {
@@ -67,8 +70,8 @@ export interface ProbabilityMaps {
 }
 
 export interface PredictorOptions extends LoadBundleOptions {
-  /** Horizontal-flip test-time augmentation for both models. */
-  tta?: boolean;
+  /** Horizontal-flip test-time augmentation for both models: `hflip` (or true), `none` (or false, the default). */
+  tta?: boolean | TtaName;
   /** Compute threads; all cores by default. */
   threads?: number;
   /** Replaces the bundle's thresholds (e.g. while searching them). */
@@ -81,11 +84,14 @@ export interface PredictorOptions extends LoadBundleOptions {
   inferenceSetup?: Partial<InferenceSetup>;
   /** libtorch (default) runs the bundle's modules; onnx runs their ONNX export in ONNX Runtime (CPU, fp32). */
   runtime?: Runtime;
+  /** onnx: run these ONNX models (e.g. an int8 export) instead of exporting the bundle's in memory. */
+  onnxModels?: Partial<Record<'classifier' | 'segmenter', Uint8Array>>;
 }
 
 const now = () => performance.now();
 
 export class Predictor {
+  /** Whether horizontal-flip TTA runs (ttaName gives its recorded name). */
   readonly tta: boolean;
   readonly precision: torch.Precision;
   readonly device: string;
@@ -99,35 +105,42 @@ export class Predictor {
     readonly bundle: LoadedBundle,
     options: PredictorOptions = {},
   ) {
-    this.tta = Boolean(options.tta);
+    this.tta = ttaOn(options.tta);
     this.thresholds = options.thresholds ?? { ...bundle.manifest.thresholds };
     this.precision = options.precision ?? 'fp32';
     this.device = options.device ?? 'cpu';
     torch.checkPrecision(this.precision, this.device);
     // Only an explicit --threads changes the engine's threads; PNEUMO_THREADS (or every core) holds otherwise.
     if (options.threads !== undefined) torch.setNumThreads(options.threads);
-    if ((options.runtime ?? 'libtorch') === 'onnx') {
+    const runtime = options.runtime ?? 'libtorch';
+    if (runtime === 'onnx' || runtime === 'onnx-int8') {
       if (this.device !== 'cpu' || this.precision !== 'fp32')
-        throw new Error(`the onnx runtime runs fp32 on the CPU (asked: ${this.precision} on ${this.device})`);
+        throw new Error(
+          `the ${runtime} runtime runs on the CPU from fp32 input (asked: ${this.precision} on ${this.device})`,
+        );
       // The export folds the batch norms itself; the input stays in the contiguous layout ONNX reads.
       this.setups = {
         classifier: { ...PLAIN_SETUP, foldBatchNorm: true },
         segmenter: { ...PLAIN_SETUP, foldBatchNorm: true },
       };
-      this.engine = onnxRuntimeEngine(bundle, { threads: torch.getNumThreads() });
+      this.engine = onnxRuntimeEngine(bundle, {
+        threads: torch.getNumThreads(),
+        models: runtime === 'onnx-int8' ? bundledInt8Models(bundle) : options.onnxModels,
+        runtime,
+      });
       return;
     }
-    if (this.device !== 'cpu') {
-      bundle.classifier.to(this.device);
-      bundle.segmenter.to(this.device);
-    }
+    const members = [...bundle.classifiers, ...bundle.segmenters];
+    if (this.device !== 'cpu') for (const model of members) model.to(this.device);
     const setupFor = (model: object) => ({
       ...defaultInferenceSetup(this.precision, this.device, encoderOf(model)),
       ...options.inferenceSetup,
     });
     this.setups = { classifier: setupFor(bundle.classifier), segmenter: setupFor(bundle.segmenter) };
-    prepareForInference(bundle.classifier, this.device, this.precision, this.setups.classifier);
-    prepareForInference(bundle.segmenter, this.device, this.precision, this.setups.segmenter);
+    for (const model of bundle.classifiers)
+      prepareForInference(model, this.device, this.precision, this.setups.classifier);
+    for (const model of bundle.segmenters)
+      prepareForInference(model, this.device, this.precision, this.setups.segmenter);
     this.engine = libtorchEngine(bundle);
   }
 

@@ -2,12 +2,13 @@
 // whether the run met its targets, said plainly, then links to every report, plot, gallery and
 // prediction the run made.
 import { writeStudySections } from './study-report.js';
+import { recipeSection, trainingSection } from './recipe-sections.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { HtmlReport, type HeadlineFigure } from './html.js';
 import type { SubgroupFigures } from '../evaluate/subgroups.js';
 import type { DatasetItem } from '../data/dataset.js';
-import type { RunTrainingResult } from '../train/run-training.js';
+import type { TrainedRunSummary } from './fit-summary.js';
 import type { PredictionRecord } from '../pipeline/predict-files.js';
 import type { DemoResult } from './demo-summary.js';
 import { decodeRle, decodeRleRows, SIIM_SIZE } from '../data/rle.js';
@@ -15,25 +16,8 @@ import { readImage } from '../data/image-io.js';
 import { readLabelCsv } from '../data/labels.js';
 import { writeThumbnail } from '../evaluate/gallery.js';
 
-/** A value as a reader writes it: `{p: 0.5, negativesOnly: true}`, spaced so that a table cell can wrap it. */
-function plainValue(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(plainValue).join(', ')}]`;
-  if (value !== null && typeof value === 'object')
-    return `{${Object.entries(value)
-      .map(([k, v]) => `${k}: ${plainValue(v)}`)
-      .join(', ')}}`;
-  return String(value);
-}
-
-/** A recipe's settings as `key: value` pairs (raw JSON has no spaces, so its cell could not wrap). */
-function settingsText(settings: object): string {
-  return Object.entries(settings)
-    .map(([key, value]) => `${key}: ${plainValue(value)}`)
-    .join('; ');
-}
-
 /** A training run with the curve plots the demo drew for it. */
-export type TrainedRun = RunTrainingResult & { plots: string[] };
+export type TrainedRun = TrainedRunSummary;
 
 const fmt = (v: number | null | undefined, digits = 3) => (v === null || v === undefined ? 'n/a' : v.toFixed(digits));
 const percent = (share: number) => `${Math.round(share * 100)}%`;
@@ -215,24 +199,12 @@ export async function writeDemoReport(
   // The same clinical-study sections as the test evaluation's own report, drawn into its plot folder.
   await writeStudySections(report, result.testStudy, path.join(out, 'evaluation', 'test', 'plots'));
 
-  report.section('Recipe');
-  report.table({
-    columns: ['stage', 'model', 'input', 'epochs', 'batch', 'learning rate', 'settings beyond the defaults'],
-    rows: (['segmenter', 'classifier'] as const).map((stage) => {
-      const r = result.plan[stage];
-      return [
-        stage,
-        r.model,
-        `${result.plan.inputSize} px, ${result.precision}`,
-        r.epochs,
-        r.batch,
-        r.lr,
-        r.settings ? settingsText(r.settings) : '-',
-      ];
-    }),
-    caption:
-      'The segmenter trains on positive images; the classifier starts from it (a U-Net: whole; a pooled classifier: its encoder) on balanced epochs. src/demo/demo-plan.ts says why.',
-  });
+  recipeSection(
+    report,
+    result.plan,
+    result.precision,
+    'The segmenter trains on positive images; the classifier starts from it (a U-Net: whole; a pooled classifier: its encoder) on balanced epochs. src/fit/fit-plan.ts says why.',
+  );
 
   report.section('Validation split (where the thresholds were chosen)');
   report.table({
@@ -280,28 +252,10 @@ export async function writeDemoReport(
     { href: 'demo.json', text: 'demo.json', note: 'every number on this page, machine-readable' },
   ]);
 
-  report.section('Training');
-  for (const [name, run] of [
+  trainingSection(report, out, [
     ['segmenter', runs.segmenter],
     ['classifier', runs.classifier],
-  ] as const) {
-    const best = run.best
-      ? `best validation ${run.monitor} ${fmt(run.best.value)} at epoch ${run.best.epoch}`
-      : 'no best epoch';
-    const kept =
-      run.kept?.rule === 'last'
-        ? `; the last epoch's weights are kept (validation ${run.monitor} ${fmt(run.kept.value)})`
-        : '';
-    report.paragraph(
-      `${name}: ${run.epochsRun} epochs on ${run.trainImages} images, validated on ${run.validationImages}; ${best}${kept}.`,
-    );
-    for (const plot of run.plots)
-      report.image(rel(plot), { caption: `${name}: ${path.basename(plot, '.png')}`, link: rel(plot), width: 420 });
-    report.links([
-      { href: rel(path.join(run.run, 'metrics.csv')), text: `${name} metrics.csv` },
-      { href: rel(path.join(run.run, 'run.json')), text: `${name} run.json` },
-    ]);
-  }
+  ]);
 
   report.section('Two-stage prediction on test images');
   const truth = new Map(runs.chosen.map((i) => [i.imageId, i.label] as const));

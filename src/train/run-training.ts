@@ -28,6 +28,11 @@ export interface RunTrainingOptions {
   rank?: RankEnv;
   /** Rendezvous and collective timeout of a data-parallel job. */
   distributedTimeoutMs?: number;
+  /**
+   * The validation images, when a caller chose them (a fold of a cross-validation) instead of the
+   * config's fraction and seed; `record` says how, in run.json's provenance (`heldOut`).
+   */
+  holdout?: { imageIds: ReadonlySet<string>; record: Record<string, unknown> };
 }
 
 export interface RunTrainingResult extends TrainResult {
@@ -47,6 +52,7 @@ export function distinctFailures(failures: readonly ItemFailure[]): ItemFailure[
 
 function describeIndex(index: DatasetIndex): string[] {
   const notes: string[] = [];
+  if (index.rleReading !== 'relative') notes.push(`${index.labelsFile}: run starts read as ${index.rleReading}`);
   if (index.imagesWithoutLabels.length > 0)
     notes.push(`${index.imagesWithoutLabels.length} DICOM files have no label row (not used)`);
   if (index.labelsWithoutImages.length > 0)
@@ -76,10 +82,16 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunTrain
   const say = (text: string) => reporter?.message?.(text);
   if (config.threads !== null) torch.setNumThreads(config.threads);
 
-  const index = await indexDataset(config.data, config.labels ? { labels: config.labels } : {});
+  const index = await indexDataset(config.data, { labels: config.labels ?? undefined, rle: config.rle });
   for (const note of describeIndex(index)) say(`data: ${note}`);
   if (index.items.length === 0) throw new Error(`${config.data}: no labelled image to train on`);
-  const split = stratifiedSplit(index.items, { validationFraction: config.valFraction, seed: config.seed });
+  const held = options.holdout?.imageIds;
+  const split = held
+    ? {
+        train: index.items.filter((i) => !held.has(i.imageId)),
+        validation: index.items.filter((i) => held.has(i.imageId)),
+      }
+    : stratifiedSplit(index.items, { validationFraction: config.valFraction, seed: config.seed });
   const items = chooseItems(config, split.train, split.validation);
   if (items.train.length === 0)
     throw new Error(`${config.data}: the training part has no ${config.task === 'segmenter' ? 'positive ' : ''}image`);
@@ -216,6 +228,7 @@ async function trainWithLoaders(
           validationIds: items.validation.map((i) => i.imageId),
         },
         pretrained: config.pretrained,
+        ...(options.holdout ? { heldOut: options.holdout.record } : {}),
         ...(pretrainedWeights ? { pretrainedWeights } : {}),
       },
     });

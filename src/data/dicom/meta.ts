@@ -5,6 +5,8 @@ import { transferSyntaxName } from './transfer-syntax.js';
 export interface DicomMeta {
   /** SOP Instance UID: the SIIM ImageId. */
   imageId: string;
+  /** Patient ID (0010,0020): what keeps one patient's films on one side of a split; null when absent. */
+  patientId: string | null;
   /** Patient Age in years (months, weeks and days converted); null when absent or unreadable. */
   patientAge: number | null;
   patientSex: 'M' | 'F' | 'O' | null;
@@ -84,6 +86,7 @@ export function extractMeta(dataSet: DataSet, transferSyntaxUid: string): DicomM
   const frames = dataSet.intString('x00280008');
   return {
     imageId: dicomString(dataSet, 'x00080018') ?? '',
+    patientId: dicomString(dataSet, 'x00100020'),
     patientAge: parsePatientAge(dicomString(dataSet, 'x00101010')),
     patientSex: parsePatientSex(dicomString(dataSet, 'x00100040')),
     viewPosition: dicomString(dataSet, 'x00185101'),
@@ -103,4 +106,9 @@ export function extractMeta(dataSet: DataSet, transferSyntaxUid: string): DicomM
     numberOfFrames: frames !== undefined && Number.isFinite(frames) && frames > 0 ? frames : 1,
     samplesPerPixel: uint16(dataSet, 'x00280002', 1),
   };
+}
+
+/** Bits Stored as the pixels are read: Bits Allocated where the header's value is missing or too large. */
+export function storedBits(meta: DicomMeta): number {
+  return meta.bitsStored > 0 && meta.bitsStored <= meta.bitsAllocated ? meta.bitsStored : meta.bitsAllocated;
 }
