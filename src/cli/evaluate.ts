@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { integer, unitInterval } from './option-parsers.js';
 import { THREADS_OPTION } from './option-parsers.js';
 import { runAction } from './run-action.js';
-import { runtimeOption, type RuntimeName } from './runtime-option.js';
+import { resolveRuntime, runtimeOption, type RuntimeName } from './runtime-option.js';
 import { addComputeOptions, resolveCompute, type ComputeFlags } from './compute-options.js';
 import type { EvaluationResult } from '../evaluate/evaluate-bundle.js';
 import type { ThresholdMetrics } from '../metrics/classification.js';
@@ -151,7 +151,7 @@ export function evaluateCommand(): Command {
           searchTriplet: Boolean(opts.searchTriplet),
           writeBundle: Boolean(opts.writeBundle),
           tta: Boolean(opts.tta),
-          runtime: opts.runtime,
+          runtime: await resolveRuntime(opts.bundle, opts.runtime, compute),
           batchSize: opts.batch,
           threads: opts.threads,
           bootstrap: opts.bootstrap,

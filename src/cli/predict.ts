@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { httpUrl, integer } from './option-parsers.js';
 import { THREADS_OPTION } from './option-parsers.js';
 import { runAction, UsageError } from './run-action.js';
-import { runtimeOption, type RuntimeName } from './runtime-option.js';
+import { resolveRuntime, runtimeOption, type RuntimeName } from './runtime-option.js';
 import { addComputeOptions, resolveCompute, type ComputeFlags } from './compute-options.js';
 
 interface PredictOptions extends ComputeFlags {
@@ -117,7 +117,7 @@ export function predictCommand(): Command {
           bundle: opts.bundle,
           out: opts.out,
           tta: Boolean(opts.tta),
-          runtime: opts.runtime,
+          runtime: await resolveRuntime(opts.bundle, opts.runtime, compute),
           batchSize: opts.batch,
           threads: opts.threads,
           ...compute,

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { runtimeOption, type RuntimeName } from './runtime-option.js';
+import { resolveRuntime, runtimeOption, type RuntimeName } from './runtime-option.js';
 import { integer, number, port } from './option-parsers.js';
 import { EXIT, runAction, UsageError } from './run-action.js';
 
@@ -184,7 +184,7 @@ export function serveCommand(): Command {
             storeDir: opts.store,
             workers: opts.workers,
             threadsPerWorker: opts.threads,
-            runtime: opts.runtime,
+            runtime: await resolveRuntime(opts.bundle, opts.runtime),
             queueLimit: opts.queueLimit,
             maxUploadBytes: Math.round(opts.maxUploadMb * 1024 * 1024),
             escalateAfterMinutes: opts.escalateAfter,

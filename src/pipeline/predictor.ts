@@ -111,7 +111,9 @@ export class Predictor {
     const runtime = options.runtime ?? 'libtorch';
     if (runtime === 'onnx' || runtime === 'onnx-int8') {
       if (this.device !== 'cpu' || this.precision !== 'fp32')
-        throw new Error(`the ${runtime} runtime runs on the CPU from fp32 input (asked: ${this.precision} on ${this.device})`);
+        throw new Error(
+          `the ${runtime} runtime runs on the CPU from fp32 input (asked: ${this.precision} on ${this.device})`,
+        );
       // The export folds the batch norms itself; the input stays in the contiguous layout ONNX reads.
       this.setups = {
         classifier: { ...PLAIN_SETUP, foldBatchNorm: true },
