@@ -3,7 +3,7 @@ import { httpUrl, integer } from './option-parsers.js';
 import { THREADS_OPTION } from './option-parsers.js';
 import { ttaOption, type TtaName } from './tta-option.js';
 import { runAction, UsageError } from './run-action.js';
-import { runtimeOption, type RuntimeName } from './runtime-option.js';
+import { resolveRuntime, runtimeOption, type RuntimeName } from './runtime-option.js';
 import { operatingPointOption } from './operating-point-option.js';
 import type { OperatingPointName } from '../pipeline/bundle-manifest.js';
 import { addComputeOptions, resolveCompute, type ComputeFlags } from './compute-options.js';
@@ -122,7 +122,7 @@ export function predictCommand(): Command {
           bundle: opts.bundle,
           out: opts.out,
           tta: opts.tta,
-          runtime: opts.runtime,
+          runtime: await resolveRuntime(opts.bundle, opts.runtime, compute),
           operatingPoint: opts.operatingPoint,
           batchSize: opts.batch,
           threads: opts.threads,

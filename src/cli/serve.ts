@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { runtimeOption, type RuntimeName } from './runtime-option.js';
+import { resolveRuntime, runtimeOption, type RuntimeName } from './runtime-option.js';
 import { ttaOption, type TtaName } from './tta-option.js';
 import { operatingPointOption } from './operating-point-option.js';
 import type { OperatingPointName } from '../pipeline/bundle-manifest.js';
@@ -210,7 +210,7 @@ export function serveCommand(): Command {
             storeDir: opts.store,
             workers: opts.workers,
             threadsPerWorker: opts.threads,
-            runtime: opts.runtime,
+            runtime: await resolveRuntime(opts.bundle, opts.runtime),
             tta: opts.tta,
             operatingPoint: opts.operatingPoint,
             queueLimit: opts.queueLimit,

@@ -130,7 +130,7 @@ export class Predictor {
     if (runtime === 'onnx' || runtime === 'onnx-int8') {
       if (this.device !== 'cpu' || this.precision !== 'fp32')
         throw new Error(
-          `the ${runtime} runtime runs on the CPU from fp32 input (asked: ${this.precision} on ${this.device})`,
+          `the ${runtime} runtime runs ${runtime === 'onnx' ? 'fp32' : 'from fp32 input'} on the CPU (asked: ${this.precision} on ${this.device})`,
         );
       // The export folds the batch norms itself; the input stays in the contiguous layout ONNX reads.
       this.setups = {
