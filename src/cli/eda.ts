@@ -1,10 +1,12 @@
 import { Command } from 'commander';
 import { runAction, UsageError } from './run-action.js';
 import { integer } from './option-parsers.js';
+import { rleOption, type RleOption } from './rle-option.js';
 
 interface EdaOptions {
   data?: string;
   labels?: string;
+  rle?: RleOption;
   out: string;
   concurrency: number;
   json?: boolean;
@@ -23,6 +25,7 @@ export function edaCommand(): Command {
       '--labels <csv>',
       "label CSV; alone, only the labels are analysed; with --data, it replaces the folder's own",
     )
+    .addOption(rleOption())
     .option('--out <dir>', 'output folder', 'eda-out')
     .option('--concurrency <n>', 'DICOM headers read at once', integer(1), 32)
     .option('--json', "print eda.json's headline numbers as one JSON line instead of the text summary")
@@ -56,6 +59,7 @@ Examples:
         const result = await runEda({
           dataDir: opts.data,
           labelsFile: opts.labels,
+          rle: opts.rle,
           concurrency,
           onHeaderProgress: progress.onProgress,
         });

@@ -1,8 +1,10 @@
 import { Command, Option } from 'commander';
 import { integer, unitInterval } from './option-parsers.js';
 import { THREADS_OPTION } from './option-parsers.js';
+import { ttaOption, type TtaName } from './tta-option.js';
 import { runAction } from './run-action.js';
 import { runtimeOption, type RuntimeName } from './runtime-option.js';
+import { rleOption, type RleOption } from './rle-option.js';
 import { addComputeOptions, resolveCompute, type ComputeFlags } from './compute-options.js';
 import type { EvaluationResult } from '../evaluate/evaluate-bundle.js';
 import type { ThresholdMetrics } from '../metrics/classification.js';
@@ -11,6 +13,7 @@ interface EvaluateCliOptions extends ComputeFlags {
   bundle: string;
   data: string;
   labels?: string;
+  rle?: RleOption;
   split: 'val' | 'all';
   allowOverlap?: boolean;
   valFraction?: number;
@@ -19,7 +22,7 @@ interface EvaluateCliOptions extends ComputeFlags {
   minRecall?: number;
   searchTriplet?: boolean;
   writeBundle?: boolean;
-  tta?: boolean;
+  tta: TtaName;
   runtime: RuntimeName;
   batch: number;
   threads?: number;
@@ -96,8 +99,9 @@ export function evaluateCommand(): Command {
         'error-analysis galleries and a hard-example list for oversampling.',
     )
     .requiredOption('--bundle <dir>', 'model bundle made by `pneumo bundle`')
-    .requiredOption('--data <dir>', 'dataset folder in SIIM format (label CSV + DICOM files below it)')
+    .requiredOption('--data <dir>', 'dataset folder in SIIM format: a label CSV and DICOM files anywhere below it (the Kaggle tree or a flat folder)')
     .option('--labels <csv>', 'label CSV, if not train-rle.csv or stage_2_train.csv in the folder')
+    .addOption(rleOption())
     .addOption(new Option('--split <which>', 'images to evaluate').choices(['val', 'all']).default('val'))
     .option(
       '--allow-overlap',
@@ -113,7 +117,7 @@ export function evaluateCommand(): Command {
     )
     .option('--search-triplet', 'also search classifier threshold, pixel threshold and minimum area jointly')
     .option('--write-bundle', "write the chosen thresholds into the bundle's bundle.json")
-    .option('--tta', 'horizontal-flip test-time augmentation for both models')
+    .addOption(ttaOption())
     .addOption(runtimeOption())
     .option('--batch <n>', 'images per batch', integer(1), 8)
     .option(THREADS_OPTION.flags, THREADS_OPTION.description, THREADS_OPTION.parse)
@@ -142,6 +146,7 @@ export function evaluateCommand(): Command {
           bundle: opts.bundle,
           data: opts.data,
           labels: opts.labels,
+          rle: opts.rle,
           split: opts.split,
           allowOverlap: Boolean(opts.allowOverlap),
           validationFraction: opts.valFraction,
@@ -150,7 +155,7 @@ export function evaluateCommand(): Command {
           minRecall: opts.minRecall,
           searchTriplet: Boolean(opts.searchTriplet),
           writeBundle: Boolean(opts.writeBundle),
-          tta: Boolean(opts.tta),
+          tta: opts.tta,
           runtime: opts.runtime,
           batchSize: opts.batch,
           threads: opts.threads,

@@ -136,10 +136,6 @@ export function fitCommand(): Command {
         if (err instanceof ConfigError) throw new UsageError(err.message);
         throw err;
       }
-      if (plan.rle !== 'relative')
-        throw new UsageError(
-          `--rle ${plan.rle}: this build reads SIIM's relative run starts only (the data layer's absolute and auto readings are not merged yet)`,
-        );
       if (opts.printPlan) return printPlan(plan, opts);
       if (!opts.data || !opts.out) throw new UsageError('fit needs --data DIR and --out DIR (or --print-plan)');
       const { resolveCompute } = await import('./compute-options.js');
@@ -196,7 +192,7 @@ async function printPlan(plan: import('../report/fit-summary.js').FitPlan, opts:
   let shareSource = 'SIIM-ACR stage 2 (about 22% positive)';
   if (opts.data) {
     const { indexDataset } = await import('../data/dataset.js');
-    const index = await indexDataset(opts.data, opts.labels ? { labels: opts.labels } : {});
+    const index = await indexDataset(opts.data, { rle: plan.rle, ...(opts.labels ? { labels: opts.labels } : {}) });
     if (index.items.length > 0) {
       share = index.positives / index.items.length;
       shareSource = `${opts.data} (${index.positives} of ${index.items.length} positive)`;

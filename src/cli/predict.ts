@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { httpUrl, integer } from './option-parsers.js';
 import { THREADS_OPTION } from './option-parsers.js';
+import { ttaOption, type TtaName } from './tta-option.js';
 import { runAction, UsageError } from './run-action.js';
 import { runtimeOption, type RuntimeName } from './runtime-option.js';
 import { addComputeOptions, resolveCompute, type ComputeFlags } from './compute-options.js';
@@ -8,7 +9,7 @@ import { addComputeOptions, resolveCompute, type ComputeFlags } from './compute-
 interface PredictOptions extends ComputeFlags {
   bundle: string;
   out: string;
-  tta?: boolean;
+  tta: TtaName;
   runtime: RuntimeName;
   batch: number;
   list: string[];
@@ -54,7 +55,7 @@ export function predictCommand(): Command {
     )
     .requiredOption('--bundle <dir>', 'model bundle made by `pneumo bundle`')
     .requiredOption('--out <dir>', 'output folder (created if needed)')
-    .option('--tta', 'horizontal-flip test-time augmentation for both models (about twice the compute)')
+    .addOption(ttaOption())
     .addOption(runtimeOption())
     .option('--batch <n>', 'images per batch', integer(1), 4)
     .option('--list <file>', 'a file listing input paths, one per line (repeatable)', collect, [])
@@ -116,7 +117,7 @@ export function predictCommand(): Command {
         const run = {
           bundle: opts.bundle,
           out: opts.out,
-          tta: Boolean(opts.tta),
+          tta: opts.tta,
           runtime: opts.runtime,
           batchSize: opts.batch,
           threads: opts.threads,

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { integer } from './option-parsers.js';
+import { rleOption, type RleOption } from './rle-option.js';
 import { runAction, UsageError } from './run-action.js';
 import type { SiimScoreResult } from '../metrics/siim-score.js';
 
@@ -9,6 +10,7 @@ interface ScoreOptions {
   json?: boolean;
   allTruth?: boolean;
   size: number;
+  rle?: RleOption;
 }
 
 const LISTED_IDS = 10;
@@ -30,6 +32,9 @@ function textReport(r: SiimScoreResult, opts: ScoreOptions): string[] {
     `  truth-negative images ${s.negativeImages}: mean Dice ${fixed(s.meanDiceNegative)} (share predicted empty)`,
     `truth ${r.truthImages} images, prediction ${r.predictionImages} images`,
   ];
+  const { truth, prediction } = r.rleReadings;
+  if (truth !== 'relative' || prediction !== 'relative')
+    lines.push(`run starts read as ${truth} (truth) and ${prediction} (prediction)`);
   if (r.onlyInTruth.length > 0) {
     const treatment = opts.allTruth
       ? 'scored as empty predictions'
@@ -61,6 +66,7 @@ export function scoreCommand(): Command {
     .requiredOption('--pred <csv>', 'label CSV with the predicted masks, same format (e.g. a submission.csv)')
     .option('--all-truth', 'score truth images missing from the prediction as empty predictions, as Kaggle did')
     .option('--size <pixels>', 'width and height of the images the RLE refers to', integer(1), 1024)
+    .addOption(rleOption())
     .option('--json', 'print one JSON object instead of the text report')
     .addHelpText(
       'after',
@@ -74,6 +80,7 @@ export function scoreCommand(): Command {
           allTruth: Boolean(opts.allTruth),
           width: opts.size,
           height: opts.size,
+          rle: opts.rle,
         });
         const malformed = result.malformedTruth.length + result.malformedPrediction.length;
         if (opts.json) {

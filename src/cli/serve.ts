@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { runtimeOption, type RuntimeName } from './runtime-option.js';
+import { ttaOption, type TtaName } from './tta-option.js';
 import { integer, number, port } from './option-parsers.js';
 import { EXIT, runAction, UsageError } from './run-action.js';
 
@@ -11,6 +12,7 @@ interface ServeCliOptions {
   workers: number;
   threads?: number;
   runtime: RuntimeName;
+  tta: TtaName;
   queueLimit: number;
   maxUploadMb: number;
   escalateAfter: number;
@@ -158,6 +160,7 @@ export function serveCommand(): Command {
       .option('--workers <n>', 'inference worker processes', integer(1), 1)
       .option('--threads <n>', 'compute threads per worker (default: the cores shared among the workers)', integer(1))
       .addOption(runtimeOption())
+      .addOption(ttaOption())
       .option('--queue-limit <n>', 'instances queued or running at which uploads get 503 + Retry-After', integer(1), 64)
       .option('--max-upload-mb <n>', 'largest request body in MiB (413 above)', number(0.001), 64)
       .option('--escalate-after <minutes>', 'an unreviewed instance waiting longer tops the worklist', number(0), 60)
@@ -185,6 +188,7 @@ export function serveCommand(): Command {
             workers: opts.workers,
             threadsPerWorker: opts.threads,
             runtime: opts.runtime,
+            tta: opts.tta,
             queueLimit: opts.queueLimit,
             maxUploadBytes: Math.round(opts.maxUploadMb * 1024 * 1024),
             escalateAfterMinutes: opts.escalateAfter,

@@ -10,12 +10,14 @@ import { runAction, UsageError } from './run-action.js';
 import type { TrainConfig } from '../train/config.js';
 import type { DeviceRequest, Precision } from '../torch/compute-names.js';
 import { addComputeOptions, resolveCompute } from './compute-options.js';
+import { rleOption, type RleOption } from './rle-option.js';
 
 interface TrainFlags {
   data?: string;
   out?: string;
   config?: string;
   labels?: string;
+  rle?: RleOption;
   model?: string;
   pretrained?: string;
   size?: number;
@@ -69,6 +71,7 @@ function flagsToConfig(f: TrainFlags): Partial<TrainConfig> {
     data: f.data,
     out: f.out,
     labels: f.labels,
+    rle: f.rle,
     model: f.model,
     pretrained: f.pretrained,
     size: f.size,
@@ -109,13 +112,14 @@ export function trainCommand(): Command {
       'Train the classifier (all images, is there pneumothorax?) or the segmenter (U-Net, which pixels?) on a SIIM-format dataset',
     )
     .argument('<task>', 'classifier or segmenter')
-    .option('--data <dir>', 'dataset folder: a label CSV (train-rle.csv) and DICOM files below it')
+    .option('--data <dir>', 'dataset folder: a label CSV (train-rle.csv or stage_2_train.csv) and DICOM files anywhere below it (the Kaggle tree or a flat folder)')
     .option(
       '--out <run>',
       'run folder: config.json, best.safetensors, checkpoints/, metrics.csv, tb/, plots/, run.json',
     )
     .option('--config <file>', 'settings as JSON or YAML (keys as in RUN/config.json); flags override them')
     .option('--labels <csv>', 'label CSV when it is not train-rle.csv or stage_2_train.csv inside --data')
+    .addOption(rleOption())
     .option(
       '--model <name>',
       'model from the registry (pneumo models lists them); default classifier-resnet34 / unet-resnet34',

@@ -5,8 +5,17 @@
 import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Mask } from './image.js';
-import { hasMask, readLabelCsv, requireLabelRows, type DuplicateLabelRows, type LabelRowError } from './labels.js';
-import { decodeRleRows, SIIM_SIZE } from './rle.js';
+import {
+  hasMask,
+  readLabelCsv,
+  requireLabelRows,
+  type DuplicateLabelRows,
+  type LabelRowError,
+  type LabelTable,
+  type RleOption,
+} from './labels.js';
+import { readDicomHeader } from './dicom/index.js';
+import { decodeRleRows, SIIM_SIZE, type RleReading } from './rle.js';
 
 /** Label file names looked for in the dataset folder, in this order (the SIIM and Kaggle stage 2 names). */
 export const LABEL_FILE_NAMES = ['train-rle.csv', 'stage_2_train.csv'] as const;
@@ -23,7 +32,8 @@ export interface DatasetItem {
   label: 0 | 1;
   /**
    * The image's RLE rows in file order, duplicates and `-1` rows included. They are OR-ed when decoded
-   * (itemMask), so neither changes the mask. Relative to the full-resolution image (1024x1024 for SIIM).
+   * (itemMask), so neither changes the mask. Relative to the full-resolution image (1024x1024 for SIIM),
+   * in the SIIM (relative) form whatever the file wrote.
    */
   rleRows: string[];
 }
@@ -39,6 +49,8 @@ export interface DatasetIndex {
   root: string;
   /** Absolute path of the label CSV used. */
   labelsFile: string;
+  /** How its run starts were read; item rows hold the SIIM (relative) form either way. */
+  rleReading: RleReading;
   /** Images with both a file and usable labels, in order of first appearance in the label file. */
   items: DatasetItem[];
   /** DICOM files whose ImageId has no row in the label file (not in items). */
@@ -71,6 +83,12 @@ export interface DatasetIndexOptions {
   /** Image size that label runs are checked against. Default 1024x1024 (SIIM). */
   width?: number;
   height?: number;
+  /**
+   * How the label file's run starts count (labels.ts); `relative` (SIIM) by default. With `auto` and
+   * no width or height given, every DICOM header is read first and each row checked against its own
+   * image's size.
+   */
+  rle?: RleOption;
 }
 
 /** The dataset folder or its label file cannot be used at all. */
@@ -90,6 +108,21 @@ async function assertFolder(root: string): Promise<void> {
     throw new DatasetError(`${root}: not a folder (a dataset is a folder holding a label CSV and DICOM files)`);
 }
 
+/**
+ * Standard label files in the folders directly below `root` (a Kaggle archive often unpacks into one
+ * folder, e.g. `siim/train-rle.csv`), as paths relative to `root`: the hint when `root` has none.
+ */
+async function labelFilesOneLevelDown(root: string, names: readonly string[]): Promise<string[]> {
+  const found: string[] = [];
+  for (const name of [...names].sort()) {
+    const inner = await readdir(path.join(root, name)).catch(() => null);
+    if (!inner) continue;
+    for (const file of LABEL_FILE_NAMES.flatMap((n) => [n, `${n}.gz`]))
+      if (inner.includes(file)) found.push(path.join(name, file));
+  }
+  return found;
+}
+
 /** The label CSV of a dataset folder: one of LABEL_FILE_NAMES in the folder itself, plain or gzipped. */
 export async function findLabelFile(root: string): Promise<string> {
   await assertFolder(root);
@@ -99,8 +132,13 @@ export async function findLabelFile(root: string): Promise<string> {
   if (found.length > 1)
     throw new DatasetError(`${root}: both ${found.join(' and ')} are present; choose one with --labels`);
   const csvs = names.filter((n) => /\.csv(\.gz)?$/i.test(n));
+  const below = csvs.length > 0 ? [] : await labelFilesOneLevelDown(root, names);
   const hint =
-    csvs.length > 0 ? `; CSV files here: ${csvs.join(', ')}; name one with --labels` : '; name one with --labels';
+    csvs.length > 0
+      ? `; CSV files here: ${csvs.join(', ')}; name one with --labels`
+      : below.length > 0
+        ? `; found ${below.join(', ')}: give its folder as the dataset folder, or name the file with --labels`
+        : '; name one with --labels';
   throw new DatasetError(`${root}: no label file (${LABEL_FILE_NAMES.join(' or ')}), plain or .gz${hint}`);
 }
 
@@ -140,14 +178,41 @@ export function imageIdOfFile(file: string): string {
   return path.basename(file).replace(DICOM_EXTENSION, '');
 }
 
+const HEADER_READS_AT_ONCE = 16;
+
+/** Each file's image size by ImageId, from its DICOM header; a file whose header does not read is left out. */
+async function dicomSizes(files: readonly string[]): Promise<Map<string, { width: number; height: number }>> {
+  const sizes = new Map<string, { width: number; height: number }>();
+  let next = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const file = files[next++];
+      const meta = await readDicomHeader(file).catch(() => null);
+      if (meta && meta.rows > 0 && meta.columns > 0)
+        sizes.set(imageIdOfFile(file), { width: meta.columns, height: meta.rows });
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(HEADER_READS_AT_ONCE, files.length) }, worker));
+  return sizes;
+}
+
 /** Indexes a dataset folder: finds the labels and the DICOM files, joins them by ImageId, reports every mismatch. */
 export async function indexDataset(root: string, options: DatasetIndexOptions = {}): Promise<DatasetIndex> {
   const absoluteRoot = path.resolve(root);
   const labelsFile = options.labels ? path.resolve(options.labels) : await findLabelFile(absoluteRoot);
-  const [labels, files] = await Promise.all([
-    readLabelCsv(labelsFile, { width: options.width, height: options.height }).then(requireLabelRows),
-    findDicomFiles(absoluteRoot),
-  ]);
+  const read = { width: options.width, height: options.height, rle: options.rle };
+  let labels: LabelTable;
+  let files: string[];
+  if (options.rle === 'auto' && options.width === undefined && options.height === undefined) {
+    // `auto` checks each row against its own image, so the headers come first.
+    files = await findDicomFiles(absoluteRoot);
+    const sizes = await dicomSizes(files);
+    labels = requireLabelRows(await readLabelCsv(labelsFile, { ...read, sizeOf: (id) => sizes.get(id) }));
+  } else
+    [labels, files] = await Promise.all([
+      readLabelCsv(labelsFile, read).then(requireLabelRows),
+      findDicomFiles(absoluteRoot),
+    ]);
 
   const pathsById = new Map<string, string[]>();
   for (const file of files) {
@@ -161,6 +226,7 @@ export async function indexDataset(root: string, options: DatasetIndexOptions = 
   const index: DatasetIndex = {
     root: absoluteRoot,
     labelsFile,
+    rleReading: labels.rleReading,
     items: [],
     imagesWithoutLabels: [],
     labelsWithoutImages: [],

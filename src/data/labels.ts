@@ -7,6 +7,9 @@
 // (csv-parse was tried) lets one stray quote swallow every row after it, which would lose labels. Here a
 // bad line is reported with its number and image and every other line is still read.
 //
+// Run starts are read as SIIM's relative gaps unless the caller says `absolute` (Kaggle's standard RLE,
+// see rle.ts) or `auto`; every row is held in the SIIM form afterwards, whatever the file wrote.
+//
 // A gzipped file (the SIIM labels ship as train-rle.csv.gz in public copies) is recognised by its magic
 // bytes, whatever its name, and read decompressed; any other binary file is refused as a whole rather
 // than reported as thousands of garbage rows.
@@ -14,14 +17,17 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
 import { FileError } from '../file-error.js';
 import { csvField, splitCsvLine } from './csv.js';
-import { isEmptyRle, rleIntervals, RleError, SIIM_SIZE } from './rle.js';
+import { isEmptyRle, RleError, SIIM_SIZE, toRelativeRle, type RleReading } from './rle.js';
 
 /** One well-formed row of a label file. */
 export interface LabelRow {
   /** 1-based line in the file, counting the header and blank lines. */
   line: number;
   imageId: string;
-  /** The RLE as written, trimmed; `-1` or `''` mean no pneumothorax. */
+  /**
+   * The RLE in the SIIM (relative) form: as written, trimmed, for a relative file; converted from
+   * absolute starts otherwise. `-1` or `''` mean no pneumothorax.
+   */
   encodedPixels: string;
 }
 
@@ -67,6 +73,8 @@ export interface LabelTable {
   /** The file name (or the name given to parseLabelCsv), used in every message. */
   source: string;
   hasHeader: boolean;
+  /** How the file's run starts were read (what `auto` decided, or what was asked). */
+  rleReading: RleReading;
   /** Well-formed rows in file order, duplicates included. */
   rows: LabelRow[];
   /**
@@ -84,11 +92,25 @@ export interface LabelTable {
   malformed: LabelRowError[];
 }
 
+/** The `--rle` choice: a reading, or `auto` (the reading under which every row fits the image). */
+export const RLE_OPTIONS = ['relative', 'absolute', 'auto'] as const;
+export type RleOption = (typeof RLE_OPTIONS)[number];
+
 export interface LabelReadOptions {
   /** Image size that RLE runs are checked against (a run past the end is malformed). Default 1024. */
   width?: number;
   height?: number;
+  /** How run starts count; `relative` (SIIM) by default. */
+  rle?: RleOption;
+  /**
+   * Each image's own size where known (from its DICOM header), checked instead of width x height:
+   * with images smaller than SIIM's, `auto` can then see an absolute file's rows read as gaps run
+   * past their image.
+   */
+  sizeOf?: ImageSizeOf;
 }
+
+export type ImageSizeOf = (imageId: string) => { width: number; height: number } | undefined;
 
 /** True when any of the rows marks pixels, i.e. the image shows pneumothorax. */
 export function hasMask(rows: readonly { encodedPixels: string }[]): boolean {
@@ -104,7 +126,74 @@ function duplicateKey(imageId: string, encodedPixels: string): string {
   return `${imageId}\u0000${rle}`;
 }
 
-/** Parses the text of a label CSV; `source` names it in messages. Never throws for bad rows. */
+/** A line that split into an ImageId and an RLE field, before its RLE is read. */
+type CandidateRow = LabelRow;
+
+/** The image size a row is checked against: its own when known, else the reader's. */
+type RowSize = (row: CandidateRow) => { width: number; height: number };
+
+/** The reason a row does not fit a reading, or null when it does. */
+function misfit(row: CandidateRow, reading: RleReading, size: RowSize): string | null {
+  const { width, height } = size(row);
+  try {
+    toRelativeRle(row.encodedPixels, reading, width, height, row.imageId);
+    return null;
+  } catch (err) {
+    if (!(err instanceof RleError)) throw err;
+    return err.reason;
+  }
+}
+
+const where = (row: CandidateRow) => `line ${row.line} (image ${printable(row.imageId)})`;
+
+/**
+ * The reading under which no row runs past the image (rows broken under both, e.g. an odd count of
+ * numbers, decide nothing). When each reading is contradicted by some row, or no row tells them
+ * apart though they decode differently, a LabelFileError names the file and a row that decides it.
+ */
+export function chooseRleReading(
+  rows: readonly CandidateRow[],
+  source: string,
+  width = SIIM_SIZE,
+  height = SIIM_SIZE,
+  sizeOf?: ImageSizeOf,
+): RleReading {
+  const size: RowSize = (row) => sizeOf?.(row.imageId) ?? { width, height };
+  let onlyRelative: { row: CandidateRow; why: string } | null = null;
+  let onlyAbsolute: { row: CandidateRow; why: string } | null = null;
+  let differs: CandidateRow | null = null;
+  for (const row of rows) {
+    if (isEmptyRle(row.encodedPixels)) continue;
+    const notRelative = misfit(row, 'relative', size);
+    const notAbsolute = misfit(row, 'absolute', size);
+    if (notRelative === null && notAbsolute !== null) onlyRelative ??= { row, why: notAbsolute };
+    else if (notAbsolute === null && notRelative !== null) onlyAbsolute ??= { row, why: notRelative };
+    else if (notRelative === null && notAbsolute === null && differs === null) {
+      const relative = row.encodedPixels.trim().split(/\s+/).join(' ');
+      const { width: w, height: h } = size(row);
+      if (toRelativeRle(row.encodedPixels, 'absolute', w, h) !== relative) differs = row;
+    }
+    if (onlyRelative && onlyAbsolute) break;
+  }
+  if (onlyRelative && onlyAbsolute)
+    throw new LabelFileError(
+      source,
+      `--rle auto: neither reading fits every row: ${where(onlyRelative.row)} fits only relative starts (absolute: ${onlyRelative.why}), ${where(onlyAbsolute.row)} only absolute ones (relative: ${onlyAbsolute.why}); choose --rle relative or --rle absolute`,
+    );
+  if (onlyRelative) return 'relative';
+  if (onlyAbsolute) return 'absolute';
+  if (differs)
+    throw new LabelFileError(
+      source,
+      `--rle auto: both readings fit every row, and ${where(differs)} decodes differently under them; choose --rle relative or --rle absolute`,
+    );
+  return 'relative';
+}
+
+/**
+ * Parses the text of a label CSV; `source` names it in messages. Never throws for bad rows; throws a
+ * LabelFileError when `rle: 'auto'` cannot decide the file's reading (chooseRleReading).
+ */
 export function parseLabelCsv(text: string, source = 'labels', options: LabelReadOptions = {}): LabelTable {
   const width = options.width ?? SIIM_SIZE;
   const height = options.height ?? SIIM_SIZE;
@@ -112,6 +201,7 @@ export function parseLabelCsv(text: string, source = 'labels', options: LabelRea
   const table: LabelTable = {
     source,
     hasHeader: false,
+    rleReading: 'relative',
     rows: [],
     images: new Map(),
     duplicates: [],
@@ -119,7 +209,7 @@ export function parseLabelCsv(text: string, source = 'labels', options: LabelRea
     mixedImages: [],
     malformed: [],
   };
-  const seen = new Map<string, DuplicateLabelRows>();
+  const candidates: CandidateRow[] = [];
   let firstContentLine = true;
   lines.forEach((content, index) => {
     const line = index + 1;
@@ -148,13 +238,30 @@ export function parseLabelCsv(text: string, source = 'labels', options: LabelRea
       table.malformed.push(new LabelRowError(source, line, null, 'empty ImageId'));
       return;
     }
-    const encodedPixels = fields[1];
+    candidates.push({ line, imageId, encodedPixels: fields[1] });
+  });
+
+  const sizeOf = options.sizeOf;
+  const size: RowSize = (row) => sizeOf?.(row.imageId) ?? { width, height };
+  const reading = (table.rleReading =
+    options.rle === 'auto'
+      ? chooseRleReading(candidates, source, width, height, sizeOf)
+      : (options.rle ?? 'relative'));
+  const seen = new Map<string, DuplicateLabelRows>();
+  let rleMalformed = false;
+  for (const candidate of candidates) {
+    const { line, imageId } = candidate;
+    let encodedPixels: string;
     try {
-      rleIntervals([encodedPixels], width, height, imageId);
+      const own = size(candidate);
+      encodedPixels = toRelativeRle(candidate.encodedPixels, reading, own.width, own.height, imageId);
     } catch (err) {
       if (!(err instanceof RleError)) throw err;
-      table.malformed.push(new LabelRowError(source, line, imageId, err.reason));
-      return;
+      const other: RleReading = reading === 'relative' ? 'absolute' : 'relative';
+      const hint = misfit(candidate, other, size) === null ? `; it fits ${other} run starts (--rle)` : '';
+      table.malformed.push(new LabelRowError(source, line, imageId, err.reason + hint));
+      rleMalformed = true;
+      continue;
     }
     const row: LabelRow = { line, imageId, encodedPixels };
     table.rows.push(row);
@@ -169,7 +276,9 @@ export function parseLabelCsv(text: string, source = 'labels', options: LabelRea
       earlier.lines.push(line);
       table.duplicateRowCount++;
     }
-  });
+  }
+  // Rows refused for their RLE were found after the line-level problems: back into file order.
+  if (rleMalformed) table.malformed.sort((a, b) => a.line - b.line);
   for (const [imageId, rows] of table.images) {
     if (hasMask(rows) && rows.some((r) => isEmptyRle(r.encodedPixels))) table.mixedImages.push(imageId);
   }

@@ -2,6 +2,10 @@
 // counted from pixel 0 and every later gap from the end of the previous run, pixels numbered column by
 // column (top to bottom, then left to right). Masks are held row-major in image coordinates, so the
 // codec transposes as it walks.
+//
+// Other Kaggle label files write Kaggle's standard RLE instead: pairs of (start, length) whose start is
+// the absolute, 1-based number of the run's first pixel in the same column-major order. Label readers
+// turn such rows into the SIIM form once (toRelativeRle), so everything after them sees one encoding.
 import { emptyMask, type Mask } from './image.js';
 
 export const SIIM_SIZE = 1024;
@@ -17,6 +21,10 @@ export class RleError extends Error {
   }
 }
 
+/** How the first number of each pair counts: SIIM's gap from the previous run, or Kaggle's absolute 1-based start. */
+export const RLE_READINGS = ['relative', 'absolute'] as const;
+export type RleReading = (typeof RLE_READINGS)[number];
+
 /** True for the encodings of an empty mask: `-1`, ` -1`, or an empty field. */
 export function isEmptyRle(encoded: string): boolean {
   const t = encoded.trim();
@@ -26,9 +34,18 @@ export function isEmptyRle(encoded: string): boolean {
 /**
  * The runs of one encoded row as absolute column-major [start, end) pairs, flat, in row order.
  * Throws an RleError naming the image for an odd count of numbers, a number that is not a
- * non-negative integer, or a run past the end of the width x height image.
+ * non-negative integer, or a run past the end of the width x height image. Read as `absolute`, a
+ * start must be at least 1 and runs must come in order, each starting at or after the previous
+ * one's end, as Kaggle's encoders write them: a relative row read that way almost always goes
+ * backwards, which is what lets `--rle auto` tell the two apart.
  */
-function absoluteRuns(encoded: string, width: number, height: number, imageId: string): number[] {
+function absoluteRuns(
+  encoded: string,
+  width: number,
+  height: number,
+  imageId: string,
+  reading: RleReading = 'relative',
+): number[] {
   if (isEmptyRle(encoded)) return [];
   const parts = encoded.trim().split(/\s+/);
   if (parts.length % 2 !== 0) throw new RleError(imageId, `odd count of numbers (${parts.length}) in the RLE`);
@@ -39,18 +56,50 @@ function absoluteRuns(encoded: string, width: number, height: number, imageId: s
     for (const p of [parts[i], parts[i + 1]]) {
       if (!/^\d+$/.test(p)) throw new RleError(imageId, `"${p}" in the RLE is not a non-negative integer`);
     }
-    const start = position + Number(parts[i]);
+    const run = i / 2 + 1;
+    let start: number;
+    if (reading === 'relative') start = position + Number(parts[i]);
+    else {
+      start = Number(parts[i]) - 1;
+      if (start < 0) throw new RleError(imageId, `run ${run} starts at 0; absolute run starts count from 1`);
+      if (start < position)
+        throw new RleError(
+          imageId,
+          `run ${run} starts at pixel ${start + 1}, before the end of run ${run - 1} (absolute runs come in order)`,
+        );
+    }
     const end = start + Number(parts[i + 1]);
     if (end > total)
-      throw new RleError(
-        imageId,
-        `run ${i / 2 + 1} ends at pixel ${end}, past the end of the ${width}x${height} image`,
-      );
+      throw new RleError(imageId, `run ${run} ends at pixel ${end}, past the end of the ${width}x${height} image`);
     runs[i] = start;
     runs[i + 1] = end;
     position = end;
   }
   return runs;
+}
+
+/**
+ * One encoded row in the SIIM (relative) form, checked against the width x height image as decoding
+ * checks it (RleError otherwise). A relative row comes back as given, so that reading a SIIM file
+ * changes nothing; an absolute row gets its starts turned into gaps.
+ */
+export function toRelativeRle(
+  encoded: string,
+  reading: RleReading,
+  width = SIIM_SIZE,
+  height = SIIM_SIZE,
+  imageId = '',
+): string {
+  const runs = absoluteRuns(encoded, width, height, imageId, reading);
+  if (reading === 'relative' || runs.length === 0) return encoded;
+  const out = new Array<number>(runs.length);
+  let lastEnd = 0;
+  for (let i = 0; i < runs.length; i += 2) {
+    out[i] = runs[i] - lastEnd;
+    out[i + 1] = runs[i + 1] - runs[i];
+    lastEnd = runs[i + 1];
+  }
+  return out.join(' ');
 }
 
 /** ORs the runs of one encoded row into `mask` (several rows of one image are OR-ed, never added). */

@@ -9,6 +9,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as torch from '../torch/index.js';
 import { indexDataset, type DatasetItem } from '../data/dataset.js';
+import type { RleOption } from '../data/labels.js';
+import { ttaName, type TtaName } from '../pipeline/tta.js';
 import { csvText } from '../data/csv.js';
 import type { BundleThresholds } from '../pipeline/bundle-manifest.js';
 import type { ModelFactory } from '../pipeline/model-contract.js';
@@ -54,6 +56,8 @@ export interface EvaluateOptions {
   data: string;
   /** Label CSV instead of the dataset folder's standard one. */
   labels?: string;
+  /** How the label file's run starts count; relative (SIIM) by default. */
+  rle?: RleOption;
   split?: EvaluationSplit;
   /** Score a validation split even when it holds images the bundle was trained on. */
   allowOverlap?: boolean;
@@ -65,7 +69,7 @@ export interface EvaluateOptions {
   searchTriplet?: boolean;
   /** Write the chosen thresholds into bundle.json. */
   writeBundle?: boolean;
-  tta?: boolean;
+  tta?: boolean | TtaName;
   batchSize?: number;
   threads?: number;
   /** fp32 (default), bf16, or fp16 on CUDA. */
@@ -121,7 +125,7 @@ function sweepCsv(rows: readonly SweepRow[]): string {
 async function evaluationItems(options: EvaluateOptions): Promise<{ items: DatasetItem[]; choice: SplitChoice }> {
   const bundleDir = path.resolve(options.bundle);
   const manifest = await readBundleManifest(bundleDir);
-  const index = await indexDataset(options.data, { labels: options.labels });
+  const index = await indexDataset(options.data, { labels: options.labels, rle: options.rle });
   if (options.heldOut) {
     const wanted = new Set(options.heldOut.flatMap((f) => f.imageIds));
     const items = index.items.filter((i) => wanted.has(i.imageId));
@@ -348,7 +352,7 @@ export async function evaluateBundle(options: EvaluateOptions): Promise<Evaluati
       split,
       ...figures,
       failures: collected.failures,
-      tta,
+      tta: ttaName(tta),
       bundleThresholds: manifest.thresholds,
       sweep: choice.sweep,
       tunedOperatingPoint: choice.operatingPoint,

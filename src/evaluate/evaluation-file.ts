@@ -4,6 +4,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { PrPoint, RocPoint } from '../metrics/curves.js';
 import type { BundleCalibration, BundleThresholds } from '../pipeline/bundle-manifest.js';
+import type { TtaName } from '../pipeline/tta.js';
 import type { BundlePointEvaluation } from './bundle-point.js';
 import type { ClassificationErrors, SegmentationExtremes } from './error-analysis.js';
 import type { GalleryGroup } from './gallery.js';
@@ -42,7 +43,8 @@ export interface EvaluationResult {
   positives: number;
   negatives: number;
   failures: { imageId: string; file: string; reason: string }[];
-  tta: boolean;
+  /** The test-time augmentation the models ran with (a file written before names were recorded holds a boolean). */
+  tta: TtaName;
   /** The bundle's thresholds as they were when these images were evaluated. */
   bundleThresholds: BundleThresholds;
   /** The lead figures: classifier and pipeline at the bundle's own thresholds. */

@@ -105,7 +105,7 @@ export async function writeChosenThresholds(
     rule: triplet
       ? `joint triplet search by pneumo evaluate: ${operatingPoint.description}, smallest minimum area within one image of the best`
       : `classifier threshold sweep by pneumo evaluate: ${operatingPoint.description}`,
-    split: `${path.resolve(evaluated.data)} (${splitWords(split)}${evaluated.tta ? ', with flip TTA: predict with --tta' : ''})`,
+    split: `${path.resolve(evaluated.data)} (${splitWords(split)}${evaluated.tta ? ', with flip TTA: predict with --tta hflip' : ''})`,
     images: evaluated.images,
     at: new Date().toISOString(),
     siimScore: triplet ? triplet.best.siimScore : operatingPoint.row.siimScore,

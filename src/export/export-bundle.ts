@@ -2,8 +2,9 @@
 // bundle.json beside them (the thresholds and the input contract are also in each file's metadata).
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { loadBundle } from '../pipeline/bundle.js';
-import { BUNDLE_MANIFEST } from '../pipeline/bundle-manifest.js';
+import { loadBundle, readBundleManifest } from '../pipeline/bundle.js';
+import { BUNDLE_MANIFEST, modelFiles } from '../pipeline/bundle-manifest.js';
+import { ExportError } from './export-error.js';
 import { exportModel, type ExportModelOptions, type ModelRole } from './export-model.js';
 
 export const ONNX_FILES: Record<ModelRole, string> = { classifier: 'classifier.onnx', segmenter: 'segmenter.onnx' };
@@ -14,12 +15,22 @@ export interface ExportedFile {
   bytes: number;
 }
 
-/** Writes both models of the bundle at `bundleDir` into `outDir` (created if needed). */
+/**
+ * Writes both models of the bundle at `bundleDir` into `outDir` (created if needed). An ensemble
+ * bundle is refused before any model loads: its output is the mean of several models per role, and
+ * the ONNX pair (classifier.onnx, segmenter.onnx) that readers of an export expect holds one each.
+ */
 export async function exportBundle(
   bundleDir: string,
   outDir: string,
   options: ExportModelOptions = {},
 ): Promise<ExportedFile[]> {
+  const manifest = await readBundleManifest(bundleDir);
+  const ensembles = (['classifier', 'segmenter'] as const).filter((role) => modelFiles(manifest[role]).length > 1);
+  if (ensembles.length > 0)
+    throw new ExportError(
+      `${bundleDir}: an ensemble bundle (${ensembles.map((role) => `${modelFiles(manifest[role]).length} ${role} folds`).join(', ')}) cannot be exported: ONNX export writes one model per role, and the ensemble's output is the mean of its members; export a bundle made from one fold`,
+    );
   const bundle = await loadBundle(bundleDir);
   try {
     await mkdir(outDir, { recursive: true });

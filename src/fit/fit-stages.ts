@@ -59,7 +59,11 @@ export function edaStage(ctx: FitContext): Stage {
     name: 'eda',
     title: 'exploratory analysis of the training set',
     run: async () => {
-      const result = await runEda({ dataDir: ctx.data, ...(ctx.labels ? { labelsFile: ctx.labels } : {}) });
+      const result = await runEda({
+        dataDir: ctx.data,
+        rle: ctx.plan.rle,
+        ...(ctx.labels ? { labelsFile: ctx.labels } : {}),
+      });
       const files = await writeEdaReport(result, dirOf(ctx, 'eda'));
       return { html: files.html };
     },
@@ -71,7 +75,7 @@ export function splitStage(ctx: FitContext): Stage {
     name: 'split',
     title: `${ctx.plan.folds} folds stratified by label and grouped by PatientID`,
     run: async () => {
-      const index = await indexDataset(ctx.data, ctx.labels ? { labels: ctx.labels } : {});
+      const index = await indexDataset(ctx.data, { rle: ctx.plan.rle, ...(ctx.labels ? { labels: ctx.labels } : {}) });
       const assignment = await assignFolds(index.items, ctx.plan.folds, ctx.plan.seed);
       for (const f of assignment.folds)
         ctx.reporter.note(
@@ -151,6 +155,7 @@ export function trainingStage(ctx: FitContext, role: 'segmenter' | 'classifier',
           lr: settings.lr,
           seed: plan.seed,
           valFraction: plan.valFraction,
+          rle: plan.rle,
           cacheDir: dirOf(ctx, 'cache'),
           threads: ctx.threads ?? null,
           precision: ctx.compute.precision,
@@ -315,6 +320,7 @@ export function operatingPointStage(ctx: FitContext): Stage {
       const validation = await evaluateWithReport(ctx, outOfFold ? 'out-of-fold' : 'validation', {
         data: ctx.data,
         ...(ctx.labels ? { labels: ctx.labels } : {}),
+        rle: ctx.plan.rle,
         split: 'val',
         searchTriplet: true,
         writeBundle: true,
@@ -374,7 +380,7 @@ export function testStage(ctx: FitContext, test: string): Stage {
         () => false,
       );
       let evaluation: EvaluationResult | null = null;
-      if (labelled) evaluation = await evaluateWithReport(ctx, 'test', { data: test, split: 'all' });
+      if (labelled) evaluation = await evaluateWithReport(ctx, 'test', { data: test, split: 'all', rle: ctx.plan.rle });
       return {
         images: summary.predicted,
         submission: summary.submissionFile,

@@ -5,6 +5,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readBundleManifest } from '../pipeline/bundle.js';
+import { ttaName, ttaOn } from '../pipeline/tta.js';
 import {
   predictFiles,
   safeFileStem,
@@ -131,6 +132,7 @@ export async function predictDicomweb(o: PredictDicomwebOptions): Promise<Predic
     seconds: 0,
     imagesPerSecond: 0,
     threads: 0, // nothing was predicted
+    tta: ttaName(ttaOn(o.tta)),
   };
   return {
     ...base,

@@ -8,8 +8,9 @@ import {
   type LabelReadOptions,
   type LabelRowError,
   type LabelTable,
+  type RleOption,
 } from '../data/labels.js';
-import { rleIntervals, SIIM_SIZE } from '../data/rle.js';
+import { rleIntervals, SIIM_SIZE, type RleReading } from '../data/rle.js';
 import {
   scoreOverlap,
   summariseSegmentation,
@@ -24,11 +25,15 @@ export interface SiimScoreOptions {
   /** Image size of the RLE; default 1024x1024. */
   width?: number;
   height?: number;
+  /** How both files' run starts count (auto decides per file); relative (SIIM) by default. */
+  rle?: RleOption;
 }
 
 export interface SiimScoreResult {
   /** Mean per-image Dice over the scored images; null when no image was scored. */
   score: number | null;
+  /** How each file's run starts were read. */
+  rleReadings: { truth: RleReading; prediction: RleReading };
   /** Means and counts over the scored images, also over truth-positive and truth-negative ones. */
   summary: SegmentationSummary;
   /** Per image, in truth file order. */
@@ -123,6 +128,7 @@ export function siimScore(truth: LabelTable, prediction: LabelTable, options: Si
   return {
     score: summary.meanDice,
     summary,
+    rleReadings: { truth: truth.rleReading, prediction: prediction.rleReading },
     perImage,
     truthImages: truth.images.size,
     predictionImages: prediction.images.size,
@@ -143,7 +149,7 @@ export async function scoreLabelFiles(
   predictionFile: string,
   options: SiimScoreOptions = {},
 ): Promise<SiimScoreResult> {
-  const read: LabelReadOptions = { width: options.width, height: options.height };
+  const read: LabelReadOptions = { width: options.width, height: options.height, rle: options.rle };
   const [truth, prediction] = await Promise.all([readLabelCsv(truthFile, read), readLabelCsv(predictionFile, read)]);
   return siimScore(requireLabelRows(truth), requireLabelRows(prediction), options);
 }

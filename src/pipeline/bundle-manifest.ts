@@ -23,9 +23,9 @@ export interface BundleModelEntry {
   weights: string;
   input: ModelInput;
   /**
-   * An ensemble of fold models: the file names of every fold model of this role, in fold order (same
-   * architecture, config and input). The role's output is the mean of the members' probabilities
-   * (classifier: the image probability; segmenter: the pixel probabilities). `weights` is `folds[0]`.
+   * An ensemble: the file names of every fold model of this role, in fold order, the first being
+   * `weights`. The role's output is then the mean of the members' probabilities (the classifier's
+   * image probability; the segmenter's per-pixel probability, before thresholds and minimum area).
    * Absent: one model.
    */
   folds?: string[];
@@ -137,7 +137,7 @@ function checkModel(value: unknown, role: string, problems: string[]): void {
   if (!isJsonObject(value.config)) problems.push(`${role}.config is not an object`);
   if (typeof value.weights !== 'string' || value.weights === '' || /[\\/]/.test(value.weights))
     problems.push(`${role}.weights is not a file name inside the bundle`);
-  checkFolds(value, role, problems);
+  if (value.folds !== undefined) checkFolds(value.folds, value.weights, role, problems);
   try {
     checkModelInput(value.input, `${role}.input`);
   } catch (err) {
@@ -148,17 +148,17 @@ function checkModel(value: unknown, role: string, problems: string[]): void {
 
 const isFileName = (v: unknown): v is string => typeof v === 'string' && v !== '' && !/[\\/]/.test(v);
 
-/** An ensemble's member list: distinct file names in the bundle, the first being `weights`. */
-function checkFolds(value: JsonObject, role: string, problems: string[]): void {
-  const folds = value.folds;
-  if (folds === undefined) return;
+function checkFolds(folds: unknown, weights: unknown, role: string, problems: string[]): void {
   if (!Array.isArray(folds) || folds.length === 0 || !folds.every(isFileName))
-    problems.push(`${role}.folds is not a list of file names inside the bundle`);
+    problems.push(`${role}.folds is not a non-empty list of file names inside the bundle`);
+  else if (folds[0] !== weights)
+    problems.push(`${role}.folds starts with ${JSON.stringify(folds[0])}, expected the weights file ${JSON.stringify(weights)}`);
   else if (new Set(folds).size !== folds.length) problems.push(`${role}.folds names a file twice`);
-  else if (folds[0] !== value.weights)
-    problems.push(
-      `${role}.folds[0] is ${JSON.stringify(folds[0])}, expected weights (${JSON.stringify(value.weights)})`,
-    );
+}
+
+/** The weight files of a model entry: every fold of an ensemble, else its one file. */
+export function modelFiles(entry: BundleModelEntry): string[] {
+  return entry.folds ?? [entry.weights];
 }
 
 function checkThresholdSource(value: unknown, problems: string[]): void {

@@ -11,6 +11,7 @@ import {
   BUNDLE_MANIFEST,
   BundleError,
   CLASSIFIER_WEIGHTS,
+  modelFiles,
   SEGMENTER_WEIGHTS,
   validateManifest,
   type BundleCalibration,
@@ -192,9 +193,8 @@ export async function readBundleManifest(dir: string): Promise<BundleManifest> {
   }
   const manifest = validateManifest(json, dir);
   const missing: string[] = [];
-  for (const entry of [manifest.classifier, manifest.segmenter]) {
-    for (const file of entry.folds ?? [entry.weights])
-      if (!(await stat(path.join(dir, file)).catch(() => null))?.isFile()) missing.push(`${file} is missing`);
+  for (const file of [...modelFiles(manifest.classifier), ...modelFiles(manifest.segmenter)]) {
+    if (!(await stat(path.join(dir, file)).catch(() => null))?.isFile()) missing.push(`${file} is missing`);
   }
   if (missing.length > 0) throw new BundleError(dir, missing);
   return manifest;
@@ -203,9 +203,13 @@ export async function readBundleManifest(dir: string): Promise<BundleManifest> {
 export interface LoadedBundle {
   dir: string;
   manifest: BundleManifest;
+  /** The first (or only) model of each role: `classifiers[0]`, `segmenters[0]`. */
   classifier: PipelineModel;
   segmenter: PipelineModel;
-  /** Releases both models' tensors. */
+  /** Every model of each role, in fold order: one, or an ensemble's members (BundleModelEntry.folds). */
+  classifiers: PipelineModel[];
+  segmenters: PipelineModel[];
+  /** Releases every model's tensors. */
   dispose(): void;
 }
 
@@ -213,6 +217,7 @@ async function buildModel(
   dir: string,
   role: 'classifier' | 'segmenter',
   entry: BundleModelEntry,
+  file: string,
   factory: ModelFactory,
 ): Promise<PipelineModel> {
   let model: PipelineModel;
@@ -227,11 +232,11 @@ async function buildModel(
   }
   let weights: Map<string, Tensor>;
   try {
-    weights = loadSafetensors(path.join(dir, entry.weights));
+    weights = loadSafetensors(path.join(dir, file));
   } catch (err) {
     model.dispose();
     // Named as bundle.json names it: the bundle's folder is already in the message.
-    if (err instanceof SafetensorsError) throw new BundleError(dir, [`${entry.weights}: ${err.reason}`]);
+    if (err instanceof SafetensorsError) throw new BundleError(dir, [`${file}: ${err.reason}`]);
     throw err;
   }
   try {
@@ -240,7 +245,7 @@ async function buildModel(
     model.dispose();
     if (err instanceof nn.StateDictError)
       throw new BundleError(dir, [
-        `${entry.weights} does not match the ${role} architecture \`${entry.architecture}\`: ${err.message.replace(/^state dict does not match the model: /, '')}`,
+        `${file} does not match the ${role} architecture \`${entry.architecture}\`: ${err.message.replace(/^state dict does not match the model: /, '')}`,
       ]);
     throw err;
   } finally {
@@ -254,27 +259,41 @@ export interface LoadBundleOptions {
   modelFactory?: ModelFactory;
 }
 
-/** Validates a bundle and builds both models with their weights, in eval mode. */
+/** Validates a bundle and builds every model with its weights, in eval mode. */
 export async function loadBundle(dir: string, options: LoadBundleOptions = {}): Promise<LoadedBundle> {
   const bundleDir = path.resolve(dir);
   const manifest = await readBundleManifest(bundleDir);
   const factory = options.modelFactory ?? registryModelFactory;
-  const classifier = await buildModel(bundleDir, 'classifier', manifest.classifier, factory);
-  let segmenter: PipelineModel;
+  const built: PipelineModel[] = [];
+  const build = async (role: 'classifier' | 'segmenter'): Promise<PipelineModel[]> => {
+    const entry = manifest[role];
+    const models: PipelineModel[] = [];
+    for (const file of modelFiles(entry)) {
+      const model = await buildModel(bundleDir, role, entry, file, factory);
+      built.push(model);
+      models.push(model);
+    }
+    return models;
+  };
+  let classifiers: PipelineModel[];
+  let segmenters: PipelineModel[];
   try {
-    segmenter = await buildModel(bundleDir, 'segmenter', manifest.segmenter, factory);
+    // One after the other, so that when both roles are bad the error always names the classifier.
+    classifiers = await build('classifier');
+    segmenters = await build('segmenter');
   } catch (err) {
-    classifier.dispose();
+    for (const model of built) model.dispose();
     throw err;
   }
   return {
     dir: bundleDir,
     manifest,
-    classifier,
-    segmenter,
+    classifier: classifiers[0],
+    segmenter: segmenters[0],
+    classifiers,
+    segmenters,
     dispose() {
-      classifier.dispose();
-      segmenter.dispose();
+      for (const model of built) model.dispose();
     },
   };
 }

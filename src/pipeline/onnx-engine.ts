@@ -5,7 +5,7 @@
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import * as torch from '../torch/index.js';
 import type { LoadedBundle } from './bundle.js';
-import type { ModelEngine } from './model-engine.js';
+import { meanOfMembers, type ModelEngine } from './model-engine.js';
 import type { SessionReply, SessionRequest, SessionWorkerData } from './onnx-session-worker.js';
 import { exportModel, ONNX_INPUT, type ModelRole } from '../export/export-model.js';
 
@@ -71,27 +71,34 @@ export class OnnxSessions {
   }
 }
 
-/** Runs the ONNX export of both models; the bundle's libtorch models are folded by the export and left unused. */
+/** Session names of a role's members: the role itself for the first, `role#k` for the k-th after it. */
+const memberName = (role: ModelRole, k: number) => (k === 0 ? role : `${role}#${k}`);
+
+/**
+ * Runs the ONNX export of every model (each member of an ensemble, averaged as the libtorch engine
+ * averages them); the bundle's libtorch models are folded by the export and left unused.
+ */
 export function onnxRuntimeEngine(
   bundle: LoadedBundle,
   options: { threads: number; models?: Partial<Record<ModelRole, Uint8Array>> },
 ): ModelEngine {
-  const models = {
-    classifier:
-      options.models?.classifier ??
-      exportModel(bundle.classifier, 'classifier', bundle.manifest, { dynamicBatch: true }),
-    segmenter:
-      options.models?.segmenter ?? exportModel(bundle.segmenter, 'segmenter', bundle.manifest, { dynamicBatch: true }),
-  };
+  const members = { classifier: bundle.classifiers, segmenter: bundle.segmenters };
+  const models: Record<string, Uint8Array> = {};
+  for (const role of ['classifier', 'segmenter'] as const)
+    members[role].forEach((model, k) => {
+      const given = k === 0 && members[role].length === 1 ? options.models?.[role] : undefined;
+      models[memberName(role, k)] = given ?? exportModel(model, role, bundle.manifest, { dynamicBatch: true });
+    });
   const sessions = new OnnxSessions(models, options.threads);
-  const run = (role: ModelRole, input: torch.Tensor) => {
-    const { data, dims } = sessions.run(role, ONNX_INPUT, input.contiguous().toFloat32Array(), input.shape);
+  const run = (name: string, input: torch.Tensor) => {
+    const { data, dims } = sessions.run(name, ONNX_INPUT, input.contiguous().toFloat32Array(), input.shape);
     return torch.tensor(data, dims);
   };
+  const indices = (role: ModelRole) => members[role].map((_, k) => k);
   return {
     runtime: 'onnx',
-    classifierProbability: (input) => run('classifier', input),
-    maskProbability: (input) => run('segmenter', input),
+    classifierProbability: (input) => meanOfMembers(indices('classifier'), (k) => run(memberName('classifier', k), input)),
+    maskProbability: (input) => meanOfMembers(indices('segmenter'), (k) => run(memberName('segmenter', k), input)),
     dispose: () => sessions.close(),
   };
 }

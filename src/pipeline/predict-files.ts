@@ -26,6 +26,7 @@ import {
 import { measurePneumothorax, sizeText, type PneumothoraxSize } from './pneumothorax-size.js';
 import { Predictor, type Prediction } from './predictor.js';
 import type { Runtime } from './model-engine.js';
+import { ttaName, type TtaName } from './tta.js';
 
 export interface PredictFilesOptions {
   /** Files, folders and `@list` files. */
@@ -34,7 +35,7 @@ export interface PredictFilesOptions {
   listFiles?: readonly string[];
   bundle: string;
   out: string;
-  tta?: boolean;
+  tta?: boolean | TtaName;
   /** Images per batch; default 4. */
   batchSize?: number;
   threads?: number;
@@ -87,6 +88,8 @@ export interface PredictionRecord {
   probabilityUncalibrated: number;
   thresholdUncalibrated: number;
   calibrated: boolean;
+  /** The test-time augmentation the prediction ran with. */
+  tta: TtaName;
   decision: boolean;
   /** The classifier let the image through to the segmenter. */
   segmented: boolean;
@@ -116,6 +119,8 @@ export interface PredictFilesSummary {
   imagesPerSecond: number;
   /** Engine compute threads the prediction ran with. */
   threads: number;
+  /** The test-time augmentation every prediction ran with. */
+  tta: TtaName;
 }
 
 interface ReadResult {
@@ -273,6 +278,7 @@ export async function predictFiles(options: PredictFilesOptions): Promise<Predic
               probabilityUncalibrated: p.probabilityUncalibrated,
               thresholdUncalibrated: p.thresholdUncalibrated,
               calibrated: p.calibrated,
+              tta: ttaName(predictor.tta),
               decision: p.decision,
               segmented: p.segmented,
               area: { pixels: p.area, cm2 },
@@ -310,5 +316,6 @@ export async function predictFiles(options: PredictFilesOptions): Promise<Predic
     seconds,
     imagesPerSecond: predicted / seconds,
     threads: torch.getNumThreads(),
+    tta: ttaName(predictor.tta),
   };
 }

@@ -2,7 +2,9 @@
 // probability reaches the classifier threshold go to the segmenter, whose probability map is brought
 // back to the image's own resolution, thresholded per pixel and subjected to the minimum area. With
 // test-time augmentation each model also sees the horizontal mirror, and the two predictions are
-// averaged (the mirrored map flipped back first). Models load once, onto the chosen device; every
+// averaged (the mirrored map flipped back first). An ensemble bundle's role is the mean of its
+// members' probabilities (model-engine.ts), taken before TTA's mean, thresholds and the minimum area
+// alike. Models load once, onto the chosen device; every
 // batch runs in a scope, so no tensor outlives it, and under inference mode, in the chosen precision
 // (bf16 or fp16 autocast: the models' outputs are brought back to fp32 before the sigmoid).
 import { displayedProbability } from './calibrated-probability.js';
@@ -23,6 +25,7 @@ import {
 } from './inference-setup.js';
 import { libtorchEngine, type ModelEngine, type Runtime } from './model-engine.js';
 import { onnxRuntimeEngine } from './onnx-engine.js';
+import { ttaOn, type TtaName } from './tta.js';
 
 /** Milliseconds per stage for one image; batch stages are shared equally by the images of the batch. */
 export interface StageTimings {
@@ -67,8 +70,8 @@ export interface ProbabilityMaps {
 }
 
 export interface PredictorOptions extends LoadBundleOptions {
-  /** Horizontal-flip test-time augmentation for both models. */
-  tta?: boolean;
+  /** Horizontal-flip test-time augmentation for both models: `hflip` (or true), `none` (or false, the default). */
+  tta?: boolean | TtaName;
   /** Compute threads; all cores by default. */
   threads?: number;
   /** Replaces the bundle's thresholds (e.g. while searching them). */
@@ -86,6 +89,7 @@ export interface PredictorOptions extends LoadBundleOptions {
 const now = () => performance.now();
 
 export class Predictor {
+  /** Whether horizontal-flip TTA runs (ttaName gives its recorded name). */
   readonly tta: boolean;
   readonly precision: torch.Precision;
   readonly device: string;
@@ -99,7 +103,7 @@ export class Predictor {
     readonly bundle: LoadedBundle,
     options: PredictorOptions = {},
   ) {
-    this.tta = Boolean(options.tta);
+    this.tta = ttaOn(options.tta);
     this.thresholds = options.thresholds ?? { ...bundle.manifest.thresholds };
     this.precision = options.precision ?? 'fp32';
     this.device = options.device ?? 'cpu';
@@ -117,17 +121,17 @@ export class Predictor {
       this.engine = onnxRuntimeEngine(bundle, { threads: torch.getNumThreads() });
       return;
     }
-    if (this.device !== 'cpu') {
-      bundle.classifier.to(this.device);
-      bundle.segmenter.to(this.device);
-    }
+    const members = [...bundle.classifiers, ...bundle.segmenters];
+    if (this.device !== 'cpu') for (const model of members) model.to(this.device);
     const setupFor = (model: object) => ({
       ...defaultInferenceSetup(this.precision, this.device, encoderOf(model)),
       ...options.inferenceSetup,
     });
     this.setups = { classifier: setupFor(bundle.classifier), segmenter: setupFor(bundle.segmenter) };
-    prepareForInference(bundle.classifier, this.device, this.precision, this.setups.classifier);
-    prepareForInference(bundle.segmenter, this.device, this.precision, this.setups.segmenter);
+    for (const model of bundle.classifiers)
+      prepareForInference(model, this.device, this.precision, this.setups.classifier);
+    for (const model of bundle.segmenters)
+      prepareForInference(model, this.device, this.precision, this.setups.segmenter);
     this.engine = libtorchEngine(bundle);
   }
 

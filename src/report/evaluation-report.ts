@@ -11,6 +11,7 @@ import { lineChart } from './plot-line.js';
 import { histogram } from './plot-histogram.js';
 import { heatMap } from './plot-heatmap.js';
 import { writeStudySections } from './study-report.js';
+import { ttaOn } from '../pipeline/tta.js';
 
 const f4 = (v: number | null | undefined) => (v === null || v === undefined ? 'n/a' : v.toFixed(4));
 
@@ -38,7 +39,7 @@ export async function writeEvaluationReport(r: EvaluationResult, out: string): P
     { label: 'Dice on positives, pipeline', value: f4(b.dicePositive.pipeline), note: 'missed images score 0' },
   ]);
   report.paragraph(
-    `${r.images} images (${r.positives} positive, ${r.negatives} negative)${r.tta ? ', flip test-time augmentation' : ''}. ` +
+    `${r.images} images (${r.positives} positive, ${r.negatives} negative)${ttaOn(r.tta) ? ', horizontal-flip test-time augmentation' : ''}. ` +
       `Thresholds from the bundle: classifier ${t.classifier}, pixel ${t.pixel}, minimum area ${t.minArea} px. ` +
       'The classifier alone calls an image positive when its probability reaches the threshold; the pipeline only when, in addition, a mask survives the pixel threshold and the minimum area.',
   );

@@ -28,6 +28,7 @@ import { sessionRoutes } from './routes/sessions.js';
 import { auditRoutes } from './routes/audit.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { Runtime } from '../pipeline/model-engine.js';
+import type { TtaName } from '../pipeline/tta.js';
 import { DATABASE_FILE, DERIVED_DIR, prepareStoreDir } from './store/store-layout.js';
 
 export interface ServeOptions {
@@ -39,6 +40,8 @@ export interface ServeOptions {
   threadsPerWorker?: number;
   /** The workers' inference engine: libtorch (default) or onnx. */
   runtime?: Runtime;
+  /** The workers' test-time augmentation: none (default) or hflip. */
+  tta?: TtaName;
   /** Worker threads that decode DICOM (upload checks, pixels); default 1. */
   dicomThreads?: number;
   /** Instances queued or running at which uploads get 503; default 64. */
@@ -113,6 +116,7 @@ export async function buildApp(options: ServeOptions): Promise<BuiltApp> {
     workers,
     threads: options.threadsPerWorker ?? Math.max(1, Math.floor(availableParallelism() / workers)),
     runtime: options.runtime ?? 'libtorch',
+    tta: options.tta ?? 'none',
     onWorkerProblem: (reason) => app.log.warn(reason),
   });
   const dicomPool = new DicomPool(options.dicomThreads ?? 1);
@@ -140,6 +144,7 @@ export async function buildApp(options: ServeOptions): Promise<BuiltApp> {
     storeDir,
     queueLimit: options.queueLimit ?? DEFAULT_QUEUE_LIMIT,
     escalateAfterMs: (options.escalateAfterMinutes ?? DEFAULT_ESCALATE_AFTER_MINUTES) * 60_000,
+    tta: options.tta ?? 'none',
     notReadyReason: () =>
       runner.ready > 0
         ? null

@@ -5,6 +5,7 @@ import type { DicomPool } from './ingest/dicom-pool.js';
 import type { Dispatcher } from './queue/dispatcher.js';
 import type { JobRunner } from './inference/job-runner.js';
 import type { ServeMetrics } from './metrics.js';
+import type { TtaName } from '../pipeline/tta.js';
 
 export interface ServeContext {
   store: Store;
@@ -19,6 +20,8 @@ export interface ServeContext {
   queueLimit: number;
   /** An unreviewed instance older than this goes to the top of the worklist. */
   escalateAfterMs: number;
+  /** The test-time augmentation the inference workers run with (reported by /ready). */
+  tta: TtaName;
   /** Why the service is not ready (no inference worker, ...), or null. */
   notReadyReason(): string | null;
 }

@@ -6,6 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { LOSS_NAMES, type LossConfig } from './losses/index.js';
 import { DEVICE_PATTERN, PRECISIONS, type DeviceRequest, type Precision } from '../torch/compute-names.js';
 import { fileErrorReason } from '../file-error.js';
+import { RLE_OPTIONS, type RleOption } from '../data/labels.js';
 
 export type Task = 'classifier' | 'segmenter';
 export type Monitor = 'auc' | 'recall' | 'f1' | 'dice' | 'iou' | 'aux_auc' | 'loss';
@@ -18,6 +19,8 @@ export interface TrainConfig {
   data: string;
   /** Label CSV, when not one of the standard names inside `data`. */
   labels: string | null;
+  /** How the label file's run starts count: SIIM's relative gaps, Kaggle's absolute starts, or auto. */
+  rle: RleOption;
   /** Run folder. */
   out: string;
   model: string;
@@ -120,6 +123,7 @@ export function defaultConfig(task: Task): TrainConfig {
     task,
     data: '',
     labels: null,
+    rle: 'relative',
     out: '',
     model: classifier ? 'classifier-resnet34' : 'unet-resnet34',
     modelOptions: {},
@@ -237,6 +241,7 @@ function checkConfig(c: TrainConfig, source: string): TrainConfig {
   for (const key of ['labels', 'pretrained', 'oversample', 'positiveFraction', 'cacheDir'] as const) {
     if (c[key] !== null && typeof c[key] !== 'string') bad(key, 'a string or null');
   }
+  oneOf('rle', RLE_OPTIONS);
   if (!isInt(c.size, 32) || c.size % 32 !== 0) bad('size', 'a multiple of 32 (the encoders reduce by 32)');
   if (!isInt(c.epochs, 1)) bad('epochs', 'a positive integer');
   if (!isInt(c.batchSize, 1)) bad('batchSize', 'a positive integer');

@@ -51,6 +51,7 @@ export function distinctFailures(failures: readonly ItemFailure[]): ItemFailure[
 
 function describeIndex(index: DatasetIndex): string[] {
   const notes: string[] = [];
+  if (index.rleReading !== 'relative') notes.push(`${index.labelsFile}: run starts read as ${index.rleReading}`);
   if (index.imagesWithoutLabels.length > 0)
     notes.push(`${index.imagesWithoutLabels.length} DICOM files have no label row (not used)`);
   if (index.labelsWithoutImages.length > 0)
@@ -80,7 +81,7 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunTrain
   const say = (text: string) => reporter?.message?.(text);
   if (config.threads !== null) torch.setNumThreads(config.threads);
 
-  const index = await indexDataset(config.data, config.labels ? { labels: config.labels } : {});
+  const index = await indexDataset(config.data, { labels: config.labels ?? undefined, rle: config.rle });
   for (const note of describeIndex(index)) say(`data: ${note}`);
   if (index.items.length === 0) throw new Error(`${config.data}: no labelled image to train on`);
   const held = options.holdout?.imageIds;

@@ -5,6 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
+  chooseRleReading,
   formatLabelCsv,
   hasMask,
   LabelFileError,
@@ -292,4 +293,81 @@ test('a malformed row with control characters in its ImageId is reported in prin
   assert.equal(table.malformed.length, 1);
   assert.equal(table.malformed[0].imageId, 'id\u0001\u001b[2Jx', 'the id itself is kept as read');
   assert.match(table.malformed[0].message, /^odd\.csv line 1 \(image id\\x01\\x1b\[2Jx\): /);
+});
+
+// --rle on a 4x3 image, whose pixels are numbered column by column (rle.test.ts). Kaggle's "2 3 8 2"
+// (absolute, 1-based) is SIIM's "1 3 3 2"; read as SIIM gaps it runs past the image, and SIIM's
+// "1 3 3 2" read as absolute starts goes backwards. "5 1" fits both readings but means pixel 4 or 5.
+const SIZE_4x3 = { width: 4, height: 3 };
+const csv = (...rows: string[]) => ['ImageId,EncodedPixels', ...rows].join('\n');
+
+test('--rle auto: the reading under which every row fits, rows held in the SIIM form', () => {
+  const absolute = parseLabelCsv(csv('a,2 3 8 2', 'b,-1', 'c,5 1', 'd,1 2 3'), 'abs.csv', { ...SIZE_4x3, rle: 'auto' });
+  assert.equal(absolute.rleReading, 'absolute');
+  assert.deepEqual(
+    absolute.rows.map((r) => [r.imageId, r.encodedPixels]),
+    [
+      ['a', '1 3 3 2'],
+      ['b', '-1'],
+      ['c', '4 1'],
+    ],
+  );
+  // A row broken under both readings decides nothing and is reported as before.
+  assert.deepEqual(
+    absolute.malformed.map((e) => [e.line, e.imageId, e.reason]),
+    [[5, 'd', 'odd count of numbers (3) in the RLE']],
+  );
+  const relative = parseLabelCsv(csv('a,1 3 3 2', 'c,5 1'), 'rel.csv', { ...SIZE_4x3, rle: 'auto' });
+  assert.equal(relative.rleReading, 'relative');
+  assert.deepEqual(
+    relative.rows.map((r) => r.encodedPixels),
+    ['1 3 3 2', '5 1'],
+  );
+  // A run from pixel 0 exists only in SIIM's form; empty rows alone read as SIIM's.
+  assert.equal(parseLabelCsv(csv('a,0 2'), 'x', { ...SIZE_4x3, rle: 'auto' }).rleReading, 'relative');
+  assert.equal(parseLabelCsv(csv('a,-1', 'b,'), 'x', { ...SIZE_4x3, rle: 'auto' }).rleReading, 'relative');
+  // Explicit readings are taken as given.
+  const forced = parseLabelCsv(csv('c,5 1'), 'x', { ...SIZE_4x3, rle: 'absolute' });
+  assert.deepEqual([forced.rleReading, forced.rows[0].encodedPixels], ['absolute', '4 1']);
+  // The default is SIIM's relative reading, with nothing converted.
+  assert.equal(parseLabelCsv(csv('c,5 1'), 'x', SIZE_4x3).rleReading, 'relative');
+});
+
+test('--rle auto: both or neither reading fitting is one line naming the file and a row that decides it', () => {
+  assert.throws(
+    () => parseLabelCsv(csv('a,2 3 8 2', 'b,-1', 'c,1 3 3 2'), 'mixed.csv', { ...SIZE_4x3, rle: 'auto' }),
+    (err: unknown) => {
+      assert.ok(err instanceof LabelFileError);
+      assert.equal(
+        err.message,
+        'mixed.csv: --rle auto: neither reading fits every row: line 4 (image c) fits only relative starts (absolute: run 2 starts at pixel 3, before the end of run 1 (absolute runs come in order)), line 2 (image a) only absolute ones (relative: run 2 ends at pixel 15, past the end of the 4x3 image); choose --rle relative or --rle absolute',
+      );
+      return true;
+    },
+  );
+  assert.throws(
+    () => parseLabelCsv(csv('b,-1', 'c,5 1', 'e,7 2'), 'both.csv', { ...SIZE_4x3, rle: 'auto' }),
+    /^LabelFileError: both\.csv: --rle auto: both readings fit every row, and line 3 \(image c\) decodes differently under them; choose --rle relative or --rle absolute$/,
+  );
+  // The same decision from the rows alone.
+  assert.equal(chooseRleReading([{ line: 1, imageId: 'a', encodedPixels: '2 3 8 2' }], 'x', 4, 3), 'absolute');
+});
+
+test('a row that fits only the other reading says so in its malformed reason', () => {
+  const table = parseLabelCsv(csv('a,2 3 8 2', 'b,1 3 3 2'), 'kaggle.csv', SIZE_4x3);
+  assert.deepEqual(
+    table.malformed.map((e) => e.message),
+    [
+      'kaggle.csv line 2 (image a): run 2 ends at pixel 15, past the end of the 4x3 image; it fits absolute run starts (--rle)',
+    ],
+  );
+  const asAbsolute = parseLabelCsv(csv('a,2 3 8 2', 'b,1 3 3 2'), 'siim.csv', { ...SIZE_4x3, rle: 'absolute' });
+  assert.match(
+    asAbsolute.malformed[0].message,
+    /line 3 \(image b\): run 2 starts at pixel 3, .*; it fits relative run starts \(--rle\)$/,
+  );
+  assert.deepEqual(
+    asAbsolute.rows.map((r) => r.encodedPixels),
+    ['1 3 3 2'],
+  );
 });

@@ -9,6 +9,7 @@ import {
   rleIntervals,
   RleError,
   SIIM_SIZE,
+  toRelativeRle,
 } from '../../src/data/rle.js';
 import { emptyMask, maskArea, type Mask } from '../../src/data/image.js';
 import { Rng } from '../../src/data/random.js';
@@ -227,4 +228,44 @@ test('encoding treats any non-zero byte as mask, whatever the buffer alignment',
     const bytes255: Mask = { width, height, data: binary.data.map((v) => v * 255) };
     assert.equal(encodeRle(bytes255), expected, `${width}x${height} 255`);
   }
+});
+
+// Kaggle's standard RLE on the same 4x3 image: (start, length) with 1-based absolute starts.
+const KNOWN_ABSOLUTE_4x3: [string, string, string[]][] = [
+  ['1 2', '0 2', ['#...', '#...', '....']],
+  ['6 2', '5 2', ['..#.', '....', '.#..']],
+  ['1 1 5 2 12 1', '0 1 3 2 5 1', ['#...', '.#..', '.#.#']],
+  ['2 3 8 2', '1 3 3 2', ['.#..', '#.#.', '#.#.']],
+];
+
+test('absolute (1-based) run starts read as hand-decoded, and turn into the SIIM form', () => {
+  for (const [absolute, relative, rows] of KNOWN_ABSOLUTE_4x3) {
+    assert.equal(toRelativeRle(absolute, 'absolute', 4, 3), relative, absolute);
+    assert.deepEqual(maskToRows(decodeRle(toRelativeRle(absolute, 'absolute', 4, 3), 4, 3)), rows, absolute);
+  }
+  // A relative row comes back as written; empty rows stay as they are under both readings.
+  assert.equal(toRelativeRle('1  3 3 2', 'relative', 4, 3), '1  3 3 2');
+  for (const reading of ['relative', 'absolute'] as const) assert.equal(toRelativeRle('-1', reading, 4, 3), '-1');
+});
+
+test('what does not fit a reading is an error naming the run', () => {
+  const reason = (encoded: string, reading: 'relative' | 'absolute') => {
+    try {
+      toRelativeRle(encoded, reading, 4, 3, 'img');
+    } catch (err) {
+      assert.ok(err instanceof RleError);
+      assert.equal(err.imageId, 'img');
+      return err.reason;
+    }
+    return null;
+  };
+  // Kaggle's row read as SIIM gaps runs past the image; SIIM's row read as absolute starts goes backwards.
+  assert.equal(reason('2 3 8 2', 'relative'), 'run 2 ends at pixel 15, past the end of the 4x3 image');
+  assert.equal(
+    reason('1 3 3 2', 'absolute'),
+    'run 2 starts at pixel 3, before the end of run 1 (absolute runs come in order)',
+  );
+  assert.equal(reason('0 2', 'absolute'), 'run 1 starts at 0; absolute run starts count from 1');
+  assert.equal(reason('12 2', 'absolute'), 'run 1 ends at pixel 13, past the end of the 4x3 image');
+  assert.equal(reason('12 1', 'absolute'), null, 'a run on the last pixel fits');
 });

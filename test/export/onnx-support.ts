@@ -52,6 +52,8 @@ export function memoryBundle(c: ModelSpec, s: ModelSpec, seed = 7): LoadedBundle
     manifest: manifestOf(classifier, c, segmenter, s),
     classifier,
     segmenter,
+    classifiers: [classifier],
+    segmenters: [segmenter],
     dispose() {
       classifier.dispose();
       segmenter.dispose();

@@ -47,7 +47,7 @@ test('fit usage errors exit 2 with one line', () => {
     [['fit', '--print-plan', '--set', 'epochs=3'], /unknown setting epochs/],
     [['fit', '--print-plan', '--size', '100'], /inputSize/],
     [['fit', '--print-plan', '--preset', 'tpu'], /argument 'tpu' is invalid/],
-    [['fit', '--print-plan', '--rle', 'absolute'], /--rle absolute/],
+    [['fit', '--print-plan', '--rle', 'sideways'], /argument 'sideways' is invalid/],
   ];
   for (const [args, message] of cases) {
     const run = runPneumo(args);

@@ -91,12 +91,12 @@ test('bundle.json folds: optional, file names, distinct, the first equal to weig
   };
   assert.doesNotThrow(() => validateManifest(JSON.parse(original), out));
   const cases: [unknown, RegExp][] = [
-    [[], /classifier\.folds is not a list of file names inside the bundle/],
-    [['../x.safetensors'], /classifier\.folds is not a list of file names/],
+    [[], /classifier\.folds is not a non-empty list of file names inside the bundle/],
+    [['../x.safetensors'], /classifier\.folds is not a non-empty list of file names/],
     [['classifier-fold0.safetensors', 'classifier-fold0.safetensors'], /classifier\.folds names a file twice/],
     [
       ['classifier-fold1.safetensors', 'classifier-fold0.safetensors'],
-      /classifier\.folds\[0\] is "classifier-fold1\.safetensors", expected weights/,
+      /classifier\.folds starts with "classifier-fold1\.safetensors", expected the weights file/,
     ],
   ];
   for (const [folds, message] of cases) assert.throws(() => validateManifest(withFolds(folds), out), message);

@@ -51,13 +51,16 @@ export const tinyModelFactory: ModelFactory = (architecture: string, config: Mod
   throw new UnknownArchitectureError(architecture, TINY_ARCHITECTURES);
 };
 
-/** Sets every parameter in place: centre tap 1 on channel 0, everything else 0, then the given tweaks. */
-function setAnalytic(model: nn.Module, values: Record<string, number[]>): void {
+/**
+ * Sets every parameter in place: one tap 1 on channel 0 (the centre, index 4, by default), everything
+ * else 0, then the given tweaks. Tap 3 (the left neighbour) makes the model see x - 1: not mirror-symmetric.
+ */
+function setAnalytic(model: nn.Module, values: Record<string, number[]>, tap = 4): void {
   torch.noGrad(() => {
     for (const [name, p] of model.namedParameters()) {
       const data = new Float32Array(p.numel);
       if (values[name]) data.set(values[name]);
-      else if (name.endsWith('weight') && p.shape.length === 4 && p.shape[2] === 3) data[4] = 1; // 3x3 centre of output 0, input 0
+      else if (name.endsWith('weight') && p.shape.length === 4 && p.shape[2] === 3) data[tap] = 1; // 3x3 tap of output 0, input 0
       torch.scope(() => p.copy_(torch.tensor(data, p.shape)));
     }
   });
@@ -68,8 +71,8 @@ export interface TinyRunOptions {
   /** A side, or [height, width]. */
   inputSize: number | [number, number];
   channels?: number;
-  /** Weights with the closed-form outputs of the header comment; random otherwise. */
-  analytic?: { gain?: number; bias?: number };
+  /** Weights with the closed-form outputs of the header comment (x read at the 3x3 `tap`); random otherwise. */
+  analytic?: { gain?: number; bias?: number; tap?: number };
   threshold?: number;
   seed?: number;
 }
@@ -83,8 +86,8 @@ export async function writeTinyRun(dir: string, o: TinyRunOptions): Promise<void
   const model = tinyModelFactory(architecture, config);
   if (o.analytic) {
     if (o.role === 'classifier')
-      setAnalytic(model, { 'fc.weight': [o.analytic.gain ?? 1], 'fc.bias': [o.analytic.bias ?? 0] });
-    else setAnalytic(model, { 'head.weight': [10], 'head.bias': [-5] });
+      setAnalytic(model, { 'fc.weight': [o.analytic.gain ?? 1], 'fc.bias': [o.analytic.bias ?? 0] }, o.analytic.tap);
+    else setAnalytic(model, { 'head.weight': [10], 'head.bias': [-5] }, o.analytic.tap);
   }
   torch.saveSafetensors(path.join(dir, 'best.safetensors'), model.stateDict());
   model.dispose();

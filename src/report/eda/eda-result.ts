@@ -2,6 +2,7 @@
 import type { HeaderEntry, HeaderFacts } from './header-facts.js';
 import type { ImageLabel, LabelFacts } from './label-facts.js';
 import { compareWithSiim } from './siim-comparison.js';
+import type { RleReading } from '../../data/rle.js';
 
 /** A label row that was left out: malformed CSV, or an RLE that does not fit the image. */
 export interface LabelProblem {
@@ -12,6 +13,8 @@ export interface LabelProblem {
 
 export interface EdaResult {
   labelsFile: string;
+  /** How the label file's run starts were read (`--rle`; what auto decided). */
+  rleReading: RleReading;
   /** The dataset folder whose DICOM headers were read; null for a labels-only run. */
   dataDir: string | null;
   labels: LabelFacts;
@@ -28,6 +31,7 @@ export function edaJson(result: EdaResult) {
   const { labels } = result;
   return {
     labelsFile: result.labelsFile,
+    rleReading: result.rleReading,
     dataDir: result.dataDir,
     rows: labels.rows,
     images: labels.images,

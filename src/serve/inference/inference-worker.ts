@@ -69,13 +69,14 @@ async function runJob(predictor: Predictor, model: ModelIdentity, job: Inference
 }
 
 async function main(): Promise<void> {
-  const [bundleDir, threadsText, runtimeText] = process.argv.slice(2);
+  const [bundleDir, threadsText, runtimeText, ttaText] = process.argv.slice(2);
   process.on('disconnect', () => process.exit(0));
   let predictor: Predictor;
   try {
     predictor = await Predictor.load(bundleDir, {
       threads: Number(threadsText) || 1,
       runtime: parseRuntime(runtimeText ?? 'libtorch'),
+      tta: ttaText === 'hflip' ? 'hflip' : 'none',
     });
   } catch (err) {
     send({ type: 'fatal', reason: (err as Error).message });

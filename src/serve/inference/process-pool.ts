@@ -8,6 +8,7 @@ import type { InferenceJob, InferenceOutput, JobRunner } from './job-runner.js';
 import { WorkerDiedError, WorkerUnavailableError } from './job-runner.js';
 import type { ParentMessage, WorkerMessage } from './inference-worker.js';
 import type { Runtime } from '../../pipeline/model-engine.js';
+import type { TtaName } from '../../pipeline/tta.js';
 
 export interface ProcessPoolOptions {
   bundleDir: string;
@@ -16,6 +17,8 @@ export interface ProcessPoolOptions {
   threads: number;
   /** Each worker's inference engine. */
   runtime: Runtime;
+  /** Each worker's test-time augmentation; none by default. */
+  tta?: TtaName;
   /** Workers in a row that may die before becoming ready before the pool gives up. */
   maxStartupFailures?: number;
   /** Called with a one-line reason whenever a worker dies or fails to start. */
@@ -106,7 +109,8 @@ export class ProcessPool implements JobRunner {
   }
 
   private spawn(): void {
-    const child = fork(WORKER_SCRIPT, [this.options.bundleDir, String(this.options.threads), this.options.runtime], {
+    const { bundleDir, threads, runtime, tta = 'none' } = this.options;
+    const child = fork(WORKER_SCRIPT, [bundleDir, String(threads), runtime, tta], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'advanced',
     });

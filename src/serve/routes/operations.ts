@@ -1,5 +1,6 @@
 // Routes for whoever runs the service: GET /health (the process answers; public), GET /ready (the
-// database answers and an inference worker has loaded the bundle; public, 503 otherwise), and
+// database answers and an inference worker has loaded the bundle; public, 503 otherwise; it also says
+// which test-time augmentation the workers run), and
 // GET /metrics (Prometheus text; admin token).
 import type { FastifyInstance } from 'fastify';
 import type { ServeContext } from '../context.js';
@@ -22,7 +23,7 @@ export async function operationRoutes(app: FastifyInstance, ctx: ServeContext): 
       // {error, message} as every error answer; status and reason for the probes that read them.
       return { status: 'not ready', reason, error: errorName(503), message: reason };
     }
-    return { status: 'ready', workers: ctx.runner.ready, queueDepth: await ctx.store.queueDepth() };
+    return { status: 'ready', workers: ctx.runner.ready, queueDepth: await ctx.store.queueDepth(), tta: ctx.tta };
   });
 
   app.get('/metrics', { config: { permission: 'admin' } }, async (_request, reply) => {
