@@ -11,10 +11,19 @@ const precision = precisionAt >= 0 ? rest[precisionAt + 1] : undefined;
 const valueOf = (flag: string) => (rest.indexOf(flag) >= 0 ? rest[rest.indexOf(flag) + 1] : undefined);
 const epochs = valueOf('--epochs');
 const data = valueOf('--data');
+const demo = valueOf('--demo');
+const seeds = valueOf('--seeds')?.split(',').map(Number);
 
 try {
   const mod = (await import(`./${name}.js`)) as {
-    run(o: { quick: boolean; precision?: string; epochs?: string; data?: string }): Promise<object>;
+    run(o: {
+      quick: boolean;
+      precision?: string;
+      epochs?: string;
+      data?: string;
+      demo?: string;
+      seeds?: number[];
+    }): Promise<object>;
   };
   const line = JSON.stringify(
     await mod.run({
@@ -22,6 +31,8 @@ try {
       ...(precision ? { precision } : {}),
       ...(epochs ? { epochs } : {}),
       ...(data ? { data } : {}),
+      ...(demo ? { demo } : {}),
+      ...(seeds ? { seeds } : {}),
     }),
   );
   process.stdout.write(line + '\n');

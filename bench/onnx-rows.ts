@@ -3,7 +3,10 @@
 // batch 1, for libtorch (as the predictor prepares it), ONNX Runtime fp32 and PyTorch fp32 in the same
 // run, with the convolution algorithm each engine used: libtorch's from oneDNN's own verbose log
 // (DNNL_VERBOSE), ONNX Runtime's from the graph it optimised (optimizedModelFilePath: NCHWc direct
-// convolutions are com.microsoft.nchwc Conv nodes; a plain Conv is MLAS's im2col + SGEMM).
+// convolutions are com.microsoft.nchwc Conv nodes; a plain Conv is MLAS's im2col + SGEMM; the int8
+// export's are com.microsoft QLinearConv, MLAS's u8s8 integer convolution). ONNX Runtime's int8 rows
+// run `pneumo export --int8`'s QDQ model, calibrated on the SIIM films; the session-option rows time
+// the same two models under other ONNX Runtime settings.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -17,6 +20,7 @@ import { createModel } from '../src/models/index.js';
 import { prepareForInference, defaultInferenceSetup } from '../src/pipeline/inference-setup.js';
 import type { BundleManifest } from '../src/pipeline/bundle-manifest.js';
 import { exportModel } from '../src/export/export-model.js';
+import { int8Model } from '../src/export/export-int8.js';
 import { OnnxSessions } from '../src/pipeline/onnx-engine.js';
 import { Predictor, type StageTimings } from '../src/pipeline/predictor.js';
 import { maskLogits } from '../src/pipeline/model-contract.js';
@@ -124,11 +128,46 @@ async function onnxConvNodes(bytes: Uint8Array, threads: number, file: string): 
   const model = onnxProto.onnx.ModelProto.decode(readFileSync(file));
   const counts: Record<string, number> = {};
   for (const n of model.graph?.node ?? []) {
-    if (!/Conv/.test(n.opType ?? '')) continue;
+    if (!/Conv/.test(n.opType ?? '')) continue; // Conv, FusedConv, QLinearConv, ConvInteger
     const key = `${n.domain || 'ai.onnx'}:${n.opType}`;
     counts[key] = (counts[key] ?? 0) + 1;
   }
   return counts;
+}
+
+/** Fastest of `reps` async runs of one model under several ONNX Runtime session settings. */
+async function sessionVariants(
+  bytes: Uint8Array,
+  input: Float32Array,
+  dims: readonly number[],
+  threads: number,
+  reps: number,
+): Promise<Record<string, number>> {
+  const settings: Record<string, ort.InferenceSession.SessionOptions> = {
+    all: { graphOptimizationLevel: 'all' },
+    extended: { graphOptimizationLevel: 'extended' },
+    all_denormal_as_zero: { graphOptimizationLevel: 'all', extra: { session: { set_denormal_as_zero: '1' } } },
+  };
+  const ms: Record<string, number> = {};
+  for (const [name, setting] of Object.entries(settings)) {
+    const session = await ort.InferenceSession.create(bytes, {
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      ...setting,
+    });
+    const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', input, dims) };
+    await session.run(feeds);
+    let best = Infinity;
+    for (let i = 0; i < reps; i++) {
+      const start = performance.now();
+      await session.run(feeds);
+      best = Math.min(best, performance.now() - start);
+    }
+    ms[name] = round(best);
+    await session.release();
+  }
+  return ms;
 }
 
 /**
@@ -165,7 +204,8 @@ export async function forwardRows(options: {
   const bytes = exportModel(onnxModel, 'segmenter', manifest, { dynamicBatch: true });
   onnxModel.dispose();
   prepareForInference(libtorchModel, 'cpu', 'fp32', defaultInferenceSetup('fp32', 'cpu', 'resnet34'));
-  const sessions = new OnnxSessions({ fp32: bytes }, threads);
+  const int8 = (await int8Model(bytes, manifest.segmenter.input, options.films, threads)).bytes;
+  const sessions = new OnnxSessions({ fp32: bytes, int8 }, threads);
   const input = deterministicInput(size);
   const dims = [1, 1, size, size];
   const libtorchForward = (data: Float32Array) =>
@@ -198,22 +238,24 @@ export async function forwardRows(options: {
     const ms = {
       libtorch_fp32: fastest(() => libtorchForward(input)),
       onnxruntime_fp32: fastest(() => sessions.run('fp32', 'image', input, dims)),
+      onnxruntime_int8: fastest(() => sessions.run('int8', 'image', input, dims)),
       pytorch_fp32: pytorch.ms.fp32['1'],
     };
+    const variants = {
+      fp32: await sessionVariants(bytes, input, dims, threads, reps),
+      int8: await sessionVariants(int8, input, dims, threads, reps),
+    };
     // Mask agreement on the films, made through the model-input contract as the predictor makes them.
-    const dices: number[] = [];
+    const dices: Record<'fp32' | 'int8', number[]> = { fp32: [], int8: [] };
     const contract = manifest.segmenter.input;
+    const binary = (m: Float32Array) => Uint8Array.from(m, (p) => (p > 0.5 ? 1 : 0));
     for (const film of options.films) {
       const data = modelInputBatch([await readImage(film)], contract);
-      const a = libtorchForward(data);
-      const b = sessions.run('fp32', 'image', data, dims).data;
-      dices.push(
-        dice(
-          Uint8Array.from(a, (p) => (p > 0.5 ? 1 : 0)),
-          Uint8Array.from(b, (p) => (p > 0.5 ? 1 : 0)),
-        ),
-      );
+      const a = binary(libtorchForward(data));
+      for (const engine of ['fp32', 'int8'] as const)
+        dices[engine].push(dice(a, binary(sessions.run(engine, 'image', data, dims).data)));
     }
+    const meanDice = (d: number[]) => ({ mean: round(d.reduce((x, y) => x + y, 0) / d.length, 4), films: d.length });
     return {
       model: name,
       input: `1x1x${size}x${size}`,
@@ -222,23 +264,39 @@ export async function forwardRows(options: {
       ms: {
         libtorch_fp32: round(ms.libtorch_fp32),
         onnxruntime_fp32: round(ms.onnxruntime_fp32),
+        onnxruntime_int8: round(ms.onnxruntime_int8),
         pytorch_fp32: round(ms.pytorch_fp32),
       },
       ratio_over_pytorch_fp32: {
         libtorch_fp32: round(ms.libtorch_fp32 / ms.pytorch_fp32, 3),
         onnxruntime_fp32: round(ms.onnxruntime_fp32 / ms.pytorch_fp32, 3),
+        onnxruntime_int8: round(ms.onnxruntime_int8 / ms.pytorch_fp32, 3),
       },
-      onnxruntime_fp32_mask_dice_vs_libtorch: {
-        mean: round(dices.reduce((x, y) => x + y, 0) / dices.length, 4),
-        films: dices.length,
+      // Random weights: how far the int8 graph moves this model's masks, not a trained model's (see demo_int8).
+      onnxruntime_fp32_mask_dice_vs_libtorch: meanDice(dices.fp32),
+      onnxruntime_int8_mask_dice_vs_libtorch: meanDice(dices.int8),
+      onnxruntime_session_options: {
+        ms: variants,
+        ratio_over_pytorch_fp32: Object.fromEntries(
+          Object.entries(variants).map(([k, v]) => [
+            k,
+            Object.fromEntries(Object.entries(v).map(([o, m]) => [o, round(m / ms.pytorch_fp32, 3)])),
+          ]),
+        ),
+        note:
+          'async session.run on the main thread, fastest of the same reps; all = ORT_ENABLE_ALL (NCHWc layout), ' +
+          'extended = no NCHWc layout transform, denormal_as_zero = session.set_denormal_as_zero; ' +
+          'intra-op threads = the run threads. MLAS has no Winograd or other fast fp32 convolution.',
       },
       conv_algorithms: {
         libtorch: libtorchConvAlgorithms(size),
         onnxruntime_fp32_optimised_graph: await onnxConvNodes(bytes, threads, path.join(work, 'optimised.onnx')),
+        onnxruntime_int8_optimised_graph: await onnxConvNodes(int8, threads, path.join(work, 'optimised-int8.onnx')),
         note:
           'libtorch: oneDNN primitives from DNNL_VERBOSE (implementation, algorithm); PyTorch fp32 runs the same ' +
           'oneDNN. ONNX Runtime: com.microsoft.nchwc:Conv is MLAS NCHWc direct convolution, ai.onnx:Conv (or ' +
-          'FusedConv) is MLAS im2col + SGEMM.',
+          'FusedConv) is MLAS im2col + SGEMM, com.microsoft:QLinearConv is MLAS u8s8 integer convolution ' +
+          '(NHWC, VNNI where the CPU has it; left-over fp32 Conv nodes are the heads kept in fp32).',
       },
       pytorch: pytorch.versions,
     };

@@ -8,7 +8,7 @@
 // same networks; the parameter counts and the classifier's probabilities of both sides are printed as
 // the check. The classifier threshold is 0 so that every image goes through both stages (the worst case).
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as torch from '../src/torch/index.js';
@@ -21,8 +21,11 @@ import { PROJECT_ROOT } from '../src/project-paths.js';
 import { fixture } from './support/fixtures.js';
 import { PYTHON } from './support/python.js';
 import { endToEndOnnx, forwardRows } from './onnx-rows.js';
+import { int8DemoRows } from './onnx-int8-demo.js';
 import type { Mask } from '../src/data/image.js';
 import { readBundleManifest } from '../src/pipeline/bundle.js';
+import { assembledRunManifest, writeRunManifest } from '../src/train/run-manifest.js';
+import { modelInput } from '../src/data/model-input.js';
 
 const INPUT = 512;
 const STAGES = ['read', 'preprocess', 'classify', 'segment', 'postprocess', 'encode'] as const;
@@ -33,21 +36,28 @@ export interface PredictBenchOptions {
   /** Registry names; the demo's (DEMO_MODELS) by default. */
   classifier?: string;
   segmenter?: string;
+  /** A demo folder (bundle/, data/, test-data/) whose bundle's int8 export is measured on its test films. */
+  demo?: string;
 }
 
 /** Writes a training run folder with a freshly initialised registry model; returns its parameter count. */
-function writeRun(dir: string, architecture: string): number {
+function writeRun(dir: string, architecture: string, task: 'classifier' | 'segmenter'): number {
   mkdirSync(dir, { recursive: true });
   const model = createModel(architecture);
   const parameters = model.parameters().reduce((sum, p) => sum + p.numel, 0);
   torch.saveSafetensors(path.join(dir, 'best.safetensors'), model.stateDict());
-  const run = {
-    model: { name: architecture, config: model.config },
-    inputSize: INPUT,
-    normalization: { mean: IMAGENET_NORMALIZATION.grayMean, std: IMAGENET_NORMALIZATION.grayStd },
-  };
+  writeRunManifest(
+    dir,
+    assembledRunManifest({
+      task,
+      model: { name: architecture, config: model.config as Record<string, unknown> },
+      input: modelInput(
+        { width: INPUT, height: INPUT },
+        { mean: IMAGENET_NORMALIZATION.grayMean, std: IMAGENET_NORMALIZATION.grayStd },
+      ),
+    }),
+  );
   model.dispose();
-  writeFileSync(path.join(dir, 'run.json'), JSON.stringify(run));
   return parameters;
 }
 
@@ -57,6 +67,7 @@ export async function run({
   quick,
   classifier = DEMO_MODELS.classifier,
   segmenter = DEMO_MODELS.segmenter,
+  demo,
 }: PredictBenchOptions): Promise<object> {
   const dir = fixture('siim-sample');
   const all = readdirSync(dir)
@@ -70,8 +81,8 @@ export async function run({
   try {
     torch.manualSeed(0);
     const oursParameters = {
-      classifier: writeRun(path.join(work, 'c'), classifier),
-      segmenter: writeRun(path.join(work, 's'), segmenter),
+      classifier: writeRun(path.join(work, 'c'), classifier, 'classifier'),
+      segmenter: writeRun(path.join(work, 's'), segmenter, 'segmenter'),
     };
     const bundle = path.join(work, 'bundle');
     await makeBundle({
@@ -144,6 +155,7 @@ export async function run({
         films: files,
         manifest: await readBundleManifest(bundle),
       }),
+      demo_int8: demo ? await int8DemoRows(demo, work, threads) : null,
     };
 
     const byStage = Object.fromEntries(

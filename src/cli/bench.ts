@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { PROJECT_ROOT } from '../project-paths.js';
 import { runAction, UsageError } from './run-action.js';
 
@@ -53,6 +53,11 @@ registerBenchmark(
   'evaluate on 200 images with and without the 1000-resample bootstrap (and the metric stage alone): the intervals must add < 10%',
 );
 
+registerBenchmark(
+  'recipe',
+  "the demo's small plan trained on seeds 1, 2 and 3: every headline figure (AUC, Dice, SIIM, triage recall per size band) as mean and range",
+);
+
 export function benchCommand(): Command {
   return new Command('bench')
     .description('Run a benchmark and print one JSON line: ' + Object.keys(BENCHMARKS).join(', '))
@@ -67,6 +72,15 @@ export function benchCommand(): Command {
     )
     .option('--epochs <n>', 'fit: epochs of each training stage (the preset has 30 and 24)')
     .option('--data <dir>', 'fit: the dataset (default: the demo training set, synthesised)')
+    .option(
+      '--demo <dir>',
+      "predict: also run the int8 export of a demo folder's bundle (DIR/bundle, calibrated on DIR/data) on its " +
+        'test films (DIR/test-data) against libtorch fp32: mask Dice, probability change, classifier AUC',
+    )
+    .option('--seeds <list>', 'recipe: the seeds to train, comma-separated (default 1,2,3)', (v: string) => {
+      if (!/^\d+(,\d+)*$/.test(v)) throw new InvalidArgumentError(`expected comma-separated integers, got "${v}"`);
+      return v;
+    })
     .addHelpText(
       'after',
       '\n' +
@@ -78,7 +92,15 @@ export function benchCommand(): Command {
       runAction(
         async (
           name: string,
-          opts: { quick?: boolean; out?: string; precision?: string; epochs?: string; data?: string },
+          opts: {
+            quick?: boolean;
+            out?: string;
+            precision?: string;
+            epochs?: string;
+            data?: string;
+            demo?: string;
+            seeds?: string;
+          },
         ) => {
           if (!(name in BENCHMARKS))
             throw new UsageError(`unknown benchmark \`${name}\`, supported: ${Object.keys(BENCHMARKS).join(', ')}`);
@@ -91,6 +113,8 @@ export function benchCommand(): Command {
             ...(opts.precision ? ['--precision', opts.precision] : []),
             ...(opts.epochs ? ['--epochs', opts.epochs] : []),
             ...(opts.data ? ['--data', opts.data] : []),
+            ...(opts.demo ? ['--demo', path.resolve(opts.demo)] : []),
+            ...(opts.seeds ? ['--seeds', opts.seeds] : []),
           ];
           const run = spawnSync(process.execPath, args, { stdio: 'inherit' });
           if (run.error) throw new Error(`could not start ${entry}: ${run.error.message}`);

@@ -99,7 +99,10 @@ export function evaluateCommand(): Command {
         'error-analysis galleries and a hard-example list for oversampling.',
     )
     .requiredOption('--bundle <dir>', 'model bundle made by `pneumo bundle`')
-    .requiredOption('--data <dir>', 'dataset folder in SIIM format: a label CSV and DICOM files anywhere below it (the Kaggle tree or a flat folder)')
+    .requiredOption(
+      '--data <dir>',
+      'dataset folder in SIIM format: a label CSV and DICOM files anywhere below it (the Kaggle tree or a flat folder)',
+    )
     .option('--labels <csv>', 'label CSV, if not train-rle.csv or stage_2_train.csv in the folder')
     .addOption(rleOption())
     .addOption(new Option('--split <which>', 'images to evaluate').choices(['val', 'all']).default('val'))
@@ -116,7 +119,11 @@ export function evaluateCommand(): Command {
       unitInterval,
     )
     .option('--search-triplet', 'also search classifier threshold, pixel threshold and minimum area jointly')
-    .option('--write-bundle', "write the chosen thresholds into the bundle's bundle.json")
+    .option(
+      '--write-bundle',
+      "write the chosen thresholds into the bundle's bundle.json; on a validation split also the calibration and " +
+        'the validation probabilities that `serve` watches for drift (reference.json)',
+    )
     .addOption(ttaOption())
     .addOption(runtimeOption())
     .option('--batch <n>', 'images per batch', integer(1), 8)

@@ -3,23 +3,21 @@
 // invalid. expected an integer >= 1, got "0"`).
 import { InvalidArgumentError } from 'commander';
 
-/** An integer >= min. */
-export const integer =
-  (min: number) =>
-  (value: string): number => {
+/** A parser of one number that `accept`s it; `expected` says what it wanted in the error. */
+function numeric(accept: (n: number) => boolean, expected: string): (value: string) => number {
+  return (value) => {
     const n = Number(value);
-    if (value.trim() === '' || !Number.isInteger(n) || n < min)
-      throw new InvalidArgumentError(`expected an integer >= ${min}, got "${value}"`);
+    if (value.trim() === '' || !accept(n)) throw new InvalidArgumentError(`expected ${expected}, got "${value}"`);
     return n;
   };
+}
+
+/** An integer >= min. */
+export const integer = (min: number): ((value: string) => number) =>
+  numeric((n) => Number.isInteger(n) && n >= min, `an integer >= ${min}`);
 
 /** A TCP port: 0 (any free port) to 65535. */
-export function port(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n) || n < 0 || n > 65535)
-    throw new InvalidArgumentError(`expected a port, an integer from 0 to 65535, got "${value}"`);
-  return n;
-}
+export const port = numeric((n) => Number.isInteger(n) && n >= 0 && n <= 65535, 'a port, an integer from 0 to 65535');
 
 /** An http:// or https:// URL. */
 export function httpUrl(value: string): string {
@@ -35,22 +33,11 @@ export function httpUrl(value: string): string {
 }
 
 /** A finite number >= min. */
-export const number =
-  (min: number) =>
-  (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || n < min)
-      throw new InvalidArgumentError(`expected a number >= ${min}, got "${value}"`);
-    return n;
-  };
+export const number = (min: number): ((value: string) => number) =>
+  numeric((n) => Number.isFinite(n) && n >= min, `a number >= ${min}`);
 
 /** A number in [0, 1]: a probability or a fraction. */
-export function unitInterval(value: string): number {
-  const n = Number(value);
-  if (value.trim() === '' || !(n >= 0 && n <= 1))
-    throw new InvalidArgumentError(`expected a number in [0, 1], got "${value}"`);
-  return n;
-}
+export const unitInterval = numeric((n) => n >= 0 && n <= 1, 'a number in [0, 1]');
 
 /** `low,high` with 0 <= low <= high <= 1, or one number for a fixed value. */
 export function unitRange(value: string): [number, number] {

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { runtimeOption, type RuntimeName } from './runtime-option.js';
 import { ttaOption, type TtaName } from './tta-option.js';
-import { integer, number, port } from './option-parsers.js';
+import { integer, number, port, unitInterval } from './option-parsers.js';
 import { EXIT, runAction, UsageError } from './run-action.js';
 
 interface ServeCliOptions {
@@ -18,6 +18,11 @@ interface ServeCliOptions {
   escalateAfter: number;
   corsOrigin: string[];
   logLevel: string;
+  driftPsi: number;
+  driftKs: number;
+  driftBins: number;
+  driftMinN: number;
+  driftWindow: number;
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -27,19 +32,18 @@ const DEFAULT_LOGIN_BASE = 'http://127.0.0.1:8080';
 /** How long the workers get to stop when the service cannot start or listen. */
 const CLOSE_AFTER_LISTEN_FAILURE_MS = 3000;
 
+/** What stands in the way of a listen(), by its error code. */
+const LISTEN_FAILURES: Record<string, string> = {
+  EADDRINUSE: 'the port is in use (another process listens there; choose another with --port)',
+  EACCES: 'permission denied (ports below 1024 need privileges)',
+  EADDRNOTAVAIL: 'this machine has no such address (--host)',
+  ENOTFOUND: 'the host name does not resolve (--host)',
+  EAI_AGAIN: 'the host name does not resolve (--host)',
+};
+
 /** One line for a failed listen(): the address and what stands in the way. */
 function listenFailure(err: unknown, host: string, port: number): string {
-  const code = (err as NodeJS.ErrnoException).code;
-  const reason =
-    code === 'EADDRINUSE'
-      ? 'the port is in use (another process listens there; choose another with --port)'
-      : code === 'EACCES'
-        ? 'permission denied (ports below 1024 need privileges)'
-        : code === 'EADDRNOTAVAIL'
-          ? 'this machine has no such address (--host)'
-          : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
-            ? 'the host name does not resolve (--host)'
-            : (err as Error).message;
+  const reason = LISTEN_FAILURES[(err as NodeJS.ErrnoException).code ?? ''] ?? (err as Error).message;
   return `cannot listen on ${host}:${port}: ${reason}`;
 }
 
@@ -165,6 +169,21 @@ export function serveCommand(): Command {
       .option('--max-upload-mb <n>', 'largest request body in MiB (413 above)', number(0.001), 64)
       .option('--escalate-after <minutes>', 'an unreviewed instance waiting longer tops the worklist', number(0), 60)
       .option('--cors-origin <origin>', 'allow this browser origin (repeatable; CORS is off without it)', collect, [])
+      .option(
+        '--drift-psi <x>',
+        "a population stability index above this, against the bundle's validation scores, is drift",
+        number(0),
+        0.2,
+      )
+      .option('--drift-ks <d>', 'a two-sample Kolmogorov-Smirnov statistic above this is drift', unitInterval, 0.2)
+      .option('--drift-bins <n>', 'PSI bins (quantiles of the validation scores)', integer(2), 10)
+      .option(
+        '--drift-min-n <n>',
+        'fewest scores in a group for drift figures (PSI is biased up on few)',
+        integer(2),
+        100,
+      )
+      .option('--drift-window <n>', 'the most recent results whose drift is watched', integer(1), 500)
       .addOption(
         new Option('--log-level <level>', 'pino log level')
           .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -193,6 +212,13 @@ export function serveCommand(): Command {
             maxUploadBytes: Math.round(opts.maxUploadMb * 1024 * 1024),
             escalateAfterMinutes: opts.escalateAfter,
             corsOrigins: opts.corsOrigin,
+            drift: {
+              psi: opts.driftPsi,
+              ks: opts.driftKs,
+              bins: opts.driftBins,
+              minN: opts.driftMinN,
+              window: opts.driftWindow,
+            },
             logger: { level: opts.logLevel },
           }).catch((err: unknown) => {
             // A start that failed half-way may leave DICOM threads or the database open: the process

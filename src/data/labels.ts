@@ -15,7 +15,7 @@
 // than reported as thousands of garbage rows.
 import { readFile, writeFile } from 'node:fs/promises';
 import { gunzipSync } from 'node:zlib';
-import { FileError } from '../file-error.js';
+import { FileError, fileErrorReason } from '../file-error.js';
 import { csvField, splitCsvLine } from './csv.js';
 import { isEmptyRle, RleError, SIIM_SIZE, toRelativeRle, type RleReading } from './rle.js';
 
@@ -316,16 +316,7 @@ export async function readLabelCsv(file: string, options: LabelReadOptions = {})
   try {
     bytes = await readFile(file);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const reason =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EISDIR'
-          ? 'is a folder, not a CSV file'
-          : code === 'EACCES'
-            ? 'permission denied'
-            : (err as Error).message;
-    throw new LabelFileError(file, `cannot read the label file: ${reason}`);
+    throw new LabelFileError(file, `cannot read the label file: ${fileErrorReason(err)}`);
   }
   return parseLabelCsv(labelText(bytes, file), file, options);
 }

@@ -10,17 +10,27 @@ import { subgroupFigures, type SubgroupFigures } from '../evaluate/subgroups.js'
 import type { PipelineRecord } from '../evaluate/threshold-sweep.js';
 import type { BundleThresholds } from '../pipeline/bundle-manifest.js';
 
+/** The records the generator's summary knows, and for each whether it has a drain and its size band. */
+export function synthGroups<R extends { imageId: string }>(
+  summary: SynthSummary,
+  records: readonly R[],
+): { known: R[]; drain: (r: R) => boolean; band: (r: R) => number } {
+  const side = summary.parameters.size;
+  const byId = new Map(summary.images.map((image) => [image.imageId, image]));
+  return {
+    known: records.filter((r) => byId.has(r.imageId)),
+    drain: (r) => byId.get(r.imageId)!.chestDrain !== null,
+    band: (r) => sizeBand(byId.get(r.imageId)!.maskPixels / (side * side)),
+  };
+}
+
 export async function testSubgroups(
   testDir: string,
   records: readonly PipelineRecord[],
   thresholds: BundleThresholds,
 ): Promise<{ tubes: SubgroupFigures[]; sizeBands: SubgroupFigures[] }> {
   const summary = JSON.parse(await readFile(path.join(testDir, SUMMARY_FILE), 'utf8')) as SynthSummary;
-  const side = summary.parameters.size;
-  const byId = new Map(summary.images.map((image) => [image.imageId, image]));
-  const known = records.filter((r) => byId.has(r.imageId));
-  const drain = (r: PipelineRecord) => byId.get(r.imageId)!.chestDrain !== null;
-  const band = (r: PipelineRecord) => sizeBand(byId.get(r.imageId)!.maskPixels / (side * side));
+  const { known, drain, band } = synthGroups(summary, records);
   return {
     tubes: [
       subgroupFigures('with a chest drain', known.filter(drain), thresholds),

@@ -36,6 +36,7 @@ import { fitTemperature } from '../metrics/calibration.js';
 import { scoreColumns } from '../metrics/scored-label.js';
 import type { BundleCalibration } from '../pipeline/bundle-manifest.js';
 import { updateBundleCalibration } from '../pipeline/bundle.js';
+import { writeReferenceDistribution } from '../pipeline/bundle-reference.js';
 import {
   headerFamilies,
   maskSizeFamily,
@@ -295,6 +296,27 @@ async function collectAll(
   return all;
 }
 
+/**
+ * The validation split's classifier probabilities as the bundle's reference distribution, which
+ * `serve` watches its inputs' probabilities against (drift); written with the thresholds, like the
+ * calibration: only by --write-bundle on a validation split, and only without test-time augmentation
+ * (serve's default), since flipped passes shift the distribution drift is judged against.
+ */
+async function writeReference(
+  bundleDir: string,
+  collected: CollectedPredictions,
+  split: SplitChoice,
+  data: string,
+  tta: boolean,
+): Promise<void> {
+  if (split.split !== 'val' || tta) return;
+  await writeReferenceDistribution(bundleDir, {
+    probabilities: collected.records.map((r) => r.probability),
+    oodScores: null,
+    source: `${path.resolve(data)} (validation split, fraction ${split.validationFraction}, seed ${split.seed})`,
+  });
+}
+
 export async function evaluateBundle(options: EvaluateOptions): Promise<EvaluationResult> {
   const started = Date.now();
   const out = path.resolve(options.out);
@@ -328,6 +350,7 @@ export async function evaluateBundle(options: EvaluateOptions): Promise<Evaluati
     const writtenCalibration = options.writeBundle
       ? await writeCalibration(bundleDir, collected, split, options.data)
       : null;
+    if (options.writeBundle) await writeReference(bundleDir, collected, split, options.data, ttaName(tta) !== 'none');
     // Errors are those of the classifier threshold the bundle holds now: the frozen one, or the one
     // this run wrote into it.
     const errorThreshold = (writtenThresholds ?? manifest.thresholds).classifier;

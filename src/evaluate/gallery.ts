@@ -65,68 +65,45 @@ export interface GalleryPlan {
 export function galleryPlans(errors: ClassificationErrors, extremes: SegmentationExtremes): GalleryPlan[] {
   const fmt = (v: number) => v.toFixed(3);
   const t = errors.threshold;
-  return [
-    {
-      name: 'false-negatives-confident',
-      title: 'False negatives, confident',
-      description: `positive images the classifier put well below the threshold (p <= ${fmt(t - errors.margin)})`,
-      ids: errors.falseNegatives.confident.map((r) => ({
+  const kinds = [
+    { name: 'false-negatives', title: 'False negatives', truth: 'positive', side: 'below', sign: -1, found: false },
+    { name: 'false-positives', title: 'False positives', truth: 'negative', side: 'above', sign: 1, found: true },
+  ] as const;
+  const classification = kinds.flatMap((kind) => {
+    const group = kind.found ? errors.falsePositives : errors.falseNegatives;
+    const ids = (rows: typeof group.confident) =>
+      rows.map((r) => ({
         id: r.imageId,
         caption: `p ${fmt(r.probability)} (t ${fmt(t)})`,
-        showPrediction: false,
-      })),
-    },
-    {
-      name: 'false-negatives-near',
-      title: 'False negatives, near the threshold',
-      description: `positive images within ${errors.margin} below the threshold`,
-      ids: errors.falseNegatives.nearThreshold.map((r) => ({
-        id: r.imageId,
-        caption: `p ${fmt(r.probability)} (t ${fmt(t)})`,
-        showPrediction: false,
-      })),
-    },
-    {
-      name: 'false-positives-confident',
-      title: 'False positives, confident',
-      description: `negative images the classifier put well above the threshold (p >= ${fmt(t + errors.margin)})`,
-      ids: errors.falsePositives.confident.map((r) => ({
-        id: r.imageId,
-        caption: `p ${fmt(r.probability)} (t ${fmt(t)})`,
-        showPrediction: true,
-      })),
-    },
-    {
-      name: 'false-positives-near',
-      title: 'False positives, near the threshold',
-      description: `negative images within ${errors.margin} above the threshold`,
-      ids: errors.falsePositives.nearThreshold.map((r) => ({
-        id: r.imageId,
-        caption: `p ${fmt(r.probability)} (t ${fmt(t)})`,
-        showPrediction: true,
-      })),
-    },
-    {
-      name: 'best-segmentations',
-      title: 'Best segmentations',
-      description: 'positive images with the highest IoU of the segmenter (truth blue, prediction red)',
-      ids: extremes.best.map((s) => ({
-        id: s.imageId,
-        caption: `IoU ${fmt(s.iou)}, Dice ${fmt(s.dice)}`,
-        showPrediction: true,
-      })),
-    },
-    {
-      name: 'worst-segmentations',
-      title: 'Worst segmentations',
-      description: 'positive images with the lowest IoU of the segmenter (truth blue, prediction red)',
-      ids: extremes.worst.map((s) => ({
-        id: s.imageId,
-        caption: `IoU ${fmt(s.iou)}, Dice ${fmt(s.dice)}`,
-        showPrediction: true,
-      })),
-    },
-  ];
+        showPrediction: kind.found,
+      }));
+    const bound = `p ${kind.sign < 0 ? '<=' : '>='} ${fmt(t + kind.sign * errors.margin)}`;
+    return [
+      {
+        name: `${kind.name}-confident`,
+        title: `${kind.title}, confident`,
+        description: `${kind.truth} images the classifier put well ${kind.side} the threshold (${bound})`,
+        ids: ids(group.confident),
+      },
+      {
+        name: `${kind.name}-near`,
+        title: `${kind.title}, near the threshold`,
+        description: `${kind.truth} images within ${errors.margin} ${kind.side} the threshold`,
+        ids: ids(group.nearThreshold),
+      },
+    ];
+  });
+  const segmentation = (['best', 'worst'] as const).map((end) => ({
+    name: `${end}-segmentations`,
+    title: `${end === 'best' ? 'Best' : 'Worst'} segmentations`,
+    description: `positive images with the ${end === 'best' ? 'highest' : 'lowest'} IoU of the segmenter (truth blue, prediction red)`,
+    ids: extremes[end].map((s) => ({
+      id: s.imageId,
+      caption: `IoU ${fmt(s.iou)}, Dice ${fmt(s.dice)}`,
+      showPrediction: true,
+    })),
+  }));
+  return [...classification, ...segmentation];
 }
 
 /** Draws each gallery's thumbnails (the prediction re-run for the images that show it) under `out`. */

@@ -117,42 +117,21 @@ function operatingPoints(
       specificity: r.specificity,
     };
   });
-  for (const floor of FLOORS) {
-    const here = sensitivityAtSpecificity(columns.scores, columns.truth, floor);
-    const iv = bootstrapIntervals(
-      columns.truth,
-      {
-        sensitivity: operatingPointStatistic(columns, 'sensitivity-at-specificity', floor, 'sensitivity'),
-        specificity: operatingPointStatistic(columns, 'sensitivity-at-specificity', floor, 'specificity'),
-      },
-      bootstrap,
-    );
-    points.push({
-      name: `sensitivity at specificity ${floor}`,
-      rule: 'sensitivity-at-specificity',
-      target: floor,
-      threshold: here?.threshold ?? null,
-      ...iv,
-    });
-  }
-  for (const floor of FLOORS) {
-    const here = specificityAtSensitivity(columns.scores, columns.truth, floor);
-    const iv = bootstrapIntervals(
-      columns.truth,
-      {
-        sensitivity: operatingPointStatistic(columns, 'specificity-at-sensitivity', floor, 'sensitivity'),
-        specificity: operatingPointStatistic(columns, 'specificity-at-sensitivity', floor, 'specificity'),
-      },
-      bootstrap,
-    );
-    points.push({
-      name: `specificity at sensitivity ${floor}`,
-      rule: 'specificity-at-sensitivity',
-      target: floor,
-      threshold: here?.threshold ?? null,
-      ...iv,
-    });
-  }
+  const rules = [
+    { rule: 'sensitivity-at-specificity', name: 'sensitivity at specificity', at: sensitivityAtSpecificity },
+    { rule: 'specificity-at-sensitivity', name: 'specificity at sensitivity', at: specificityAtSensitivity },
+  ] as const;
+  for (const { rule, name, at } of rules)
+    for (const floor of FLOORS) {
+      const statistic = (rate: 'sensitivity' | 'specificity') => operatingPointStatistic(columns, rule, floor, rate);
+      const iv = bootstrapIntervals(
+        columns.truth,
+        { sensitivity: statistic('sensitivity'), specificity: statistic('specificity') },
+        bootstrap,
+      );
+      const threshold = at(columns.scores, columns.truth, floor)?.threshold ?? null;
+      points.push({ name: `${name} ${floor}`, rule, target: floor, threshold, ...iv });
+    }
   return points;
 }
 

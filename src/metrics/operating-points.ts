@@ -42,22 +42,23 @@ export function pointAtSensitivity(steps: readonly RateStep[], target: number): 
   return steps.find((s) => s.sensitivity >= target) ?? null;
 }
 
-/** Highest sensitivity with specificity >= target (the lowest such threshold); null without both classes. */
-export function sensitivityAtSpecificity(
+type CurveRule = (steps: readonly RateStep[], target: number) => RocOperatingPoint | null;
+
+/** A rule over the ROC steps of scores against truth; null without both classes. */
+function onCurve(
+  rule: CurveRule,
   scores: ArrayLike<number>,
   truth: ArrayLike<number>,
   target: number,
 ): RocOperatingPoint | null {
   const steps = stepsWithRates(scores, truth);
-  return steps ? pointAtSpecificity(steps, target) : null;
+  return steps ? rule(steps, target) : null;
 }
 
+/** Highest sensitivity with specificity >= target (the lowest such threshold); null without both classes. */
+export const sensitivityAtSpecificity = (scores: ArrayLike<number>, truth: ArrayLike<number>, target: number) =>
+  onCurve(pointAtSpecificity, scores, truth, target);
+
 /** Highest specificity with sensitivity >= target (the highest such threshold); null without both classes. */
-export function specificityAtSensitivity(
-  scores: ArrayLike<number>,
-  truth: ArrayLike<number>,
-  target: number,
-): RocOperatingPoint | null {
-  const steps = stepsWithRates(scores, truth);
-  return steps ? pointAtSensitivity(steps, target) : null;
-}
+export const specificityAtSensitivity = (scores: ArrayLike<number>, truth: ArrayLike<number>, target: number) =>
+  onCurve(pointAtSensitivity, scores, truth, target);

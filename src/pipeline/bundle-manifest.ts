@@ -75,6 +75,23 @@ export interface BundleCalibration {
   n: number;
 }
 
+/**
+ * Where the bundle keeps the validation set's classifier probabilities (the model's own, uncalibrated)
+ * and, when the bundle has an input gate, its out-of-distribution scores: a small JSON file named here
+ * with its SHA-256 (bundle-reference.ts writes and reads it). Absent: monitoring shows no drift figures.
+ */
+export interface BundleReferenceEntry {
+  /** File name inside the bundle folder. */
+  file: string;
+  sha256: string;
+  /** How many images the probabilities come from. */
+  n: number;
+  /** Whether the file holds OOD scores too. */
+  ood: boolean;
+  /** The images, in words (an evaluation's data and split). */
+  source: string;
+}
+
 export interface BundleManifest {
   format: typeof BUNDLE_FORMAT;
   formatVersion: typeof BUNDLE_FORMAT_VERSION;
@@ -90,6 +107,8 @@ export interface BundleManifest {
   versions: { pneumo: string; libtorch: string; node: string };
   /** The training and validation images, when the runs recorded them. */
   images?: BundleImagesEntry;
+  /** The validation set's score distributions, what `serve` compares its inputs with (bundle-reference.ts). */
+  reference?: BundleReferenceEntry;
 }
 
 export class BundleError extends Error {
@@ -116,9 +135,10 @@ const TOP_FIELDS = [
   'versions',
   'images',
   'calibration',
+  'reference',
 ];
 /** Fields a manifest may leave out (bundles made before they existed). */
-const OPTIONAL_FIELDS = ['images', 'calibration'];
+const OPTIONAL_FIELDS = ['images', 'calibration', 'reference'];
 const MODEL_FIELDS = ['architecture', 'config', 'weights', 'input', 'folds'];
 const SOURCE_FIELDS = ['rule', 'split', 'images', 'at', 'siimScore'];
 
@@ -152,7 +172,9 @@ function checkFolds(folds: unknown, weights: unknown, role: string, problems: st
   if (!Array.isArray(folds) || folds.length === 0 || !folds.every(isFileName))
     problems.push(`${role}.folds is not a non-empty list of file names inside the bundle`);
   else if (folds[0] !== weights)
-    problems.push(`${role}.folds starts with ${JSON.stringify(folds[0])}, expected the weights file ${JSON.stringify(weights)}`);
+    problems.push(
+      `${role}.folds starts with ${JSON.stringify(folds[0])}, expected the weights file ${JSON.stringify(weights)}`,
+    );
   else if (new Set(folds).size !== folds.length) problems.push(`${role}.folds names a file twice`);
 }
 
@@ -217,6 +239,22 @@ function checkCalibration(value: unknown, problems: string[]): void {
   if (typeof value.fittedOn !== 'string') problems.push('calibration.fittedOn is not a string');
   if (!isPositiveInteger(value.n))
     problems.push(`calibration.n is ${JSON.stringify(value.n)}, expected a whole number > 0`);
+}
+
+function checkReference(value: unknown, problems: string[]): void {
+  if (
+    !isJsonObject(value) ||
+    typeof value.file !== 'string' ||
+    value.file === '' ||
+    /[\\/]/.test(value.file) ||
+    typeof value.sha256 !== 'string' ||
+    !/^[0-9a-f]{64}$/.test(value.sha256) ||
+    !isPositiveInteger(value.n) ||
+    typeof value.ood !== 'boolean' ||
+    typeof value.source !== 'string'
+  )
+    problems.push('reference is not {file, sha256, n, ood, source}');
+  else unknownFields(value, ['file', 'sha256', 'n', 'ood', 'source'], 'reference.', problems);
 }
 
 let legacyNoticeGiven = false;
@@ -298,6 +336,7 @@ export function validateManifest(
   checkThresholdSource(manifest.thresholdSource, problems);
   checkImages(manifest.images, problems);
   if (manifest.calibration !== undefined) checkCalibration(manifest.calibration, problems);
+  if (manifest.reference !== undefined) checkReference(manifest.reference, problems);
   if (problems.length > 0)
     throw new BundleError(
       bundle,

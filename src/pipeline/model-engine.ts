@@ -1,11 +1,12 @@
 // What the predictor asks of an inference engine: the two models' probabilities for a preprocessed
-// batch. libtorch runs the bundle's own modules; ONNX Runtime runs their export (onnx-engine.ts). For an
-// ensemble bundle each engine gives the mean of its members' probabilities.
+// batch. libtorch runs the bundle's own modules; ONNX Runtime runs their export (onnx-engine.ts): fp32
+// exported in memory, or the int8 export kept in the bundle folder (onnx-int8). For an ensemble bundle
+// each engine gives the mean of its members' probabilities.
 import type * as torch from '../torch/index.js';
 import type { LoadedBundle } from './bundle.js';
 import { classifierLogits, maskLogits } from './model-contract.js';
 
-export const RUNTIMES = ['libtorch', 'onnx'] as const;
+export const RUNTIMES = ['libtorch', 'onnx', 'onnx-int8'] as const;
 export type Runtime = (typeof RUNTIMES)[number];
 
 export interface ModelEngine {

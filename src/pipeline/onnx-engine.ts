@@ -7,7 +7,12 @@ import * as torch from '../torch/index.js';
 import type { LoadedBundle } from './bundle.js';
 import { meanOfMembers, type ModelEngine } from './model-engine.js';
 import type { SessionReply, SessionRequest, SessionWorkerData } from './onnx-session-worker.js';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { exportModel, ONNX_INPUT, type ModelRole } from '../export/export-model.js';
+import { BUNDLE_ONNX_FOLDER, INT8_ONNX_FILES } from '../export/export-bundle.js';
+import { weightsFingerprint } from '../export/export-int8.js';
+import { readOnnxMetadata } from '../export/onnx-graph.js';
 
 // A model that takes longer than this for one batch is taken as a hung worker.
 const REPLY_TIMEOUT_MS = 10 * 60 * 1000;
@@ -71,6 +76,37 @@ export class OnnxSessions {
   }
 }
 
+/**
+ * The int8 export kept in the bundle folder (`pneumo export --int8 --out BUNDLE/onnx`), checked to
+ * come from the bundle's own weights; a missing or stale file is an error saying how to make it.
+ */
+export function bundledInt8Models(bundle: LoadedBundle): Record<ModelRole, Uint8Array> {
+  const read = (role: ModelRole) => {
+    const file = path.join(bundle.dir, BUNDLE_ONNX_FOLDER, INT8_ONNX_FILES[role]);
+    const remedy = `pneumo export --bundle ${bundle.dir} --out ${path.join(bundle.dir, BUNDLE_ONNX_FOLDER)} --int8 --calibrate-on DATA`;
+    let bytes: Uint8Array;
+    try {
+      bytes = readFileSync(file);
+    } catch {
+      throw new Error(`--runtime onnx-int8: ${file} is missing (make it with: ${remedy})`);
+    }
+    const recorded = (() => {
+      try {
+        const q = readOnnxMetadata(bytes).metadata['pneumo.quantisation'];
+        return (JSON.parse(q ?? '{}') as { weightsSha256?: string }).weightsSha256;
+      } catch {
+        return undefined;
+      }
+    })();
+    if (recorded !== weightsFingerprint(path.join(bundle.dir, bundle.manifest[role].weights)))
+      throw new Error(
+        `--runtime onnx-int8: ${file} was not exported from this bundle's weights (export again: ${remedy})`,
+      );
+    return bytes;
+  };
+  return { classifier: read('classifier'), segmenter: read('segmenter') };
+}
+
 /** Session names of a role's members: the role itself for the first, `role#k` for the k-th after it. */
 const memberName = (role: ModelRole, k: number) => (k === 0 ? role : `${role}#${k}`);
 
@@ -80,7 +116,7 @@ const memberName = (role: ModelRole, k: number) => (k === 0 ? role : `${role}#${
  */
 export function onnxRuntimeEngine(
   bundle: LoadedBundle,
-  options: { threads: number; models?: Partial<Record<ModelRole, Uint8Array>> },
+  options: { threads: number; models?: Partial<Record<ModelRole, Uint8Array>>; runtime?: 'onnx' | 'onnx-int8' },
 ): ModelEngine {
   const members = { classifier: bundle.classifiers, segmenter: bundle.segmenters };
   const models: Record<string, Uint8Array> = {};
@@ -96,8 +132,9 @@ export function onnxRuntimeEngine(
   };
   const indices = (role: ModelRole) => members[role].map((_, k) => k);
   return {
-    runtime: 'onnx',
-    classifierProbability: (input) => meanOfMembers(indices('classifier'), (k) => run(memberName('classifier', k), input)),
+    runtime: options.runtime ?? 'onnx',
+    classifierProbability: (input) =>
+      meanOfMembers(indices('classifier'), (k) => run(memberName('classifier', k), input)),
     maskProbability: (input) => meanOfMembers(indices('segmenter'), (k) => run(memberName('segmenter', k), input)),
     dispose: () => sessions.close(),
   };

@@ -24,7 +24,7 @@ import {
   type InferenceSetup,
 } from './inference-setup.js';
 import { libtorchEngine, type ModelEngine, type Runtime } from './model-engine.js';
-import { onnxRuntimeEngine } from './onnx-engine.js';
+import { bundledInt8Models, onnxRuntimeEngine } from './onnx-engine.js';
 import { ttaOn, type TtaName } from './tta.js';
 
 /** Milliseconds per stage for one image; batch stages are shared equally by the images of the batch. */
@@ -84,6 +84,8 @@ export interface PredictorOptions extends LoadBundleOptions {
   inferenceSetup?: Partial<InferenceSetup>;
   /** libtorch (default) runs the bundle's modules; onnx runs their ONNX export in ONNX Runtime (CPU, fp32). */
   runtime?: Runtime;
+  /** onnx: run these ONNX models (e.g. an int8 export) instead of exporting the bundle's in memory. */
+  onnxModels?: Partial<Record<'classifier' | 'segmenter', Uint8Array>>;
 }
 
 const now = () => performance.now();
@@ -110,15 +112,22 @@ export class Predictor {
     torch.checkPrecision(this.precision, this.device);
     // Only an explicit --threads changes the engine's threads; PNEUMO_THREADS (or every core) holds otherwise.
     if (options.threads !== undefined) torch.setNumThreads(options.threads);
-    if ((options.runtime ?? 'libtorch') === 'onnx') {
+    const runtime = options.runtime ?? 'libtorch';
+    if (runtime === 'onnx' || runtime === 'onnx-int8') {
       if (this.device !== 'cpu' || this.precision !== 'fp32')
-        throw new Error(`the onnx runtime runs fp32 on the CPU (asked: ${this.precision} on ${this.device})`);
+        throw new Error(
+          `the ${runtime} runtime runs on the CPU from fp32 input (asked: ${this.precision} on ${this.device})`,
+        );
       // The export folds the batch norms itself; the input stays in the contiguous layout ONNX reads.
       this.setups = {
         classifier: { ...PLAIN_SETUP, foldBatchNorm: true },
         segmenter: { ...PLAIN_SETUP, foldBatchNorm: true },
       };
-      this.engine = onnxRuntimeEngine(bundle, { threads: torch.getNumThreads() });
+      this.engine = onnxRuntimeEngine(bundle, {
+        threads: torch.getNumThreads(),
+        models: runtime === 'onnx-int8' ? bundledInt8Models(bundle) : options.onnxModels,
+        runtime,
+      });
       return;
     }
     const members = [...bundle.classifiers, ...bundle.segmenters];

@@ -46,6 +46,7 @@ export type RecipeSettings = Partial<
     | 'augment'
     | 'loss'
     | 'positiveFraction'
+    | 'smallMaskSampling'
     | 'modelOptions'
     | 'auxLossWeight'
     | 'weightDecay'

@@ -1,11 +1,12 @@
 // The clinical-study sections of the evaluation report (src/evaluate/study.ts's figures): intervals of
 // the lead figures, operating points, calibration before and after, subgroups with an AUC interval
-// plot per attribute, and the device shortcut probe. Writes; decides nothing.
+// plot per attribute, and the device shortcut probe, one small function per section. Writes; decides
+// nothing.
 import type { Interval } from '../metrics/bootstrap.js';
 import type { CalibrationSummary } from '../metrics/calibration.js';
 import type { StudyFigures } from '../evaluate/study.js';
 import type { HtmlReport } from './html.js';
-import { savePlot } from './plot.js';
+import { savePlot, type PlotSpec } from './plot.js';
 import { histogram } from './plot-histogram.js';
 import { intervalChart } from './plot-interval.js';
 import { lineChart } from './plot-line.js';
@@ -22,7 +23,22 @@ function calibrationRow(name: string, c: CalibrationSummary): (string | number |
   return [name, c.expectedCalibrationError, c.brierScore];
 }
 
-export async function writeStudySections(report: HtmlReport, s: StudyFigures, plots: string): Promise<void> {
+const SUBGROUPS_INTRO =
+  "From the images themselves (DICOM header, truth mask) and, where present, synth.json or the --groups CSV. AUC is the classifier's; " +
+  "sensitivity, specificity and Dice on positives are the pipeline's at the bundle's thresholds. Each with its 95% bootstrap interval.";
+
+const SHORTCUT_INTRO =
+  'A classifier that learned a device instead of the finding scores negatives with the device higher than negatives without it ' +
+  '(shift above 0.5: the chance that a negative with it scores above one without), and separates the classes worse among images with the device.';
+
+/** What every study section reads: the figures, the report and a plot writer into OUT/plots. */
+interface StudyPage {
+  s: StudyFigures;
+  report: HtmlReport;
+  plot(spec: PlotSpec, name: string): Promise<void>;
+}
+
+function intervalsSection({ s, report }: StudyPage): void {
   const b = s.bootstrap;
   report.section('Confidence intervals');
   report.paragraph(
@@ -48,7 +64,9 @@ export async function writeStudySections(report: HtmlReport, s: StudyFigures, pl
       ['pipeline mean Dice on positives', withInterval(s.atBundleThresholds.dicePositive)],
     ],
   });
+}
 
+function operatingPointsSection({ s, report }: StudyPage): void {
   report.section('Operating points');
   report.paragraph(
     'The classifier alone. The floors are read off the ROC curve of these images, and chosen again on each resample, so their ' +
@@ -63,7 +81,9 @@ export async function writeStudySections(report: HtmlReport, s: StudyFigures, pl
       withInterval(p.specificity),
     ]),
   });
+}
 
+async function calibrationSection({ s, report, plot }: StudyPage): Promise<void> {
   const c = s.calibration;
   report.section('Calibration');
   report.paragraph(
@@ -86,28 +106,25 @@ export async function writeStudySections(report: HtmlReport, s: StudyFigures, pl
     { name: 'uncalibrated', summary: c.uncalibrated },
     ...(c.calibrated ? [{ name: 'calibrated', summary: c.calibrated }] : []),
   ];
-  report.plot(
-    await savePlot(
-      lineChart({
-        title: 'Reliability diagram',
-        subtitle: 'observed share of positives per probability bin; the diagonal is perfect calibration',
-        points: curves.flatMap(({ name, summary }) =>
-          summary.bins
-            .filter((bin) => bin.count > 0)
-            .map((bin) => ({ x: bin.meanProbability!, y: bin.observedRate!, series: name })),
-        ),
-        xTitle: 'Mean predicted probability',
-        yTitle: 'Observed share of positives',
-        xDomain: [0, 1],
-        yDomain: [0, 1],
-        showPoints: true,
-        reference: { from: [0, 0], to: [1, 1], label: 'perfect' },
-        width: 340,
-        height: 300,
-      }),
-      plots,
-      'reliability',
-    ),
+  await plot(
+    lineChart({
+      title: 'Reliability diagram',
+      subtitle: 'observed share of positives per probability bin; the diagonal is perfect calibration',
+      points: curves.flatMap(({ name, summary }) =>
+        summary.bins
+          .filter((bin) => bin.count > 0)
+          .map((bin) => ({ x: bin.meanProbability!, y: bin.observedRate!, series: name })),
+      ),
+      xTitle: 'Mean predicted probability',
+      yTitle: 'Observed share of positives',
+      xDomain: [0, 1],
+      yDomain: [0, 1],
+      showPoints: true,
+      reference: { from: [0, 0], to: [1, 1], label: 'perfect' },
+      width: 340,
+      height: 300,
+    }),
+    'reliability',
   );
   report.table({
     caption: 'Reliability bins',
@@ -131,107 +148,113 @@ export async function writeStudySections(report: HtmlReport, s: StudyFigures, pl
       ];
     }),
   });
+}
 
-  if (s.subgroups.length > 0) {
-    report.section('Subgroups');
+async function subgroupsSection({ s, report, plot }: StudyPage): Promise<void> {
+  if (s.subgroups.length === 0) return;
+  report.section('Subgroups');
+  report.paragraph(SUBGROUPS_INTRO);
+  for (const family of s.subgroups) {
     report.paragraph(
-      "From the images themselves (DICOM header, truth mask) and, where present, synth.json or the --groups CSV. AUC is the classifier's; " +
-        "sensitivity, specificity and Dice on positives are the pipeline's at the bundle's thresholds. Each with its 95% bootstrap interval.",
-    );
-    for (const family of s.subgroups) {
-      report.paragraph(
-        `${family.title} (${family.source})${family.note ? `: ${family.note}` : ''}${family.unknown > 0 ? `; ${family.unknown} image(s) not known` : ''}.`,
-      );
-      report.table({
-        columns: ['group', 'images', 'positives', 'AUC', 'sensitivity', 'specificity', 'Dice on positives', 'warnings'],
-        rows: family.groups.map((g) => [
-          g.name,
-          g.images,
-          g.positives,
-          withInterval(g.auc),
-          withInterval(g.sensitivity),
-          withInterval(g.specificity),
-          withInterval(g.dicePositive),
-          g.warnings.join('; '),
-        ]),
-      });
-      const shown = family.groups.filter((g) => g.auc.estimate !== null);
-      if (shown.length > 0)
-        report.plot(
-          await savePlot(
-            intervalChart({
-              title: `ROC AUC by ${family.title.toLowerCase()}`,
-              subtitle: 'dot: AUC on the group; bar: 95% bootstrap interval; dashed: all images',
-              data: shown.map((g) => ({
-                category: `${g.name} (n=${g.images})`,
-                estimate: g.auc.estimate!,
-                lower: g.auc.lower,
-                upper: g.auc.upper,
-              })),
-              valueTitle: 'ROC AUC',
-              domain: [0, 1],
-              reference: s.auc.estimate !== null ? { value: s.auc.estimate, label: 'all images' } : undefined,
-            }),
-            plots,
-            `subgroup-auc-${family.key.replace(/[^\w.-]+/g, '-')}`,
-          ),
-        );
-    }
-  }
-
-  if (s.shortcuts.length > 0) {
-    report.section('Shortcut probe');
-    report.paragraph(
-      'A classifier that learned a device instead of the finding scores negatives with the device higher than negatives without it ' +
-        '(shift above 0.5: the chance that a negative with it scores above one without), and separates the classes worse among images with the device.',
+      `${family.title} (${family.source})${family.note ? `: ${family.note}` : ''}${family.unknown > 0 ? `; ${family.unknown} image(s) not known` : ''}.`,
     );
     report.table({
-      columns: [
-        'device',
-        'negatives with / without',
-        'mean p of negatives with / without',
-        'shift',
-        'AUC with',
-        'AUC without',
-        'warnings',
-      ],
-      rows: s.shortcuts.map((p) => [
-        `${p.device} (${p.source})`,
-        `${p.negativesWith.images} / ${p.negativesWithout.images}`,
-        `${f3(p.negativesWith.meanProbability)} / ${f3(p.negativesWithout.meanProbability)}`,
-        p.negativeShift,
-        withInterval(p.with.auc),
-        withInterval(p.without.auc),
-        [...p.with.warnings.map((w) => `with: ${w}`), ...p.without.warnings.map((w) => `without: ${w}`)].join('; '),
+      columns: ['group', 'images', 'positives', 'AUC', 'sensitivity', 'specificity', 'Dice on positives', 'warnings'],
+      rows: family.groups.map((g) => [
+        g.name,
+        g.images,
+        g.positives,
+        withInterval(g.auc),
+        withInterval(g.sensitivity),
+        withInterval(g.specificity),
+        withInterval(g.dicePositive),
+        g.warnings.join('; '),
       ]),
     });
-    for (const [k, p] of s.shortcuts.entries()) {
-      const bins = p.negativesWith.histogram.length;
-      const values = (side: 'with' | 'without') =>
-        (side === 'with' ? p.negativesWith : p.negativesWithout).histogram.flatMap((count, bin) =>
-          new Array<{ value: number; group: string }>(count).fill({
-            value: (bin + 0.5) / bins,
-            group: `${side} ${p.device}`,
-          }),
-        );
-      const all = [...values('with'), ...values('without')];
-      if (all.length === 0) continue;
-      report.plot(
-        await savePlot(
-          histogram({
-            title: `Classifier probability of negatives with and without ${p.device}`,
-            subtitle: 'share of each side; a shift to the right with the device is the shortcut',
-            values: all,
-            valueTitle: 'Classifier probability',
-            bins: { step: 1 / bins, extent: [0, 1] },
-            normalize: true,
-            width: 520,
-            height: 140,
-          }),
-          plots,
-          `shortcut-${k}`,
-        ),
+    const shown = family.groups.filter((g) => g.auc.estimate !== null);
+    if (shown.length > 0)
+      await plot(
+        intervalChart({
+          title: `ROC AUC by ${family.title.toLowerCase()}`,
+          subtitle: 'dot: AUC on the group; bar: 95% bootstrap interval; dashed: all images',
+          data: shown.map((g) => ({
+            category: `${g.name} (n=${g.images})`,
+            estimate: g.auc.estimate!,
+            lower: g.auc.lower,
+            upper: g.auc.upper,
+          })),
+          valueTitle: 'ROC AUC',
+          domain: [0, 1],
+          reference: s.auc.estimate !== null ? { value: s.auc.estimate, label: 'all images' } : undefined,
+        }),
+        `subgroup-auc-${family.key.replace(/[^\w.-]+/g, '-')}`,
       );
-    }
   }
+}
+
+async function shortcutSection({ s, report, plot }: StudyPage): Promise<void> {
+  if (s.shortcuts.length === 0) return;
+  report.section('Shortcut probe');
+  report.paragraph(SHORTCUT_INTRO);
+  report.table({
+    columns: [
+      'device',
+      'negatives with / without',
+      'mean p of negatives with / without',
+      'shift',
+      'AUC with',
+      'AUC without',
+      'warnings',
+    ],
+    rows: s.shortcuts.map((p) => [
+      `${p.device} (${p.source})`,
+      `${p.negativesWith.images} / ${p.negativesWithout.images}`,
+      `${f3(p.negativesWith.meanProbability)} / ${f3(p.negativesWithout.meanProbability)}`,
+      p.negativeShift,
+      withInterval(p.with.auc),
+      withInterval(p.without.auc),
+      [...p.with.warnings.map((w) => `with: ${w}`), ...p.without.warnings.map((w) => `without: ${w}`)].join('; '),
+    ]),
+  });
+  for (const [k, p] of s.shortcuts.entries()) {
+    const bins = p.negativesWith.histogram.length;
+    const values = (side: 'with' | 'without') =>
+      (side === 'with' ? p.negativesWith : p.negativesWithout).histogram.flatMap((count, bin) =>
+        new Array<{ value: number; group: string }>(count).fill({
+          value: (bin + 0.5) / bins,
+          group: `${side} ${p.device}`,
+        }),
+      );
+    const all = [...values('with'), ...values('without')];
+    if (all.length === 0) continue;
+    await plot(
+      histogram({
+        title: `Classifier probability of negatives with and without ${p.device}`,
+        subtitle: 'share of each side; a shift to the right with the device is the shortcut',
+        values: all,
+        valueTitle: 'Classifier probability',
+        bins: { step: 1 / bins, extent: [0, 1] },
+        normalize: true,
+        width: 520,
+        height: 140,
+      }),
+      `shortcut-${k}`,
+    );
+  }
+}
+
+/** The study's sections, in page order. */
+const SECTIONS: readonly ((page: StudyPage) => Promise<void> | void)[] = [
+  intervalsSection,
+  operatingPointsSection,
+  calibrationSection,
+  subgroupsSection,
+  shortcutSection,
+];
+
+export async function writeStudySections(report: HtmlReport, s: StudyFigures, plots: string): Promise<void> {
+  const plot = async (spec: PlotSpec, name: string): Promise<void> => {
+    report.plot(await savePlot(spec, plots, name));
+  };
+  for (const section of SECTIONS) await section({ s, report, plot });
 }

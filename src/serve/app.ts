@@ -26,6 +26,10 @@ import { stowRoutes } from './routes/stow.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { auditRoutes } from './routes/audit.js';
+import { monitoringRoutes } from './routes/monitoring.js';
+import { loadReference, Monitor } from './monitoring/monitor.js';
+import { registerMonitoringMetrics } from './monitoring/monitoring-metrics.js';
+import { DEFAULT_DRIFT_SETTINGS, type DriftSettings } from './monitoring/monitoring-report.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { Runtime } from '../pipeline/model-engine.js';
 import type { TtaName } from '../pipeline/tta.js';
@@ -57,6 +61,8 @@ export interface ServeOptions {
   logger?: { level?: string; stream?: NodeJS.WritableStream } | false;
   /** The browser app's built files; default web/dist in the project when it exists. */
   webDist?: string | null;
+  /** Drift levels and windows of monitoring (monitoring-report.ts's defaults for what is left out). */
+  drift?: Partial<DriftSettings>;
 }
 
 export interface BuiltApp {
@@ -124,6 +130,17 @@ export async function buildApp(options: ServeOptions): Promise<BuiltApp> {
     () => store.queueDepth(),
     () => runner.ready,
   );
+  const reference = await loadReference(options.bundleDir);
+  if (reference.note) app.log.info({ reason: reference.note }, 'monitoring without drift figures');
+  const monitor = new Monitor({
+    store,
+    settings: { ...DEFAULT_DRIFT_SETTINGS, ...options.drift },
+    clock,
+    log: app.log,
+    reference: reference.reference,
+    referenceNote: reference.note,
+  });
+  registerMonitoringMetrics(metrics.registry, () => monitor.cachedCheck());
   const dispatcher = new Dispatcher({
     store,
     runner,
@@ -133,6 +150,7 @@ export async function buildApp(options: ServeOptions): Promise<BuiltApp> {
     clock,
     metrics,
     log: app.log,
+    onResult: () => monitor.schedule(),
   });
   const ctx: ServeContext = {
     store,
@@ -140,6 +158,7 @@ export async function buildApp(options: ServeOptions): Promise<BuiltApp> {
     dispatcher,
     runner,
     metrics,
+    monitor,
     clock,
     storeDir,
     queueLimit: options.queueLimit ?? DEFAULT_QUEUE_LIMIT,
@@ -175,6 +194,7 @@ export async function buildApp(options: ServeOptions): Promise<BuiltApp> {
       app.log.info({ step: name, ms: Math.round(performance.now() - started) }, 'shutdown step done');
     };
     dispatcher.close();
+    monitor.close();
     await step('inference workers', () => runner.close());
     await step('dispatcher drained', () => dispatcher.drain());
     await step('DICOM decoders', () => dicomPool.close());
@@ -209,6 +229,7 @@ export async function buildApp(options: ServeOptions): Promise<BuiltApp> {
   await app.register(tokenRoutes, { ...ctx, prefix: '/api' });
   await app.register(sessionRoutes, { ...ctx, prefix: '/api' });
   await app.register(auditRoutes, { ...ctx, prefix: '/api' });
+  await app.register(monitoringRoutes, { ...ctx, prefix: '/api' });
   await app.register(onnxModelRoutes, { bundleDir: path.resolve(options.bundleDir), bundleId: bundle.id, storeDir });
   const webDist = options.webDist === undefined ? path.join(PROJECT_ROOT, 'web', 'dist') : options.webDist;
   if (webDist && existsSync(webDist)) {

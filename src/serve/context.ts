@@ -6,6 +6,7 @@ import type { Dispatcher } from './queue/dispatcher.js';
 import type { JobRunner } from './inference/job-runner.js';
 import type { ServeMetrics } from './metrics.js';
 import type { TtaName } from '../pipeline/tta.js';
+import type { Monitor } from './monitoring/monitor.js';
 
 export interface ServeContext {
   store: Store;
@@ -13,6 +14,8 @@ export interface ServeContext {
   dispatcher: Dispatcher;
   runner: JobRunner;
   metrics: ServeMetrics;
+  /** Monitoring: volumes, shares, latency, agreement and drift against the bundle's reference. */
+  monitor: Monitor;
   /** Milliseconds since the epoch; tests pass a clock they move by hand. */
   clock: () => number;
   storeDir: string;

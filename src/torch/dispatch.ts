@@ -49,7 +49,20 @@ export interface BoundOp {
   schema(): string;
 }
 
+const bound = new Map<string, BoundOp>();
+
+/**
+ * The ATen operator `name.overload`, bound on first use and kept: wrappers call `op('aten::relu')`
+ * where they use it, so each one reads as the ATen op it forwards to.
+ */
 export function op(name: string, overload = ''): BoundOp {
+  const key = `${name}.${overload}`;
+  let found = bound.get(key);
+  if (!found) bound.set(key, (found = bindOp(name, overload)));
+  return found;
+}
+
+function bindOp(name: string, overload: string): BoundOp {
   let handle = -1;
   const resolve = (): number => {
     if (handle < 0) handle = native.findOp(name, overload);

@@ -7,6 +7,7 @@ import { LOSS_NAMES, type LossConfig } from './losses/index.js';
 import { DEVICE_PATTERN, PRECISIONS, type DeviceRequest, type Precision } from '../torch/compute-names.js';
 import { fileErrorReason } from '../file-error.js';
 import { RLE_OPTIONS, type RleOption } from '../data/labels.js';
+import type { SmallMaskSampling } from '../data/mask-size-weights.js';
 
 export type Task = 'classifier' | 'segmenter';
 export type Monitor = 'auc' | 'recall' | 'f1' | 'dice' | 'iou' | 'aux_auc' | 'loss';
@@ -73,6 +74,8 @@ export interface TrainConfig {
   /** Image ids to oversample (a CSV or list file, as evaluation writes), and by how much. */
   oversample: string | null;
   oversampleFactor: number;
+  /** Positives whose mask covers less than `belowFraction` of the film drawn `factor` times as often; null: none. */
+  smallMaskSampling: SmallMaskSampling | null;
   loss: LossConfig;
   /** Segmenter with an aux head: weight of the image-level BCE added to the mask loss. */
   auxLossWeight: number;
@@ -152,6 +155,7 @@ export function defaultConfig(task: Task): TrainConfig {
     positiveFraction: null,
     oversample: null,
     oversampleFactor: 3,
+    smallMaskSampling: null,
     loss: classifier ? { name: 'bce' } : { name: 'bce-dice' },
     auxLossWeight: 0.2,
     pixelThreshold: 0.5,
@@ -266,6 +270,19 @@ function checkConfig(c: TrainConfig, source: string): TrainConfig {
   if (typeof c.syncBatchNorm !== 'boolean') bad('syncBatchNorm', 'true or false');
   if (c.unfreezeAfter !== null && !isInt(c.unfreezeAfter, 0)) bad('unfreezeAfter', 'an integer >= 0 or null');
   if (!isNumber(c.oversampleFactor, 0)) bad('oversampleFactor', 'a number >= 0');
+  if (c.smallMaskSampling !== null) {
+    const s = c.smallMaskSampling as unknown as Record<string, unknown>;
+    if (
+      typeof s !== 'object' ||
+      Array.isArray(s) ||
+      !isNumber(s.belowFraction, 0) ||
+      s.belowFraction === 0 ||
+      (s.belowFraction as number) > 1 ||
+      !isNumber(s.factor, 0) ||
+      Object.keys(s).some((k) => k !== 'belowFraction' && k !== 'factor')
+    )
+      bad('smallMaskSampling', '{ belowFraction: a fraction in (0, 1], factor: a number >= 0 } or null');
+  }
   if (typeof c.loss !== 'object' || c.loss === null || !(LOSS_NAMES as readonly string[]).includes(c.loss.name))
     bad('loss', `a loss (${LOSS_NAMES.join(', ')}) or { name, posWeight, smooth, focalAlpha, focalGamma, weights }`);
   if (!isNumber(c.auxLossWeight, 0)) bad('auxLossWeight', 'a number >= 0');

@@ -10,6 +10,7 @@ import { BatchLoader, formatFailure, type ItemFailure } from '../data/loader.js'
 import { hardExampleWeights, parsePositiveFraction, type SamplingOptions } from '../data/sampler.js';
 import type { AugmentConfig } from '../data/transforms/compose.js';
 import { readIdList } from '../data/id-list.js';
+import { smallMaskWeights } from '../data/mask-size-weights.js';
 import { createModel, getModelEntry } from '../models/registry.js';
 import { loadPretrained } from '../models/pretrained.js';
 import { resolvePretrained } from '../models/weights-cache.js';
@@ -110,6 +111,15 @@ export async function runTraining(options: RunTrainingOptions): Promise<RunTrain
     sampling.weights = weights;
     say(
       `oversampling ${list.ids.length - unmatched.length} hard examples x${config.oversampleFactor}${unmatched.length ? ` (${unmatched.length} listed ids are not in the training part)` : ''}`,
+    );
+  }
+  if (config.smallMaskSampling !== null) {
+    const { weights, small } = smallMaskWeights(items.train, config.smallMaskSampling);
+    // With a hard-example list too, an image on it with a small mask gets both factors.
+    if (sampling.weights) for (let i = 0; i < weights.length; i++) weights[i] *= sampling.weights[i];
+    sampling.weights = weights;
+    say(
+      `oversampling ${small} training images whose mask covers under ${(config.smallMaskSampling.belowFraction * 100).toFixed(2)}% of the film x${config.smallMaskSampling.factor}`,
     );
   }
 

@@ -56,7 +56,10 @@ test('pneumo score: --json, --all-truth, missing ids, malformed rows and unreada
 
     const missing = pneumo('--truth', path.join(dir, 'none.csv'), '--pred', pred);
     assert.equal(missing.status, 1);
-    assert.equal(missing.stderr, `pneumo: ${path.join(dir, 'none.csv')}: cannot read the label file: no such file\n`);
+    assert.equal(
+      missing.stderr,
+      `pneumo: ${path.join(dir, 'none.csv')}: cannot read the label file: no such file or folder\n`,
+    );
     const usage = pneumo('--truth', SIIM_SAMPLE_CSV);
     assert.equal(usage.status, 2);
     assert.match(usage.stderr, /required option '--pred <csv>'/);

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as torch from '../../src/torch/index.js';
+import { readReferenceDistribution } from '../../src/pipeline/bundle-reference.js';
 import { makeBundle, readBundleManifest } from '../../src/pipeline/bundle.js';
 import { evaluateBundle } from '../../src/evaluate/evaluate-bundle.js';
 import { EVALUATION_SCHEMA_VERSION, readEvaluation } from '../../src/evaluate/evaluation-file.js';
@@ -176,6 +177,14 @@ test('validation split from the bundle provenance; triplet search written into t
   assert.equal(manifest.calibration?.n, r.images);
   assert.deepEqual(r.writtenCalibration, manifest.calibration);
   assert.equal(r.study.calibration.calibrated, null, 'the evaluation that fits it measures the bundle as it was');
+  // So are the validation probabilities that serve's monitoring compares its inputs with.
+  assert.equal(manifest.reference?.n, r.images);
+  assert.equal(manifest.reference?.ood, false);
+  const reference = await readReferenceDistribution(dir, manifest.reference!);
+  assert.deepEqual(
+    reference.probabilities,
+    r.perImage.map((p) => p.probability),
+  );
   const after = await evaluateBundle({
     bundle: dir,
     data: SIIM_SAMPLE,

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { makeBundle, readBundleManifest } from '../../src/pipeline/bundle.js';
@@ -75,7 +75,7 @@ test('one run per role writes no folds field; members that differ are refused', 
   );
 });
 
-test('bundle.json folds: optional, file names, distinct, the first equal to weights', async () => {
+test('an ensemble bundle made by makeBundle passes the strict check (the folds checks: test/pipeline/ensemble.test.ts)', async () => {
   const out = path.join(root, 'checked');
   await makeBundle({
     classifierRun: await foldRuns('classifier', 2, 192),
@@ -84,21 +84,5 @@ test('bundle.json folds: optional, file names, distinct, the first equal to weig
   });
   const file = path.join(out, 'bundle.json');
   const original = readFileSync(file, 'utf8');
-  const withFolds = (folds: unknown) => {
-    const json = JSON.parse(original) as { classifier: Record<string, unknown> };
-    json.classifier.folds = folds;
-    return json;
-  };
   assert.doesNotThrow(() => validateManifest(JSON.parse(original), out));
-  const cases: [unknown, RegExp][] = [
-    [[], /classifier\.folds is not a non-empty list of file names inside the bundle/],
-    [['../x.safetensors'], /classifier\.folds is not a non-empty list of file names/],
-    [['classifier-fold0.safetensors', 'classifier-fold0.safetensors'], /classifier\.folds names a file twice/],
-    [
-      ['classifier-fold1.safetensors', 'classifier-fold0.safetensors'],
-      /classifier\.folds starts with "classifier-fold1\.safetensors", expected the weights file/,
-    ],
-  ];
-  for (const [folds, message] of cases) assert.throws(() => validateManifest(withFolds(folds), out), message);
-  writeFileSync(file, original);
 });

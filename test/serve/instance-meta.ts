@@ -18,6 +18,8 @@ export function instanceMeta(uid: string, overrides: Partial<InstanceMeta> = {})
     studyDescription: null,
     modality: 'CR',
     viewPosition: 'PA',
+    stationName: null,
+    manufacturer: null,
     rows: 8,
     columns: 8,
     pixelSpacing: [0.2, 0.3],

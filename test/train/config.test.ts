@@ -77,6 +77,19 @@ test('unknown keys, wrong values, a wrong task and bad files are errors naming t
     /multiple of 32 .* for size but received 100/,
   );
   assert.throws(() => resolveTrainConfig('segmenter', { task: 'classifier' }, base), /trains a segmenter/);
+  assert.deepEqual(
+    resolveTrainConfig('segmenter', { smallMaskSampling: { belowFraction: 0.004, factor: 3 } }, base).smallMaskSampling,
+    { belowFraction: 0.004, factor: 3 },
+  );
+  for (const bad of [
+    { belowFraction: 0, factor: 3 },
+    { belowFraction: 0.004 },
+    { belowFraction: 0.004, factor: 3, x: 1 },
+  ])
+    assert.throws(
+      () => resolveTrainConfig('segmenter', { smallMaskSampling: bad }, base),
+      /\{ belowFraction: a fraction in \(0, 1\], factor: a number >= 0 \} or null for smallMaskSampling/,
+    );
   assert.throws(
     () => resolveTrainConfig('segmenter', { loss: 'dcie' }, base),
     /for loss but received \{"name":"dcie"\}/,

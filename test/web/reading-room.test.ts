@@ -19,6 +19,7 @@ import { decodeRle } from '../../src/data/rle.js';
 import { readImage, toGray8 } from '../../src/data/image-io.js';
 import { runPneumo } from '../cli/run-pneumo.js';
 import { PROJECT_ROOT, SIIM_SAMPLE } from '../fixture-path.js';
+import { voiLutFilm } from './lut-films.js';
 import {
   auth,
   createTokenCli,
@@ -75,28 +76,6 @@ function namedStudyImage(bytes: Buffer, lateral: boolean): Uint8Array {
   const dict = new DicomDict(DicomMetaDictionary.denaturalizeDataset(meta));
   dict.dict = DicomMetaDictionary.denaturalizeDataset(dataset);
   return new Uint8Array(dict.write());
-}
-
-/**
- * A SIIM film as its own study, given a VOI LUT Sequence (a square-root curve over its 8-bit values)
- * and no window: the model's input goes through the LUT, which a linear window cannot show.
- */
-function voiLutFilm(bytes: Buffer): { bytes: Uint8Array; uid: string } {
-  const { DicomMessage, DicomMetaDictionary, DicomDict } = dcmjs.data;
-  const message = DicomMessage.readFile(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
-  const dataset = DicomMetaDictionary.naturalizeDataset(message.dict);
-  const meta = DicomMetaDictionary.naturalizeDataset(message.meta);
-  const lut = Array.from({ length: 256 }, (_, v) => Math.round(65535 * Math.sqrt(v / 255)));
-  dataset.VOILUTSequence = [
-    { _vrMap: { LUTDescriptor: 'US', LUTData: 'US' }, LUTDescriptor: [256, 0, 16], LUTData: lut },
-  ];
-  delete dataset.WindowCenter;
-  delete dataset.WindowWidth;
-  for (const key of ['SOPInstanceUID', 'StudyInstanceUID', 'SeriesInstanceUID']) dataset[key] = `${dataset[key]}.77`;
-  meta.MediaStorageSOPInstanceUID = dataset.SOPInstanceUID;
-  const dict = new DicomDict(DicomMetaDictionary.denaturalizeDataset(meta));
-  dict.dict = DicomMetaDictionary.denaturalizeDataset(dataset);
-  return { bytes: new Uint8Array(dict.write()), uid: dataset.SOPInstanceUID as string };
 }
 
 /** Grey values of the visible canvas at the given canvas positions, read in the page. */

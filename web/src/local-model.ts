@@ -29,6 +29,8 @@ export interface LocalResult {
   mask: Uint8Array;
   area: number;
   thresholds: Manifest['thresholds'];
+  /** The classifier's input plane (the model-input contract's output, 1 x 1 x H x W). */
+  classifierInput: Float32Array;
 }
 
 export interface LocalModels {
@@ -79,7 +81,8 @@ export async function loadLocalModels(): Promise<LocalModels> {
   return {
     async run(film) {
       const t = manifest.thresholds;
-      const c = await classifier.run({ image: input(film, manifest.classifier) });
+      const classifierInput = input(film, manifest.classifier);
+      const c = await classifier.run({ image: classifierInput });
       const probability = (c.probability.data as Float32Array)[0];
       const result: LocalResult = {
         probability,
@@ -90,6 +93,7 @@ export async function loadLocalModels(): Promise<LocalModels> {
         mask: new Uint8Array(film.width * film.height),
         area: 0,
         thresholds: t,
+        classifierInput: classifierInput.data as Float32Array,
       };
       if (!result.segmented) return result;
       const s = await segmenter.run({ image: input(film, manifest.segmenter) });

@@ -15,6 +15,8 @@ declare global {
       width: number;
       height: number;
       mask: string;
+      /** The classifier's input plane, float32 little-endian, base64. */
+      classifierInput: string;
     };
   }
 }
@@ -35,10 +37,10 @@ function draw(canvas: HTMLCanvasElement, film: GrayFilm, result: LocalResult): v
   context.putImageData(image, 0, 0);
 }
 
-/** The mask as base64 bytes (one per pixel), small enough to hand to a test. */
-function packMask(mask: Uint8Array): string {
+/** Bytes as base64 (a mask, one byte per pixel, or a float plane), small enough to hand to a test. */
+function pack(bytes: Uint8Array): string {
   let text = '';
-  for (let i = 0; i < mask.length; i += 0x8000) text += String.fromCharCode(...mask.subarray(i, i + 0x8000));
+  for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(text);
 }
 
@@ -83,7 +85,8 @@ export function showLocal(root: HTMLElement, nav: { back(): void }): () => void 
         area: result.area,
         width: film.width,
         height: film.height,
-        mask: packMask(result.mask),
+        mask: pack(result.mask),
+        classifierInput: pack(new Uint8Array(result.classifierInput.slice().buffer)),
       };
     } catch (err) {
       status.textContent = `Cannot run this film: ${(err as Error).message}`;

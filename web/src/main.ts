@@ -1,6 +1,6 @@
 // The reading room's entry: a session opened by a login link (#/login/CODE, then a cookie every tab of
 // the browser shares) or a reviewer token pasted once (kept for the tab), then routes by the URL hash
-// between the worklist (#/) and the viewer (#/view/UID).
+// between the worklist (#/), the viewer (#/view/UID) and monitoring (#/monitoring).
 import {
   ApiError,
   apiFetch,
@@ -15,6 +15,7 @@ import { el } from './dom.js';
 import { showViewer } from './viewer-page.js';
 import { showWorklist } from './worklist-page.js';
 import { showLocal } from './local-page.js';
+import { showMonitoring } from './monitoring-page.js';
 
 const root = document.getElementById('app')!;
 let leave: () => void = () => {};
@@ -92,6 +93,10 @@ function route(): void {
     signedIn = false;
     void endSession().finally(() => showLogin());
   };
+  if (location.hash === '#/monitoring') {
+    leave = showMonitoring(root, () => (location.hash = '#/'));
+    return;
+  }
   if (location.hash === '#/local') {
     leave = showLocal(root, { back: () => (location.hash = '#/') });
     return;

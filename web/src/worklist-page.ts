@@ -63,6 +63,7 @@ export function showWorklist(root: HTMLElement, open: (uid: string) => void, log
       el('div', { class: 'filters', role: 'group', 'aria-label': 'Filter' }, ...filterButtons),
       refreshed,
       el('span', { class: 'hint' }, 'J/K move · Enter open'),
+      el('a', { href: '#/monitoring', class: 'monitoring-link' }, 'Monitoring'),
       logoutButton,
     ),
     scroller,

@@ -107,3 +107,8 @@ export function extractMeta(dataSet: DataSet, transferSyntaxUid: string): DicomM
     samplesPerPixel: uint16(dataSet, 'x00280002', 1),
   };
 }
+
+/** Bits Stored as the pixels are read: Bits Allocated where the header's value is missing or too large. */
+export function storedBits(meta: DicomMeta): number {
+  return meta.bitsStored > 0 && meta.bitsStored <= meta.bitsAllocated ? meta.bitsStored : meta.bitsAllocated;
+}

@@ -69,6 +69,21 @@ export function toStoredValues(
   return { width, height, data };
 }
 
+/**
+ * The decoded samples themselves when the display step can read them as they are (8-bit, unsigned,
+ * no masking needed: SIIM's JPEGs), else null and the caller makes stored values (toStoredValues).
+ */
+export function plainByteSamples(
+  samples: DecodedSamples,
+  width: number,
+  height: number,
+  bitsStored: number,
+  signed: boolean,
+): StoredBytes | null {
+  const plain = samples instanceof Uint8Array && !signed && bitsStored >= 8 && samples.length === width * height;
+  return plain ? { width, height, data: samples } : null;
+}
+
 function readLut(item: DataSet | undefined, signedInput: boolean): Lut | null {
   if (!item) return null;
   const descriptor = item.elements.x00283002;

@@ -5,10 +5,11 @@ import type { DataSet } from 'dicom-parser';
 import type { GrayImage } from '../image.js';
 import { CodecError, decodeFrame, type EncodedFrame } from './codecs/index.js';
 import { DicomError } from './errors.js';
-import { extractMeta, type DicomMeta } from './meta.js';
+import { extractMeta, storedBits, type DicomMeta } from './meta.js';
 import { parseDicomBytes, PIXEL_DATA, reachedPixelData, type ParsedDicom } from './parse.js';
 import {
   displayLookup,
+  plainByteSamples,
   readDisplayParams,
   renderGray,
   renderGrayShrunk,
@@ -135,8 +136,7 @@ function checkDecodable(meta: DicomMeta, file: string): void {
 function encodedFrame(dataSet: DataSet, meta: DicomMeta, file: string, bigEndian: boolean): EncodedFrame {
   const element = dataSet.elements[PIXEL_DATA];
   if (!element) throw new DicomError('corrupt', file, 'no Pixel Data element');
-  const bitsStored =
-    meta.bitsStored > 0 && meta.bitsStored <= meta.bitsAllocated ? meta.bitsStored : meta.bitsAllocated;
+  const bitsStored = storedBits(meta);
   const common = {
     rows: meta.rows,
     columns: meta.columns,
@@ -208,17 +208,18 @@ async function decodeParsed(parsed: ParsedDicom, file: string): Promise<DecodedD
   let stored: StoredPixels | null = null;
   const storedValues = () =>
     (stored ??= toStoredValues(samples, meta.columns, meta.rows, frame.bitsStored, meta.pixelRepresentation === 1));
-  const plainBytes =
-    samples instanceof Uint8Array &&
-    meta.pixelRepresentation !== 1 &&
-    frame.bitsStored >= 8 &&
-    samples.length === meta.columns * meta.rows;
+  const plainBytes = plainByteSamples(
+    samples,
+    meta.columns,
+    meta.rows,
+    frame.bitsStored,
+    meta.pixelRepresentation === 1,
+  );
   return {
     meta,
     dataSet: parsed.dataSet,
     stored: storedValues,
-    displayInput: () =>
-      plainBytes ? { width: meta.columns, height: meta.rows, data: samples as Uint8Array } : storedValues(),
+    displayInput: () => plainBytes ?? storedValues(),
   };
 }
 

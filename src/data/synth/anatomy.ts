@@ -43,8 +43,11 @@ export function toImage(f: Frame, p: Point): Point {
   return { x: 0.5 + f.dx + f.sx * (p.x - 0.5), y: 0.5 + f.dy + f.sy * (p.y - 0.5) };
 }
 
-/** The image-left lung (patient's right) on the template, clockwise from the apex. */
-function rightLungTemplate(apex: number, base: number, dome: number): Point[] {
+/**
+ * The image-left lung's lateral wall on the template, from the apex down to the costophrenic angle;
+ * the image-right lung's is its mirror image.
+ */
+function lateralWall(apex: number, base: number): Point[] {
   return [
     { x: 0.32, y: apex },
     { x: 0.25, y: apex + 0.02 },
@@ -56,6 +59,13 @@ function rightLungTemplate(apex: number, base: number, dome: number): Point[] {
     { x: 0.138, y: base - 0.03 },
     { x: 0.15, y: base },
     { x: 0.165, y: base - 0.005 },
+  ];
+}
+
+/** The image-left lung (patient's right) on the template, clockwise from the apex. */
+function rightLungTemplate(apex: number, base: number, dome: number): Point[] {
+  return [
+    ...lateralWall(apex, base),
     { x: 0.2, y: dome + 0.04 },
     { x: 0.25, y: dome + 0.01 },
     { x: 0.31, y: dome },
@@ -76,16 +86,7 @@ function rightLungTemplate(apex: number, base: number, dome: number): Point[] {
 function leftLungTemplate(apex: number, base: number, dome: number, heart: number): Point[] {
   const h = (x: number) => 0.5 + (x - 0.5) * heart;
   return [
-    { x: 0.68, y: apex },
-    { x: 0.75, y: apex + 0.02 },
-    { x: 0.8, y: apex + 0.07 },
-    { x: 0.835, y: apex + 0.15 },
-    { x: 0.855, y: 0.4 },
-    { x: 0.865, y: 0.5 },
-    { x: 0.868, y: base - 0.09 },
-    { x: 0.862, y: base - 0.03 },
-    { x: 0.85, y: base },
-    { x: 0.835, y: base - 0.005 },
+    ...lateralWall(apex, base).map((p) => ({ x: 1 - p.x, y: p.y })),
     { x: 0.8, y: dome + 0.035 },
     { x: 0.75, y: dome + 0.005 },
     { x: 0.7, y: dome + 0.005 },

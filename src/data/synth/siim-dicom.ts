@@ -36,6 +36,8 @@ export async function siimDicom(
   size: number,
   transferSyntax: SynthTransferSyntax,
   jpegQuality: number,
+  /** More header elements (a station name, a manufacturer), any order. */
+  extra: readonly DicomElement[] = [],
 ): Promise<Uint8Array> {
   const jpeg = transferSyntax === 'jpeg';
   const spacing = formatDecimal(metadata.pixelSpacing);
@@ -73,6 +75,8 @@ export async function siimDicom(
     { tag: 0x00280102, vr: 'US', value: 7 },
     { tag: 0x00280103, vr: 'US', value: 0 },
   ];
+  elements.push(...extra);
+  elements.sort((a, b) => a.tag - b.tag);
   if (jpeg) {
     elements.push({ tag: 0x00282110, vr: 'CS', value: '01' }, { tag: 0x00282114, vr: 'CS', value: 'ISO_10918_1' });
     elements.push({

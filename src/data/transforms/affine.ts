@@ -3,10 +3,10 @@
 // counter-clockwise on screen, as in OpenCV. The image is sampled bilinearly and the mask by nearest
 // neighbour, both through the same inverse matrix and the same border mode.
 import type { Rng } from '../random.js';
-import type { BorderMode } from './sampling.js';
+import type { BorderMode, WarpLimits } from './sampling.js';
 import { sampleBilinear, sampleNearest } from './sampling.js';
-import type { RandomTransform, Sample } from './sample.js';
-import { checkSameSize } from './sample.js';
+import type { Sample } from './sample.js';
+import { checkSameSize, DrawnTransform } from './sample.js';
 
 export interface ShiftScaleRotateParams {
   /** Degrees, counter-clockwise on screen. */
@@ -71,19 +71,17 @@ export function shiftScaleRotate(sample: Sample, p: ShiftScaleRotateParams, bord
   return warpAffine(sample, shiftScaleRotateMatrix(p, sample.image.width, sample.image.height), border);
 }
 
-export interface ShiftScaleRotateLimits {
+export interface ShiftScaleRotateLimits extends WarpLimits {
   /** Shift drawn uniformly in [-shift, shift] of the size, per axis. */
   shift: number;
   /** Scale drawn uniformly in [1 - scale, 1 + scale]. */
   scale: number;
   /** Angle drawn uniformly in [-rotate, rotate] degrees. */
   rotate: number;
-  border: BorderMode;
 }
 
-export class RandomShiftScaleRotate implements RandomTransform {
+export class RandomShiftScaleRotate extends DrawnTransform<ShiftScaleRotateLimits, ShiftScaleRotateParams> {
   readonly name = 'shiftScaleRotate';
-  constructor(readonly limits: ShiftScaleRotateLimits) {}
 
   draw(rng: Rng): ShiftScaleRotateParams {
     const { shift, scale, rotate } = this.limits;
@@ -95,7 +93,7 @@ export class RandomShiftScaleRotate implements RandomTransform {
     };
   }
 
-  apply(sample: Sample, rng: Rng): Sample {
-    return shiftScaleRotate(sample, this.draw(rng), this.limits.border);
+  protected applyDrawn(sample: Sample, params: ShiftScaleRotateParams): Sample {
+    return shiftScaleRotate(sample, params, this.limits.border);
   }
 }

@@ -5,10 +5,10 @@
 // control points give smoothness without the Gaussian blur of a full-resolution field, which is what
 // makes this cheap enough to run on every training image.
 import type { Rng } from '../random.js';
-import type { BorderMode } from './sampling.js';
+import type { BorderMode, WarpLimits } from './sampling.js';
 import { remapPlanes } from './sampling.js';
-import type { RandomTransform, Sample } from './sample.js';
-import { checkSameSize, TransformError } from './sample.js';
+import type { Sample } from './sample.js';
+import { checkSameSize, DrawnTransform, TransformError } from './sample.js';
 
 export interface GridDistortionParams {
   /** One factor per cell along x (1 keeps the cell's width); the cells are rescaled to fill the image. */
@@ -98,17 +98,15 @@ function warpSample(sample: Sample, mapX: Float32Array, mapY: Float32Array, bord
   return { image: { width, height, pixels: out.image }, mask: out.mask ? { width, height, data: out.mask } : null };
 }
 
-export interface GridDistortionLimits {
+export interface GridDistortionLimits extends WarpLimits {
   /** Cells per axis. */
   steps: number;
   /** Each cell's factor is drawn in [1 - limit, 1 + limit]. */
   limit: number;
-  border: BorderMode;
 }
 
-export class RandomGridDistortion implements RandomTransform {
+export class RandomGridDistortion extends DrawnTransform<GridDistortionLimits, GridDistortionParams> {
   readonly name = 'gridDistortion';
-  constructor(readonly limits: GridDistortionLimits) {}
 
   draw(rng: Rng): GridDistortionParams {
     const { steps, limit } = this.limits;
@@ -116,22 +114,20 @@ export class RandomGridDistortion implements RandomTransform {
     return { xSteps: factors(), ySteps: factors() };
   }
 
-  apply(sample: Sample, rng: Rng): Sample {
-    return gridDistortion(sample, this.draw(rng), this.limits.border);
+  protected applyDrawn(sample: Sample, params: GridDistortionParams): Sample {
+    return gridDistortion(sample, params, this.limits.border);
   }
 }
 
-export interface ElasticLimits {
+export interface ElasticLimits extends WarpLimits {
   /** Control points per axis. */
   grid: number;
   /** Standard deviation of the control displacements, as a fraction of the image size. */
   magnitude: number;
-  border: BorderMode;
 }
 
-export class RandomElastic implements RandomTransform {
+export class RandomElastic extends DrawnTransform<ElasticLimits, ElasticParams> {
   readonly name = 'elastic';
-  constructor(readonly limits: ElasticLimits) {}
 
   draw(rng: Rng, width: number, height: number): ElasticParams {
     const { grid, magnitude } = this.limits;
@@ -144,7 +140,7 @@ export class RandomElastic implements RandomTransform {
     return { grid, dx, dy };
   }
 
-  apply(sample: Sample, rng: Rng): Sample {
-    return elasticDeform(sample, this.draw(rng, sample.image.width, sample.image.height), this.limits.border);
+  protected applyDrawn(sample: Sample, params: ElasticParams): Sample {
+    return elasticDeform(sample, params, this.limits.border);
   }
 }

@@ -1,7 +1,7 @@
 // Brightness, contrast and gamma: exposure varies a lot between X-ray machines. They change the image
 // only; the mask passes through untouched. Results are clipped to [0, 1], the range of a GrayImage.
 import type { Rng } from '../random.js';
-import type { RandomTransform, Sample } from './sample.js';
+import { DrawnTransform, type Sample } from './sample.js';
 
 export interface BrightnessContrastParams {
   /** Added to every pixel (in units of the full [0, 1] range). */
@@ -58,9 +58,8 @@ export interface BrightnessContrastLimits {
   contrast: number;
 }
 
-export class RandomBrightnessContrast implements RandomTransform {
+export class RandomBrightnessContrast extends DrawnTransform<BrightnessContrastLimits, BrightnessContrastParams> {
   readonly name = 'brightnessContrast';
-  constructor(readonly limits: BrightnessContrastLimits) {}
 
   draw(rng: Rng): BrightnessContrastParams {
     return {
@@ -69,21 +68,20 @@ export class RandomBrightnessContrast implements RandomTransform {
     };
   }
 
-  apply(sample: Sample, rng: Rng): Sample {
-    return brightnessContrast(sample, this.draw(rng));
+  protected applyDrawn(sample: Sample, params: BrightnessContrastParams): Sample {
+    return brightnessContrast(sample, params);
   }
 }
 
-export class RandomGamma implements RandomTransform {
+/** Gamma drawn log-uniformly in limits [low, high] so that brightening and darkening are equally likely. */
+export class RandomGamma extends DrawnTransform<readonly [number, number], number> {
   readonly name = 'gamma';
-  /** Gamma drawn log-uniformly in [low, high] so that brightening and darkening are equally likely. */
-  constructor(readonly range: readonly [number, number]) {}
 
   draw(rng: Rng): number {
-    return Math.exp(rng.uniform(Math.log(this.range[0]), Math.log(this.range[1])));
+    return Math.exp(rng.uniform(Math.log(this.limits[0]), Math.log(this.limits[1])));
   }
 
-  apply(sample: Sample, rng: Rng): Sample {
-    return adjustGamma(sample, this.draw(rng));
+  protected applyDrawn(sample: Sample, gamma: number): Sample {
+    return adjustGamma(sample, gamma);
   }
 }

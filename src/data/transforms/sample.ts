@@ -15,6 +15,20 @@ export interface RandomTransform {
   apply(sample: Sample, rng: Rng): Sample;
 }
 
+/**
+ * A random transform in two steps, as MONAI's: draw this call's parameters within `limits`, then
+ * apply them to the image and the mask alike (`draw` is public so tests can see what was drawn).
+ */
+export abstract class DrawnTransform<Limits, Params> implements RandomTransform {
+  abstract readonly name: string;
+  constructor(readonly limits: Limits) {}
+  abstract draw(rng: Rng, width: number, height: number): Params;
+  protected abstract applyDrawn(sample: Sample, params: Params): Sample;
+  apply(sample: Sample, rng: Rng): Sample {
+    return this.applyDrawn(sample, this.draw(rng, sample.image.width, sample.image.height));
+  }
+}
+
 export class TransformError extends Error {
   override name = 'TransformError';
 }

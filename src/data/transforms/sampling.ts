@@ -8,6 +8,11 @@
  */
 export type BorderMode = 'constant' | 'reflect' | 'replicate';
 
+/** The limits every geometric random transform has: how it fills what comes from outside the image. */
+export interface WarpLimits {
+  border: BorderMode;
+}
+
 export const BORDER_MODES: readonly BorderMode[] = ['constant', 'reflect', 'replicate'];
 
 /** Folds an index into [0, n) by the border mode; -1 means "outside, use the fill value". */

@@ -103,6 +103,8 @@ export async function inspectDicom(bytes: Uint8Array, name: string): Promise<Ins
     studyDescription: dicomString(dataSet, 'x00081030'),
     modality: meta.modality,
     viewPosition: meta.viewPosition,
+    stationName: dicomString(dataSet, 'x00081010'),
+    manufacturer: dicomString(dataSet, 'x00080070'),
     rows: meta.rows,
     columns: meta.columns,
     pixelSpacing: meta.pixelSpacing,

@@ -47,29 +47,26 @@ function uid(value: string | null): DicomJsonAttribute {
   return value ? { vr: 'UI', Value: [value] } : { vr: 'UI' };
 }
 
+/** The SOP Class and Instance of a sequence item (Referenced SOP Class / Instance UID). */
+function referenced(instance: { sopClassUid: string | null; sopInstanceUid: string | null }): DicomJsonDataSet {
+  return {
+    [TAG.referencedSopClassUid]: uid(instance.sopClassUid),
+    [TAG.referencedSopInstanceUid]: uid(instance.sopInstanceUid),
+  };
+}
+
 /** The Store Instances Response as a DICOM JSON data set; a sequence with no item is left out. */
 export function storeInstancesResponse(
   kept: readonly KeptInstance[],
   failed: readonly FailedInstance[],
 ): DicomJsonDataSet {
   const response: DicomJsonDataSet = {};
-  if (failed.length > 0)
-    response[TAG.failedSopSequence] = {
-      vr: 'SQ',
-      Value: failed.map((f) => ({
-        [TAG.referencedSopClassUid]: uid(f.sopClassUid),
-        [TAG.referencedSopInstanceUid]: uid(f.sopInstanceUid),
-        [TAG.failureReason]: { vr: 'US', Value: [f.failureReason] },
-      })),
-    };
-  if (kept.length > 0)
-    response[TAG.referencedSopSequence] = {
-      vr: 'SQ',
-      Value: kept.map((k) => ({
-        [TAG.referencedSopClassUid]: uid(k.sopClassUid),
-        [TAG.referencedSopInstanceUid]: uid(k.sopInstanceUid),
-        [TAG.retrieveUrl]: { vr: 'UR', Value: [k.url] },
-      })),
-    };
+  const failedItems = failed.map((f) => ({
+    ...referenced(f),
+    [TAG.failureReason]: { vr: 'US', Value: [f.failureReason] },
+  }));
+  const keptItems = kept.map((k) => ({ ...referenced(k), [TAG.retrieveUrl]: { vr: 'UR', Value: [k.url] } }));
+  if (failedItems.length > 0) response[TAG.failedSopSequence] = { vr: 'SQ', Value: failedItems };
+  if (keptItems.length > 0) response[TAG.referencedSopSequence] = { vr: 'SQ', Value: keptItems };
   return response;
 }

@@ -29,6 +29,8 @@ export interface DispatcherOptions {
   /** Safety net: the queue is looked at this often even without a notification. */
   pollMs?: number;
   log: { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
+  /** Called after each committed result (monitoring checks for drift). */
+  onResult?: () => void;
 }
 
 export class Dispatcher {
@@ -138,6 +140,7 @@ export class Dispatcher {
     metrics.inferenceSeconds.observe(seconds);
     metrics.uploadToResultSeconds.observe(Math.max(0, finishedAt - receivedAt) / 1000);
     metrics.jobs.inc({ outcome: 'done' });
+    this.o.onResult?.();
   }
 
   /** Stops claiming; jobs still running stay `running` in the database and are redone at the next start. */

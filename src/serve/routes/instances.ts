@@ -60,6 +60,8 @@ function instanceView(i: InstanceRecord) {
     studyDescription: i.studyDescription,
     modality: i.modality,
     viewPosition: i.viewPosition,
+    stationName: i.stationName,
+    manufacturer: i.manufacturer,
     rows: i.rows,
     columns: i.columns,
     pixelSpacing: i.pixelSpacing,

@@ -81,6 +81,14 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE results ADD COLUMN probability_uncalibrated REAL;
   ALTER TABLE results ADD COLUMN calibrated INTEGER NOT NULL DEFAULT 0;
   `,
+  // Monitoring counts by station and manufacturer (the DICOM header's StationName and Manufacturer) and
+  // by day of arrival; instances stored before are counted under "unknown".
+  `
+  ALTER TABLE instances ADD COLUMN station_name TEXT;
+  ALTER TABLE instances ADD COLUMN manufacturer TEXT;
+  CREATE INDEX instances_received ON instances (received_at);
+  CREATE INDEX results_finished ON results (finished_at);
+  `,
 ];
 
 /** Brings the database to the latest schema; refuses one written by a newer pneumo. */

@@ -11,6 +11,7 @@ import type {
   InstanceRecord,
   Job,
   JobState,
+  MonitoringRow,
   ResultRecord,
   ReviewInput,
   RedeemedLink,
@@ -52,6 +53,8 @@ function instanceFromRow(r: Row): InstanceRecord {
     studyDescription: str(r.study_description),
     modality: str(r.modality),
     viewPosition: str(r.view_position),
+    stationName: str(r.station_name),
+    manufacturer: str(r.manufacturer),
     rows: Number(r.image_rows),
     columns: Number(r.image_columns),
     pixelSpacing: spacingOf(r),
@@ -173,6 +176,35 @@ function worklistSql(status: WorklistStatus, paged: boolean): string {
     LIMIT @limit`;
 }
 
+/**
+ * What monitoring selects of an instance, its result and its review. The input gate's status and OOD
+ * score are read from the results table's `status` and `gate` (JSON) columns when the schema has them;
+ * without them every result counts as assessed, with no OOD score.
+ */
+function monitoringSelect(resultColumns: ReadonlySet<string>): string {
+  const assessed = resultColumns.has('status') ? "COALESCE(r.status, 'assessed') <> 'not-assessed'" : '1';
+  const ood = resultColumns.has('gate') ? "json_extract(r.gate, '$.oodScore')" : 'NULL';
+  return `SELECT i.received_at, i.state, i.station_name, i.manufacturer, r.finished_at,
+      COALESCE(r.probability_uncalibrated, r.probability) AS probability, r.decision,
+      CASE WHEN r.uid IS NULL THEN 1 ELSE (${assessed}) END AS assessed, ${ood} AS ood_score, v.verdict
+    FROM instances i LEFT JOIN results r ON r.uid = i.uid LEFT JOIN reviews v ON v.uid = i.uid`;
+}
+
+function monitoringRowFrom(r: Row): MonitoringRow {
+  return {
+    receivedAt: Number(r.received_at),
+    state: r.state as JobState,
+    stationName: str(r.station_name),
+    manufacturer: str(r.manufacturer),
+    finishedAt: num(r.finished_at),
+    probability: num(r.probability),
+    decision: r.decision === null || r.decision === undefined ? null : Number(r.decision) === 1,
+    assessed: Number(r.assessed) === 1,
+    oodScore: num(r.ood_score),
+    verdict: (r.verdict ?? null) as Verdict | null,
+  };
+}
+
 export interface SqliteStoreOptions {
   /** Milliseconds a writer waits for the lock (another process, e.g. `pneumo serve token create`). */
   busyTimeoutMs?: number;
@@ -181,6 +213,7 @@ export interface SqliteStoreOptions {
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly statements: Map<string, Database.Statement> = new Map();
+  private readonly monitoringSql: string;
 
   constructor(
     readonly file: string,
@@ -191,6 +224,8 @@ export class SqliteStore implements Store {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     migrate(this.db, file);
+    const resultColumns = this.db.pragma('table_info(results)') as { name: string }[];
+    this.monitoringSql = monitoringSelect(new Set(resultColumns.map((c) => c.name)));
   }
 
   private prepare(sql: string): Database.Statement {
@@ -211,11 +246,11 @@ export class SqliteStore implements Store {
     const info = this.prepare(
       `INSERT OR IGNORE INTO instances (uid, study_uid, series_uid, sop_class_uid, patient_id, patient_name,
         patient_sex, patient_age, study_date, study_time, accession_number, study_description, modality,
-        view_position, image_rows, image_columns, spacing_row, spacing_column, bits_allocated, bits_stored,
+        view_position, station_name, manufacturer, image_rows, image_columns, spacing_row, spacing_column, bits_allocated, bits_stored,
         pixel_representation, photometric, transfer_syntax, window_center, window_width, rescale_slope,
         rescale_intercept, file, size_bytes, received_at, state)
        VALUES (@uid, @studyUid, @seriesUid, @sopClassUid, @patientId, @patientName, @patientSex, @patientAge,
-        @studyDate, @studyTime, @accessionNumber, @studyDescription, @modality, @viewPosition, @rows, @columns,
+        @studyDate, @studyTime, @accessionNumber, @studyDescription, @modality, @viewPosition, @stationName, @manufacturer, @rows, @columns,
         @spacingRow, @spacingColumn, @bitsAllocated, @bitsStored, @pixelRepresentation,
         @photometricInterpretation, @transferSyntaxUid, @windowCenter, @windowWidth, @rescaleSlope,
         @rescaleIntercept, @file, @sizeBytes, @receivedAt, 'queued')`,
@@ -224,6 +259,8 @@ export class SqliteStore implements Store {
       studyTime: m.studyTime ?? null,
       accessionNumber: m.accessionNumber ?? null,
       studyDescription: m.studyDescription ?? null,
+      stationName: m.stationName ?? null,
+      manufacturer: m.manufacturer ?? null,
       pixelSpacing: undefined,
       spacingRow: m.pixelSpacing?.[0] ?? null,
       spacingColumn: m.pixelSpacing?.[1] ?? null,
@@ -335,6 +372,16 @@ export class SqliteStore implements Store {
         uid: String(r.uid),
       },
     }));
+  }
+
+  async monitoringRows(from: number, to: number): Promise<MonitoringRow[]> {
+    const sql = `${this.monitoringSql} WHERE i.received_at >= ? AND i.received_at < ? ORDER BY i.received_at, i.uid`;
+    return (this.prepare(sql).all(from, to) as Row[]).map(monitoringRowFrom);
+  }
+
+  async recentResults(limit: number): Promise<MonitoringRow[]> {
+    const sql = `${this.monitoringSql} WHERE r.uid IS NOT NULL ORDER BY r.finished_at DESC, i.uid DESC LIMIT ?`;
+    return (this.prepare(sql).all(limit) as Row[]).map(monitoringRowFrom);
   }
 
   async putReview(review: ReviewInput): Promise<void> {

@@ -29,6 +29,9 @@ export interface InstanceMeta {
   studyDescription: string | null;
   modality: string | null;
   viewPosition: string | null;
+  /** StationName (0008,1010) and Manufacturer (0008,0070): what monitoring groups by. */
+  stationName: string | null;
+  manufacturer: string | null;
   rows: number;
   columns: number;
   /** [row, column] mm. */
@@ -171,6 +174,24 @@ export interface WorklistRow {
 
 export type InsertOutcome = 'stored' | 'duplicate';
 
+/** One instance as monitoring counts it (serve/monitoring/monitoring-report.ts). */
+export interface MonitoringRow {
+  receivedAt: number;
+  state: JobState;
+  stationName: string | null;
+  manufacturer: string | null;
+  /** When its result was committed; null without a result. */
+  finishedAt: number | null;
+  /** The model's own (uncalibrated) probability: the scale of the bundle's reference; null without a result. */
+  probability: number | null;
+  decision: boolean | null;
+  /** False when the input gate refused the image (not assessed); results without a gate status count as assessed. */
+  assessed: boolean;
+  /** The input gate's out-of-distribution score; null without a gate. */
+  oodScore: number | null;
+  verdict: Verdict | null;
+}
+
 export interface Store {
   /** Adds an instance and queues it, in one transaction; `duplicate` when its UID is already stored. */
   insertInstance(meta: InstanceMeta, file: string, sizeBytes: number, receivedAt: number): Promise<InsertOutcome>;
@@ -192,6 +213,11 @@ export interface Store {
 
   getResult(uid: string): Promise<ResultRecord | null>;
   worklist(query: WorklistQuery): Promise<WorklistRow[]>;
+
+  /** Instances received in [from, to) ms, oldest first, with what monitoring needs of their result and review. */
+  monitoringRows(from: number, to: number): Promise<MonitoringRow[]>;
+  /** The `limit` most recent results (by finish time), newest first: the window drift is watched over. */
+  recentResults(limit: number): Promise<MonitoringRow[]>;
 
   putReview(review: ReviewInput): Promise<void>;
   getReview(uid: string): Promise<ReviewRecord | null>;

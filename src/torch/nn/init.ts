@@ -3,22 +3,18 @@ import { op } from '../dispatch.js';
 import type { Tensor } from '../tensor.js';
 import { noGrad } from '../grad-mode.js';
 
-const uniformIn = op('aten::uniform_');
-const normalIn = op('aten::normal_');
-const fillIn = op('aten::fill_', 'Scalar');
-
 export function uniform_(t: Tensor, low: number, high: number): Tensor {
-  noGrad(() => uniformIn.tensor(t, low, high, null).dispose());
+  noGrad(() => op('aten::uniform_').tensor(t, low, high, null).dispose());
   return t;
 }
 
 export function normal_(t: Tensor, mean = 0, std = 1): Tensor {
-  noGrad(() => normalIn.tensor(t, mean, std, null).dispose());
+  noGrad(() => op('aten::normal_').tensor(t, mean, std, null).dispose());
   return t;
 }
 
 export function constant_(t: Tensor, value: number): Tensor {
-  noGrad(() => fillIn.tensor(t, value).dispose());
+  noGrad(() => op('aten::fill_', 'Scalar').tensor(t, value).dispose());
   return t;
 }
 

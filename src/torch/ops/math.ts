@@ -17,111 +17,80 @@ function inPlace(bound: BoundOp, self: Tensor, ...rest: Parameters<BoundOp>): Te
   return self;
 }
 
-const addT = op('aten::add', 'Tensor');
-const addS = op('aten::add', 'Scalar');
-const subT = op('aten::sub', 'Tensor');
-const subS = op('aten::sub', 'Scalar');
-const rsubS = op('aten::rsub', 'Scalar');
-
 export function add(a: Tensor, b: Operand, alpha = 1): Tensor {
-  return b instanceof Tensor ? addT.tensor(a, b, alpha) : addS.tensor(a, b, alpha);
+  return b instanceof Tensor
+    ? op('aten::add', 'Tensor').tensor(a, b, alpha)
+    : op('aten::add', 'Scalar').tensor(a, b, alpha);
 }
 export function sub(a: Tensor, b: Operand, alpha = 1): Tensor {
-  return b instanceof Tensor ? subT.tensor(a, b, alpha) : subS.tensor(a, b, alpha);
+  return b instanceof Tensor
+    ? op('aten::sub', 'Tensor').tensor(a, b, alpha)
+    : op('aten::sub', 'Scalar').tensor(a, b, alpha);
 }
 /** b - a for a scalar b (e.g. 1 - p). */
 export function rsub(a: Tensor, b: number): Tensor {
-  return rsubS.tensor(a, b, 1);
+  return op('aten::rsub', 'Scalar').tensor(a, b, 1);
 }
 export const mul = binary('mul');
 export const div = binary('div');
 export const remainder = binary('remainder');
 
-const powT = op('aten::pow', 'Tensor_Tensor');
-const powS = op('aten::pow', 'Tensor_Scalar');
 export function pow(a: Tensor, exponent: Operand): Tensor {
-  return exponent instanceof Tensor ? powT.tensor(a, exponent) : powS.tensor(a, exponent);
+  return exponent instanceof Tensor
+    ? op('aten::pow', 'Tensor_Tensor').tensor(a, exponent)
+    : op('aten::pow', 'Tensor_Scalar').tensor(a, exponent);
 }
 
-export const eq = binary('eq');
-export const ne = binary('ne');
-export const gt = binary('gt');
-export const ge = binary('ge');
-export const lt = binary('lt');
-export const le = binary('le');
+/** Comparisons: eq, ne, gt, ge, lt, le (bool results). */
+export const [eq, ne, gt, ge, lt, le] = (['eq', 'ne', 'gt', 'ge', 'lt', 'le'] as const).map(binary);
 
-const maximumOp = op('aten::maximum');
-const minimumOp = op('aten::minimum');
-export const maximum = (a: Tensor, b: Tensor): Tensor => maximumOp.tensor(a, b);
-export const minimum = (a: Tensor, b: Tensor): Tensor => minimumOp.tensor(a, b);
+export const maximum = (a: Tensor, b: Tensor): Tensor => op('aten::maximum').tensor(a, b);
+export const minimum = (a: Tensor, b: Tensor): Tensor => op('aten::minimum').tensor(a, b);
 
-const logicalAndOp = op('aten::logical_and');
-const logicalOrOp = op('aten::logical_or');
-const logicalNotOp = op('aten::logical_not');
-export const logicalAnd = (a: Tensor, b: Tensor): Tensor => logicalAndOp.tensor(a, b);
-export const logicalOr = (a: Tensor, b: Tensor): Tensor => logicalOrOp.tensor(a, b);
-export const logicalNot = (a: Tensor): Tensor => logicalNotOp.tensor(a);
+export const logicalAnd = (a: Tensor, b: Tensor): Tensor => op('aten::logical_and').tensor(a, b);
+export const logicalOr = (a: Tensor, b: Tensor): Tensor => op('aten::logical_or').tensor(a, b);
+export const logicalNot = (a: Tensor): Tensor => op('aten::logical_not').tensor(a);
 
 function unary(name: string): (a: Tensor) => Tensor {
   const bound = op(`aten::${name}`);
   return (a) => bound.tensor(a);
 }
-export const neg = unary('neg');
-export const exp = unary('exp');
-export const log = unary('log');
-export const log1p = unary('log1p');
-export const sqrt = unary('sqrt');
-export const rsqrt = unary('rsqrt');
-export const abs = unary('abs');
-export const sign = unary('sign');
-export const floor = unary('floor');
-export const round = unary('round');
-export const reciprocal = unary('reciprocal');
+export const [neg, exp, log, log1p, sqrt, rsqrt, abs, sign, floor, round, reciprocal] = (
+  ['neg', 'exp', 'log', 'log1p', 'sqrt', 'rsqrt', 'abs', 'sign', 'floor', 'round', 'reciprocal'] as const
+).map(unary);
 
-const clampOp = op('aten::clamp');
 export function clamp(a: Tensor, min?: number | null, max?: number | null): Tensor {
-  return clampOp.tensor(a, min ?? null, max ?? null);
+  return op('aten::clamp').tensor(a, min ?? null, max ?? null);
 }
 
-const whereOp = op('aten::where', 'self');
 export function where(condition: Tensor, a: Tensor, b: Tensor): Tensor {
-  return whereOp.tensor(condition, a, b);
+  return op('aten::where', 'self').tensor(condition, a, b);
 }
 
-const matmulOp = op('aten::matmul');
-export const matmul = (a: Tensor, b: Tensor): Tensor => matmulOp.tensor(a, b);
+export const matmul = (a: Tensor, b: Tensor): Tensor => op('aten::matmul').tensor(a, b);
 
 // In place, for optimizers and initialisation. Callers run them under noGrad on parameters.
-const addInT = op('aten::add_', 'Tensor');
-const addInS = op('aten::add_', 'Scalar');
-const subInT = op('aten::sub_', 'Tensor');
-const mulInT = op('aten::mul_', 'Tensor');
-const mulInS = op('aten::mul_', 'Scalar');
-const divInT = op('aten::div_', 'Tensor');
-const divInS = op('aten::div_', 'Scalar');
-const addcmulIn = op('aten::addcmul_');
-const addcdivIn = op('aten::addcdiv_');
-const lerpIn = op('aten::lerp_', 'Scalar');
-const zeroIn = op('aten::zero_');
-const fillIn = op('aten::fill_', 'Scalar');
-const clampIn = op('aten::clamp_');
-const sqrtIn = op('aten::sqrt_');
 
 export const add_ = (a: Tensor, b: Operand, alpha = 1): Tensor =>
-  b instanceof Tensor ? inPlace(addInT, a, b, alpha) : inPlace(addInS, a, b, alpha);
-export const sub_ = (a: Tensor, b: Tensor, alpha = 1): Tensor => inPlace(subInT, a, b, alpha);
+  b instanceof Tensor
+    ? inPlace(op('aten::add_', 'Tensor'), a, b, alpha)
+    : inPlace(op('aten::add_', 'Scalar'), a, b, alpha);
+export const sub_ = (a: Tensor, b: Tensor, alpha = 1): Tensor => inPlace(op('aten::sub_', 'Tensor'), a, b, alpha);
 export const mul_ = (a: Tensor, b: Operand): Tensor =>
-  b instanceof Tensor ? inPlace(mulInT, a, b) : inPlace(mulInS, a, b);
+  b instanceof Tensor ? inPlace(op('aten::mul_', 'Tensor'), a, b) : inPlace(op('aten::mul_', 'Scalar'), a, b);
 export const div_ = (a: Tensor, b: Operand): Tensor =>
-  b instanceof Tensor ? inPlace(divInT, a, b) : inPlace(divInS, a, b);
+  b instanceof Tensor ? inPlace(op('aten::div_', 'Tensor'), a, b) : inPlace(op('aten::div_', 'Scalar'), a, b);
 /** a += value * t1 * t2 */
-export const addcmul_ = (a: Tensor, t1: Tensor, t2: Tensor, value = 1): Tensor => inPlace(addcmulIn, a, t1, t2, value);
+export const addcmul_ = (a: Tensor, t1: Tensor, t2: Tensor, value = 1): Tensor =>
+  inPlace(op('aten::addcmul_'), a, t1, t2, value);
 /** a += value * t1 / t2 */
-export const addcdiv_ = (a: Tensor, t1: Tensor, t2: Tensor, value = 1): Tensor => inPlace(addcdivIn, a, t1, t2, value);
+export const addcdiv_ = (a: Tensor, t1: Tensor, t2: Tensor, value = 1): Tensor =>
+  inPlace(op('aten::addcdiv_'), a, t1, t2, value);
 /** a += weight * (end - a) */
-export const lerp_ = (a: Tensor, end: Tensor, weight: number): Tensor => inPlace(lerpIn, a, end, weight);
-export const zero_ = (a: Tensor): Tensor => inPlace(zeroIn, a);
-export const fill_ = (a: Tensor, value: number): Tensor => inPlace(fillIn, a, value);
+export const lerp_ = (a: Tensor, end: Tensor, weight: number): Tensor =>
+  inPlace(op('aten::lerp_', 'Scalar'), a, end, weight);
+export const zero_ = (a: Tensor): Tensor => inPlace(op('aten::zero_'), a);
+export const fill_ = (a: Tensor, value: number): Tensor => inPlace(op('aten::fill_', 'Scalar'), a, value);
 export const clamp_ = (a: Tensor, min?: number | null, max?: number | null): Tensor =>
-  inPlace(clampIn, a, min ?? null, max ?? null);
-export const sqrt_ = (a: Tensor): Tensor => inPlace(sqrtIn, a);
+  inPlace(op('aten::clamp_'), a, min ?? null, max ?? null);
+export const sqrt_ = (a: Tensor): Tensor => inPlace(op('aten::sqrt_'), a);

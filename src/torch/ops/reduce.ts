@@ -2,36 +2,19 @@
 import { op, type BoundOp } from '../dispatch.js';
 import type { Tensor } from '../tensor.js';
 
-const sumAll = op('aten::sum');
-const sumDims = op('aten::sum', 'dim_IntList');
-const meanAll = op('aten::mean');
-const meanDims = op('aten::mean', 'dim');
-const maxAll = op('aten::max');
-const maxDim = op('aten::max', 'dim');
-const minAll = op('aten::min');
-const minDim = op('aten::min', 'dim');
-const argmaxOp = op('aten::argmax');
-const argminOp = op('aten::argmin');
-const normOp = op('aten::linalg_vector_norm');
-const varOp = op('aten::var', 'correction');
-const varMeanOp = op('aten::var_mean', 'correction');
-const cumsumOp = op('aten::cumsum');
-const sortOp = op('aten::sort');
-const topkOp = op('aten::topk');
-
 const dims = (dim: number | readonly number[]): number[] => (typeof dim === 'number' ? [dim] : [...dim]);
 
 export function sum(a: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
-  return dim === undefined ? sumAll.tensor(a) : sumDims.tensor(a, dims(dim), keepdim);
+  return dim === undefined ? op('aten::sum').tensor(a) : op('aten::sum', 'dim_IntList').tensor(a, dims(dim), keepdim);
 }
 
 export function mean(a: Tensor, dim?: number | readonly number[], keepdim = false): Tensor {
-  return dim === undefined ? meanAll.tensor(a) : meanDims.tensor(a, dims(dim), keepdim);
+  return dim === undefined ? op('aten::mean').tensor(a) : op('aten::mean', 'dim').tensor(a, dims(dim), keepdim);
 }
 
 /** Variance (unbiased by default, as torch.var). */
 export function variance(a: Tensor, dim?: number | readonly number[], unbiased = true, keepdim = false): Tensor {
-  return varOp.tensor(a, dim === undefined ? null : dims(dim), unbiased ? 1 : 0, keepdim);
+  return op('aten::var', 'correction').tensor(a, dim === undefined ? null : dims(dim), unbiased ? 1 : 0, keepdim);
 }
 
 /** Variance and mean in one pass (torch.var_mean), differentiable. */
@@ -41,7 +24,7 @@ export function varMean(
   unbiased = true,
   keepdim = false,
 ): { variance: Tensor; mean: Tensor } {
-  const [v, m] = varMeanOp.tensors(a, dims(dim), unbiased ? 1 : 0, keepdim);
+  const [v, m] = op('aten::var_mean', 'correction').tensors(a, dims(dim), unbiased ? 1 : 0, keepdim);
   return { variance: v, mean: m };
 }
 
@@ -62,38 +45,38 @@ function extremum(
 export function max(a: Tensor): Tensor;
 export function max(a: Tensor, dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
 export function max(a: Tensor, dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
-  return extremum(maxAll, maxDim, a, dim, keepdim);
+  return extremum(op('aten::max'), op('aten::max', 'dim'), a, dim, keepdim);
 }
 
 export function min(a: Tensor): Tensor;
 export function min(a: Tensor, dim: number, keepdim?: boolean): { values: Tensor; indices: Tensor };
 export function min(a: Tensor, dim?: number, keepdim = false): Tensor | { values: Tensor; indices: Tensor } {
-  return extremum(minAll, minDim, a, dim, keepdim);
+  return extremum(op('aten::min'), op('aten::min', 'dim'), a, dim, keepdim);
 }
 
 export function argmax(a: Tensor, dim?: number, keepdim = false): Tensor {
-  return argmaxOp.tensor(a, dim ?? null, keepdim);
+  return op('aten::argmax').tensor(a, dim ?? null, keepdim);
 }
 
 export function argmin(a: Tensor, dim?: number, keepdim = false): Tensor {
-  return argminOp.tensor(a, dim ?? null, keepdim);
+  return op('aten::argmin').tensor(a, dim ?? null, keepdim);
 }
 
 /** The p-norm over all elements or the given dims (2 by default). */
 export function norm(a: Tensor, p = 2, dim?: number | readonly number[], keepdim = false): Tensor {
-  return normOp.tensor(a, p, dim === undefined ? null : dims(dim), keepdim);
+  return op('aten::linalg_vector_norm').tensor(a, p, dim === undefined ? null : dims(dim), keepdim);
 }
 
 export function cumsum(a: Tensor, dim: number): Tensor {
-  return cumsumOp.tensor(a, dim);
+  return op('aten::cumsum').tensor(a, dim);
 }
 
 export function sort(a: Tensor, dim = -1, descending = false): { values: Tensor; indices: Tensor } {
-  const [values, indices] = sortOp.tensors(a, dim, descending);
+  const [values, indices] = op('aten::sort').tensors(a, dim, descending);
   return { values, indices };
 }
 
 export function topk(a: Tensor, k: number, dim = -1, largest = true): { values: Tensor; indices: Tensor } {
-  const [values, indices] = topkOp.tensors(a, k, dim, largest, true);
+  const [values, indices] = op('aten::topk').tensors(a, k, dim, largest, true);
   return { values, indices };
 }
