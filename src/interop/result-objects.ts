@@ -12,6 +12,7 @@ import { buildSecondaryCapture, SECONDARY_CAPTURE_STORAGE } from './secondary-ca
 import { buildSegmentation, SEGMENTATION_STORAGE } from './segmentation.js';
 import type { SourceImage } from './source-image.js';
 import { buildStructuredReport, COMPREHENSIVE_SR_STORAGE } from './structured-report.js';
+import { isOperatingPointName } from '../pipeline/bundle-operating-point.js';
 
 export type EmptySegmentation = 'skip' | 'empty-frame';
 export type ResultKind = 'seg' | 'sc' | 'sr';
@@ -100,7 +101,7 @@ export async function buildResultObjects(o: ResultObjectsOptions): Promise<Resul
         probability: prediction.probability,
         threshold: prediction.threshold,
         calibrated: prediction.calibrated ?? false,
-        ...(prediction.operatingPoint && prediction.operatingPoint !== 'given'
+        ...(prediction.operatingPoint && isOperatingPointName(prediction.operatingPoint)
           ? { operatingPoint: prediction.operatingPoint }
           : {}),
         areaPixels: prediction.area,

@@ -14,6 +14,7 @@ import * as torch from '../torch/index.js';
 import { collectInputs } from './input-files.js';
 import type { ModelFactory } from './model-contract.js';
 import type { OperatingPointName } from './bundle-manifest.js';
+import { isOperatingPointName } from './bundle-operating-point.js';
 import { modelIdentity, type ModelIdentity } from './model-identity.js';
 import {
   NOT_FOR_DIAGNOSTIC_USE,
@@ -93,7 +94,7 @@ export interface PredictionRecord {
   calibrated: boolean;
   /** The test-time augmentation the prediction ran with. */
   tta: TtaName;
-  /** The bundle's operating point the thresholds came from (bundle-operating-point.ts). */
+  /** The bundle's operating point the thresholds came from (bundle-operating-point.ts): triage, siim, thresholds (none named) or given. */
   operatingPoint: string;
   decision: boolean;
   /** The classifier let the image through to the segmenter. */
@@ -174,7 +175,7 @@ export function overlayBanner(
   model: ModelIdentity,
   size: PneumothoraxSize | null = null,
 ): Banner {
-  const point = p.operatingPoint && p.operatingPoint !== 'given' ? `, ${p.operatingPoint} point` : '';
+  const point = p.operatingPoint && isOperatingPointName(p.operatingPoint) ? `, ${p.operatingPoint} point` : '';
   const lines = [
     p.calibrated
       ? `calibrated probability ${fixed(p.probability, 3)} (threshold ${fixed(p.threshold, 2)}${point}; model's own ${fixed(p.probabilityUncalibrated, 3)})`

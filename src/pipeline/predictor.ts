@@ -50,7 +50,10 @@ export interface Prediction {
   probabilityUncalibrated: number;
   thresholdUncalibrated: number;
   calibrated: boolean;
-  /** The bundle's operating point whose thresholds decided ('triage' unless asked otherwise), or 'given'. */
+  /**
+   * The bundle's operating point whose thresholds decided ('triage' unless asked otherwise), 'thresholds'
+   * for a bundle without named points, or 'given'.
+   */
   operatingPoint: string;
   /** probability >= threshold, and a mask survived the pixel threshold and the minimum area. */
   decision: boolean;
@@ -103,7 +106,7 @@ export class Predictor {
   /** The inference transforms applied to each model. */
   readonly setups: Record<'classifier' | 'segmenter', InferenceSetup>;
   thresholds: BundleThresholds;
-  /** The operating point the thresholds came from; 'given' when the caller passed thresholds. */
+  /** The operating point the thresholds came from; 'thresholds' without named points, 'given' when passed. */
   readonly operatingPoint: string;
   /** The engine that runs both models. */
   readonly engine: ModelEngine;
@@ -119,7 +122,7 @@ export class Predictor {
     } else {
       const point = resolveOperatingPoint(bundle.manifest, options.operatingPoint);
       this.thresholds = point.thresholds;
-      this.operatingPoint = point.name;
+      this.operatingPoint = point.named ? point.name : 'thresholds';
     }
     this.precision = options.precision ?? 'fp32';
     this.device = options.device ?? 'cpu';
