@@ -1,8 +1,10 @@
 import { Command } from 'commander';
 import { number, unitInterval } from './option-parsers.js';
 import { runAction } from './run-action.js';
+import { addGateFitOptions, fitGateCommandAction, type GateFitFlags } from './gate.js';
 
-interface BundleOptions {
+interface BundleOptions extends GateFitFlags {
+  gate?: string;
   classifier: string;
   segmenter: string;
   out: string;
@@ -14,7 +16,8 @@ interface BundleOptions {
 }
 
 export function bundleCommand(): Command {
-  return new Command('bundle')
+  return addGateFitOptions(
+    new Command('bundle')
     .description(
       'Make a model bundle (the one folder `predict` needs) from a classifier run and a segmenter run: ' +
         'classifier.safetensors, segmenter.safetensors and bundle.json (architectures, input sizes, normalisation, ' +
@@ -32,14 +35,19 @@ export function bundleCommand(): Command {
     .option('--min-area <pixels>', 'minimum mask area in pixels at 1024x1024 scale (default 0)', number(0))
     .option('--force', 'replace an existing bundle folder')
     .option('--json', 'print bundle.json')
+    .option(
+      '--gate <data>',
+      "also fit the learned input gate on this dataset folder (the classifier's training images; `pneumo gate fit` later does the same)",
+    ),
+  )
     .addHelpText(
       'after',
       '\n`pneumo evaluate --search-triplet --write-bundle` later replaces the thresholds by ones chosen on validation.',
     )
     .action(
       runAction(async (opts: BundleOptions) => {
-        const { makeBundle, loadBundle } = await import('../pipeline/bundle.js');
-        const manifest = await makeBundle({
+        const { makeBundle, loadBundle, readBundleManifest } = await import('../pipeline/bundle.js');
+        let manifest = await makeBundle({
           classifierRun: opts.classifier,
           segmenterRun: opts.segmenter,
           out: opts.out,
@@ -47,6 +55,11 @@ export function bundleCommand(): Command {
           thresholds: { classifier: opts.classifierThreshold, pixel: opts.pixelThreshold, minArea: opts.minArea },
         });
         (await loadBundle(opts.out)).dispose();
+        if (opts.gate) {
+          // The gate's line goes to stderr under --json, so stdout stays one JSON object.
+          await fitGateCommandAction(opts.out, opts.gate, opts, false, opts.json ? process.stderr : process.stdout);
+          manifest = await readBundleManifest(opts.out);
+        }
         if (opts.json) process.stdout.write(JSON.stringify(manifest) + '\n');
         else {
           const t = manifest.thresholds;

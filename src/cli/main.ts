@@ -16,6 +16,7 @@ import { demoCommand } from './demo.js';
 import { weightsCommand } from './weights.js';
 import { serveCommand } from './serve.js';
 import { exportCommand } from './export.js';
+import { gateCommand } from './gate.js';
 import { pneumoVersion } from '../project-paths.js';
 import { EXIT } from './run-action.js';
 
@@ -47,6 +48,7 @@ for (const make of [
   weightsCommand,
   serveCommand,
   exportCommand,
+  gateCommand,
 ])
   program.addCommand(make());
 

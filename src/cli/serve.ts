@@ -2,8 +2,9 @@ import { Command, Option } from 'commander';
 import { runtimeOption, type RuntimeName } from './runtime-option.js';
 import { integer, number, port } from './option-parsers.js';
 import { EXIT, runAction, UsageError } from './run-action.js';
+import { resolveGate, type GateFlags } from './gate-options.js';
 
-interface ServeCliOptions {
+interface ServeCliOptions extends GateFlags {
   bundle: string;
   store: string;
   host: string;
@@ -167,6 +168,16 @@ export function serveCommand(): Command {
           .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
           .default('info'),
       )
+      .option(
+        '--no-gate',
+        'turn the input gate off: every readable image is assessed (each result records gate.enabled false)',
+      )
+      .option(
+        '--gate-rule <key=value>',
+        'change one input-gate rule (repeatable; `pneumo predict --help` lists them)',
+        collect,
+        [],
+      )
       // `serve token create --store X`: the subcommand's own --store, not serve's.
       .enablePositionalOptions()
       .addCommand(tokenCommand())
@@ -185,6 +196,7 @@ export function serveCommand(): Command {
             workers: opts.workers,
             threadsPerWorker: opts.threads,
             runtime: opts.runtime,
+            gate: resolveGate(opts),
             queueLimit: opts.queueLimit,
             maxUploadBytes: Math.round(opts.maxUploadMb * 1024 * 1024),
             escalateAfterMinutes: opts.escalateAfter,

@@ -14,6 +14,7 @@ import {
   SEGMENTER_WEIGHTS,
   validateManifest,
   type BundleCalibration,
+  type BundleGate,
   type BundleManifest,
   type BundleModelEntry,
   type BundleThresholds,
@@ -258,6 +259,15 @@ export async function updateBundleThresholds(
 export async function updateBundleCalibration(dir: string, calibration: BundleCalibration): Promise<BundleManifest> {
   const manifest = await readBundleManifest(dir);
   const updated: BundleManifest = { ...manifest, calibration };
+  validateManifest(updated, dir);
+  writeJsonAtomic(path.join(dir, BUNDLE_MANIFEST), updated);
+  return updated;
+}
+
+/** Writes the learned input gate's entry into bundle.json (atomically); its file is already in the folder. */
+export async function updateBundleGate(dir: string, gate: BundleGate): Promise<BundleManifest> {
+  const manifest = await readBundleManifest(dir);
+  const updated: BundleManifest = { ...manifest, gate };
   validateManifest(updated, dir);
   writeJsonAtomic(path.join(dir, BUNDLE_MANIFEST), updated);
   return updated;

@@ -28,6 +28,7 @@ import { sessionRoutes } from './routes/sessions.js';
 import { auditRoutes } from './routes/audit.js';
 import { SqliteStore } from './store/sqlite-store.js';
 import type { Runtime } from '../pipeline/model-engine.js';
+import type { GateSettings } from '../pipeline/input-gate.js';
 import { DATABASE_FILE, DERIVED_DIR, prepareStoreDir } from './store/store-layout.js';
 
 export interface ServeOptions {
@@ -39,6 +40,8 @@ export interface ServeOptions {
   threadsPerWorker?: number;
   /** The workers' inference engine: libtorch (default) or onnx. */
   runtime?: Runtime;
+  /** The input gate's settings; on with the default rules when absent. */
+  gate?: GateSettings;
   /** Worker threads that decode DICOM (upload checks, pixels); default 1. */
   dicomThreads?: number;
   /** Instances queued or running at which uploads get 503; default 64. */
@@ -113,6 +116,7 @@ export async function buildApp(options: ServeOptions): Promise<BuiltApp> {
     workers,
     threads: options.threadsPerWorker ?? Math.max(1, Math.floor(availableParallelism() / workers)),
     runtime: options.runtime ?? 'libtorch',
+    gate: options.gate,
     onWorkerProblem: (reason) => app.log.warn(reason),
   });
   const dicomPool = new DicomPool(options.dicomThreads ?? 1);

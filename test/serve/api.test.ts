@@ -14,7 +14,7 @@ import { Predictor } from '../../src/pipeline/predictor.js';
 import { readImage } from '../../src/data/image-io.js';
 import { decodeRle } from '../../src/data/rle.js';
 import { fixture } from '../fixture-path.js';
-import { auth, makeServeBundle, PHI, smallDicom, stowBody, waitFor } from './serve-support.js';
+import { auth, makeServeBundle, PHI, smallDicom, stowBody, waitFor, SMALL_FILM_GATE } from './serve-support.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'pneumo-serve-api-'));
 const MINUTE = 60_000;
@@ -26,6 +26,7 @@ const tokens: Record<'uploader' | 'reviewer' | 'admin', string> = { uploader: ''
 test.before(async () => {
   bundleDir = await makeServeBundle(root);
   built = await buildApp({
+    gate: SMALL_FILM_GATE,
     bundleDir,
     storeDir: path.join(root, 'store'),
     clock: () => now,
@@ -358,6 +359,7 @@ test('metrics: queue depth, inference seconds and requests by route in Prometheu
 
 test('a full queue answers 503 with Retry-After and stores nothing of that request', async () => {
   const other = await buildApp({
+    gate: SMALL_FILM_GATE,
     bundleDir,
     storeDir: path.join(root, 'store-full'),
     queueLimit: 2,

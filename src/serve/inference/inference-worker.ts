@@ -13,6 +13,7 @@ import { modelIdentity, type ModelIdentity } from '../../pipeline/model-identity
 import { PREDICTION_COLOR, renderMaskPng, renderOverlayPng } from '../../pipeline/overlay.js';
 import { measurePneumothorax } from '../../pipeline/pneumothorax-size.js';
 import type { InferenceJob, InferenceOutput } from './job-runner.js';
+import type { GateSettings } from '../../pipeline/input-gate.js';
 
 export type ParentMessage = { type: 'job'; id: number; job: InferenceJob };
 export type WorkerMessage =
@@ -38,7 +39,7 @@ async function runJob(predictor: Predictor, model: ModelIdentity, job: Inference
   const start = performance.now();
   const { image, meta } = await readImageWithMeta(job.dicomFile);
   const read = performance.now() - start;
-  const [p] = predictor.predict([image]);
+  const [p] = predictor.predict([image], [meta]);
   const writeStart = performance.now();
   const spacing = meta?.pixelSpacing ?? null;
   const cm2 = spacing ? (p.area * spacing[0] * spacing[1]) / 100 : null;
@@ -51,6 +52,8 @@ async function runJob(predictor: Predictor, model: ModelIdentity, job: Inference
   await writeAtomic(path.join(job.outDir, overlayFile), await renderOverlayPng(image, layers, banner));
   if (maskFile) await writeAtomic(path.join(job.outDir, maskFile), await renderMaskPng(p.mask));
   return {
+    status: p.status,
+    gate: p.gate,
     probability: p.probability,
     probabilityUncalibrated: p.probabilityUncalibrated,
     calibrated: p.calibrated,
@@ -69,13 +72,14 @@ async function runJob(predictor: Predictor, model: ModelIdentity, job: Inference
 }
 
 async function main(): Promise<void> {
-  const [bundleDir, threadsText, runtimeText] = process.argv.slice(2);
+  const [bundleDir, threadsText, runtimeText, gateText] = process.argv.slice(2);
   process.on('disconnect', () => process.exit(0));
   let predictor: Predictor;
   try {
     predictor = await Predictor.load(bundleDir, {
       threads: Number(threadsText) || 1,
       runtime: parseRuntime(runtimeText ?? 'libtorch'),
+      gate: gateText ? (JSON.parse(gateText) as GateSettings) : undefined,
     });
   } catch (err) {
     send({ type: 'fatal', reason: (err as Error).message });

@@ -8,6 +8,7 @@ import type { InferenceJob, InferenceOutput, JobRunner } from './job-runner.js';
 import { WorkerDiedError, WorkerUnavailableError } from './job-runner.js';
 import type { ParentMessage, WorkerMessage } from './inference-worker.js';
 import type { Runtime } from '../../pipeline/model-engine.js';
+import type { GateSettings } from '../../pipeline/input-gate.js';
 
 export interface ProcessPoolOptions {
   bundleDir: string;
@@ -16,6 +17,8 @@ export interface ProcessPoolOptions {
   threads: number;
   /** Each worker's inference engine. */
   runtime: Runtime;
+  /** The input gate's settings; on with the default rules when absent. */
+  gate?: GateSettings;
   /** Workers in a row that may die before becoming ready before the pool gives up. */
   maxStartupFailures?: number;
   /** Called with a one-line reason whenever a worker dies or fails to start. */
@@ -106,7 +109,9 @@ export class ProcessPool implements JobRunner {
   }
 
   private spawn(): void {
-    const child = fork(WORKER_SCRIPT, [this.options.bundleDir, String(this.options.threads), this.options.runtime], {
+    const args = [this.options.bundleDir, String(this.options.threads), this.options.runtime];
+    if (this.options.gate) args.push(JSON.stringify(this.options.gate));
+    const child = fork(WORKER_SCRIPT, args, {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'advanced',
     });
