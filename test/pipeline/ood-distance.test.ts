@@ -53,11 +53,18 @@ test('kNN: mean distance to the k nearest unit-length training rows', () => {
   const [far, member] = oodScores(model, QUERIES);
   close(far, 0.8608952163373783);
   close(member, 0.3063656715068202);
-  assert.throws(() => fitKnn(X, D, N), /k must be/);
+  assert.throws(() => fitKnn(X, D, N), /at least 13 images/);
+  assert.throws(() => fitKnn(X, D, 0), /k must be/);
 });
 
 test('percentile interpolates as numpy.percentile; bad inputs are named', () => {
-  close(percentile(Float64Array.from({ length: 10 }, (_, i) => i ** 1.5), 99.5), 26.80323376490863);
+  close(
+    percentile(
+      Float64Array.from({ length: 10 }, (_, i) => i ** 1.5),
+      99.5,
+    ),
+    26.80323376490863,
+  );
   assert.equal(percentile([3, 1, 2], 50), 2);
   assert.equal(percentile([5], 99.5), 5);
   assert.throws(() => percentile([], 50), /no values/);

@@ -389,3 +389,35 @@ test('a full queue answers 503 with Retry-After and stores nothing of that reque
     await other.app.close();
   }
 });
+
+test('the input gate: a CT slice over STOW-RS becomes a not-assessed worklist row, in its own filter, with no finding', async () => {
+  const ctFile = fixture('dicom', 'pydicom', 'CT_small.dcm');
+  const stored = await upload([readFileSync(ctFile)]);
+  assert.equal(stored.statusCode, 200, stored.body);
+  const uid = stored.json().instances[0].sopInstanceUid as string;
+  const done = await waitFor('the CT result', async () => {
+    const i = await instance(uid);
+    return i.result ? i : null;
+  });
+  assert.equal(done.state, 'done', 'refused by the gate is not a failed job');
+  assert.equal(done.result.status, 'not-assessed');
+  assert.ok(done.result.gate.reasons.includes('modality:CT'), done.result.gate.reasons.join());
+  assert.match(done.result.notAssessed, /^not assessed: CT, not a radiograph/);
+  assert.equal(done.result.probability, null, 'no probability is handed out for it');
+  assert.equal(done.result.decision, null);
+  assert.equal(done.result.maskUrl, null);
+  const list = async (status: string) =>
+    (await inject({ url: `/api/worklist?status=${status}`, headers: auth(tokens.reviewer) })).json().items as {
+      uid: string;
+    }[];
+  assert.deepEqual(
+    (await list('not-assessed')).map((i) => i.uid),
+    [uid],
+  );
+  assert.equal(
+    (await list('unreviewed')).some((i) => i.uid === uid),
+    false,
+    'not among the assessed results',
+  );
+  assert.ok((await list('all')).some((i) => i.uid === uid));
+});
