@@ -24,7 +24,13 @@ import { readImage } from '../src/data/image-io.js';
 import { findDicomFiles } from '../src/data/dataset.js';
 import { rocAuc } from '../src/metrics/classification.js';
 import { loadBundle, type LoadedBundle } from '../src/pipeline/bundle.js';
-import { fitInputGate, gateSplit, collectGateFeatures, imageGateFeatures } from '../src/pipeline/fit-gate.js';
+import {
+  collectGateFeatures,
+  DEFAULT_GATE_TRANSFORM,
+  fitInputGate,
+  gateSplit,
+  imageGateFeatures,
+} from '../src/pipeline/fit-gate.js';
 import { fitOod, oodScores, percentile, OOD_METHODS, type OodMethod } from '../src/pipeline/ood-distance.js';
 import { predictFiles, type PredictionRecord } from '../src/pipeline/predict-files.js';
 import { inverted, naturalScene, rotated90, syntheticLateral } from '../test/pipeline/off-distribution-images.js';
@@ -113,7 +119,7 @@ export async function run(o: { quick: boolean }): Promise<object> {
       const offRows = rows(off.map((s) => s.features));
       let bestAuc = -1;
       for (const method of OOD_METHODS) {
-        const model = fitOod(method, trainF.rows, dim);
+        const model = fitOod(method, trainF.rows, dim, DEFAULT_GATE_TRANSFORM);
         const threshold = percentile(oodScores(model, valF.rows), PERCENTILE);
         const test = oodScores(model, testF.rows);
         const siim = oodScores(model, siimF.rows);
@@ -170,7 +176,10 @@ export async function run(o: { quick: boolean }): Promise<object> {
     const learnedFlags = testRun.records.filter((r) => r.gate.reasons.includes('out-of-distribution')).length;
     const mixed = path.join(work, 'mixed');
     await mkdir(mixed);
-    for (const f of [...siimFiles, ...['CT_small.dcm', 'MR_small.dcm', 'SC_rgb_small_odd.dcm'].map((n) => fixture('dicom', 'pydicom', n))])
+    for (const f of [
+      ...siimFiles,
+      ...['CT_small.dcm', 'MR_small.dcm', 'SC_rgb_small_odd.dcm'].map((n) => fixture('dicom', 'pydicom', n)),
+    ])
       await cp(f, path.join(mixed, path.basename(f)));
     const mixedRun = await statuses([mixed], 'mixed');
     return {

@@ -1,10 +1,11 @@
 import { Command, Option } from 'commander';
 import { integer, number, unitInterval } from './option-parsers.js';
 import { runAction, UsageError } from './run-action.js';
-import { OOD_METHODS, type OodMethod } from '../pipeline/ood-distance.js';
+import { FEATURE_TRANSFORMS, OOD_METHODS, type FeatureTransform, type OodMethod } from '../pipeline/ood-distance.js';
 
 export interface GateFitFlags {
   method: OodMethod;
+  transform: FeatureTransform;
   percentile: number;
   labels?: string;
   valFraction: number;
@@ -21,6 +22,11 @@ export function addGateFitOptions(command: Command): Command {
       )
         .choices([...OOD_METHODS])
         .default('mahalanobis'),
+    )
+    .addOption(
+      new Option('--transform <name>', "the features' transform before the distance")
+        .choices([...FEATURE_TRANSFORMS])
+        .default('signed-sqrt'),
     )
     .option(
       '--percentile <q>',
@@ -61,6 +67,7 @@ export async function fitGateCommandAction(
   const total = split.train.length + split.validation.length;
   const result = await fitInputGate(bundle, split.train, split.validation, {
     method: flags.method,
+    transform: flags.transform,
     percentile: flags.percentile,
     fittedOn: split.fittedOn,
     onProgress: (stage, done) => progress.onProgress((stage === 'validation' ? split.train.length : 0) + done, total),

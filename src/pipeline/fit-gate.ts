@@ -21,13 +21,15 @@ import {
 } from './bundle.js';
 import { writeGateFile } from './gate-file.js';
 import { featureLayerOf, hasGateFeatures } from './gate-features.js';
-import { fitOod, oodScores, percentile, type OodMethod } from './ood-distance.js';
+import { fitOod, oodScores, percentile, type FeatureTransform, type OodMethod } from './ood-distance.js';
 
 /** A file, or anything with its path (a DatasetItem). */
 export type GateItem = string | { path: string };
 
 export const DEFAULT_GATE_PERCENTILE = 99.5;
 export const DEFAULT_GATE_METHOD: OodMethod = 'mahalanobis';
+/** The features' signed square root before the distance (ood-distance.ts says why). */
+export const DEFAULT_GATE_TRANSFORM: FeatureTransform = 'signed-sqrt';
 
 export interface GateFeatures {
   dim: number;
@@ -50,7 +52,10 @@ function featuresOfPlanes(bundle: LoadedBundle, planes: readonly Float32Array[])
   planes.forEach((p, i) => normalizeInput(p, input, data, i * plane));
   return torch.inferenceMode(() =>
     torch.scope(() =>
-      model.pooledFeatures(torch.tensor(data, [planes.length, 1, input.height, input.width])).float().toFloat32Array(),
+      model
+        .pooledFeatures(torch.tensor(data, [planes.length, 1, input.height, input.width]))
+        .float()
+        .toFloat32Array(),
     ),
   );
 }
@@ -58,7 +63,12 @@ function featuresOfPlanes(bundle: LoadedBundle, planes: readonly Float32Array[])
 /** The gate's features of images in memory (as the Predictor would see them), n x C row-major. */
 export function imageGateFeatures(bundle: LoadedBundle, images: readonly GrayImage[]): Float64Array {
   const input = bundle.manifest.classifier.input;
-  return Float64Array.from(featuresOfPlanes(bundle, images.map((image) => inputPixels(image, input))));
+  return Float64Array.from(
+    featuresOfPlanes(
+      bundle,
+      images.map((image) => inputPixels(image, input)),
+    ),
+  );
 }
 
 /** The gate's features of each readable file, through the bundle's classifier (eval mode, no grad). */
@@ -86,7 +96,10 @@ export async function collectGateFeatures(
     const good = read.filter((r): r is { file: string; pixels: Float32Array } => 'pixels' in r);
     for (const r of read) if ('error' in r) failures.push({ file: r.file, reason: r.error });
     if (good.length > 0) {
-      const features = featuresOfPlanes(bundle, good.map((r) => r.pixels));
+      const features = featuresOfPlanes(
+        bundle,
+        good.map((r) => r.pixels),
+      );
       dim = features.length / good.length;
       chunks.push(features);
       files.push(...good.map((r) => r.file));
@@ -104,6 +117,8 @@ export async function collectGateFeatures(
 
 export interface FitGateOptions extends LoadBundleOptions {
   method?: OodMethod;
+  /** The features' transform before the distance; signed square root by default. */
+  transform?: FeatureTransform;
   /** Percentile of the validation images' scores that becomes the threshold; default 99.5. */
   percentile?: number;
   /** The images in words, for bundle.json (e.g. "the classifier's training split of DATA"). */
@@ -147,7 +162,8 @@ export async function fitInputGate(
       onProgress: progress('validation'),
     });
     if (val.files.length === 0) throw new BundleError(dir, ['no validation image could be read for the threshold']);
-    const model = fitOod(method, train.rows, train.dim);
+    const transform = options.transform ?? DEFAULT_GATE_TRANSFORM;
+    const model = fitOod(method, train.rows, train.dim, transform);
     const trainingScores = oodScores(model, train.rows);
     const validationScores = oodScores(model, val.rows);
     const { file, sha256 } = writeGateFile(dir, model);
@@ -155,10 +171,11 @@ export async function fitInputGate(
       file,
       sha256,
       method,
-      featureLayer: featureLayerOf(bundle.classifier),
+      featureLayer: `${featureLayerOf(bundle.classifier)}${transform === 'signed-sqrt' ? ', signed square root' : ''}`,
       threshold: percentile(validationScores, q),
       percentile: q,
-      fittedOn: options.fittedOn ?? `${train.files.length} training images, threshold on ${val.files.length} validation images`,
+      fittedOn:
+        options.fittedOn ?? `${train.files.length} training images, threshold on ${val.files.length} validation images`,
       n: train.files.length,
       validationN: val.files.length,
     };

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as torch from '../torch/index.js';
 import { BundleError, type BundleGate } from './bundle-manifest.js';
-import type { OodModel } from './ood-distance.js';
+import { FEATURE_TRANSFORMS, type FeatureTransform, type OodModel } from './ood-distance.js';
 
 export const GATE_FILE = 'gate.safetensors';
 const FORMAT = 'pneumo.gate/1';
@@ -24,7 +24,12 @@ export function writeGateFile(dir: string, model: OodModel): { file: string; sha
             ['precision', torch.tensor(model.precision, [model.dim, model.dim])],
           ])
         : new Map([['bank', torch.tensor(model.bank, [model.bank.length / model.dim, model.dim])]]);
-    const metadata: Record<string, string> = { format: FORMAT, method: model.method, dim: String(model.dim) };
+    const metadata: Record<string, string> = {
+      format: FORMAT,
+      method: model.method,
+      dim: String(model.dim),
+      transform: model.transform,
+    };
     if (model.method === 'mahalanobis') metadata.shrinkage = String(model.shrinkage);
     else metadata.k = String(model.k);
     torch.saveSafetensors(file, tensors, metadata);
@@ -52,11 +57,14 @@ export function readGateFile(dir: string, entry: BundleGate): OodModel {
       if (t.dtype !== 'float64') throw new Error(`${name} is ${t.dtype}`);
       return Float64Array.from(t.data() as Float64Array);
     };
+    const transform = metadata?.transform as FeatureTransform;
     if (metadata?.format !== FORMAT || metadata.method !== entry.method || !(dim > 0)) throw new Error('metadata');
+    if (!FEATURE_TRANSFORMS.includes(transform)) throw new Error('transform');
     if (entry.method === 'mahalanobis') {
       const model: OodModel = {
         method: 'mahalanobis',
         dim,
+        transform,
         mean: data('mean'),
         precision: data('precision'),
         shrinkage: Number(metadata.shrinkage),
@@ -64,7 +72,7 @@ export function readGateFile(dir: string, entry: BundleGate): OodModel {
       if (model.mean.length !== dim || model.precision.length !== dim * dim) throw new Error('shape');
       return model;
     }
-    const model: OodModel = { method: 'knn', dim, k: Number(metadata.k), bank: data('bank') };
+    const model: OodModel = { method: 'knn', dim, transform, k: Number(metadata.k), bank: data('bank') };
     if (model.bank.length % dim !== 0 || !(model.k >= 1)) throw new Error('shape');
     return model;
   } catch {

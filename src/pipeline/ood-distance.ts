@@ -6,14 +6,28 @@
 //   covariance of a few hundred features;
 // - knn: the mean Euclidean distance to the k nearest training features after scaling each to unit
 //   length (Sun et al. 2022, "Out-of-distribution detection with deep nearest neighbors").
-// Rows are images, row-major in one Float64Array (n x d).
+// Rows are images, row-major in one Float64Array (n x d). Before either, each feature may be taken
+// to its signed square root: pooled ReLU activations are skewed to the right, and the root brings
+// them nearer the Gaussian that a Mahalanobis distance assumes (on the demo's bundle it cut the
+// test films' false flags at the same percentile; docs/input-gate.md).
 
 export type OodMethod = 'mahalanobis' | 'knn';
 export const OOD_METHODS: readonly OodMethod[] = ['mahalanobis', 'knn'];
+export type FeatureTransform = 'none' | 'signed-sqrt';
+export const FEATURE_TRANSFORMS: readonly FeatureTransform[] = ['none', 'signed-sqrt'];
+
+/** The rows with the transform applied (a copy). */
+export function transformFeatures(rows: ArrayLike<number>, transform: FeatureTransform): Float64Array {
+  const out = Float64Array.from(rows);
+  if (transform === 'signed-sqrt')
+    for (let i = 0; i < out.length; i++) out[i] = Math.sign(out[i]) * Math.sqrt(Math.abs(out[i]));
+  return out;
+}
 
 export interface MahalanobisModel {
   method: 'mahalanobis';
   dim: number;
+  transform: FeatureTransform;
   mean: Float64Array;
   /** The inverse of the shrunk covariance, d x d row-major. */
   precision: Float64Array;
@@ -24,6 +38,7 @@ export interface MahalanobisModel {
 export interface KnnModel {
   method: 'knn';
   dim: number;
+  transform: FeatureTransform;
   k: number;
   /** The training features, each scaled to unit length, n x d row-major. */
   bank: Float64Array;
@@ -32,17 +47,22 @@ export interface KnnModel {
 export type OodModel = MahalanobisModel | KnnModel;
 
 function checkRows(rows: Float64Array, dim: number, least: number): number {
-  if (!Number.isInteger(dim) || dim < 1) throw new RangeError(`feature dimension must be a positive integer, got ${dim}`);
+  if (!Number.isInteger(dim) || dim < 1)
+    throw new RangeError(`feature dimension must be a positive integer, got ${dim}`);
   if (rows.length % dim !== 0) throw new RangeError(`${rows.length} values are not whole rows of ${dim}`);
   const n = rows.length / dim;
   if (n < least) throw new RangeError(`the gate needs at least ${least} images to fit, got ${n}`);
   for (let i = 0; i < rows.length; i++)
-    if (!Number.isFinite(rows[i])) throw new RangeError(`feature ${i % dim} of image ${Math.floor(i / dim)} is not finite`);
+    if (!Number.isFinite(rows[i]))
+      throw new RangeError(`feature ${i % dim} of image ${Math.floor(i / dim)} is not finite`);
   return n;
 }
 
 /** The Ledoit-Wolf shrunk covariance of the rows: (1 - delta) S + delta (tr S / d) I, and delta. */
-export function ledoitWolf(rows: Float64Array, dim: number): { mean: Float64Array; covariance: Float64Array; shrinkage: number } {
+export function ledoitWolf(
+  rows: Float64Array,
+  dim: number,
+): { mean: Float64Array; covariance: Float64Array; shrinkage: number } {
   const n = checkRows(rows, dim, 2);
   const d = dim;
   const mean = new Float64Array(d);
@@ -133,9 +153,13 @@ export function invertSpd(matrix: Float64Array, d: number): Float64Array {
   return out;
 }
 
-export function fitMahalanobis(rows: Float64Array, dim: number): MahalanobisModel {
-  const { mean, covariance, shrinkage } = ledoitWolf(rows, dim);
-  return { method: 'mahalanobis', dim, mean, precision: invertSpd(covariance, dim), shrinkage };
+export function fitMahalanobis(
+  rows: Float64Array,
+  dim: number,
+  transform: FeatureTransform = 'none',
+): MahalanobisModel {
+  const { mean, covariance, shrinkage } = ledoitWolf(transformFeatures(rows, transform), dim);
+  return { method: 'mahalanobis', dim, transform, mean, precision: invertSpd(covariance, dim), shrinkage };
 }
 
 function unitRows(rows: Float64Array, dim: number): Float64Array {
@@ -149,19 +173,26 @@ function unitRows(rows: Float64Array, dim: number): Float64Array {
   return out;
 }
 
-export function fitKnn(rows: Float64Array, dim: number, k = 5): KnnModel {
+export function fitKnn(rows: Float64Array, dim: number, k = 5, transform: FeatureTransform = 'none'): KnnModel {
   const n = checkRows(rows, dim, k + 1);
-  if (!Number.isInteger(k) || k < 1 || k >= n) throw new RangeError(`k must be a whole number in [1, ${n - 1}], got ${k}`);
-  return { method: 'knn', dim, k, bank: unitRows(rows, dim) };
+  if (!Number.isInteger(k) || k < 1 || k >= n)
+    throw new RangeError(`k must be a whole number in [1, ${n - 1}], got ${k}`);
+  return { method: 'knn', dim, transform, k, bank: unitRows(transformFeatures(rows, transform), dim) };
 }
 
-export function fitOod(method: OodMethod, rows: Float64Array, dim: number): OodModel {
-  return method === 'mahalanobis' ? fitMahalanobis(rows, dim) : fitKnn(rows, dim);
+export function fitOod(
+  method: OodMethod,
+  rows: Float64Array,
+  dim: number,
+  transform: FeatureTransform = 'none',
+): OodModel {
+  return method === 'mahalanobis' ? fitMahalanobis(rows, dim, transform) : fitKnn(rows, dim, 5, transform);
 }
 
 /** The distance of each row (n x dim) from the fitted training features; larger is further out. */
-export function oodScores(model: OodModel, rows: Float64Array | Float32Array): Float64Array {
+export function oodScores(model: OodModel, given: Float64Array | Float32Array): Float64Array {
   const d = model.dim;
+  const rows = transformFeatures(given, model.transform);
   if (rows.length % d !== 0) throw new RangeError(`${rows.length} values are not whole rows of ${d} features`);
   const n = rows.length / d;
   const scores = new Float64Array(n);
@@ -180,7 +211,7 @@ export function oodScores(model: OodModel, rows: Float64Array | Float32Array): F
     }
     return scores;
   }
-  const queries = unitRows(Float64Array.from(rows), d);
+  const queries = unitRows(rows, d);
   const bankSize = model.bank.length / d;
   const nearest = new Float64Array(model.k);
   for (let i = 0; i < n; i++) {
