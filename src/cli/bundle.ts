@@ -18,27 +18,27 @@ interface BundleOptions extends GateFitFlags {
 export function bundleCommand(): Command {
   return addGateFitOptions(
     new Command('bundle')
-    .description(
-      'Make a model bundle (the one folder `predict` needs) from a classifier run and a segmenter run: ' +
-        'classifier.safetensors, segmenter.safetensors and bundle.json (architectures, input sizes, normalisation, ' +
-        'thresholds, training provenance, versions). The bundle is loaded once to check that the weights match.',
-    )
-    .requiredOption('--classifier <run>', 'training run folder of the classifier (run.json + best weights)')
-    .requiredOption('--segmenter <run>', 'training run folder of the segmenter')
-    .requiredOption('--out <dir>', 'bundle folder to create')
-    .option(
-      '--classifier-threshold <p>',
-      "classifier threshold (default: the run's validation threshold, else 0.5)",
-      unitInterval,
-    )
-    .option('--pixel-threshold <p>', 'pixel probability threshold (default 0.5)', unitInterval)
-    .option('--min-area <pixels>', 'minimum mask area in pixels at 1024x1024 scale (default 0)', number(0))
-    .option('--force', 'replace an existing bundle folder')
-    .option('--json', 'print bundle.json')
-    .option(
-      '--gate <data>',
-      "also fit the learned input gate on this dataset folder (the classifier's training images; `pneumo gate fit` later does the same)",
-    ),
+      .description(
+        'Make a model bundle (the one folder `predict` needs) from a classifier run and a segmenter run: ' +
+          'classifier.safetensors, segmenter.safetensors and bundle.json (architectures, input sizes, normalisation, ' +
+          'thresholds, training provenance, versions). The bundle is loaded once to check that the weights match.',
+      )
+      .requiredOption('--classifier <run>', 'training run folder of the classifier (run.json + best weights)')
+      .requiredOption('--segmenter <run>', 'training run folder of the segmenter')
+      .requiredOption('--out <dir>', 'bundle folder to create')
+      .option(
+        '--classifier-threshold <p>',
+        "classifier threshold (default: the run's validation threshold, else 0.5)",
+        unitInterval,
+      )
+      .option('--pixel-threshold <p>', 'pixel probability threshold (default 0.5)', unitInterval)
+      .option('--min-area <pixels>', 'minimum mask area in pixels at 1024x1024 scale (default 0)', number(0))
+      .option('--force', 'replace an existing bundle folder')
+      .option('--json', 'print bundle.json')
+      .option(
+        '--gate <data>',
+        "also fit the learned input gate on this dataset folder (the classifier's training images; `pneumo gate fit` later does the same)",
+      ),
   )
     .addHelpText(
       'after',
