@@ -1,12 +1,13 @@
 // ONNX Runtime as the predictor's second engine: the bundle's models are exported in memory (the
 // same export as `pneumo export`, with a dynamic batch) and run by onnxruntime-node's CPU provider in
 // a worker thread; the predictor stays synchronous by blocking on the worker's reply (see
-// onnx-session-worker.ts). Preprocessing and everything after the probabilities stay the predictor's.
+// onnx-session-worker.ts). Preprocessing and everything after the probabilities stay the predictor's,
+// and so do the input gate's features (a second pass of the libtorch encoder).
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import * as torch from '../torch/index.js';
 import type { LoadedBundle } from './bundle.js';
 import type { BundleManifest } from './bundle-manifest.js';
-import { meanOfMembers, type ModelEngine } from './model-engine.js';
+import { libtorchFeatures, meanOfMembers, type ModelEngine } from './model-engine.js';
 import type { SessionReply, SessionRequest, SessionWorkerData } from './onnx-session-worker.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -145,6 +146,11 @@ export function onnxRuntimeEngine(
     runtime: options.runtime ?? 'onnx',
     classifierProbability: (input) =>
       meanOfMembers(indices('classifier'), (k) => run(memberName('classifier', k), input)),
+    // The export has the probability only; the gate's features come from the bundle's own module.
+    classifierWithFeatures: (input) => ({
+      probability: meanOfMembers(indices('classifier'), (k) => run(memberName('classifier', k), input)),
+      features: libtorchFeatures(bundle, input),
+    }),
     maskProbability: (input) => meanOfMembers(indices('segmenter'), (k) => run(memberName('segmenter', k), input)),
     dispose: () => sessions.close(),
   };
