@@ -72,9 +72,8 @@ const ciText = (i: Interval) => (i.lower === null || i.upper === null ? '' : ` [
  * figure (no triage point, no drain group) is a missed target.
  */
 export function triageTargetChecks(figures: TriageFigures | null, targets = RECIPE_TARGETS): TargetCheck[] {
-  const at = figures ? ` (pixel ${figures.thresholds.pixel}, classifier ${figures.thresholds.classifier})` : '';
   const check = (name: string, i: Interval | null, floor: number): TargetCheck => ({
-    name: `${name} at the bundle's triage point${at}`,
+    name: `${name} at the bundle's triage point`,
     target: `>= ${floor}`,
     value: i === null ? 'n/a' : `${fmt(i.estimate)}${ciText(i)}`,
     met: (i?.estimate ?? -1) >= floor,
@@ -86,7 +85,11 @@ export function triageTargetChecks(figures: TriageFigures | null, targets = RECI
     check('pipeline specificity', figures?.specificity ?? null, targets.triageSpecificity),
     check('pipeline recall on films with a chest drain', drain?.sensitivity ?? null, targets.triageRecall),
     check('pipeline specificity on films with a chest drain', drain?.specificity ?? null, targets.triageSpecificity),
-    check(`pipeline recall on masks ${small?.name ?? 'of the smallest band'}`, small?.sensitivity ?? null, targets.triageRecallSmall),
+    check(
+      `pipeline recall on ${small?.name ?? 'the smallest'} masks`,
+      small?.sensitivity ?? null,
+      targets.triageRecallSmall,
+    ),
   ];
 }
 
@@ -112,16 +115,11 @@ export interface RecipeFigures {
 const diceOfIou = (iou: number) => (2 * iou) / (1 + iou);
 
 /** The segmenter's mean Dice per size band, from synth.json's mask areas: null for a band without positives. */
-export function segmenterDiceByBand(
-  perImage: EvaluationResult['perImage'],
-  summary: SynthSummary,
-): (number | null)[] {
+export function segmenterDiceByBand(perImage: EvaluationResult['perImage'], summary: SynthSummary): (number | null)[] {
   const { known, band } = synthGroups(summary, perImage);
   return SIIM_SIZE_BANDS.map((_, i) => {
     const positives = known.filter((r) => r.label === 1 && band(r) === i);
-    return positives.length === 0
-      ? null
-      : positives.reduce((sum, r) => sum + diceOfIou(r.iou), 0) / positives.length;
+    return positives.length === 0 ? null : positives.reduce((sum, r) => sum + diceOfIou(r.iou), 0) / positives.length;
   });
 }
 
