@@ -9,6 +9,7 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { makeServeBundle } from '../serve/serve-support.js';
+import { writeOperatingPoints } from '../pipeline/operating-points-fixture.js';
 import { PNEUMO_BIN } from './run-pneumo.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'pneumo-serve-listen-'));
@@ -59,6 +60,10 @@ function alive(pid: number): boolean {
 
 test('a port in use: exit 1 within seconds with one line, every inference worker gone', async () => {
   const bundle = await makeServeBundle(root);
+  // A bundle with its named points, so that the one line is the listen failure and not the note that
+  // a bundle without them decides at its thresholds.
+  const t = { classifier: 0.5, pixel: 0.5, minArea: 0 };
+  await writeOperatingPoints(bundle, t, t);
   const holder: Server = createServer();
   await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve));
   const busy = (holder.address() as AddressInfo).port;
