@@ -16,6 +16,9 @@ import { indexDataset } from '../../src/data/dataset.js';
 import { stratifiedSplit } from '../../src/data/split.js';
 import { recordRunImages, tinyModelFactory, writeTinyRun } from '../pipeline/tiny-models.js';
 import { SIIM_SAMPLE, SIIM_SAMPLE_CSV } from '../fixture-path.js';
+import { DEFAULT_GATE_RULES } from '../../src/pipeline/gate-rules.js';
+
+const NO_GATE = { enabled: false, rules: DEFAULT_GATE_RULES };
 
 const root = mkdtempSync(path.join(tmpdir(), 'pneumo-evaluate-'));
 test.after(() => rmSync(root, { recursive: true, force: true }));
@@ -100,8 +103,11 @@ test('evaluate on the SIIM sample: every artefact is written and parses; the pip
   }
 
   // The bundle as it is through predict: its positives are the pipeline's, its score the pipeline's.
+  // evaluate measures the models on every image; predict's input gate (which refuses the sample's two
+  // children) is tested in test/pipeline/input-gate.test.ts, so it is off for this comparison.
   const asIs = await predictFiles({
     inputs: [SIIM_SAMPLE],
+    gate: NO_GATE,
     bundle: dir,
     out: path.join(root, 'pred-frozen'),
     modelFactory: tinyModelFactory,
@@ -128,6 +134,7 @@ test('evaluate on the SIIM sample: every artefact is written and parses; the pip
   );
   await predictFiles({
     inputs: [SIIM_SAMPLE],
+    gate: NO_GATE,
     bundle: dir,
     out: predicted,
     modelFactory: tinyModelFactory,
