@@ -2,7 +2,6 @@
 // predict in batches, and write per image ID.overlay.png, ID.mask.png (positives), a line of
 // predictions.jsonl, and at the end submission.csv in SIIM format. An unreadable file is recorded
 // with its reason and the run goes on; the caller reports failures and sets the exit code.
-import type { Precision } from '../torch/index.js';
 import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -12,7 +11,6 @@ import { readImageWithMeta } from '../data/image-io.js';
 import { writeLabelCsv } from '../data/labels.js';
 import * as torch from '../torch/index.js';
 import { collectInputs } from './input-files.js';
-import type { ModelFactory } from './model-contract.js';
 import type { OperatingPointName } from './bundle-manifest.js';
 import { modelIdentity, type ModelIdentity } from './model-identity.js';
 import {
@@ -26,27 +24,18 @@ import {
 } from './overlay.js';
 import { measurePneumothorax, sizeText, type PneumothoraxSize } from './pneumothorax-size.js';
 import { Predictor, type Prediction } from './predictor.js';
-import type { Runtime } from './model-engine.js';
+import { predictorSettings, type PredictorSettings } from './predictor-settings.js';
 import { ttaName, type TtaName } from './tta.js';
 
-export interface PredictFilesOptions {
+export interface PredictFilesOptions extends PredictorSettings {
   /** Files, folders and `@list` files. */
   inputs: readonly string[];
   /** Further list files (--list). */
   listFiles?: readonly string[];
   bundle: string;
   out: string;
-  tta?: boolean | TtaName;
   /** Images per batch; default 4. */
   batchSize?: number;
-  threads?: number;
-  /** fp32 (default), bf16, or fp16 on CUDA. */
-  precision?: Precision;
-  /** A concrete device as torch.resolveDevice gives; 'cpu' by default. */
-  device?: string;
-  /** The inference engine: libtorch (default) or onnx (ONNX Runtime on the models' export). */
-  runtime?: Runtime;
-  modelFactory?: ModelFactory;
   /** The bundle's operating point to run at: 'triage' (default) or 'siim' (for a Kaggle submission). */
   operatingPoint?: OperatingPointName;
   /**
@@ -205,12 +194,7 @@ export async function predictFiles(options: PredictFilesOptions): Promise<Predic
   const predictionsFile = path.join(out, 'predictions.jsonl');
   const submissionFile = path.join(out, 'submission.csv');
   const predictor = await Predictor.load(options.bundle, {
-    tta: options.tta,
-    threads: options.threads,
-    precision: options.precision,
-    device: options.device,
-    runtime: options.runtime,
-    modelFactory: options.modelFactory,
+    ...predictorSettings(options),
     operatingPoint: options.operatingPoint,
   });
   const model = modelIdentity(predictor.bundle.manifest);
