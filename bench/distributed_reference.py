@@ -70,6 +70,11 @@ def main():
         # libuv (Debian 13's 2.6 does); the older server is as good for a rendezvous and is what
         # pneumo's side falls back to. Older releases ignore the variable.
         os.environ.setdefault('USE_LIBUV', '0')
+        # Gloo binds to the address the hostname resolves to unless told an interface; inside a chroot
+        # or container that address need not reach the other rank. pneumo's side uses the interface
+        # that routes to the master, which for a loopback master is lo: the same here.
+        if os.environ.get('MASTER_ADDR', '').startswith('127.'):
+            os.environ.setdefault('GLOO_SOCKET_IFNAME', 'lo')
         dist.init_process_group('gloo', init_method='env://')
     if job['kind'] == 'step':
         result = {'stepMs': train_steps(job, distributed)}

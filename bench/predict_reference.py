@@ -47,9 +47,10 @@ def read(path):
 
 def preprocess(images, entry):
     batch = torch.from_numpy(np.stack(images))[:, None]
-    size = (entry["inputSize"]["height"], entry["inputSize"]["width"])
+    contract = entry["input"]  # bundle.json v2's model-input contract
+    size = (contract["height"], contract["width"])
     batch = F.adaptive_avg_pool2d(batch, size)  # area average, exact for 1024 -> 512
-    return (batch - entry["normalization"]["mean"]) / entry["normalization"]["std"]
+    return (batch - contract["normalization"]["mean"]) / contract["normalization"]["std"]
 
 
 def pipeline(files, models, manifest, timings, probabilities=None):
@@ -59,7 +60,7 @@ def pipeline(files, models, manifest, timings, probabilities=None):
     images = [read(f) for f in files]
     t1 = time.perf_counter()
     x = preprocess(images, manifest["classifier"])
-    same_input = all(manifest["classifier"][k] == manifest["segmenter"][k] for k in ("inputSize", "normalization"))
+    same_input = manifest["classifier"]["input"] == manifest["segmenter"]["input"]
     xs = x if same_input else preprocess(images, manifest["segmenter"])
     t2 = time.perf_counter()
     probability = torch.sigmoid(classifier(x))

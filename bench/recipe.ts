@@ -2,9 +2,10 @@
 // on seeds 1, 2 and 3 (each its own training and independent test set, drains reversed in the test
 // set), then prints every headline figure as mean, range and the value of each seed: the classifier's
 // ROC AUC overall, on drain films and per mask-size band; Dice on positives; the SIIM score against
-// the all-empty baseline; recall and specificity at the triage point (the highest classifier threshold
-// whose validation recall reaches 0.90) overall, on drain films and per band; and the issue's
-// targets, each judged on its worst seed. About 40 minutes of quiet CPU on 2 cores: run it alone
+// the all-empty baseline; the pipeline's recall and specificity at the bundle's triage point (chosen on
+// validation: the highest pipeline specificity whose recall reaches 0.90, the point serve's worklist
+// flags at) overall, on drain films and per band, as each seed's test evaluation measured them; and
+// the issue's targets, each judged on its worst seed. About 40 minutes of quiet CPU on 2 cores: run it alone
 // (under the heavy-job lock). --quick runs the tiny plan on two seeds, a smoke test of the code path
 // whose figures mean nothing; --seeds 1,2 trains fewer (or other) seeds.
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -42,30 +43,38 @@ async function seedFigures(out: string, seed: number, size: string): Promise<See
   return demoFigures(out, result);
 }
 
-/** The figures of one finished demo (its folder and its demo.json). */
+/**
+ * The figures of one finished demo (its folder and its demo.json). The triage figures are the test
+ * evaluation's at the bundle's triage point (recipe-figures.ts): the pipeline's flag, as the worklist
+ * shows it, with the classifier alone beside it.
+ */
 export async function demoFigures(out: string, result: DemoResult): Promise<SeedFigures> {
   const h = result.headline;
   const f = await demoRecipeFigures(out);
+  const t = f.test;
+  const [drain] = t.drain ?? [null];
   const figures: SeedFigures = {
     rocAuc: h.rocAuc,
-    rocAucDrain: f.withDrain.rocAuc,
+    rocAucDrain: drain?.auc.estimate ?? null,
     dicePositive: h.dicePositive.segmenter,
     siimScore: h.siimScore,
     allEmptyScore: h.allEmptyScore,
     siimOverEmpty: h.siimScore === null ? null : h.siimScore - h.allEmptyScore,
-    triageThreshold: f.triageThreshold,
-    triageRecall: f.overall.recall,
-    triageSpecificity: f.overall.specificity,
-    triageRecallDrain: f.withDrain.recall,
-    triageSpecificityDrain: f.withDrain.specificity,
-    triagePipelineRecall: f.overall.pipelineRecall,
-    triagePipelineSpecificity: f.overall.pipelineSpecificity,
+    triageClassifierThreshold: f.triage.thresholds.classifier,
+    triagePixelThreshold: f.triage.thresholds.pixel,
+    triageMinArea: f.triage.thresholds.minArea,
+    triageRecall: t.recall.estimate,
+    triageSpecificity: t.specificity.estimate,
+    triageRecallDrain: drain?.sensitivity.estimate ?? null,
+    triageSpecificityDrain: drain?.specificity.estimate ?? null,
+    triageClassifierRecall: t.classifierRecall.estimate,
+    triageClassifierSpecificity: t.classifierSpecificity.estimate,
     seconds: result.seconds.total,
   };
-  f.sizeBands.forEach((b, i) => {
-    figures[`rocAucBand${i}`] = b.rocAuc;
-    figures[`triageRecallBand${i}`] = b.recall;
-    figures[`diceBand${i}`] = b.segmenterDice;
+  t.sizeBands.forEach((b, i) => {
+    figures[`rocAucBand${i}`] = b.auc.estimate;
+    figures[`triageRecallBand${i}`] = b.sensitivity.estimate;
+    figures[`diceBand${i}`] = f.segmenterDiceBands[i] ?? null;
     figures[`positivesBand${i}`] = b.positives;
   });
   return figures;

@@ -7,7 +7,7 @@
 // ratio <= 1.10.
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
@@ -251,15 +251,18 @@ async function epochThroughput(quick: boolean) {
 export async function run({ quick, precision = 'fp32' }: { quick: boolean; precision?: string }): Promise<object> {
   if (precision !== 'fp32' && precision !== 'bf16' && precision !== 'fp16')
     throw new Error(`--precision ${precision}: fp32, bf16, or fp16 on CUDA`);
-  const threads = availableParallelism();
+  // PNEUMO_THREADS (else every core), so a run on a loaded machine can hold both sides to one thread.
+  const threads = torch.getNumThreads();
   const plain: StepJob[] = quick
     ? [
         { model: 'unet-resnet34', size: 64, batch: 2, steps: 2, warmup: 1, threads },
         { model: 'classifier-densenet121', size: 64, batch: 2, steps: 2, warmup: 1, threads },
       ]
     : [
-        { model: 'unet-resnet34', size: 256, batch: 8, steps: 8, warmup: 2, threads },
-        { model: 'classifier-densenet121', size: 256, batch: 16, steps: 6, warmup: 2, threads },
+        // Four warm-up steps: the first steps pay the allocator's growth and oneDNN's primitive creation
+        // (forward and backward, per shape) on both sides, which two steps did not cover.
+        { model: 'unet-resnet34', size: 256, batch: 8, steps: 8, warmup: 4, threads },
+        { model: 'classifier-densenet121', size: 256, batch: 16, steps: 6, warmup: 4, threads },
       ];
   // scripts/gpu-check.sh runs both sides on a CUDA device.
   const device = process.env.PNEUMO_BENCH_DEVICE ?? 'cpu';
@@ -273,7 +276,7 @@ export async function run({ quick, precision = 'fp32' }: { quick: boolean; preci
     quick,
     precision: { typescript: precision, pytorch: 'fp32' },
     device,
-    threads,
+    threads: { typescript: threads, pytorch: threads },
     loadAverage: { before: round(loadBefore, 2), after: round(loadavg()[0], 2) },
     ratios: Object.fromEntries(
       steps.flatMap((s) => [

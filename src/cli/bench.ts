@@ -52,6 +52,10 @@ registerBenchmark(
   'evaluate',
   'evaluate on 200 images with and without the 1000-resample bootstrap (and the metric stage alone): the intervals must add < 10%',
 );
+registerBenchmark(
+  'gate',
+  "the learned input gate on the demo's bundle (PNEUMO_DEMO): false-flag rate on its test films, OOD AUC against CT/MR/natural/rotated/inverted/lateral images, Mahalanobis vs kNN",
+);
 
 registerBenchmark(
   'recipe',

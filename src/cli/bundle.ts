@@ -3,8 +3,10 @@ import { existsSync } from 'node:fs';
 import { integer, number, THREADS_OPTION, unitInterval } from './option-parsers.js';
 import { runAction } from './run-action.js';
 import { addComputeOptions, resolveCompute, type ComputeFlags } from './compute-options.js';
+import { addGateFitOptions, fitGateCommandAction, type GateFitFlags } from './gate.js';
 
-interface BundleOptions extends ComputeFlags {
+interface BundleOptions extends ComputeFlags, GateFitFlags {
+  gate?: string;
   classifier: string[];
   segmenter: string[];
   out: string;
@@ -50,7 +52,6 @@ export function bundleCommand(): Command {
       "dataset folder whose validation split (the runs' fraction and seed) chooses the operating points and the calibration (default: the folder the classifier was trained on)",
     )
     .option('--no-validate', 'make the bundle only: no operating points, no calibration')
-    .option('--labels <csv>', 'with --validate-on: label CSV, if not the folder’s standard one')
     .option(
       '--triage-recall <r>',
       'the triage point is the highest specificity whose validation recall is at least r (default 0.9)',
@@ -59,8 +60,12 @@ export function bundleCommand(): Command {
     .option('--batch <n>', 'images per batch in the validation step', integer(1), 8)
     .option(THREADS_OPTION.flags, THREADS_OPTION.description, THREADS_OPTION.parse)
     .option('--force', 'replace an existing bundle folder')
-    .option('--json', 'print bundle.json');
-  return addComputeOptions(command)
+    .option('--json', 'print bundle.json')
+    .option(
+      '--gate <data>',
+      "also fit the learned input gate on this dataset folder (the classifier's training images; `pneumo gate fit` later does the same)",
+    );
+  return addComputeOptions(addGateFitOptions(command))
     .addHelpText(
       'after',
       '\nThe validation step runs both models over the validation images training held out (checked against the\n' +
@@ -73,7 +78,7 @@ export function bundleCommand(): Command {
     )
     .action(
       runAction(async (opts: BundleOptions) => {
-        const { makeBundle, loadBundle } = await import('../pipeline/bundle.js');
+        const { makeBundle, loadBundle, readBundleManifest } = await import('../pipeline/bundle.js');
         let manifest = await makeBundle({
           classifierRun: opts.classifier,
           segmenterRun: opts.segmenter,
@@ -131,6 +136,11 @@ export function bundleCommand(): Command {
               progress.stop();
             }
           }
+        }
+        if (opts.gate) {
+          // The gate's line goes to stderr under --json, so stdout stays one JSON object.
+          await fitGateCommandAction(opts.out, opts.gate, opts, false, opts.json ? process.stderr : process.stdout);
+          manifest = await readBundleManifest(opts.out);
         }
         if (opts.json) process.stdout.write(JSON.stringify(manifest) + '\n');
         else {

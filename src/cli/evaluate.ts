@@ -3,7 +3,7 @@ import { integer, unitInterval } from './option-parsers.js';
 import { THREADS_OPTION } from './option-parsers.js';
 import { ttaOption, type TtaName } from './tta-option.js';
 import { runAction } from './run-action.js';
-import { runtimeOption, type RuntimeName } from './runtime-option.js';
+import { resolveRuntime, runtimeOption, type RuntimeName } from './runtime-option.js';
 import { rleOption } from './rle-option.js';
 import { addComputeOptions, resolveCompute, type ComputeFlags } from './compute-options.js';
 import type { EvaluateOptions, EvaluationResult } from '../evaluate/evaluate-bundle.js';
@@ -197,7 +197,7 @@ export function evaluateCommand(): Command {
           searchTriplet: Boolean(opts.searchTriplet),
           writeBundle: Boolean(opts.writeBundle),
           tta: opts.tta,
-          runtime: opts.runtime,
+          runtime: await resolveRuntime(opts.bundle, opts.runtime, compute),
           batchSize: opts.batch,
           threads: opts.threads,
           bootstrap: opts.bootstrap,

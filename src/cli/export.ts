@@ -37,7 +37,8 @@ export function exportCommand(): Command {
     .option(
       '--int8',
       'also write classifier.int8.onnx and segmenter.int8.onnx: statically calibrated int8 QDQ models (int8 ' +
-        'per-channel weights, uint8 activations) that ONNX Runtime runs as QLinearConv; needs --calibrate-on',
+        'per-channel weights, uint8 activations) that ONNX Runtime runs as QLinearConv; needs --calibrate-on. ' +
+        'With --out BUNDLE/onnx, predict, evaluate and serve run them by default (--runtime auto)',
     )
     .option(
       '--calibrate-on <path>',

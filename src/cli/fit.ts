@@ -187,7 +187,7 @@ async function printPlan(plan: import('../report/fit-summary.js').FitPlan, opts:
   let shareSource = 'SIIM-ACR stage 2 (about 22% positive)';
   if (opts.data) {
     const { indexDataset } = await import('../data/dataset.js');
-    const index = await indexDataset(opts.data, opts.labels ? { labels: opts.labels } : {});
+    const index = await indexDataset(opts.data, { rle: plan.rle, ...(opts.labels ? { labels: opts.labels } : {}) });
     if (index.items.length > 0) {
       share = index.positives / index.items.length;
       shareSource = `${opts.data} (${index.positives} of ${index.items.length} positive)`;

@@ -17,6 +17,7 @@ import { fitCommand } from './fit.js';
 import { weightsCommand } from './weights.js';
 import { serveCommand } from './serve.js';
 import { exportCommand } from './export.js';
+import { gateCommand } from './gate.js';
 import { pneumoVersion } from '../project-paths.js';
 import { EXIT } from './run-action.js';
 
@@ -49,6 +50,7 @@ for (const make of [
   weightsCommand,
   serveCommand,
   exportCommand,
+  gateCommand,
 ])
   program.addCommand(make());
 

@@ -3,12 +3,13 @@ import { httpUrl, integer } from './option-parsers.js';
 import { THREADS_OPTION } from './option-parsers.js';
 import { ttaOption, type TtaName } from './tta-option.js';
 import { runAction, UsageError } from './run-action.js';
-import { runtimeOption, type RuntimeName } from './runtime-option.js';
+import { resolveRuntime, runtimeOption, type RuntimeName } from './runtime-option.js';
 import { operatingPointOption } from './operating-point-option.js';
 import type { OperatingPointName } from '../pipeline/bundle-manifest.js';
 import { addComputeOptions, resolveCompute, type ComputeFlags } from './compute-options.js';
+import { addGateOptions, resolveGate, type GateFlags } from './gate-options.js';
 
-interface PredictOptions extends ComputeFlags {
+interface PredictOptions extends ComputeFlags, GateFlags {
   bundle: string;
   out: string;
   tta: TtaName;
@@ -38,6 +39,12 @@ function qidoQuery(pairs: readonly string[]): Record<string, string> {
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** " (lateral-view 2, modality 1)" from the counts per reason code; nothing when there are none. */
+function notAssessedDetail(reasons: Record<string, number>): string {
+  const entries = Object.entries(reasons);
+  return entries.length === 0 ? '' : ` (${entries.map(([code, n]) => `${code} ${n}`).join(', ')})`;
+}
 
 function reportFailures(failures: readonly { file: string; reason: string }[]): number | void {
   if (failures.length === 0) return;
@@ -86,13 +93,17 @@ export function predictCommand(): Command {
       '--push',
       'with --dicomweb: store the SEG, SC and SR back to the same service (STOW-RS), retrying while it is down',
     );
-  return addComputeOptions(command)
+  return addGateOptions(addComputeOptions(command))
     .addHelpText(
       'after',
       '\nWrites to OUT: ID.overlay.png per image (full resolution, mask in colour, decision and probability in the title),\n' +
         'ID.mask.png per positive, predictions.jsonl (one line per image: probability, threshold, decision, area in\n' +
         'pixels and cm² when the DICOM gives the pixel spacing, bounding box, RLE, timings) and submission.csv (SIIM\n' +
         'format, -1 for negatives; use --operating-point siim for a Kaggle submission). Unreadable inputs are listed at the end; the exit code is then 1.\n' +
+        'The input gate runs first (docs/input-gate.md): header rules (modality CR/DX, chest, PA/AP, adult, one frame,\n' +
+        "plausible spacing and size, grey) and the bundle's learned out-of-distribution score. A refused image is\n" +
+        '`status: "not-assessed"` in predictions.jsonl with gate.reasons, no mask and no finding, left out of\n' +
+        'submission.csv, counted in the summary; it is not a failure (exit 0). --no-gate turns the gate off.\n' +
         "Relative paths in a list file are taken from the list file's folder; lines starting with # are comments.\n" +
         'With --dicom-out DIR: ID.seg.dcm, ID.sc.dcm and ID.sr.dcm in DIR, in the source study (new series 9001-9003).\n' +
         'With --dicomweb URL: the images go to OUT/retrieved, the DICOM objects to OUT/dicom (or --dicom-out); with --push,\n' +
@@ -122,11 +133,12 @@ export function predictCommand(): Command {
           bundle: opts.bundle,
           out: opts.out,
           tta: opts.tta,
-          runtime: opts.runtime,
+          runtime: await resolveRuntime(opts.bundle, opts.runtime, compute),
           operatingPoint: opts.operatingPoint,
           batchSize: opts.batch,
           threads: opts.threads,
           ...compute,
+          gate: resolveGate(opts),
           onProgress: progress.onProgress,
         };
         const emptySegmentation = opts.emptySeg ? ('empty-frame' as const) : ('skip' as const);
@@ -174,7 +186,13 @@ export function predictCommand(): Command {
         else {
           process.stdout.write(
             `${summary.predicted} of ${summary.total} images predicted, ${summary.positives} with pneumothorax, ` +
+              `${summary.notAssessed} not assessed${notAssessedDetail(summary.notAssessedReasons)}, ` +
               `${summary.imagesPerSecond.toFixed(2)} images/s\n` +
+              (summary.gate.enabled
+                ? summary.gate.learned
+                  ? ''
+                  : 'input gate: header rules only (the bundle has no learned gate; `pneumo gate fit` adds one)\n'
+                : 'input gate: OFF (--no-gate)\n') +
               `predictions: ${summary.predictionsFile}\nsubmission:  ${summary.submissionFile}\n`,
           );
         }

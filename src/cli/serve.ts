@@ -1,12 +1,13 @@
 import { Command, Option } from 'commander';
-import { runtimeOption, type RuntimeName } from './runtime-option.js';
+import { resolveRuntime, runtimeOption, type RuntimeName } from './runtime-option.js';
 import { ttaOption, type TtaName } from './tta-option.js';
 import { operatingPointOption } from './operating-point-option.js';
 import type { OperatingPointName } from '../pipeline/bundle-manifest.js';
 import { integer, number, port, unitInterval } from './option-parsers.js';
 import { EXIT, runAction, UsageError } from './run-action.js';
+import { resolveGate, type GateFlags } from './gate-options.js';
 
-interface ServeCliOptions {
+interface ServeCliOptions extends GateFlags {
   bundle: string;
   store: string;
   host: string;
@@ -193,6 +194,16 @@ export function serveCommand(): Command {
           .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
           .default('info'),
       )
+      .option(
+        '--no-gate',
+        'turn the input gate off: every readable image is assessed (each result records gate.enabled false)',
+      )
+      .option(
+        '--gate-rule <key=value>',
+        'change one input-gate rule (repeatable; `pneumo predict --help` lists them)',
+        collect,
+        [],
+      )
       // `serve token create --store X`: the subcommand's own --store, not serve's.
       .enablePositionalOptions()
       .addCommand(tokenCommand())
@@ -210,9 +221,10 @@ export function serveCommand(): Command {
             storeDir: opts.store,
             workers: opts.workers,
             threadsPerWorker: opts.threads,
-            runtime: opts.runtime,
+            runtime: await resolveRuntime(opts.bundle, opts.runtime),
             tta: opts.tta,
             operatingPoint: opts.operatingPoint,
+            gate: resolveGate(opts),
             queueLimit: opts.queueLimit,
             maxUploadBytes: Math.round(opts.maxUploadMb * 1024 * 1024),
             escalateAfterMinutes: opts.escalateAfter,

@@ -17,6 +17,7 @@ import { newFitState } from '../fit/fit-state.js';
 import { runStages, SILENT_REPORTER, type Stage, type StageReporter } from '../fit/stage-runner.js';
 import { evaluateWithReport, recipeStages, type FitContext } from '../fit/fit-stages.js';
 import { recipeFigures } from '../fit/run-fit.js';
+import { triageFigures, triageTargetChecks, type TriageFigures } from './recipe-figures.js';
 import type { FitPlan } from '../report/fit-summary.js';
 import { predictFiles, type PredictFilesSummary } from '../pipeline/predict-files.js';
 import { scoreLabelFiles, type SiimScoreResult } from '../metrics/siim-score.js';
@@ -81,7 +82,16 @@ function pickForPrediction(items: readonly DatasetItem[], count: number): Datase
 
 const fmt = (v: number | null, digits = 3) => (v === null ? 'n/a' : v.toFixed(digits));
 
-export function checkTargets(plan: DemoPlan, h: DemoHeadline, withTubes: SubgroupFigures | null): TargetCheck[] {
+/**
+ * The plan's targets on the test set, then issue 30's triage targets at the bundle's triage point (the
+ * test study's figures there, `triage`), which a plan with targets is judged by too.
+ */
+export function checkTargets(
+  plan: DemoPlan,
+  h: DemoHeadline,
+  withTubes: SubgroupFigures | null,
+  triage: TriageFigures | null,
+): TargetCheck[] {
   if (!plan.targets) return [];
   const t = plan.targets;
   const tubeAuc = withTubes?.rocAuc ?? null;
@@ -105,6 +115,7 @@ export function checkTargets(plan: DemoPlan, h: DemoHeadline, withTubes: Subgrou
       value: fmt(h.siimScore),
       met: (h.siimScore ?? 0) > h.allEmptyScore + t.siimMarginOverEmpty,
     },
+    ...triageTargetChecks(triage),
   ];
 }
 
@@ -296,7 +307,7 @@ export async function runDemo(options: DemoOptions, reporter: DemoReporter = SIL
       thresholds,
       subgroups: subgroups!,
       testStudy: t.study,
-      targets: checkTargets(plan, headline, subgroups!.tubes[0] ?? null),
+      targets: checkTargets(plan, headline, subgroups!.tubes[0] ?? null, triageFigures(t.study)),
       seconds,
       prediction: {
         imagesPerSecond: predicted.imagesPerSecond,

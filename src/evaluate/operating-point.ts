@@ -90,10 +90,17 @@ export function chooseOperatingPoint(
 /** The recall floor of the triage point unless one is given (--triage-recall). */
 export const DEFAULT_TRIAGE_RECALL = 0.9;
 
-/** The triage search's grid: pixel thresholds reach lower than the SIIM search's, for faint small masks. */
+/**
+ * The triage search's grid: pixel thresholds reach lower than the SIIM search's, for faint small masks,
+ * and the minimum area stays a speckle filter: never larger than the smallest pneumothoraces (SIIM's
+ * lowest size band is below 0.4% of the film, about 4,200 px at 1024x1024). A larger one buys
+ * specificity on a small validation split by dropping exactly the small pneumothoraces a triage flag
+ * exists to catch.
+ */
+export const TRIAGE_MAX_MIN_AREA = 500;
 export const TRIAGE_GRID = {
   pixelThresholds: thresholdGrid(0.05, 0.8, 0.05),
-  minAreas: DEFAULT_TRIPLET_GRID.minAreas,
+  minAreas: DEFAULT_TRIPLET_GRID.minAreas.filter((a) => a <= TRIAGE_MAX_MIN_AREA),
 } as const;
 
 /** The pipeline at one triplet on the validation images. */

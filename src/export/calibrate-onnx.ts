@@ -27,7 +27,10 @@ export async function calibrateActivations(
   try {
     let count = 0;
     for await (const { data, dims } of inputs) {
-      const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', data, dims) }, plan.activations);
+      const out = await session.run(
+        { [session.inputNames[0]]: new ort.Tensor('float32', data, dims) },
+        plan.activations,
+      );
       for (const name of plan.activations) {
         const values = out[name].data as Float32Array;
         const range = ranges.get(name) ?? [Infinity, -Infinity];

@@ -89,10 +89,7 @@ export function activationQuantisation([min, max]: ActivationRange): { scale: nu
 }
 
 /** Per-output-channel symmetric int8 weights: q = round(w / scale), scale = max|w| / 127. */
-export function quantiseWeights(
-  w: Float32Array,
-  channels: number,
-): { values: Int8Array; scales: Float32Array } {
+export function quantiseWeights(w: Float32Array, channels: number): { values: Int8Array; scales: Float32Array } {
   const per = w.length / channels;
   const values = new Int8Array(w.length);
   const scales = new Float32Array(channels);
@@ -149,8 +146,7 @@ export function quantiseQdq(
     params.set(t, { scale, zeroPoint, dq });
   }
   const graphOutputs = new Set((graph.output ?? []).map((o) => o.name ?? ''));
-  for (const t of graphOutputs)
-    if (params.has(t)) throw new ExportError(`graph output ${t} would be quantised`);
+  for (const t of graphOutputs) if (params.has(t)) throw new ExportError(`graph output ${t} would be quantised`);
 
   const weightNodes: Node[] = [];
   const nodes: Node[] = [];
@@ -223,9 +219,7 @@ export function withActivationOutputs(fp32: Uint8Array, names: readonly string[]
   const existing = new Set((graph.output ?? []).map((o) => o.name ?? ''));
   graph.output = [
     ...(graph.output ?? []),
-    ...names
-      .filter((n) => !existing.has(n))
-      .map((name) => ({ name, type: { tensorType: { elemType: DT.FLOAT } } })),
+    ...names.filter((n) => !existing.has(n)).map((name) => ({ name, type: { tensorType: { elemType: DT.FLOAT } } })),
   ];
   return onnx.ModelProto.encode(model).finish();
 }

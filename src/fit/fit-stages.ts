@@ -116,6 +116,58 @@ function finishedRun(config: TrainConfig, state: TrainingState): Omit<TrainedRun
   };
 }
 
+/** The training config of a stage and fold: the plan's recipe on this fit's data, run folder and cache. */
+export function trainingConfig(
+  ctx: FitContext,
+  role: 'segmenter' | 'classifier',
+  fold: number | null,
+): { config: TrainConfig; task: 'segmenter' | 'classifier' } {
+  const { plan } = ctx;
+  const settings = plan[role];
+  // A U-Net in the classifier's place trains as a segmenter (mask loss) and is picked by the ROC
+  // AUC of its image logit.
+  const task = getModelEntry(settings.model).task === 'segmentation' ? 'segmenter' : 'classifier';
+  const classifying = role === 'classifier' && task === 'segmenter';
+  // The classifier starts from the segmenter the same fold has just trained (transfer learning),
+  // on balanced epochs unless its settings say otherwise.
+  const start =
+    role === 'classifier'
+      ? {
+          pretrained: path.join(dirOf(ctx, 'runs', runName('segmenter', fold)), 'best.safetensors'),
+          positiveFraction: settings.settings?.positiveFraction ?? 'balanced',
+        }
+      : plan.pretrained !== null
+        ? { pretrained: plan.pretrained }
+        : {};
+  const config = resolveTrainConfig(
+    task,
+    {},
+    {
+      data: ctx.data,
+      ...(ctx.labels ? { labels: ctx.labels } : {}),
+      out: dirOf(ctx, 'runs', runName(role, fold)),
+      model: settings.model,
+      size: plan.inputSize,
+      epochs: settings.epochs,
+      batchSize: settings.batch,
+      lr: settings.lr,
+      seed: plan.seed,
+      valFraction: plan.valFraction,
+      rle: plan.rle,
+      cacheDir: dirOf(ctx, 'cache'),
+      threads: ctx.threads ?? null,
+      precision: ctx.compute.precision,
+      device: ctx.compute.device as DeviceRequest,
+      maxBatchesPerEpoch: plan.maxBatchesPerEpoch,
+      ...(classifying ? { monitor: 'aux_auc' as const } : {}),
+      ...settings.settings,
+      ...start,
+    },
+    'fit',
+  );
+  return { config, task };
+}
+
 export function trainingStage(ctx: FitContext, role: 'segmenter' | 'classifier', fold: number | null): Stage {
   const { plan } = ctx;
   const settings = plan[role];
@@ -126,47 +178,7 @@ export function trainingStage(ctx: FitContext, role: 'segmenter' | 'classifier',
     name: trainStageName(role, fold),
     title,
     run: async () => {
-      // A U-Net in the classifier's place trains as a segmenter (mask loss) and is picked by the ROC
-      // AUC of its image logit.
-      const task = getModelEntry(settings.model).task === 'segmentation' ? 'segmenter' : 'classifier';
-      const classifying = role === 'classifier' && task === 'segmenter';
-      // The classifier starts from the segmenter the same fold has just trained (transfer learning),
-      // on balanced epochs unless its settings say otherwise.
-      const start =
-        role === 'classifier'
-          ? {
-              pretrained: path.join(dirOf(ctx, 'runs', runName('segmenter', fold)), 'best.safetensors'),
-              positiveFraction: settings.settings?.positiveFraction ?? 'balanced',
-            }
-          : plan.pretrained !== null
-            ? { pretrained: plan.pretrained }
-            : {};
-      const config = resolveTrainConfig(
-        task,
-        {},
-        {
-          data: ctx.data,
-          ...(ctx.labels ? { labels: ctx.labels } : {}),
-          rle: ctx.plan.rle,
-          out: dirOf(ctx, 'runs', runName(role, fold)),
-          model: settings.model,
-          size: plan.inputSize,
-          epochs: settings.epochs,
-          batchSize: settings.batch,
-          lr: settings.lr,
-          seed: plan.seed,
-          valFraction: plan.valFraction,
-          cacheDir: dirOf(ctx, 'cache'),
-          threads: ctx.threads ?? null,
-          precision: ctx.compute.precision,
-          device: ctx.compute.device as DeviceRequest,
-          maxBatchesPerEpoch: plan.maxBatchesPerEpoch,
-          ...(classifying ? { monitor: 'aux_auc' as const } : {}),
-          ...settings.settings,
-          ...start,
-        },
-        'fit',
-      );
+      const { config, task } = trainingConfig(ctx, role, fold);
       const reporter = jobReporter(ctx, role, fold, settings.epochs);
       const saved = readLastCheckpoint(config.out);
       let summary: Omit<TrainedRunSummary, 'plots'>;
@@ -380,7 +392,7 @@ export function testStage(ctx: FitContext, test: string): Stage {
         () => false,
       );
       let evaluation: EvaluationResult | null = null;
-      if (labelled) evaluation = await evaluateWithReport(ctx, 'test', { data: test, rle: ctx.plan.rle, split: 'all' });
+      if (labelled) evaluation = await evaluateWithReport(ctx, 'test', { data: test, split: 'all', rle: ctx.plan.rle });
       return {
         images: summary.predicted,
         submission: summary.submissionFile,

@@ -61,6 +61,11 @@ export const CODES = {
   small: code('255507004', 'SCT', 'Small'),
   probabilityCalibration: code('PCAL', '99PNEUMO', 'Probability calibration'),
   operatingPoint: code('OPPOINT', '99PNEUMO', 'Operating point'),
+  // The input gate: an image outside what the model was made for is reported as not assessed.
+  notAssessed: code('NOTASSESSED', '99PNEUMO', 'Not assessed'),
+  reasonNotAssessed: code('GATEREASON', '99PNEUMO', 'Reason not assessed'),
+  outOfDistributionScore: code('OODSCORE', '99PNEUMO', 'Out-of-distribution score'),
+  outOfDistributionThreshold: code('OODTHRESH', '99PNEUMO', 'Out-of-distribution threshold'),
   // Units (UCUM).
   unitless: code('1', 'UCUM', 'no units'),
   squareMillimetre: code('mm2', 'UCUM', 'square millimeter'),

@@ -2,16 +2,20 @@
 // a Segmentation of the mask, a Secondary Capture of the titled overlay, and an SR that states the
 // finding and references both the source image and the SEG. A negative gets no SEG unless asked for
 // one with an empty frame; it still gets its SC and SR (a reader wants to see that it was looked at).
+// An image the input gate refused gets no SEG at all: its SC carries the "not assessed" banner and its
+// SR says not assessed and why, with no finding.
 import type { GrayImage } from '../data/image.js';
 import { PREDICTION_COLOR, renderOverlayRgb, type Banner } from '../pipeline/overlay.js';
 import { measurePneumothorax } from '../pipeline/pneumothorax-size.js';
 import type { Prediction } from '../pipeline/predictor.js';
+import { gateReasonText } from '../pipeline/gate-rules.js';
 import { newInstance, type Algorithm } from './common-modules.js';
 import { writeDataset } from './dcmjs.js';
 import { buildSecondaryCapture, SECONDARY_CAPTURE_STORAGE } from './secondary-capture.js';
 import { buildSegmentation, SEGMENTATION_STORAGE } from './segmentation.js';
 import type { SourceImage } from './source-image.js';
 import { buildStructuredReport, COMPREHENSIVE_SR_STORAGE } from './structured-report.js';
+import { isOperatingPointName } from '../pipeline/bundle-operating-point.js';
 
 export type EmptySegmentation = 'skip' | 'empty-frame';
 export type ResultKind = 'seg' | 'sc' | 'sr';
@@ -38,7 +42,7 @@ export interface ResultObjectsOptions {
   /** The displayed image the prediction was made on (its size is the source's). */
   image: GrayImage;
   prediction: Pick<Prediction, 'probability' | 'threshold' | 'decision' | 'mask' | 'area'> &
-    Partial<Pick<Prediction, 'calibrated' | 'operatingPoint'>>;
+    Partial<Pick<Prediction, 'calibrated' | 'operatingPoint' | 'status' | 'gate'>>;
   /** The overlay's title banner, as predict draws it. */
   banner: Banner;
   algorithm: Algorithm;
@@ -68,15 +72,17 @@ export async function buildResultObjects(o: ResultObjectsOptions): Promise<Resul
       bytes: writeDataset(dataset),
     });
   };
+  const notAssessed = prediction.status === 'not-assessed';
+  const finding = notAssessed ? false : prediction.decision;
   let segmentation: { seriesInstanceUid: string; sopInstanceUid: string } | null = null;
-  if (prediction.decision || o.emptySegmentation === 'empty-frame') {
+  if (!notAssessed && (finding || o.emptySegmentation === 'empty-frame')) {
     const instance = newInstance(RESULT_SERIES.seg.number, RESULT_SERIES.seg.description);
     add('seg', SEGMENTATION_STORAGE, buildSegmentation({ ...common, mask: prediction.mask, instance }));
     segmentation = instance;
   }
   const picture = await renderOverlayRgb(
     image,
-    prediction.decision ? [{ mask: prediction.mask, color: PREDICTION_COLOR }] : [],
+    finding ? [{ mask: prediction.mask, color: PREDICTION_COLOR }] : [],
     o.banner,
   );
   add(
@@ -96,15 +102,23 @@ export async function buildResultObjects(o: ResultObjectsOptions): Promise<Resul
     buildStructuredReport({
       ...common,
       finding: {
-        present: prediction.decision,
+        present: finding,
         probability: prediction.probability,
         threshold: prediction.threshold,
         calibrated: prediction.calibrated ?? false,
-        ...(prediction.operatingPoint && prediction.operatingPoint !== 'given'
+        ...(prediction.operatingPoint && isOperatingPointName(prediction.operatingPoint)
           ? { operatingPoint: prediction.operatingPoint }
           : {}),
-        areaPixels: prediction.area,
-        size: prediction.decision ? measurePneumothorax(prediction.mask, source.pixelSpacing) : null,
+        areaPixels: finding ? prediction.area : 0,
+        size: finding ? measurePneumothorax(prediction.mask, source.pixelSpacing) : null,
+        notAssessed:
+          notAssessed && prediction.gate
+            ? {
+                reasons: prediction.gate.reasons.map((r) => gateReasonText(r)),
+                oodScore: prediction.gate.oodScore,
+                threshold: prediction.gate.threshold,
+              }
+            : null,
       },
       segmentation,
       observerUid: o.observerUid,

@@ -24,8 +24,17 @@ import type { PneumothoraxSize } from '../pipeline/pneumothorax-size.js';
 
 export const COMPREHENSIVE_SR_STORAGE = '1.2.840.10008.5.1.4.1.1.88.33';
 
+/** Why the input gate refused the image: each reason in words, and the learned gate's score. */
+export interface SrNotAssessed {
+  reasons: string[];
+  oodScore: number | null;
+  threshold: number | null;
+}
+
 /** The finding an SR reports. */
 export interface SrFinding {
+  /** Set when the image was not assessed: the report says so and why, and states no finding. */
+  notAssessed?: SrNotAssessed | null;
   present: boolean;
   probability: number;
   threshold: number;
@@ -87,29 +96,9 @@ function evidence(studyInstanceUid: string, seriesInstanceUid: string, ref: Inst
   };
 }
 
-export function buildStructuredReport(o: StructuredReportOptions): Dataset {
-  const { source, finding, segmentation, algorithm } = o;
-  const sourceRef: InstanceReference = { sopClassUid: source.sopClassUid, sopInstanceUid: source.sopInstanceUid };
-  const segmentRef: InstanceReference | null = segmentation
-    ? { sopClassUid: SEGMENTATION_STORAGE, sopInstanceUid: segmentation.sopInstanceUid, segmentNumber: 1 }
-    : null;
-  const spacing = source.pixelSpacing;
-  const area = spacing
-    ? numItem('CONTAINS', CODES.area, finding.areaPixels * spacing[0] * spacing[1], CODES.squareMillimetre)
-    : numItem('CONTAINS', CODES.area, finding.areaPixels, CODES.pixels);
-  const group = containerItem('CONTAINS', CODES.measurementGroup, [
-    textItem('HAS OBS CONTEXT', CODES.trackingIdentifier, 'Pneumothorax'),
-    uidItem('HAS OBS CONTEXT', CODES.trackingUniqueIdentifier, newUid()),
-    codeContentItem('CONTAINS', CODES.finding, CODES.pneumothorax),
-    textItem('HAS CONCEPT MOD', CODES.algorithmName, algorithm.name),
-    textItem('HAS CONCEPT MOD', CODES.algorithmVersion, algorithm.version),
-    imageItem('CONTAINS', SOURCE_OF_MEASUREMENT, sourceRef),
-    ...(segmentRef
-      ? [
-          imageItem('CONTAINS', CODES.referencedSegment, segmentRef),
-          uidItem('CONTAINS', SOURCE_SERIES_FOR_SEGMENTATION, source.seriesInstanceUid),
-        ]
-      : []),
+/** What the model says: present or absent, with the probability, threshold, area and size. */
+function findingItems(finding: SrFinding, area: Dataset): Dataset[] {
+  return [
     codeContentItem('CONTAINS', CODES.pneumothorax, finding.present ? CODES.present : CODES.absent),
     numItem('CONTAINS', CODES.probabilityOfFinding, finding.probability, CODES.unitless),
     numItem('CONTAINS', CODES.decisionThreshold, finding.threshold, CODES.unitless),
@@ -127,6 +116,48 @@ export function buildStructuredReport(o: StructuredReportOptions): Dataset {
       : []),
     area,
     ...(finding.present && finding.size ? sizeItems(finding.size) : []),
+  ];
+}
+
+/** An image the input gate refused: "not assessed" and why, and no probability, area or size. */
+function notAssessedItems(n: SrNotAssessed): Dataset[] {
+  return [
+    codeContentItem('CONTAINS', CODES.pneumothorax, CODES.notAssessed),
+    ...n.reasons.map((reason) => textItem('CONTAINS', CODES.reasonNotAssessed, reason)),
+    ...(n.oodScore !== null && n.threshold !== null
+      ? [
+          numItem('CONTAINS', CODES.outOfDistributionScore, n.oodScore, CODES.unitless),
+          numItem('CONTAINS', CODES.outOfDistributionThreshold, n.threshold, CODES.unitless),
+        ]
+      : []),
+  ];
+}
+
+export function buildStructuredReport(o: StructuredReportOptions): Dataset {
+  const { source, finding, segmentation, algorithm } = o;
+  const sourceRef: InstanceReference = { sopClassUid: source.sopClassUid, sopInstanceUid: source.sopInstanceUid };
+  const segmentRef: InstanceReference | null = segmentation
+    ? { sopClassUid: SEGMENTATION_STORAGE, sopInstanceUid: segmentation.sopInstanceUid, segmentNumber: 1 }
+    : null;
+  const spacing = source.pixelSpacing;
+  const area = spacing
+    ? numItem('CONTAINS', CODES.area, finding.areaPixels * spacing[0] * spacing[1], CODES.squareMillimetre)
+    : numItem('CONTAINS', CODES.area, finding.areaPixels, CODES.pixels);
+  const notAssessed = finding.notAssessed ?? null;
+  const group = containerItem('CONTAINS', CODES.measurementGroup, [
+    textItem('HAS OBS CONTEXT', CODES.trackingIdentifier, 'Pneumothorax'),
+    uidItem('HAS OBS CONTEXT', CODES.trackingUniqueIdentifier, newUid()),
+    codeContentItem('CONTAINS', CODES.finding, CODES.pneumothorax),
+    textItem('HAS CONCEPT MOD', CODES.algorithmName, algorithm.name),
+    textItem('HAS CONCEPT MOD', CODES.algorithmVersion, algorithm.version),
+    imageItem('CONTAINS', SOURCE_OF_MEASUREMENT, sourceRef),
+    ...(segmentRef
+      ? [
+          imageItem('CONTAINS', CODES.referencedSegment, segmentRef),
+          uidItem('CONTAINS', SOURCE_SERIES_FOR_SEGMENTATION, source.seriesInstanceUid),
+        ]
+      : []),
+    ...(notAssessed ? notAssessedItems(notAssessed) : findingItems(finding, area)),
   ]);
   const content = [
     codeContentItem('HAS CONCEPT MOD', CODES.languageOfContent, CODES.englishUS),

@@ -34,13 +34,30 @@ export class Classifier extends EncoderModel<ClassifierConfig> {
 
   /** One logit per image, [N], for images [N, C, H, W]. */
   forward(x: Tensor): Tensor {
+    return this.run(x).output;
+  }
+
+  /**
+   * forward, and the global average pool of the encoder's last map, [N, C] (what the input gate
+   * measures the image by), from the same pass.
+   */
+  forwardWithFeatures(x: Tensor): { output: Tensor; features: Tensor } {
+    return this.run(x);
+  }
+
+  private run(x: Tensor): { output: Tensor; features: Tensor } {
     return torch.scope(() => {
       const map = this.encoder.forwardHead(x);
       const avg = torch.flatten(torch.adaptiveAvgPool2d(map, 1), 1);
       const pooled =
         this.config.pooling === 'avgmax' ? torch.cat([avg, torch.flatten(torch.adaptiveMaxPool2d(map, 1), 1)], 1) : avg;
-      return torch.reshape(this.head.forward(pooled), [x.shape[0]]);
+      return { output: torch.reshape(this.head.forward(pooled), [x.shape[0]]), features: avg };
     });
+  }
+
+  /** The global average pool of the encoder's last map, [N, C], without the head. */
+  pooledFeatures(x: Tensor): Tensor {
+    return torch.scope(() => torch.flatten(torch.adaptiveAvgPool2d(this.encoder.forwardHead(x), 1), 1));
   }
 
   /** MACs of one image of the given size. */

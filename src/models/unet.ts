@@ -168,19 +168,45 @@ export class Unet extends EncoderModel<UnetConfig> {
 
   /** Mask logits [N, 1, H, W] for images [N, C, H, W] of any size, and the image logit if configured. */
   forward(x: Tensor): SegmentationOutput {
+    return this.run(x, false).output;
+  }
+
+  /**
+   * forward, and the global average pool of the deepest encoder map, [N, C] (what the input gate
+   * measures the image by), from the same pass.
+   */
+  forwardWithFeatures(x: Tensor): { output: SegmentationOutput; features: Tensor } {
+    const { output, features } = this.run(x, true);
+    return { output, features: features! };
+  }
+
+  // The features are pooled only when asked: a traced forward (ONNX export) must not hold a dead pooling.
+  private run(x: Tensor, withFeatures: boolean): { output: SegmentationOutput; features: Tensor | null } {
     return torch.scope(() => {
       const [n, , h, w] = x.shape;
       const padding = paddingTo(h, w, UNET_STRIDE);
       const padded = padding ? padImage(x, padding, this.config.padMode) : x;
       const features = this.encoder.forwardFeatures(padded);
+      const pooled = withFeatures ? torch.flatten(torch.adaptiveAvgPool2d(features[4], 1), 1) : null;
       const label = this.classificationHead
         ? torch.reshape(this.classificationHead.forward(features[4]), [n])
         : undefined;
       let mask = this.segmentationHead.forward(this.decoder.forward(features));
       if (padding)
         mask = torch.slice(torch.slice(mask, 2, padding.top, padding.top + h), 3, padding.left, padding.left + w);
-      if (this.config.peakLogit) return { mask, label: peakLogit(mask) };
-      return label ? { mask, label } : { mask };
+      const output = this.config.peakLogit ? { mask, label: peakLogit(mask) } : label ? { mask, label } : { mask };
+      return { output, features: pooled };
+    });
+  }
+
+  /** The global average pool of the deepest encoder map, [N, C], without the decoder. */
+  pooledFeatures(x: Tensor): Tensor {
+    return torch.scope(() => {
+      const [, , h, w] = x.shape;
+      const padding = paddingTo(h, w, UNET_STRIDE);
+      const padded = padding ? padImage(x, padding, this.config.padMode) : x;
+      const features = this.encoder.forwardFeatures(padded);
+      return torch.flatten(torch.adaptiveAvgPool2d(features[4], 1), 1);
     });
   }
 

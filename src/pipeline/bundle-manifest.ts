@@ -117,6 +117,29 @@ export interface BundleOperatingPoint extends BundleThresholds {
  */
 export type BundleOperatingPoints = Record<OperatingPointName, BundleOperatingPoint>;
 
+/**
+ * The learned input gate (input-gate.ts): a distance model of the classifier encoder's pooled
+ * features, fitted on the training images, in its own file; an image scoring above `threshold` (the
+ * `percentile` of the validation images' scores) is not assessed.
+ */
+export interface BundleGate {
+  /** File name inside the bundle folder (safetensors). */
+  file: string;
+  /** SHA-256 (hex) of that file. */
+  sha256: string;
+  method: 'mahalanobis' | 'knn';
+  /** Which features, in words (e.g. `encoder stage 5, global average pool`). */
+  featureLayer: string;
+  threshold: number;
+  percentile: number;
+  /** The images it was fitted on, in words. */
+  fittedOn: string;
+  /** Training images fitted. */
+  n: number;
+  /** Validation images the threshold was taken on. */
+  validationN: number;
+}
+
 export interface BundleManifest {
   format: typeof BUNDLE_FORMAT;
   formatVersion: typeof BUNDLE_FORMAT_VERSION;
@@ -136,6 +159,8 @@ export interface BundleManifest {
   reference?: BundleReferenceEntry;
   /** Absent in a bundle whose points were never chosen on validation: `thresholds` serves for every use. */
   operatingPoints?: BundleOperatingPoints;
+  /** Absent in a bundle without a learned input gate: only the header rules apply. */
+  gate?: BundleGate;
 }
 
 export class BundleError extends Error {
@@ -164,9 +189,10 @@ const TOP_FIELDS = [
   'calibration',
   'reference',
   'operatingPoints',
+  'gate',
 ];
 /** Fields a manifest may leave out (bundles made before they existed). */
-const OPTIONAL_FIELDS = ['images', 'calibration', 'reference', 'operatingPoints'];
+const OPTIONAL_FIELDS = ['images', 'calibration', 'reference', 'operatingPoints', 'gate'];
 const MODEL_FIELDS = ['architecture', 'config', 'weights', 'input', 'folds'];
 const SOURCE_FIELDS = ['rule', 'split', 'images', 'at', 'siimScore'];
 
@@ -314,6 +340,41 @@ function checkReference(value: unknown, problems: string[]): void {
   else unknownFields(value, ['file', 'sha256', 'n', 'ood', 'source'], 'reference.', problems);
 }
 
+const GATE_FIELDS = [
+  'file',
+  'sha256',
+  'method',
+  'featureLayer',
+  'threshold',
+  'percentile',
+  'fittedOn',
+  'n',
+  'validationN',
+];
+
+function checkGate(value: unknown, problems: string[]): void {
+  if (!isJsonObject(value)) {
+    problems.push('"gate" is not an object');
+    return;
+  }
+  unknownFields(value, GATE_FIELDS, 'gate.', problems);
+  if (typeof value.file !== 'string' || value.file === '' || /[\\/]/.test(value.file))
+    problems.push('gate.file is not a file name inside the bundle');
+  if (typeof value.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(value.sha256))
+    problems.push('gate.sha256 is not a hex SHA-256');
+  if (value.method !== 'mahalanobis' && value.method !== 'knn')
+    problems.push(`gate.method is ${JSON.stringify(value.method)}, expected "mahalanobis" or "knn"`);
+  for (const key of ['featureLayer', 'fittedOn'] as const)
+    if (typeof value[key] !== 'string') problems.push(`gate.${key} is not text`);
+  if (typeof value.threshold !== 'number' || !Number.isFinite(value.threshold) || value.threshold < 0)
+    problems.push(`gate.threshold is ${JSON.stringify(value.threshold)}, expected a number >= 0`);
+  if (typeof value.percentile !== 'number' || !(value.percentile > 0 && value.percentile <= 100))
+    problems.push(`gate.percentile is ${JSON.stringify(value.percentile)}, expected a number in (0, 100]`);
+  for (const key of ['n', 'validationN'] as const)
+    if (!isPositiveInteger(value[key]))
+      problems.push(`gate.${key} is ${JSON.stringify(value[key])}, expected a whole number > 0`);
+}
+
 let legacyNoticeGiven = false;
 
 /** A version-1 manifest brought to version 2; the problems of its own fields are reported as before. */
@@ -404,6 +465,7 @@ export function validateManifest(
     )
       problems.push('thresholds differ from operatingPoints.siim (they are the same point, kept for older readers)');
   }
+  if (manifest.gate !== undefined) checkGate(manifest.gate, problems);
   if (problems.length > 0)
     throw new BundleError(
       bundle,

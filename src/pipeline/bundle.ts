@@ -15,6 +15,7 @@ import {
   SEGMENTER_WEIGHTS,
   validateManifest,
   type BundleCalibration,
+  type BundleGate,
   type BundleManifest,
   type BundleModelEntry,
   type BundleOperatingPoints,
@@ -346,6 +347,15 @@ export async function updateBundleOperatingPoints(
 export async function updateBundleCalibration(dir: string, calibration: BundleCalibration): Promise<BundleManifest> {
   const manifest = await readBundleManifest(dir);
   const updated: BundleManifest = { ...manifest, calibration };
+  validateManifest(updated, dir);
+  writeJsonAtomic(path.join(dir, BUNDLE_MANIFEST), updated);
+  return updated;
+}
+
+/** Writes the learned input gate's entry into bundle.json (atomically); its file is already in the folder. */
+export async function updateBundleGate(dir: string, gate: BundleGate): Promise<BundleManifest> {
+  const manifest = await readBundleManifest(dir);
+  const updated: BundleManifest = { ...manifest, gate };
   validateManifest(updated, dir);
   writeJsonAtomic(path.join(dir, BUNDLE_MANIFEST), updated);
   return updated;

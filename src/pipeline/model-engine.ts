@@ -5,6 +5,7 @@
 import type * as torch from '../torch/index.js';
 import type { LoadedBundle } from './bundle.js';
 import { classifierLogits, maskLogits } from './model-contract.js';
+import { hasGateFeatures } from './gate-features.js';
 
 export const RUNTIMES = ['libtorch', 'onnx', 'onnx-int8'] as const;
 export type Runtime = (typeof RUNTIMES)[number];
@@ -13,6 +14,11 @@ export interface ModelEngine {
   readonly runtime: Runtime;
   /** Classifier probabilities, [N], for a preprocessed [N,1,H,W] batch. */
   classifierProbability(input: torch.Tensor): torch.Tensor;
+  /**
+   * Classifier probabilities and the input gate's features (gate-features.ts), [N] and [N, C] fp32;
+   * throws when the classifier cannot give them.
+   */
+  classifierWithFeatures(input: torch.Tensor): { probability: torch.Tensor; features: torch.Tensor };
   /** Segmenter probabilities, [N,1,H,W]. */
   maskProbability(input: torch.Tensor): torch.Tensor;
   dispose(): void;
@@ -29,15 +35,31 @@ export function meanOfMembers<M>(members: readonly M[], run: (member: M) => torc
   return sum.div(members.length);
 }
 
+/** The classifier's pooled features through the bundle's libtorch module, [N, C] fp32. */
+export function libtorchFeatures(bundle: LoadedBundle, input: torch.Tensor): torch.Tensor {
+  if (!hasGateFeatures(bundle.classifier)) throw new Error('the classifier gives no pooled features for the gate');
+  return bundle.classifier.pooledFeatures(input).float();
+}
+
+const probabilityOf = (model: LoadedBundle['classifier'], input: torch.Tensor) =>
+  classifierLogits(model.forward(input)).float().sigmoid();
+
 /**
  * The bundle's libtorch modules, outputs brought to fp32 before the sigmoid (low-precision autocast);
- * an ensemble's probabilities averaged over its members.
+ * an ensemble's probabilities averaged over its members. The gate's features are the first member's.
  */
 export function libtorchEngine(bundle: LoadedBundle): ModelEngine {
   return {
     runtime: 'libtorch',
-    classifierProbability: (input) =>
-      meanOfMembers(bundle.classifiers, (model) => classifierLogits(model.forward(input)).float().sigmoid()),
+    classifierProbability: (input) => meanOfMembers(bundle.classifiers, (model) => probabilityOf(model, input)),
+    classifierWithFeatures: (input) => {
+      const [first, ...rest] = bundle.classifiers;
+      if (!hasGateFeatures(first)) throw new Error('the classifier gives no pooled features for the gate');
+      const { output, features } = first.forwardWithFeatures(input);
+      const own = classifierLogits(output).float().sigmoid();
+      const probability = meanOfMembers([own, ...rest.map((model) => probabilityOf(model, input))], (p) => p);
+      return { probability, features: features.float() };
+    },
     maskProbability: (input) =>
       meanOfMembers(bundle.segmenters, (model) => maskLogits(model.forward(input)).float().sigmoid()),
     dispose: () => {},

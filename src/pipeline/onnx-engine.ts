@@ -1,11 +1,13 @@
 // ONNX Runtime as the predictor's second engine: the bundle's models are exported in memory (the
 // same export as `pneumo export`, with a dynamic batch) and run by onnxruntime-node's CPU provider in
 // a worker thread; the predictor stays synchronous by blocking on the worker's reply (see
-// onnx-session-worker.ts). Preprocessing and everything after the probabilities stay the predictor's.
+// onnx-session-worker.ts). Preprocessing and everything after the probabilities stay the predictor's,
+// and so do the input gate's features (a second pass of the libtorch encoder).
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import * as torch from '../torch/index.js';
 import type { LoadedBundle } from './bundle.js';
-import { meanOfMembers, type ModelEngine } from './model-engine.js';
+import type { BundleManifest } from './bundle-manifest.js';
+import { libtorchFeatures, meanOfMembers, type ModelEngine } from './model-engine.js';
 import type { SessionReply, SessionRequest, SessionWorkerData } from './onnx-session-worker.js';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -76,6 +78,23 @@ export class OnnxSessions {
   }
 }
 
+/** The int8 file recorded the sha256 of the weights it was exported from: are they the bundle's? */
+export function int8ExportMatches(
+  bundleDir: string,
+  manifest: BundleManifest,
+  role: ModelRole,
+  bytes?: Uint8Array,
+): boolean {
+  try {
+    const file = bytes ?? readFileSync(path.join(bundleDir, BUNDLE_ONNX_FOLDER, INT8_ONNX_FILES[role]));
+    const q = readOnnxMetadata(file).metadata['pneumo.quantisation'];
+    const recorded = (JSON.parse(q ?? '{}') as { weightsSha256?: string }).weightsSha256;
+    return recorded === weightsFingerprint(path.join(bundleDir, manifest[role].weights));
+  } catch {
+    return false;
+  }
+}
+
 /**
  * The int8 export kept in the bundle folder (`pneumo export --int8 --out BUNDLE/onnx`), checked to
  * come from the bundle's own weights; a missing or stale file is an error saying how to make it.
@@ -90,15 +109,7 @@ export function bundledInt8Models(bundle: LoadedBundle): Record<ModelRole, Uint8
     } catch {
       throw new Error(`--runtime onnx-int8: ${file} is missing (make it with: ${remedy})`);
     }
-    const recorded = (() => {
-      try {
-        const q = readOnnxMetadata(bytes).metadata['pneumo.quantisation'];
-        return (JSON.parse(q ?? '{}') as { weightsSha256?: string }).weightsSha256;
-      } catch {
-        return undefined;
-      }
-    })();
-    if (recorded !== weightsFingerprint(path.join(bundle.dir, bundle.manifest[role].weights)))
+    if (!int8ExportMatches(bundle.dir, bundle.manifest, role, bytes))
       throw new Error(
         `--runtime onnx-int8: ${file} was not exported from this bundle's weights (export again: ${remedy})`,
       );
@@ -135,6 +146,11 @@ export function onnxRuntimeEngine(
     runtime: options.runtime ?? 'onnx',
     classifierProbability: (input) =>
       meanOfMembers(indices('classifier'), (k) => run(memberName('classifier', k), input)),
+    // The export has the probability only; the gate's features come from the bundle's own module.
+    classifierWithFeatures: (input) => ({
+      probability: meanOfMembers(indices('classifier'), (k) => run(memberName('classifier', k), input)),
+      features: libtorchFeatures(bundle, input),
+    }),
     maskProbability: (input) => meanOfMembers(indices('segmenter'), (k) => run(memberName('segmenter', k), input)),
     dispose: () => sessions.close(),
   };

@@ -8,6 +8,7 @@ import type { GrayImage, Mask } from '../data/image.js';
 
 export const TITLE_POSITIVE = 'THIS IMAGE CONTAINS PNEUMOTHORAX';
 export const TITLE_NEGATIVE = 'THIS IMAGE DOES NOT CONTAIN PNEUMOTHORAX';
+export const TITLE_NOT_ASSESSED = 'NOT ASSESSED: OUTSIDE WHAT THE MODEL WAS MADE FOR';
 
 export type Rgb = readonly [number, number, number];
 

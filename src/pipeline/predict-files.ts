@@ -1,17 +1,25 @@
 // A prediction run over files: read (the next batch is read while the current one computes),
 // predict in batches, and write per image ID.overlay.png, ID.mask.png (positives), a line of
 // predictions.jsonl, and at the end submission.csv in SIIM format. An unreadable file is recorded
-// with its reason and the run goes on; the caller reports failures and sets the exit code.
+// with its reason and the run goes on; the caller reports failures and sets the exit code. The input
+// gate (input-gate.ts) runs first: an image it refuses is `not-assessed`, a line of its own in
+// predictions.jsonl with the reasons, not a failure and not a negative (it is left out of
+// submission.csv). A DICOM whose pixels cannot be decoded but whose header the rules refuse (a colour
+// or multi-frame image) is not assessed either, rather than failed.
 import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { GrayImage } from '../data/image.js';
 import { readImageWithMeta } from '../data/image-io.js';
+import { readDicomHeader, type DicomMeta } from '../data/dicom/index.js';
+import { gateOff, type AssessmentStatus, type GateOutcome, type GateSettings } from './input-gate.js';
+import { notAssessedText } from './gate-rules.js';
 import { writeLabelCsv } from '../data/labels.js';
 import * as torch from '../torch/index.js';
 import { collectInputs } from './input-files.js';
 import type { OperatingPointName } from './bundle-manifest.js';
+import { isOperatingPointName } from './bundle-operating-point.js';
 import { modelIdentity, type ModelIdentity } from './model-identity.js';
 import {
   NOT_FOR_DIAGNOSTIC_USE,
@@ -19,6 +27,7 @@ import {
   renderOverlayPng,
   PREDICTION_COLOR,
   TITLE_NEGATIVE,
+  TITLE_NOT_ASSESSED,
   TITLE_POSITIVE,
   type Banner,
 } from './overlay.js';
@@ -38,6 +47,8 @@ export interface PredictFilesOptions extends PredictorSettings {
   batchSize?: number;
   /** The bundle's operating point to run at: 'triage' (default) or 'siim' (for a Kaggle submission). */
   operatingPoint?: OperatingPointName;
+  /** The input gate; on with the default rules unless told otherwise. */
+  gate?: GateSettings;
   /**
    * Further outputs per predicted image, written by a layer above the pipeline (the DICOM objects of
    * src/interop); what it returns goes into the image's line of predictions.jsonl as `derived`. A
@@ -73,18 +84,25 @@ export interface PredictionRecord {
   file: string;
   width: number;
   height: number;
-  /** Calibrated with the bundle's temperature when `calibrated`, as the threshold beside it; else the model's own. */
-  probability: number;
+  /** `not-assessed`: the input gate refused the image (gate.reasons); decision is null and nothing is a finding. */
+  status: AssessmentStatus;
+  gate: GateOutcome;
+  /**
+   * Calibrated with the bundle's temperature when `calibrated`, as the threshold beside it; else the
+   * model's own. For a not-assessed image it is kept for audit only (null when its pixels could not be read).
+   */
+  probability: number | null;
   threshold: number;
   /** The model's own probability and the bundle's classifier threshold, on which the decision is taken. */
-  probabilityUncalibrated: number;
+  probabilityUncalibrated: number | null;
   thresholdUncalibrated: number;
   calibrated: boolean;
   /** The test-time augmentation the prediction ran with. */
   tta: TtaName;
-  /** The bundle's operating point the thresholds came from (bundle-operating-point.ts). */
+  /** The bundle's operating point the thresholds came from (bundle-operating-point.ts): triage, siim, thresholds (none named) or given. */
   operatingPoint: string;
-  decision: boolean;
+  /** null for a not-assessed image: it was not looked at, which is not a negative. */
+  decision: boolean | null;
   /** The classifier let the image through to the segmenter. */
   segmented: boolean;
   area: { pixels: number; cm2: number | null };
@@ -94,7 +112,8 @@ export interface PredictionRecord {
   /** The ACCP and BTS measures (src/pipeline/pneumothorax-size.ts); null for a negative or without spacing. */
   size: PneumothoraxSize | null;
   rle: string;
-  overlay: string;
+  /** null for a not-assessed image whose pixels could not be read. */
+  overlay: string | null;
   mask: string | null;
   /** What derivedOutputs wrote for this image (absent without it). */
   derived?: Record<string, unknown>;
@@ -104,8 +123,14 @@ export interface PredictionRecord {
 
 export interface PredictFilesSummary {
   total: number;
+  /** Images with a line in predictions.jsonl: assessed and not assessed. */
   predicted: number;
   positives: number;
+  /** Images the input gate refused, and how many for each reason code. */
+  notAssessed: number;
+  notAssessedReasons: Record<string, number>;
+  /** Whether the input gate ran (`--no-gate` turns it off), and whether the bundle has a learned gate. */
+  gate: { enabled: boolean; learned: boolean };
   failures: PredictionFailure[];
   predictionsFile: string;
   submissionFile: string;
@@ -123,6 +148,10 @@ interface ReadResult {
   id?: string;
   pixelSpacing?: [number, number] | null;
   isDicom?: boolean;
+  /** The DICOM header (null for PNG/JPEG). */
+  meta?: DicomMeta | null;
+  /** Set when the pixels could not be read but the header could: the gate may still refuse the image. */
+  headerOnly?: boolean;
   readMs?: number;
   error?: string;
 }
@@ -143,10 +172,24 @@ async function readOne(file: string): Promise<ReadResult> {
       id: idOf(file, meta?.imageId),
       pixelSpacing: meta?.pixelSpacing ?? null,
       isDicom: meta !== null,
+      meta,
       readMs: performance.now() - start,
     };
   } catch (err) {
-    return { file, error: (err as Error).message };
+    const error = (err as Error).message;
+    // A DICOM whose pixels pneumo cannot read may still have a header the gate refuses.
+    const meta = await readDicomHeader(file).catch(() => null);
+    if (!meta) return { file, error };
+    return {
+      file,
+      id: idOf(file, meta.imageId),
+      pixelSpacing: meta.pixelSpacing,
+      isDicom: true,
+      meta,
+      headerOnly: true,
+      readMs: performance.now() - start,
+      error,
+    };
   }
 }
 
@@ -158,12 +201,23 @@ export function overlayBanner(
     Prediction,
     'probability' | 'threshold' | 'probabilityUncalibrated' | 'calibrated' | 'decision' | 'segmented' | 'area'
   > &
-    Partial<Pick<Prediction, 'operatingPoint'>>,
+    Partial<Pick<Prediction, 'operatingPoint' | 'status' | 'gate'>>,
   cm2: number | null,
   model: ModelIdentity,
   size: PneumothoraxSize | null = null,
 ): Banner {
-  const point = p.operatingPoint && p.operatingPoint !== 'given' ? `, ${p.operatingPoint} point` : '';
+  if (p.status === 'not-assessed' && p.gate)
+    return {
+      title: TITLE_NOT_ASSESSED,
+      lines: [
+        notAssessedText(p.gate.reasons),
+        'no finding is reported for this image',
+        `model ${model.name} · ${model.version}`,
+        NOT_FOR_DIAGNOSTIC_USE,
+      ],
+      accent: '#f0c040',
+    };
+  const point = p.operatingPoint && isOperatingPointName(p.operatingPoint) ? `, ${p.operatingPoint} point` : '';
   const lines = [
     p.calibrated
       ? `calibrated probability ${fixed(p.probability, 3)} (threshold ${fixed(p.threshold, 2)}${point}; model's own ${fixed(p.probabilityUncalibrated, 3)})`
@@ -182,6 +236,37 @@ export function safeFileStem(id: string): string {
   return id.replace(/[^A-Za-z0-9._-]/g, '_');
 }
 
+/** The line of an image whose pixels could not be read but whose header the gate refused. */
+function headerOnlyRecord(r: ReadResult, gate: GateOutcome, predictor: Predictor): PredictionRecord {
+  const t = predictor.thresholds;
+  const meta = r.meta!;
+  return {
+    id: r.id!,
+    file: r.file,
+    width: meta.columns,
+    height: meta.rows,
+    status: 'not-assessed',
+    gate,
+    probability: null,
+    threshold: t.classifier,
+    probabilityUncalibrated: null,
+    thresholdUncalibrated: t.classifier,
+    calibrated: false,
+    tta: ttaName(predictor.tta),
+    operatingPoint: predictor.operatingPoint,
+    decision: null,
+    segmented: false,
+    area: { pixels: 0, cm2: null },
+    pixelSpacing: r.pixelSpacing ?? null,
+    bbox: null,
+    size: null,
+    rle: '-1',
+    overlay: null,
+    mask: null,
+    timingsMs: { read: r.readMs!, preprocess: 0, classify: 0, segment: 0, postprocess: 0, encode: 0, write: 0 },
+  };
+}
+
 export async function predictFiles(options: PredictFilesOptions): Promise<PredictFilesSummary> {
   const started = performance.now();
   const batchSize = options.batchSize ?? 4;
@@ -196,6 +281,7 @@ export async function predictFiles(options: PredictFilesOptions): Promise<Predic
   const predictor = await Predictor.load(options.bundle, {
     ...predictorSettings(options),
     operatingPoint: options.operatingPoint,
+    gate: options.gate,
   });
   const model = modelIdentity(predictor.bundle.manifest);
   const jsonl = createWriteStream(predictionsFile, { flags: 'w' });
@@ -203,6 +289,15 @@ export async function predictFiles(options: PredictFilesOptions): Promise<Predic
   const idsSeen = new Map<string, string>();
   let predicted = 0;
   let positives = 0;
+  let notAssessed = 0;
+  const notAssessedReasons: Record<string, number> = {};
+  const countNotAssessed = (gate: GateOutcome) => {
+    notAssessed++;
+    for (const reason of gate.reasons) {
+      const code = reason.split(':')[0];
+      notAssessedReasons[code] = (notAssessedReasons[code] ?? 0) + 1;
+    }
+  };
   const total = files.length;
   try {
     const batches: string[][] = [];
@@ -213,6 +308,16 @@ export async function predictFiles(options: PredictFilesOptions): Promise<Predic
       pending = b + 1 < batches.length ? Promise.all(batches[b + 1].map(readOne)) : null;
       const usable: ReadResult[] = [];
       for (const r of read) {
+        if (r.headerOnly && !idsSeen.has(r.id!)) {
+          const gate = predictor.gate.enabled ? predictor.gateWithoutPixels(r.meta!) : gateOff();
+          if (gate.reasons.length > 0) {
+            idsSeen.set(r.id!, r.file);
+            jsonl.write(JSON.stringify(headerOnlyRecord(r, gate, predictor)) + '\n');
+            predicted++;
+            countNotAssessed(gate);
+            continue;
+          }
+        }
         if (r.error !== undefined) failures.push({ file: r.file, reason: r.error });
         else if (idsSeen.has(r.id!))
           failures.push({ file: r.file, reason: `image id ${r.id} was already predicted from ${idsSeen.get(r.id!)}` });
@@ -222,7 +327,10 @@ export async function predictFiles(options: PredictFilesOptions): Promise<Predic
         }
       }
       if (usable.length > 0) {
-        const predictions = predictor.predict(usable.map((r) => r.image!));
+        const predictions = predictor.predict(
+          usable.map((r) => r.image!),
+          usable.map((r) => r.meta ?? null),
+        );
         await Promise.all(
           usable.map(async (r, k) => {
             const p = predictions[k];
@@ -260,11 +368,14 @@ export async function predictFiles(options: PredictFilesOptions): Promise<Predic
                 failures.push({ file: r.file, reason: (err as Error).message });
               }
             }
+            const assessed = p.status === 'assessed';
             const record: PredictionRecord = {
               id: r.id!,
               file: r.file,
               width: r.image!.width,
               height: r.image!.height,
+              status: p.status,
+              gate: p.gate,
               probability: p.probability,
               threshold: p.threshold,
               probabilityUncalibrated: p.probabilityUncalibrated,
@@ -272,7 +383,7 @@ export async function predictFiles(options: PredictFilesOptions): Promise<Predic
               calibrated: p.calibrated,
               tta: ttaName(predictor.tta),
               operatingPoint: p.operatingPoint,
-              decision: p.decision,
+              decision: assessed ? p.decision : null,
               segmented: p.segmented,
               area: { pixels: p.area, cm2 },
               pixelSpacing: spacing,
@@ -285,8 +396,12 @@ export async function predictFiles(options: PredictFilesOptions): Promise<Predic
               timingsMs: { read: r.readMs!, ...p.timings, write: performance.now() - writeStart },
             };
             jsonl.write(JSON.stringify(record) + '\n');
-            submission.push({ imageId: r.id!, encodedPixels: p.rle });
             predicted++;
+            if (!assessed) {
+              countNotAssessed(p.gate);
+              return;
+            }
+            submission.push({ imageId: r.id!, encodedPixels: p.rle });
             if (p.decision) positives++;
           }),
         );
@@ -303,6 +418,9 @@ export async function predictFiles(options: PredictFilesOptions): Promise<Predic
     total,
     predicted,
     positives,
+    notAssessed,
+    notAssessedReasons,
+    gate: { enabled: predictor.gate.enabled, learned: predictor.oodModel !== null },
     failures,
     predictionsFile,
     submissionFile,

@@ -27,6 +27,20 @@ import {
 import { libtorchEngine, type ModelEngine, type Runtime } from './model-engine.js';
 import { bundledInt8Models, onnxRuntimeEngine } from './onnx-engine.js';
 import { ttaOn, type TtaName } from './tta.js';
+import type { DicomMeta } from '../data/dicom/index.js';
+import { BundleError } from './bundle-manifest.js';
+import { readGateFile } from './gate-file.js';
+import { hasGateFeatures } from './gate-features.js';
+import {
+  DEFAULT_GATE_SETTINGS,
+  gateOutcome,
+  oodThreshold,
+  statusOf,
+  type AssessmentStatus,
+  type GateOutcome,
+  type GateSettings,
+} from './input-gate.js';
+import { oodScores, type OodModel } from './ood-distance.js';
 
 /** Milliseconds per stage for one image; batch stages are shared equally by the images of the batch. */
 export interface StageTimings {
@@ -40,6 +54,12 @@ export interface StageTimings {
 
 export interface Prediction {
   /**
+   * `not-assessed` when the input gate refused the image (gate.reasons): then it was not segmented,
+   * decision is false and probability is kept for audit only, never to be shown as a finding.
+   */
+  status: AssessmentStatus;
+  gate: GateOutcome;
+  /**
    * The probability a reader is shown, and the classifier threshold on the same scale: calibrated
    * with the bundle's temperature when it has one (`calibrated`), else the model's own. Decisions
    * are taken on the model's own (the thresholds were chosen on it); the map is monotone, so
@@ -50,7 +70,10 @@ export interface Prediction {
   probabilityUncalibrated: number;
   thresholdUncalibrated: number;
   calibrated: boolean;
-  /** The bundle's operating point whose thresholds decided ('triage' unless asked otherwise), or 'given'. */
+  /**
+   * The bundle's operating point whose thresholds decided ('triage' unless asked otherwise), 'thresholds'
+   * for a bundle without named points, or 'given'.
+   */
   operatingPoint: string;
   /** probability >= threshold, and a mask survived the pixel threshold and the minimum area. */
   decision: boolean;
@@ -91,6 +114,8 @@ export interface PredictorOptions extends LoadBundleOptions {
   runtime?: Runtime;
   /** onnx: run these ONNX models (e.g. an int8 export) instead of exporting the bundle's in memory. */
   onnxModels?: Partial<Record<'classifier' | 'segmenter', Uint8Array>>;
+  /** The input gate: on with the default rules unless told otherwise. */
+  gate?: GateSettings;
 }
 
 const now = () => performance.now();
@@ -103,10 +128,15 @@ export class Predictor {
   /** The inference transforms applied to each model. */
   readonly setups: Record<'classifier' | 'segmenter', InferenceSetup>;
   thresholds: BundleThresholds;
-  /** The operating point the thresholds came from; 'given' when the caller passed thresholds. */
+  /** The operating point the thresholds came from; 'thresholds' without named points, 'given' when passed. */
   readonly operatingPoint: string;
   /** The engine that runs both models. */
   readonly engine: ModelEngine;
+  /** The input gate's settings, and the bundle's learned gate (null without one, or with the gate off). */
+  readonly gate: GateSettings;
+  readonly oodModel: OodModel | null;
+  /** The learned gate's threshold in force, or null without one. */
+  readonly oodThreshold: number | null;
 
   constructor(
     readonly bundle: LoadedBundle,
@@ -119,18 +149,26 @@ export class Predictor {
     } else {
       const point = resolveOperatingPoint(bundle.manifest, options.operatingPoint);
       this.thresholds = point.thresholds;
-      this.operatingPoint = point.name;
+      this.operatingPoint = point.named ? point.name : 'thresholds';
     }
     this.precision = options.precision ?? 'fp32';
     this.device = options.device ?? 'cpu';
     torch.checkPrecision(this.precision, this.device);
+    this.gate = options.gate ?? DEFAULT_GATE_SETTINGS;
+    const gateEntry = bundle.manifest.gate;
+    this.oodModel = gateEntry && this.gate.enabled ? readGateFile(bundle.dir, gateEntry) : null;
+    this.oodThreshold = this.oodModel ? oodThreshold(gateEntry, this.gate.rules) : null;
+    if (this.oodModel && !hasGateFeatures(bundle.classifier))
+      throw new BundleError(bundle.dir, [
+        'the bundle has an input gate but its classifier gives no pooled features (not a registry model?)',
+      ]);
     // Only an explicit --threads changes the engine's threads; PNEUMO_THREADS (or every core) holds otherwise.
     if (options.threads !== undefined) torch.setNumThreads(options.threads);
     const runtime = options.runtime ?? 'libtorch';
     if (runtime === 'onnx' || runtime === 'onnx-int8') {
       if (this.device !== 'cpu' || this.precision !== 'fp32')
         throw new Error(
-          `the ${runtime} runtime runs on the CPU from fp32 input (asked: ${this.precision} on ${this.device})`,
+          `the ${runtime} runtime runs ${runtime === 'onnx' ? 'fp32' : 'from fp32 input'} on the CPU (asked: ${this.precision} on ${this.device})`,
         );
       // The export folds the batch norms itself; the input stays in the contiguous layout ONNX reads.
       this.setups = {
@@ -190,6 +228,29 @@ export class Predictor {
     return probability.add(mirrored).mul(0.5);
   }
 
+  /** Probabilities as classifyTensor, and the learned gate's scores (null without a learned gate). */
+  private classifyAndScore(input: torch.Tensor): { probabilities: Float32Array; scores: Float64Array | null } {
+    if (!this.oodModel) return { probabilities: this.classifyTensor(input).toFloat32Array(), scores: null };
+    const { probability, features } = this.engine.classifierWithFeatures(input);
+    const scores = oodScores(this.oodModel, features.toFloat32Array());
+    if (!this.tta) return { probabilities: probability.toFloat32Array(), scores };
+    const mirrored = this.engine.classifierProbability(mirror(input));
+    return { probabilities: probability.add(mirrored).mul(0.5).toFloat32Array(), scores };
+  }
+
+  /** Classifier probabilities and the learned gate's scores (null without a learned gate), one per image. */
+  classifyWithScores(images: readonly GrayImage[]): { probabilities: Float32Array; scores: Float64Array | null } {
+    const { input } = this.bundle.manifest.classifier;
+    return this.infer(() =>
+      torch.scope(() => this.classifyAndScore(this.onDevice(preprocessBatch(images, input), 'classifier'))),
+    );
+  }
+
+  /** The gate's outcome for an image that has a header but no pixels to score (a colour or multi-frame DICOM). */
+  gateWithoutPixels(meta: DicomMeta): GateOutcome {
+    return gateOutcome(meta, null, null, this.gate);
+  }
+
   private segmentTensor(input: torch.Tensor): torch.Tensor {
     const probability = this.engine.maskProbability(input);
     if (!this.tta) return probability;
@@ -237,15 +298,19 @@ export class Predictor {
   }
 
   /**
-   * The whole pipeline on a batch of images. The decision is positive when a mask survives: the
-   * classifier let the image through and some region passed the pixel threshold and the minimum area.
+   * The whole pipeline on a batch of images. The input gate first: with `headers` (one per image, null
+   * for PNG/JPEG) the header rules, and with the bundle's learned gate the OOD score; a refused image
+   * is not segmented. The decision is positive when a mask survives: the image was assessed, the
+   * classifier let it through and some region passed the pixel threshold and the minimum area.
    */
-  predict(images: readonly GrayImage[]): Prediction[] {
+  predict(images: readonly GrayImage[], headers?: readonly (DicomMeta | null)[]): Prediction[] {
     if (images.length === 0) return [];
+    if (headers && headers.length !== images.length)
+      throw new RangeError(`predict: ${images.length} images but ${headers.length} headers`);
     const { classifier, segmenter } = this.bundle.manifest;
     const t = this.thresholds;
     const ms = { preprocess: 0, classify: 0, segment: 0, upsample: 0 };
-    const { probabilities, masks } = this.infer(() =>
+    const { probabilities, masks, gates } = this.infer(() =>
       torch.scope(() => {
         let mark = now();
         const lap = (stage: keyof typeof ms) => {
@@ -255,9 +320,14 @@ export class Predictor {
         };
         const classifierInput = this.onDevice(preprocessBatch(images, classifier.input), 'classifier');
         lap('preprocess');
-        const probabilities = this.classifyTensor(classifierInput).toFloat32Array();
+        const { probabilities, scores } = this.classifyAndScore(classifierInput);
         lap('classify');
-        const chosen = images.map((_, i) => i).filter((i) => probabilities[i] >= t.classifier);
+        const gates = images.map((_, i) =>
+          gateOutcome(headers?.[i] ?? null, scores ? scores[i] : null, this.oodThreshold, this.gate),
+        );
+        const chosen = images
+          .map((_, i) => i)
+          .filter((i) => statusOf(gates[i]) === 'assessed' && probabilities[i] >= t.classifier);
         const masks = new Map<number, Uint8Array>();
         if (chosen.length > 0) {
           const segmenterInput = this.onDevice(
@@ -280,7 +350,7 @@ export class Predictor {
           });
           lap('upsample');
         }
-        return { probabilities, masks };
+        return { probabilities, masks, gates };
       }),
     );
     const postStart = now();
@@ -306,6 +376,8 @@ export class Predictor {
     const manifest = this.bundle.manifest;
     const threshold = displayedProbability(t.classifier, manifest);
     return results.map((r, i) => ({
+      status: statusOf(gates[i]),
+      gate: gates[i],
       probability: displayedProbability(r.probability, manifest).probability,
       threshold: threshold.probability,
       probabilityUncalibrated: r.probability,

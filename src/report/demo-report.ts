@@ -10,6 +10,7 @@ import type { SubgroupFigures } from '../evaluate/subgroups.js';
 import type { DatasetItem } from '../data/dataset.js';
 import type { TrainedRunSummary } from './fit-summary.js';
 import type { PredictionRecord } from '../pipeline/predict-files.js';
+import { notAssessedText } from '../pipeline/gate-rules.js';
 import type { DemoResult } from './demo-summary.js';
 import { decodeRle, decodeRleRows, SIIM_SIZE } from '../data/rle.js';
 import { readImage } from '../data/image-io.js';
@@ -41,10 +42,15 @@ function predictionGallery(
   truth?: ReadonlyMap<string, 0 | 1>,
 ): void {
   for (const r of records) {
+    if (r.overlay === null) continue;
     const label = truth?.has(r.id) ? (truth.get(r.id) === 1 ? 'truth: pneumothorax' : 'truth: none') : null;
     const area = r.decision ? `, ${r.area.cm2 !== null ? `${r.area.cm2.toFixed(1)} cm²` : `${r.area.pixels} px`}` : '';
+    const said =
+      r.status === 'not-assessed' || r.probability === null
+        ? notAssessedText(r.gate.reasons)
+        : `${r.decision ? 'POSITIVE' : 'negative'} p=${r.probability.toFixed(3)}${r.calibrated ? ' (calibrated)' : ''}${area}`;
     report.image(path.join(folder, r.overlay), {
-      caption: `${r.decision ? 'POSITIVE' : 'negative'} p=${r.probability.toFixed(3)}${r.calibrated ? ' (calibrated)' : ''}${area}${label ? ` (${label})` : ''}`,
+      caption: `${said}${label ? ` (${label})` : ''}`,
       alt: `overlay of ${r.id}`,
       link: path.join(folder, r.overlay),
       width: 240,
@@ -65,6 +71,7 @@ async function truthGallery(
 ): Promise<void> {
   const labels = await readLabelCsv(labelsFile);
   for (const r of records) {
+    if (r.overlay === null) continue;
     const rows = labels.images.get(r.id);
     const image = await readImage(r.file);
     const truth = rows
@@ -80,7 +87,10 @@ async function truthGallery(
     const thumbnail = await writeThumbnail(folder, 'truth', r.id, image, truthPositive ? truth : null, predicted);
     const said = rows ? (truthPositive ? 'truth: pneumothorax (blue)' : 'truth: none') : 'no label';
     report.image(path.join(relFolder, thumbnail), {
-      caption: `${r.decision ? 'POSITIVE (red)' : 'negative'} p=${r.probability.toFixed(3)}, ${said}`,
+      caption:
+        r.status === 'not-assessed' || r.probability === null
+          ? `${notAssessedText(r.gate.reasons)}, ${said}`
+          : `${r.decision ? 'POSITIVE (red)' : 'negative'} p=${r.probability.toFixed(3)}, ${said}`,
       alt: `${r.id} with its truth and predicted masks`,
       link: path.join(relFolder, r.overlay),
       width: 240,

@@ -34,6 +34,7 @@ import { SqliteStore } from './store/sqlite-store.js';
 import type { Runtime } from '../pipeline/model-engine.js';
 import type { TtaName } from '../pipeline/tta.js';
 import type { OperatingPointName } from '../pipeline/bundle-manifest.js';
+import type { GateSettings } from '../pipeline/input-gate.js';
 import { DATABASE_FILE, DERIVED_DIR, prepareStoreDir } from './store/store-layout.js';
 
 export interface ServeOptions {
@@ -49,6 +50,8 @@ export interface ServeOptions {
   tta?: TtaName;
   /** The bundle's operating point results are decided at (the worklist flag, overlay, SR); 'triage' by default. */
   operatingPoint?: OperatingPointName;
+  /** The input gate's settings; on with the default rules when absent. */
+  gate?: GateSettings;
   /** Worker threads that decode DICOM (upload checks, pixels); default 1. */
   dicomThreads?: number;
   /** Instances queued or running at which uploads get 503; default 64. */
@@ -127,6 +130,7 @@ export async function buildApp(options: ServeOptions): Promise<BuiltApp> {
     runtime: options.runtime ?? 'libtorch',
     tta: options.tta ?? 'none',
     operatingPoint: options.operatingPoint,
+    gate: options.gate,
     onWorkerProblem: (reason) => app.log.warn(reason),
   });
   const dicomPool = new DicomPool(options.dicomThreads ?? 1);

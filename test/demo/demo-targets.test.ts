@@ -36,7 +36,9 @@ const FLOORS = { rocAuc: 0.86, rocAucWithTubes: 0.84, dicePositive: 0.5, siimOve
 test('the default demo runs clean, checks the issue-17 targets, and holds what the recipe reaches', (t) => {
   assert.deepEqual(result.failures, []);
   assert.deepEqual(plan.targets, { rocAuc: 0.9, rocAucWithTubes: 0.9, dicePositive: 0.55, siimMarginOverEmpty: 0.03 });
-  assert.equal(result.targets.length, 4);
+  // The plan's four, then issue 30's five triage targets at the bundle's triage point (recipe-figures.ts).
+  assert.equal(result.targets.length, 9);
+  assert.match(result.targets[4].name, /triage point/);
   const h = result.headline;
   const withTubes = result.subgroups.tubes[0];
   t.diagnostic(
@@ -56,7 +58,7 @@ test('the default demo runs clean, checks the issue-17 targets, and holds what t
 test(
   'the default demo plan meets every one of its targets',
   {
-    todo: "issue 17: met at seed 1 here; the drain-film AUC is 0.003 above its target, within one CPU's bf16 rounding of another",
+    todo: "issues 17 and 30: the drain-film AUC is within one CPU's bf16 rounding of its target, and the triage targets (recall 0.90 at specificity 0.80, on drain films, 0.70 below 0.4%) are not reached at seed 1",
   },
   () => {
     for (const t of result.targets) assert.ok(t.met, `${t.name}: ${t.value}, target ${t.target}`);

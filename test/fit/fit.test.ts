@@ -10,6 +10,9 @@ import { parseLabelCsv } from '../../src/data/labels.js';
 import type { FoldAssignment } from '../../src/fit/patient-folds.js';
 import type { FitResult } from '../../src/report/fit-summary.js';
 import { writeKaggleSet } from './fit-data.js';
+import { findDicomFiles } from '../../src/data/dataset.js';
+import { readImage } from '../../src/data/image-io.js';
+import { Predictor } from '../../src/pipeline/predictor.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'pneumo-fit-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -108,6 +111,26 @@ test('fit --folds 2 on a Kaggle-layout set: folds by patient, an ensemble bundle
   assert.equal(oof.split.split, 'out-of-fold');
   assert.equal(result.operatingPoint.on, 'out-of-fold');
   assert.ok(existsSync(path.join(out, 'evaluation', 'out-of-fold', 'hard-examples.csv')));
+
+  // The ensemble predicts the mean of its fold models' probabilities (the Predictor reads `folds`).
+  const films = await findDicomFiles(testSet.dir);
+  const images = await Promise.all(films.slice(0, 2).map((f) => readImage(f)));
+  const classify = async (bundleDir: string) => {
+    const predictor = await Predictor.load(bundleDir, { threads: 1 });
+    try {
+      return [...predictor.classify(images)];
+    } finally {
+      predictor.dispose();
+    }
+  };
+  const [ensemble, fold0, fold1] = [
+    await classify(path.join(out, 'bundle')),
+    await classify(path.join(out, 'fold-bundles', 'fold0')),
+    await classify(path.join(out, 'fold-bundles', 'fold1')),
+  ];
+  ensemble.forEach((p, i) =>
+    assert.ok(Math.abs(p - (fold0[i] + fold1[i]) / 2) < 1e-5, `${p} vs ${fold0[i]}, ${fold1[i]}`),
+  );
 
   // The unlabelled test folder: a Kaggle submission with one row per film.
   const submission = parseLabelCsv(readFileSync(result.test!.submission, 'utf8'), 'submission.csv');

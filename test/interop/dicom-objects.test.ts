@@ -91,7 +91,7 @@ test('SEG, SC and SR of SIIM films: dciodvfy finds no error, DCMTK and pydicom r
     assert.deepEqual(seg.seg!.pixelSpacing, [SPACING, SPACING]);
 
     // The SC holds the overlay PNG's pixels, byte for byte: the film with the title band above it.
-    const { data: overlay, info } = await sharp(path.join(out, record.overlay))
+    const { data: overlay, info } = await sharp(path.join(out, record.overlay!))
       .raw()
       .toBuffer({ resolveWithObject: true });
     assert.ok(info.height > record.height + 40, 'a title band is added above the film');
@@ -104,7 +104,7 @@ test('SEG, SC and SR of SIIM films: dciodvfy finds no error, DCMTK and pydicom r
     assert.equal(srValue(sr, 'Finding'), 'Pneumothorax');
     assert.equal(srValue(sr, 'Pneumothorax'), 'Present');
     const [probability, unit] = srValue(sr, 'Probability of finding') as [number, string];
-    assert.ok(Math.abs(probability - record.probability) < 1e-8);
+    assert.ok(Math.abs(probability - record.probability!) < 1e-8);
     assert.equal(unit, '1');
     assert.deepEqual(srValue(sr, 'Decision threshold'), [record.threshold, '1']);
     const [area, areaUnit] = srValue(sr, 'Area') as [number, string];

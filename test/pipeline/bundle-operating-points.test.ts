@@ -113,6 +113,13 @@ test('a use resolves triage by default; a bundle without named points falls back
   assert.equal(fallback.named, false);
   assert.equal(notices.length, 1, 'said once per process');
   assert.match(notices[0], /no named operating points .* serve as the triage point/);
+  // A Predictor on it says which thresholds it took, and the overlay names no point.
+  const plain = await Predictor.load(dir, { modelFactory: tinyModelFactory, threads: 1 });
+  assert.equal(plain.operatingPoint, 'thresholds');
+  const [p] = plain.predict([squareImage(128, 64, null)]);
+  plain.dispose();
+  assert.equal(p.operatingPoint, 'thresholds');
+  assert.doesNotMatch(overlayBanner(p, null, { name: 'm', version: 'v' }).lines[0], /point/);
   await writeOperatingPoints(dir, SIIM, TRIAGE);
   const withPoints = await readBundleManifest(dir);
   assert.deepEqual(resolveOperatingPoint(withPoints).thresholds, TRIAGE);

@@ -75,7 +75,7 @@ test('predict over files, a folder and a list: outputs exist, match the images a
   assert.ok(dicom.timingsMs.read > 0);
 
   for (const r of records) {
-    const meta = await sharp(path.join(out, r.overlay)).metadata();
+    const meta = await sharp(path.join(out, r.overlay!)).metadata();
     assert.equal(meta.width, r.width, `overlay of ${r.id} has the image's width`);
     assert.ok(meta.height! > r.height, `overlay of ${r.id} has its title band above the image`);
   }

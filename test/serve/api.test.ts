@@ -15,7 +15,7 @@ import { readImage } from '../../src/data/image-io.js';
 import { decodeRle } from '../../src/data/rle.js';
 import { fixture } from '../fixture-path.js';
 import { writeOperatingPoints } from '../pipeline/operating-points-fixture.js';
-import { auth, makeServeBundle, PHI, smallDicom, stowBody, waitFor } from './serve-support.js';
+import { auth, makeServeBundle, PHI, smallDicom, stowBody, waitFor, SMALL_FILM_GATE } from './serve-support.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'pneumo-serve-api-'));
 const MINUTE = 60_000;
@@ -34,6 +34,7 @@ test.before(async () => {
     { classifier: 0, pixel: 0.5, minArea: 0 },
   );
   built = await buildApp({
+    gate: SMALL_FILM_GATE,
     bundleDir,
     storeDir: path.join(root, 'store'),
     clock: () => now,
@@ -367,6 +368,7 @@ test('metrics: queue depth, inference seconds and requests by route in Prometheu
 
 test('a full queue answers 503 with Retry-After and stores nothing of that request', async () => {
   const other = await buildApp({
+    gate: SMALL_FILM_GATE,
     bundleDir,
     storeDir: path.join(root, 'store-full'),
     queueLimit: 2,
@@ -395,4 +397,36 @@ test('a full queue answers 503 with Retry-After and stores nothing of that reque
   } finally {
     await other.app.close();
   }
+});
+
+test('the input gate: a CT slice over STOW-RS becomes a not-assessed worklist row, in its own filter, with no finding', async () => {
+  const ctFile = fixture('dicom', 'pydicom', 'CT_small.dcm');
+  const stored = await upload([readFileSync(ctFile)]);
+  assert.equal(stored.statusCode, 200, stored.body);
+  const uid = stored.json().instances[0].sopInstanceUid as string;
+  const done = await waitFor('the CT result', async () => {
+    const i = await instance(uid);
+    return i.result ? i : null;
+  });
+  assert.equal(done.state, 'done', 'refused by the gate is not a failed job');
+  assert.equal(done.result.status, 'not-assessed');
+  assert.ok(done.result.gate.reasons.includes('modality:CT'), done.result.gate.reasons.join());
+  assert.match(done.result.notAssessed, /^not assessed: CT, not a radiograph/);
+  assert.equal(done.result.probability, null, 'no probability is handed out for it');
+  assert.equal(done.result.decision, null);
+  assert.equal(done.result.maskUrl, null);
+  const list = async (status: string) =>
+    (await inject({ url: `/api/worklist?status=${status}`, headers: auth(tokens.reviewer) })).json().items as {
+      uid: string;
+    }[];
+  assert.deepEqual(
+    (await list('not-assessed')).map((i) => i.uid),
+    [uid],
+  );
+  assert.equal(
+    (await list('unreviewed')).some((i) => i.uid === uid),
+    false,
+    'not among the assessed results',
+  );
+  assert.ok((await list('all')).some((i) => i.uid === uid));
 });

@@ -18,6 +18,8 @@ const meta = (uid: string) => instanceMeta(uid, { pixelSpacing: null });
 
 const result = (uid: string): ResultRecord => ({
   uid,
+  status: 'assessed',
+  gate: { reasons: [], oodScore: null, threshold: null, notes: [], enabled: true },
   probability: 2 / 3,
   probabilityUncalibrated: 0.8,
   calibrated: true,

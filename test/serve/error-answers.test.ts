@@ -11,7 +11,7 @@ import type { InjectOptions } from 'fastify';
 import { buildApp, type BuiltApp } from '../../src/serve/app.js';
 import { createToken } from '../../src/serve/auth/tokens.js';
 import { fixture } from '../fixture-path.js';
-import { auth, makeServeBundle, smallDicom, stowBody } from './serve-support.js';
+import { auth, makeServeBundle, smallDicom, stowBody, SMALL_FILM_GATE } from './serve-support.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'pneumo-serve-errors-'));
 let built: BuiltApp;
@@ -23,6 +23,7 @@ const SECONDARY_CAPTURE = '1.2.840.10008.5.1.4.1.1.7';
 test.before(async () => {
   const bundleDir = await makeServeBundle(root);
   built = await buildApp({
+    gate: SMALL_FILM_GATE,
     bundleDir,
     storeDir: path.join(root, 'store'),
     threadsPerWorker: 1,

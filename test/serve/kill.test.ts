@@ -20,6 +20,7 @@ import {
   stowBody,
   stowOverHttp,
   waitFor,
+  SMALL_FILM_GATE,
 } from './serve-support.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'pneumo-serve-kill-'));
@@ -119,6 +120,7 @@ async function inspectResultsOverHttp(url: string, token: string): Promise<numbe
 
 test('an inference worker killed mid-job is replaced, and the job is done by its successor', async () => {
   const built = await buildApp({
+    gate: SMALL_FILM_GATE,
     bundleDir: bundle,
     storeDir: path.join(root, 'store-worker'),
     threadsPerWorker: 1,

@@ -22,6 +22,8 @@ const result = (uid: string, finishedAt: number, probability: number): ResultRec
   calibrated: true,
   size: null,
   decision: probability > 0.5,
+  status: 'assessed',
+  gate: { reasons: [], oodScore: null, threshold: null, notes: [], enabled: true },
   segmented: true,
   thresholds: { classifier: 0.5, pixel: 0.5, minArea: 0 },
   rle: '-1',

@@ -8,8 +8,18 @@ import { makeBundle } from '../../src/pipeline/bundle.js';
 import { DEMO_MODELS } from '../../src/pipeline/demo-models.js';
 import { siimDicom } from '../../src/data/synth/siim-dicom.js';
 import { PNEUMO_BIN, runPneumo } from '../cli/run-pneumo.js';
+import { applyGateRuleSettings } from '../../src/pipeline/gate-rules.js';
+import type { GateSettings } from '../../src/pipeline/input-gate.js';
 
 export const INPUT = 64;
+
+/**
+ * The test films are small (96 px at 0.5 mm, or 128/512 px): the input gate's film-size rules are
+ * relaxed for them, every other rule holds (they are CR chest PA films of an adult).
+ */
+export const SMALL_FILM_GATE_RULES = ['minSidePixels=64', 'filmSideMm=10-550'];
+export const SMALL_FILM_GATE: GateSettings = { enabled: true, rules: applyGateRuleSettings(SMALL_FILM_GATE_RULES) };
+const SMALL_FILM_GATE_FLAGS = SMALL_FILM_GATE_RULES.flatMap((rule) => ['--gate-rule', rule]);
 const NORMALIZATION = { mean: 0.5, std: 0.25 };
 
 /** The demo's architectures at input 64 with seeded random weights; classifier threshold 0, so every image is segmented. */
@@ -97,9 +107,10 @@ export interface ServerProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts `pneumo serve` on a free loopback port and resolves once it listens. */
+/** Starts `pneumo serve` on a free loopback port (the gate relaxed for small films) and resolves once it listens. */
 export async function startServer(args: readonly string[]): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [PNEUMO_BIN, 'serve', '--host', '127.0.0.1', '--port', '0', ...args], {
+  const gate = args.includes('--no-gate') ? [] : SMALL_FILM_GATE_FLAGS;
+  const child = spawn(process.execPath, [PNEUMO_BIN, 'serve', '--host', '127.0.0.1', '--port', '0', ...gate, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

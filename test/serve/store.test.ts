@@ -66,6 +66,8 @@ function result(uid: string, probability: number, large: boolean | null): Result
   };
   return {
     uid,
+    status: 'assessed',
+    gate: { reasons: [], oodScore: null, threshold: null, notes: [], enabled: true },
     probability,
     probabilityUncalibrated: probability,
     calibrated: false,

@@ -90,12 +90,27 @@ export async function getJson<T>(path: string): Promise<T> {
   return (await (await apiFetch(path)).json()) as T;
 }
 
+/** What the input gate said (src/pipeline/input-gate.ts GateOutcome). */
+export interface Gate {
+  reasons: string[];
+  oodScore: number | null;
+  threshold: number | null;
+  notes: string[];
+  enabled: boolean;
+}
+
 export interface Result {
-  /** Calibrated with the bundle's temperature when `calibrated`; `probabilityUncalibrated` is the model's own. */
-  probability: number;
-  probabilityUncalibrated: number;
+  /** `not-assessed`: the input gate refused the image; no probability, decision or mask is given. */
+  status: 'assessed' | 'not-assessed';
+  gate: Gate;
+  /** "not assessed: lateral view" (the reasons in words), or null when assessed. */
+  notAssessed: string | null;
+  /** Calibrated with the bundle's temperature when `calibrated`; `probabilityUncalibrated` is the model's own. Null when not assessed. */
+  probability: number | null;
+  probabilityUncalibrated: number | null;
   calibrated: boolean;
-  decision: boolean;
+  /** Null when not assessed: not looked at is not a negative. */
+  decision: boolean | null;
   segmented: boolean;
   thresholds: { classifier: number; pixel: number; minArea: number };
   rle: string;

@@ -4,12 +4,13 @@ import type { Instance, WorklistItem } from './api.js';
 
 export function verdictText(item: Instance): string {
   if (!item.result) return item.state === 'failed' ? 'failed' : 'pending';
+  if (item.result.status === 'not-assessed') return item.result.notAssessed ?? 'not assessed';
   return item.result.decision ? 'pneumothorax' : 'no pneumothorax';
 }
 
-/** The probability, marked when it is calibrated (the thresholds are on the model's own scale). */
+/** The probability, marked when it is calibrated (the thresholds are on the model's own scale); none when not assessed. */
 export function probabilityText(item: Instance): string {
-  if (!item.result) return '–';
+  if (!item.result || item.result.probability === null) return '–';
   return `${item.result.probability.toFixed(3)}${item.result.calibrated ? ' (calibrated)' : ''}`;
 }
 

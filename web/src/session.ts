@@ -3,8 +3,8 @@
 import type { WorklistItem } from './api.js';
 import { studyRows, type StudyRow } from './study-rows.js';
 
-export type Filter = 'all' | 'unread' | 'positive' | 'disagreed';
-export const FILTERS: readonly Filter[] = ['all', 'unread', 'positive', 'disagreed'];
+export type Filter = 'all' | 'unread' | 'positive' | 'disagreed' | 'not-assessed';
+export const FILTERS: readonly Filter[] = ['all', 'unread', 'positive', 'disagreed', 'not-assessed'];
 
 const FILTER_KEY = 'pneumo.filter';
 const OPENED_KEY = 'pneumo.opened';
@@ -56,6 +56,8 @@ export function matchesFilter(item: WorklistItem, filter: Filter): boolean {
       return item.result?.decision === true;
     case 'disagreed':
       return item.review?.verdict === 'disagree';
+    case 'not-assessed':
+      return item.result?.status === 'not-assessed';
   }
 }
 

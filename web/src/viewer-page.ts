@@ -567,14 +567,24 @@ export function showViewer(root: HTMLElement, uid: string, nav: ViewerNavigation
       instance = i;
       pixels = p;
       const r = i.result;
-      title.textContent = !r ? `No result yet (${i.state})` : r.decision ? TITLE_POSITIVE : TITLE_NEGATIVE;
+      const notAssessed = r?.status === 'not-assessed';
+      title.textContent = !r
+        ? `No result yet (${i.state})`
+        : notAssessed
+          ? (r.notAssessed ?? 'not assessed')
+          : r.decision
+            ? TITLE_POSITIVE
+            : TITLE_NEGATIVE;
       title.classList.toggle('positive', !!r?.decision);
-      subtitle.textContent = r
-        ? (r.calibrated
-            ? `calibrated probability ${r.probability.toFixed(3)} (model's own ${r.probabilityUncalibrated.toFixed(3)}, threshold ${r.thresholds.classifier})`
-            : `probability ${r.probability.toFixed(3)} (threshold ${r.thresholds.classifier})`) +
-          ` · area ${areaText(i)}${r.size ? ` · ${sizeLine(i)}` : ''}`
-        : (i.error ?? '');
+      title.classList.toggle('not-assessed', notAssessed);
+      subtitle.textContent = !r
+        ? (i.error ?? '')
+        : notAssessed || r.probability === null
+          ? 'The input gate refused this image: outside what the model was made for, so no finding is reported.'
+          : (r.calibrated
+              ? `calibrated probability ${r.probability.toFixed(3)} (model's own ${r.probabilityUncalibrated?.toFixed(3)}, threshold ${r.thresholds.classifier})`
+              : `probability ${r.probability.toFixed(3)} (threshold ${r.thresholds.classifier})`) +
+            ` · area ${areaText(i)}${r.size ? ` · ${sizeLine(i)}` : ''}`;
       sizeReadout.textContent = sizeLine(i);
       sizeReadout.classList.toggle('large', !!r?.size?.large);
       range = modalityRange(p.values, p.slope, p.intercept);

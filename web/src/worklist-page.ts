@@ -38,6 +38,7 @@ const FILTER_LABELS: Record<Filter, string> = {
   unread: 'Unread',
   positive: 'Positive',
   disagreed: 'Disagreed',
+  'not-assessed': 'Not assessed',
 };
 
 export function showWorklist(root: HTMLElement, open: (uid: string) => void, logout: () => void): () => void {
@@ -133,6 +134,7 @@ export function showWorklist(root: HTMLElement, open: (uid: string) => void, log
         study.items.some((i) => i.result?.size?.large) ? 'large' : '',
         rowWaiting(study).escalated ? 'escalated' : '',
         study.items.every((i) => i.review) ? 'reviewed' : '',
+        study.items.some((i) => i.result?.status === 'not-assessed') ? 'not-assessed' : '',
       ]
         .filter(Boolean)
         .join(' ');

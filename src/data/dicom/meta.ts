@@ -28,6 +28,8 @@ export interface DicomMeta {
   pixelRepresentation: number;
   numberOfFrames: number;
   samplesPerPixel: number;
+  /** Presentation Intent Type (0008,0068) of DX images: `FOR PRESENTATION` or `FOR PROCESSING`; null when absent. */
+  presentationIntentType: string | null;
 }
 
 /** A string value with DICOM padding (trailing spaces, NULs) removed; null when absent or empty. */
@@ -105,6 +107,7 @@ export function extractMeta(dataSet: DataSet, transferSyntaxUid: string): DicomM
     pixelRepresentation: uint16(dataSet, 'x00280103', 0),
     numberOfFrames: frames !== undefined && Number.isFinite(frames) && frames > 0 ? frames : 1,
     samplesPerPixel: uint16(dataSet, 'x00280002', 1),
+    presentationIntentType: dicomString(dataSet, 'x00080068'),
   };
 }
 

@@ -14,6 +14,7 @@ import { modelIdentity, type ModelIdentity } from '../../pipeline/model-identity
 import { PREDICTION_COLOR, renderMaskPng, renderOverlayPng } from '../../pipeline/overlay.js';
 import { measurePneumothorax } from '../../pipeline/pneumothorax-size.js';
 import type { InferenceJob, InferenceOutput } from './job-runner.js';
+import type { GateSettings } from '../../pipeline/input-gate.js';
 
 export type ParentMessage = { type: 'job'; id: number; job: InferenceJob };
 export type WorkerMessage =
@@ -39,7 +40,7 @@ async function runJob(predictor: Predictor, model: ModelIdentity, job: Inference
   const start = performance.now();
   const { image, meta } = await readImageWithMeta(job.dicomFile);
   const read = performance.now() - start;
-  const [p] = predictor.predict([image]);
+  const [p] = predictor.predict([image], [meta]);
   const writeStart = performance.now();
   const spacing = meta?.pixelSpacing ?? null;
   const cm2 = spacing ? (p.area * spacing[0] * spacing[1]) / 100 : null;
@@ -52,6 +53,8 @@ async function runJob(predictor: Predictor, model: ModelIdentity, job: Inference
   await writeAtomic(path.join(job.outDir, overlayFile), await renderOverlayPng(image, layers, banner));
   if (maskFile) await writeAtomic(path.join(job.outDir, maskFile), await renderMaskPng(p.mask));
   return {
+    status: p.status,
+    gate: p.gate,
     probability: p.probability,
     probabilityUncalibrated: p.probabilityUncalibrated,
     calibrated: p.calibrated,
@@ -70,7 +73,7 @@ async function runJob(predictor: Predictor, model: ModelIdentity, job: Inference
 }
 
 async function main(): Promise<void> {
-  const [bundleDir, threadsText, runtimeText, ttaText, pointText] = process.argv.slice(2);
+  const [bundleDir, threadsText, runtimeText, ttaText, pointText, gateText] = process.argv.slice(2);
   process.on('disconnect', () => process.exit(0));
   let predictor: Predictor;
   try {
@@ -79,6 +82,7 @@ async function main(): Promise<void> {
       runtime: parseRuntime(runtimeText ?? 'libtorch'),
       tta: ttaText === 'hflip' ? 'hflip' : 'none',
       operatingPoint: pointText && isOperatingPointName(pointText) ? pointText : DEFAULT_OPERATING_POINT,
+      gate: gateText ? (JSON.parse(gateText) as GateSettings) : undefined,
     });
   } catch (err) {
     send({ type: 'fatal', reason: (err as Error).message });

@@ -11,6 +11,7 @@ import type { Runtime } from '../../pipeline/model-engine.js';
 import type { TtaName } from '../../pipeline/tta.js';
 import type { OperatingPointName } from '../../pipeline/bundle-manifest.js';
 import { DEFAULT_OPERATING_POINT } from '../../pipeline/bundle-operating-point.js';
+import type { GateSettings } from '../../pipeline/input-gate.js';
 
 export interface ProcessPoolOptions {
   bundleDir: string;
@@ -23,6 +24,8 @@ export interface ProcessPoolOptions {
   tta?: TtaName;
   /** The bundle's operating point the workers decide at; 'triage' by default. */
   operatingPoint?: OperatingPointName;
+  /** The input gate's settings; on with the default rules when absent. */
+  gate?: GateSettings;
   /** Workers in a row that may die before becoming ready before the pool gives up. */
   maxStartupFailures?: number;
   /** Called with a one-line reason whenever a worker dies or fails to start. */
@@ -113,8 +116,10 @@ export class ProcessPool implements JobRunner {
   }
 
   private spawn(): void {
-    const { bundleDir, threads, runtime, tta = 'none', operatingPoint = DEFAULT_OPERATING_POINT } = this.options;
-    const child = fork(WORKER_SCRIPT, [bundleDir, String(threads), runtime, tta, operatingPoint], {
+    const { bundleDir, threads, runtime, tta = 'none', operatingPoint = DEFAULT_OPERATING_POINT, gate } = this.options;
+    const args = [bundleDir, String(threads), runtime, tta, operatingPoint];
+    if (gate) args.push(JSON.stringify(gate));
+    const child = fork(WORKER_SCRIPT, args, {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       serialization: 'advanced',
     });

@@ -119,6 +119,8 @@ export class Dispatcher {
     const spacing = output.pixelSpacing;
     await store.completeJob({
       uid,
+      status: output.status,
+      gate: output.gate,
       probability: output.probability,
       probabilityUncalibrated: output.probabilityUncalibrated,
       calibrated: output.calibrated,

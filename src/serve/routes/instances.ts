@@ -12,16 +12,26 @@ import { httpError } from '../http-error.js';
 import type { InstanceRecord, ResultRecord, ReviewRecord, WorklistStatus } from '../store/store.js';
 import { UID_PARAMS_SCHEMA } from '../uid.js';
 import { decodeCursor, encodeCursor, escalationCutoff } from '../queue/worklist-priority.js';
+import { notAssessedText } from '../../pipeline/gate-rules.js';
 
-const STATUSES: WorklistStatus[] = ['pending', 'unreviewed', 'reviewed', 'failed', 'all'];
+const STATUSES: WorklistStatus[] = ['pending', 'unreviewed', 'reviewed', 'failed', 'not-assessed', 'all'];
 
+/**
+ * A result as the API gives it. A not-assessed result has no probability and no decision here (null):
+ * the model's number is kept in the store for audit and monitoring, never handed out as a finding.
+ */
 export function resultView(uid: string, r: ResultRecord | null) {
   if (!r) return null;
+  const assessed = r.status === 'assessed';
   return {
-    probability: r.probability,
-    probabilityUncalibrated: r.probabilityUncalibrated,
+    status: r.status,
+    gate: r.gate,
+    /** The reasons in words ("not assessed: lateral view"), or null when assessed. */
+    notAssessed: assessed ? null : notAssessedText(r.gate.reasons),
+    probability: assessed ? r.probability : null,
+    probabilityUncalibrated: assessed ? r.probabilityUncalibrated : null,
     calibrated: r.calibrated,
-    decision: r.decision,
+    decision: assessed ? r.decision : null,
     segmented: r.segmented,
     thresholds: r.thresholds,
     rle: r.rle,

@@ -89,6 +89,18 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX instances_received ON instances (received_at);
   CREATE INDEX results_finished ON results (finished_at);
   `,
+  // The input gate: an image outside what the model was made for is stored `not-assessed` with its
+  // reasons (JSON array of codes) and the learned gate's score; results stored before were all assessed
+  // with no gate.
+  `
+  ALTER TABLE results ADD COLUMN status TEXT NOT NULL DEFAULT 'assessed' CHECK (status IN ('assessed', 'not-assessed'));
+  ALTER TABLE results ADD COLUMN gate_reasons TEXT NOT NULL DEFAULT '[]';
+  ALTER TABLE results ADD COLUMN gate_notes TEXT NOT NULL DEFAULT '[]';
+  ALTER TABLE results ADD COLUMN gate_enabled INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE results ADD COLUMN ood_score REAL;
+  ALTER TABLE results ADD COLUMN ood_threshold REAL;
+  CREATE INDEX results_status ON results (status);
+  `,
 ];
 
 /** Brings the database to the latest schema; refuses one written by a newer pneumo. */

@@ -83,6 +83,14 @@ function resultFromRow(r: Row, prefix = ''): ResultRecord {
     probability: Number(get('probability')),
     probabilityUncalibrated: num(get('probability_uncalibrated')) ?? Number(get('probability')),
     calibrated: Number(get('calibrated')) === 1,
+    status: get('status') === 'not-assessed' ? 'not-assessed' : 'assessed',
+    gate: {
+      reasons: JSON.parse(String(get('gate_reasons') ?? '[]')) as string[],
+      oodScore: num(get('ood_score')),
+      threshold: num(get('ood_threshold')),
+      notes: JSON.parse(String(get('gate_notes') ?? '[]')) as string[],
+      enabled: Number(get('gate_enabled')) === 1,
+    },
     decision: Number(get('decision')) === 1,
     segmented: Number(get('segmented')) === 1,
     thresholds: JSON.parse(String(get('thresholds'))),
@@ -124,7 +132,8 @@ function tokenFromRow(r: Row): TokenRecord {
 
 const STATUS_FILTER: Record<WorklistStatus, string> = {
   pending: "i.state IN ('queued', 'running')",
-  unreviewed: "i.state = 'done' AND v.uid IS NULL",
+  unreviewed: "i.state = 'done' AND v.uid IS NULL AND r.status = 'assessed'",
+  'not-assessed': "i.state = 'done' AND v.uid IS NULL AND r.status = 'not-assessed'",
   reviewed: 'v.uid IS NOT NULL',
   failed: "i.state = 'failed'",
   all: '1',
@@ -135,6 +144,12 @@ const RESULT_COLUMNS = [
   'probability',
   'probability_uncalibrated',
   'calibrated',
+  'status',
+  'gate_reasons',
+  'gate_notes',
+  'gate_enabled',
+  'ood_score',
+  'ood_threshold',
   'decision',
   'segmented',
   'thresholds',
@@ -167,7 +182,7 @@ function worklistSql(status: WorklistStatus, paged: boolean): string {
       SELECT i.*, ${prefixed('r', RESULT_COLUMNS, 'r_')}, ${prefixed('v', REVIEW_COLUMNS, 'v_')},
         CASE WHEN ${escalated} THEN 0 WHEN r.decision = 1 AND r.large = 1 THEN 1 WHEN r.decision = 1 THEN 2 ELSE 3 END
           AS tier,
-        CASE WHEN ${escalated} THEN 0 ELSE -COALESCE(r.probability, -1) END AS sort_key
+        CASE WHEN ${escalated} OR r.status = 'not-assessed' THEN 0 ELSE -COALESCE(r.probability, -1) END AS sort_key
       FROM instances i LEFT JOIN results r ON r.uid = i.uid LEFT JOIN reviews v ON v.uid = i.uid
       WHERE ${STATUS_FILTER[status]}
     )
@@ -305,14 +320,22 @@ export class SqliteStore implements Store {
     this.db
       .transaction(() => {
         this.prepare(
-          `INSERT OR REPLACE INTO results (uid, probability, probability_uncalibrated, calibrated, decision, segmented,
+          `INSERT OR REPLACE INTO results (uid, probability, probability_uncalibrated, calibrated, status, gate_reasons,
+            gate_notes, gate_enabled, ood_score, ood_threshold, decision, segmented,
             thresholds, rle, area_pixels, area_cm2, bbox, size, large, mask_file, overlay_file, bundle_id,
             bundle_version, timings, finished_at)
-           VALUES (@uid, @probability, @probabilityUncalibrated, @calibrated, @decision, @segmented, @thresholds,
+           VALUES (@uid, @probability, @probabilityUncalibrated, @calibrated, @status, @gateReasons, @gateNotes,
+            @gateEnabled, @oodScore, @oodThreshold, @decision, @segmented, @thresholds,
             @rle, @areaPixels, @areaCm2, @bbox, @size, @large, @maskFile, @overlayFile, @bundleId, @bundleVersion,
             @timings, @finishedAt)`,
         ).run({
           ...result,
+          gate: undefined,
+          gateReasons: JSON.stringify(result.gate.reasons),
+          gateNotes: JSON.stringify(result.gate.notes),
+          gateEnabled: result.gate.enabled ? 1 : 0,
+          oodScore: result.gate.oodScore,
+          oodThreshold: result.gate.threshold,
           size: result.size ? JSON.stringify(result.size) : null,
           large: result.size?.large ? 1 : 0,
           calibrated: result.calibrated ? 1 : 0,

@@ -4,6 +4,7 @@
 // PostgreSQL implementation, shared by several service instances, fits the same shape.
 
 import type { PneumothoraxSize } from '../../pipeline/pneumothorax-size.js';
+import type { AssessmentStatus, GateOutcome } from '../../pipeline/input-gate.js';
 
 export type Role = 'uploader' | 'reviewer' | 'admin';
 export const ROLES: readonly Role[] = ['uploader', 'reviewer', 'admin'];
@@ -67,6 +68,12 @@ export interface Thresholds {
 
 /** What the pipeline says of one image, as a worker reports it and the store keeps it. */
 export interface PredictionSummary {
+  /**
+   * `not-assessed`: the input gate refused the image (gate.reasons); decision is false, there is no mask,
+   * and the probability is kept for audit and monitoring only, never shown as a finding.
+   */
+  status: AssessmentStatus;
+  gate: GateOutcome;
   /** Calibrated with the bundle's temperature when `calibrated`, else the model's own. */
   probability: number;
   /** The model's own probability, on the scale of `thresholds`. */
@@ -146,8 +153,11 @@ export interface Job {
   pixelSpacing: [number, number] | null;
 }
 
-/** Which part of the worklist: awaiting inference, awaiting review, reviewed, failed, or everything. */
-export type WorklistStatus = 'pending' | 'unreviewed' | 'reviewed' | 'failed' | 'all';
+/**
+ * Which part of the worklist: awaiting inference, assessed and awaiting review, reviewed, failed,
+ * refused by the input gate (not assessed, unreviewed), or everything.
+ */
+export type WorklistStatus = 'pending' | 'unreviewed' | 'reviewed' | 'failed' | 'not-assessed' | 'all';
 
 /** Where a page of the worklist starts: the sort key of the last item of the page before. */
 export interface WorklistPosition {
