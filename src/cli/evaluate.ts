@@ -4,32 +4,35 @@ import { THREADS_OPTION } from './option-parsers.js';
 import { ttaOption, type TtaName } from './tta-option.js';
 import { runAction } from './run-action.js';
 import { resolveRuntime, runtimeOption, type RuntimeName } from './runtime-option.js';
-import { rleOption, type RleOption } from './rle-option.js';
+import { rleOption } from './rle-option.js';
 import { addComputeOptions, resolveCompute, type ComputeFlags } from './compute-options.js';
-import type { EvaluationResult } from '../evaluate/evaluate-bundle.js';
+import type { EvaluateOptions, EvaluationResult } from '../evaluate/evaluate-bundle.js';
 import type { ThresholdMetrics } from '../metrics/classification.js';
 
-interface EvaluateCliOptions extends ComputeFlags {
-  bundle: string;
-  data: string;
-  labels?: string;
-  rle?: RleOption;
+/** The flags that are spelt as evaluateBundle's options; the interface below holds those named otherwise. */
+type LibraryFlags =
+  | 'bundle'
+  | 'data'
+  | 'labels'
+  | 'rle'
+  | 'allowOverlap'
+  | 'seed'
+  | 'out'
+  | 'minRecall'
+  | 'triageRecall'
+  | 'searchTriplet'
+  | 'writeBundle'
+  | 'threads'
+  | 'groups';
+
+interface EvaluateCliOptions extends ComputeFlags, Pick<EvaluateOptions, LibraryFlags> {
   split: 'val' | 'all';
-  allowOverlap?: boolean;
   valFraction?: number;
-  seed?: number;
-  out: string;
-  minRecall?: number;
-  triageRecall?: number;
-  searchTriplet?: boolean;
-  writeBundle?: boolean;
   tta: TtaName;
   runtime: RuntimeName;
   batch: number;
-  threads?: number;
   json?: boolean;
   bootstrap: number;
-  groups?: string;
 }
 
 const fixed = (v: number | null | undefined, digits = 4) => (v === null || v === undefined ? 'n/a' : v.toFixed(digits));

@@ -4,19 +4,17 @@
 // optional triplet search, --write-bundle), measure at the bundle's frozen thresholds, draw the
 // error galleries (gallery.ts), and write the files (evaluation-file.ts is evaluation.json's one
 // reader and writer).
-import type { Precision } from '../torch/index.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as torch from '../torch/index.js';
 import { indexDataset, type DatasetItem } from '../data/dataset.js';
 import type { RleOption } from '../data/labels.js';
-import { ttaName, type TtaName } from '../pipeline/tta.js';
+import { ttaName } from '../pipeline/tta.js';
 import { csvText } from '../data/csv.js';
 import type { BundleThresholds } from '../pipeline/bundle-manifest.js';
-import type { ModelFactory } from '../pipeline/model-contract.js';
 import { Predictor } from '../pipeline/predictor.js';
+import { predictorSettings, type PredictorSettings } from '../pipeline/predictor-settings.js';
 import { readBundleManifest } from '../pipeline/bundle.js';
-import type { Runtime } from '../pipeline/model-engine.js';
 import { collectPredictions, emptyCollection, recordsFor, type CollectedPredictions } from './collect-predictions.js';
 import { classifierCurves } from '../metrics/curves.js';
 import { classificationErrors, segmentationExtremes } from './error-analysis.js';
@@ -48,7 +46,7 @@ import { bundleSplitItems, splitText, type EvaluationSplit, type SplitChoice } f
 
 export type { EvaluationResult, TripletResult } from './evaluation-file.js';
 
-export interface EvaluateOptions {
+export interface EvaluateOptions extends PredictorSettings {
   bundle: string;
   data: string;
   /** Label CSV instead of the dataset folder's standard one. */
@@ -68,16 +66,7 @@ export interface EvaluateOptions {
   searchTriplet?: boolean;
   /** Write the chosen thresholds into bundle.json. */
   writeBundle?: boolean;
-  tta?: boolean | TtaName;
   batchSize?: number;
-  threads?: number;
-  /** fp32 (default), bf16, or fp16 on CUDA. */
-  precision?: Precision;
-  /** A concrete device as torch.resolveDevice gives; 'cpu' by default. */
-  device?: string;
-  /** The inference engine: libtorch (default) or onnx (ONNX Runtime on the models' export). */
-  runtime?: Runtime;
-  modelFactory?: ModelFactory;
   /** Thumbnails per gallery group; default 12. */
   galleryLimit?: number;
   /** |p - t| below this is a near-threshold error; default 0.1. */
@@ -215,12 +204,7 @@ async function loadPredictors(
 ): Promise<{ predictor: Predictor; items: DatasetItem[] }[]> {
   const load = (bundle: string) =>
     Predictor.load(bundle, {
-      tta: options.tta,
-      threads: options.threads,
-      precision: options.precision,
-      device: options.device,
-      runtime: options.runtime,
-      modelFactory: options.modelFactory,
+      ...predictorSettings(options),
       // The lead figures are at `thresholds` (the siim point); each named point is measured beside them.
       operatingPoint: 'siim',
     });

@@ -300,23 +300,33 @@ export async function loadBundle(dir: string, options: LoadBundleOptions = {}): 
   };
 }
 
+/** Reads bundle.json, changes it, and writes it back atomically once the changed manifest validates. */
+async function rewriteManifest(
+  dir: string,
+  change: (manifest: BundleManifest) => BundleManifest,
+): Promise<BundleManifest> {
+  const updated = change(await readBundleManifest(dir));
+  validateManifest(updated, dir);
+  writeJsonAtomic(path.join(dir, BUNDLE_MANIFEST), updated);
+  return updated;
+}
+
 /** Writes new thresholds into bundle.json (atomically), recording where they come from. */
 export async function updateBundleThresholds(
   dir: string,
   thresholds: BundleThresholds,
   source: ThresholdSource,
 ): Promise<BundleManifest> {
-  const manifest = await readBundleManifest(dir);
-  const updated: BundleManifest = { ...manifest, thresholds, thresholdSource: source };
-  // `thresholds` is the siim point for older readers: the two stay one.
-  if (manifest.operatingPoints)
-    updated.operatingPoints = {
-      ...manifest.operatingPoints,
-      siim: { ...thresholds, source, recall: null, specificity: null, recallFloor: null, floorMet: null },
-    };
-  validateManifest(updated, dir);
-  writeJsonAtomic(path.join(dir, BUNDLE_MANIFEST), updated);
-  return updated;
+  return rewriteManifest(dir, (manifest) => {
+    const updated: BundleManifest = { ...manifest, thresholds, thresholdSource: source };
+    // `thresholds` is the siim point for older readers: the two stay one.
+    if (manifest.operatingPoints)
+      updated.operatingPoints = {
+        ...manifest.operatingPoints,
+        siim: { ...thresholds, source, recall: null, specificity: null, recallFloor: null, floorMet: null },
+      };
+    return updated;
+  });
 }
 
 /**
@@ -329,34 +339,22 @@ export async function updateBundleOperatingPoints(
   points: BundleOperatingPoints,
   calibration?: BundleCalibration,
 ): Promise<BundleManifest> {
-  const manifest = await readBundleManifest(dir);
   const { classifier, pixel, minArea, source } = points.siim;
-  const updated: BundleManifest = {
+  return rewriteManifest(dir, (manifest) => ({
     ...manifest,
     thresholds: { classifier, pixel, minArea },
     thresholdSource: source,
     operatingPoints: points,
     ...(calibration ? { calibration } : {}),
-  };
-  validateManifest(updated, dir);
-  writeJsonAtomic(path.join(dir, BUNDLE_MANIFEST), updated);
-  return updated;
+  }));
 }
 
 /** Writes the classifier's probability calibration into bundle.json (atomically). */
 export async function updateBundleCalibration(dir: string, calibration: BundleCalibration): Promise<BundleManifest> {
-  const manifest = await readBundleManifest(dir);
-  const updated: BundleManifest = { ...manifest, calibration };
-  validateManifest(updated, dir);
-  writeJsonAtomic(path.join(dir, BUNDLE_MANIFEST), updated);
-  return updated;
+  return rewriteManifest(dir, (manifest) => ({ ...manifest, calibration }));
 }
 
 /** Writes the learned input gate's entry into bundle.json (atomically); its file is already in the folder. */
 export async function updateBundleGate(dir: string, gate: BundleGate): Promise<BundleManifest> {
-  const manifest = await readBundleManifest(dir);
-  const updated: BundleManifest = { ...manifest, gate };
-  validateManifest(updated, dir);
-  writeJsonAtomic(path.join(dir, BUNDLE_MANIFEST), updated);
-  return updated;
+  return rewriteManifest(dir, (manifest) => ({ ...manifest, gate }));
 }

@@ -6,7 +6,6 @@
 // predictions.jsonl with the reasons, not a failure and not a negative (it is left out of
 // submission.csv). A DICOM whose pixels cannot be decoded but whose header the rules refuse (a colour
 // or multi-frame image) is not assessed either, rather than failed.
-import type { Precision } from '../torch/index.js';
 import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -19,7 +18,6 @@ import { notAssessedText } from './gate-rules.js';
 import { writeLabelCsv } from '../data/labels.js';
 import * as torch from '../torch/index.js';
 import { collectInputs } from './input-files.js';
-import type { ModelFactory } from './model-contract.js';
 import type { OperatingPointName } from './bundle-manifest.js';
 import { isOperatingPointName } from './bundle-operating-point.js';
 import { modelIdentity, type ModelIdentity } from './model-identity.js';
@@ -35,27 +33,18 @@ import {
 } from './overlay.js';
 import { measurePneumothorax, sizeText, type PneumothoraxSize } from './pneumothorax-size.js';
 import { Predictor, type Prediction } from './predictor.js';
-import type { Runtime } from './model-engine.js';
+import { predictorSettings, type PredictorSettings } from './predictor-settings.js';
 import { ttaName, type TtaName } from './tta.js';
 
-export interface PredictFilesOptions {
+export interface PredictFilesOptions extends PredictorSettings {
   /** Files, folders and `@list` files. */
   inputs: readonly string[];
   /** Further list files (--list). */
   listFiles?: readonly string[];
   bundle: string;
   out: string;
-  tta?: boolean | TtaName;
   /** Images per batch; default 4. */
   batchSize?: number;
-  threads?: number;
-  /** fp32 (default), bf16, or fp16 on CUDA. */
-  precision?: Precision;
-  /** A concrete device as torch.resolveDevice gives; 'cpu' by default. */
-  device?: string;
-  /** The inference engine: libtorch (default) or onnx (ONNX Runtime on the models' export). */
-  runtime?: Runtime;
-  modelFactory?: ModelFactory;
   /** The bundle's operating point to run at: 'triage' (default) or 'siim' (for a Kaggle submission). */
   operatingPoint?: OperatingPointName;
   /** The input gate; on with the default rules unless told otherwise. */
@@ -290,12 +279,7 @@ export async function predictFiles(options: PredictFilesOptions): Promise<Predic
   const predictionsFile = path.join(out, 'predictions.jsonl');
   const submissionFile = path.join(out, 'submission.csv');
   const predictor = await Predictor.load(options.bundle, {
-    tta: options.tta,
-    threads: options.threads,
-    precision: options.precision,
-    device: options.device,
-    runtime: options.runtime,
-    modelFactory: options.modelFactory,
+    ...predictorSettings(options),
     operatingPoint: options.operatingPoint,
     gate: options.gate,
   });

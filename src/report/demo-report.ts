@@ -98,18 +98,26 @@ async function truthGallery(
   }
 }
 
-export async function writeDemoReport(
-  result: DemoResult,
-  runs: { segmenter: TrainedRun; classifier: TrainedRun; chosen: readonly DatasetItem[] },
-): Promise<string> {
-  const out = result.out;
-  const h = result.headline;
-  const report = new HtmlReport('pneumo demo', {
-    subtitle: `size ${result.plan.size}, seed ${result.seed}: synthetic SIIM-format data, ${result.plan.images} training/validation and ${result.plan.testImages} test images`,
-  });
+/** The trained runs the demo drew curves for, and the test images shown with their labels. */
+export interface DemoRuns {
+  segmenter: TrainedRun;
+  classifier: TrainedRun;
+  chosen: readonly DatasetItem[];
+}
 
-  report.section('Headline (independent test set, bundle thresholds chosen on validation)');
-  const figures: HeadlineFigure[] = [
+/** What every section reads: the demo's result and runs, the report, and paths relative to DIR. */
+interface DemoPage {
+  result: DemoResult;
+  runs: DemoRuns;
+  report: HtmlReport;
+  rel(file: string): string;
+}
+
+type DemoSection = (page: DemoPage) => Promise<void> | void;
+
+function headlineFigures(result: DemoResult): HeadlineFigure[] {
+  const h = result.headline;
+  return [
     { label: 'classifier ROC AUC', value: fmt(h.rocAuc), note: `PR AUC ${fmt(h.prAuc)}` },
     { label: 'chosen threshold', value: fmt(h.threshold, 2), note: 'classifier probability' },
     {
@@ -136,9 +144,14 @@ export async function writeDemoReport(
       note: `${result.plan.imageSide}² DICOM, both stages, overlay written`,
     },
   ];
-  report.headlines(figures);
+}
+
+/** The headline figures and the operating points they were measured at. */
+function headlineSection({ result, report }: DemoPage): void {
+  report.section('Headline (independent test set, bundle thresholds chosen on validation)');
+  report.headlines(headlineFigures(result));
   report.paragraph(
-    `Operating point: ${h.thresholdObjective}. Thresholds in the bundle: classifier ${result.thresholds.classifier}, pixel ${result.thresholds.pixel}, minimum area ${result.thresholds.minArea} px (counted at ${SIIM_SIZE}², the SIIM image size).` +
+    `Operating point: ${result.headline.thresholdObjective}. Thresholds in the bundle: classifier ${result.thresholds.classifier}, pixel ${result.thresholds.pixel}, minimum area ${result.thresholds.minArea} px (counted at ${SIIM_SIZE}², the SIIM image size).` +
       result.testStudy.namedPoints
         .filter((p) => p.name !== 'siim')
         .map(
@@ -148,6 +161,10 @@ export async function writeDemoReport(
         )
         .join(''),
   );
+}
+
+/** Whether the run met its targets, said plainly, and what the figures are not. */
+function targetsSection({ result, report }: DemoPage): void {
   if (result.targets.length > 0) {
     const missed = result.targets.filter((t) => !t.met);
     if (missed.length === 0)
@@ -174,30 +191,34 @@ export async function writeDemoReport(
     'All models here were trained on synthetic radiographs. Their outputs on real X-rays (the SIIM sample below) show that the pipeline runs end to end on real DICOMs; they are not a diagnosis and are not expected to be accurate.',
     'warning',
   );
+}
 
-  const groupRows = (groups: readonly SubgroupFigures[]) =>
-    groups.map((g) => [
-      g.name,
-      g.images,
-      g.positives,
-      fmt(g.rocAuc),
-      fmt(g.classifierRecall),
-      fmt(g.pipelineRecall),
-      fmt(g.pipelineSpecificity),
-      fmt(g.dicePositive.segmenter),
-      fmt(g.dicePositive.pipeline),
-    ]);
-  const groupColumns = [
-    'test images',
-    'images',
-    'positives',
-    'classifier ROC AUC',
-    'classifier recall',
-    'pipeline recall',
-    'pipeline specificity',
-    'Dice on positives, segmenter',
-    'Dice on positives, pipeline',
-  ];
+const GROUP_COLUMNS = [
+  'test images',
+  'images',
+  'positives',
+  'classifier ROC AUC',
+  'classifier recall',
+  'pipeline recall',
+  'pipeline specificity',
+  'Dice on positives, segmenter',
+  'Dice on positives, pipeline',
+];
+
+const groupRows = (groups: readonly SubgroupFigures[]) =>
+  groups.map((g) => [
+    g.name,
+    g.images,
+    g.positives,
+    fmt(g.rocAuc),
+    fmt(g.classifierRecall),
+    fmt(g.pipelineRecall),
+    fmt(g.pipelineSpecificity),
+    fmt(g.dicePositive.segmenter),
+    fmt(g.dicePositive.pipeline),
+  ]);
+
+function drainsSection({ result, report }: DemoPage): void {
   const { train, test } = result.plan.tubeRates;
   report.section('Shortcut test: chest drains');
   report.paragraph(
@@ -205,25 +226,34 @@ export async function writeDemoReport(
       `the test set reverses that (${percent(test.positive)} of positives, ${percent(test.negative)} of negatives). ` +
       'A classifier that learned the drain instead of the finding scores low on the images with a drain.',
   );
-  report.table({ columns: groupColumns, rows: groupRows(result.subgroups.tubes) });
+  report.table({ columns: GROUP_COLUMNS, rows: groupRows(result.subgroups.tubes) });
+}
+
+function sizeBandsSection({ result, report }: DemoPage): void {
   report.section('By mask size (SIIM-ACR quartile edges)');
   report.table({
-    columns: groupColumns,
+    columns: GROUP_COLUMNS,
     rows: groupRows(result.subgroups.sizeBands),
     caption:
       "Each band's positives with every negative, at the bundle's thresholds. A quarter of real SIIM-ACR pneumothoraces are below 0.4% of the image, half between 0.4% and 1.8%.",
   });
+}
 
-  // The same clinical-study sections as the test evaluation's own report, drawn into its plot folder.
-  await writeStudySections(report, result.testStudy, path.join(out, 'evaluation', 'test', 'plots'));
+/** The same clinical-study sections as the test evaluation's own report, drawn into its plot folder. */
+async function studySections({ result, report }: DemoPage): Promise<void> {
+  await writeStudySections(report, result.testStudy, path.join(result.out, 'evaluation', 'test', 'plots'));
+}
 
+function recipe({ result, report }: DemoPage): void {
   recipeSection(
     report,
     result.plan,
     result.precision,
     'The segmenter trains on positive images; the classifier starts from it (a U-Net: whole; a pooled classifier: its encoder) on balanced epochs. src/fit/fit-plan.ts says why.',
   );
+}
 
+function validationSection({ result, report }: DemoPage): void {
   report.section('Validation split (where the thresholds were chosen)');
   report.table({
     columns: [
@@ -242,9 +272,10 @@ export async function writeDemoReport(
     ],
     caption: 'Optimistic by construction: the thresholds were tuned on these images. The headline uses the test set.',
   });
+}
 
+function reportsSection({ result, report, rel }: DemoPage): void {
   report.section('Reports');
-  const rel = (file: string) => path.relative(out, file);
   report.links([
     {
       href: rel(result.files.eda),
@@ -269,12 +300,16 @@ export async function writeDemoReport(
     },
     { href: 'demo.json', text: 'demo.json', note: 'every number on this page, machine-readable' },
   ]);
+}
 
-  trainingSection(report, out, [
+function training({ result, runs, report }: DemoPage): void {
+  trainingSection(report, result.out, [
     ['segmenter', runs.segmenter],
     ['classifier', runs.classifier],
   ]);
+}
 
+async function syntheticPredictionsSection({ result, runs, report, rel }: DemoPage): Promise<void> {
   report.section('Two-stage prediction on test images');
   const truth = new Map(runs.chosen.map((i) => [i.imageId, i.label] as const));
   const syntheticFolder = path.dirname(result.files.syntheticPredictions);
@@ -283,31 +318,62 @@ export async function writeDemoReport(
     { href: rel(result.files.syntheticPredictions), text: 'predictions.jsonl' },
     { href: rel(path.join(syntheticFolder, 'submission.csv')), text: 'submission.csv (SIIM format)' },
   ]);
+}
 
-  if (result.siimSample && result.files.siimSamplePredictions) {
-    report.section('Real SIIM sample DICOMs (models trained on synthetic data)');
-    report.paragraph(
-      `${result.siimSample.images} real radiographs, ${result.siimSample.predictedPositive} called positive; SIIM score against their labels ${fmt(result.siimSample.score)} (${result.siimSample.positives} of the ${result.siimSample.images} are positive, so all-empty scores ${fmt(result.siimSample.allEmptyScore)}).`,
-    );
-    const folder = path.dirname(result.files.siimSamplePredictions);
-    const records = await readPredictions(result.files.siimSamplePredictions);
-    if (result.siimSample.labels) {
-      report.paragraph('Truth in blue, prediction in red; each thumbnail links to the titled overlay.');
-      await truthGallery(report, folder, rel(folder), records, result.siimSample.labels);
-    } else predictionGallery(report, rel(folder), records);
-  }
+async function siimSampleSection({ result, report, rel }: DemoPage): Promise<void> {
+  const sample = result.siimSample;
+  const predictions = result.files.siimSamplePredictions;
+  if (!sample || !predictions) return;
+  report.section('Real SIIM sample DICOMs (models trained on synthetic data)');
+  report.paragraph(
+    `${sample.images} real radiographs, ${sample.predictedPositive} called positive; SIIM score against their labels ${fmt(sample.score)} (${sample.positives} of the ${sample.images} are positive, so all-empty scores ${fmt(sample.allEmptyScore)}).`,
+  );
+  const folder = path.dirname(predictions);
+  const records = await readPredictions(predictions);
+  if (sample.labels) {
+    report.paragraph('Truth in blue, prediction in red; each thumbnail links to the titled overlay.');
+    await truthGallery(report, folder, rel(folder), records, sample.labels);
+  } else predictionGallery(report, rel(folder), records);
+}
 
+function timingsSection({ result, report }: DemoPage): void {
   report.section('Timings');
   report.table({
     columns: ['stage', 'seconds'],
     rows: Object.entries(result.seconds).map(([stage, s]) => [stage, s.toFixed(1)]),
     caption: `Prediction: ${result.prediction.imagesPerSecond.toFixed(2)} images/s end to end (read, decode, both models, overlay PNG).`,
   });
+}
 
-  if (result.failures.length > 0) {
-    report.section('Problems');
-    report.note(`${result.failures.length} item(s) failed and were left out:`, 'warning');
-    report.list(result.failures);
-  }
-  return report.write(path.join(out, 'index.html'));
+function problemsSection({ result, report }: DemoPage): void {
+  if (result.failures.length === 0) return;
+  report.section('Problems');
+  report.note(`${result.failures.length} item(s) failed and were left out:`, 'warning');
+  report.list(result.failures);
+}
+
+/** The page, top to bottom. */
+const SECTIONS: readonly DemoSection[] = [
+  headlineSection,
+  targetsSection,
+  drainsSection,
+  sizeBandsSection,
+  studySections,
+  recipe,
+  validationSection,
+  reportsSection,
+  training,
+  syntheticPredictionsSection,
+  siimSampleSection,
+  timingsSection,
+  problemsSection,
+];
+
+export async function writeDemoReport(result: DemoResult, runs: DemoRuns): Promise<string> {
+  const report = new HtmlReport('pneumo demo', {
+    subtitle: `size ${result.plan.size}, seed ${result.seed}: synthetic SIIM-format data, ${result.plan.images} training/validation and ${result.plan.testImages} test images`,
+  });
+  const page: DemoPage = { result, runs, report, rel: (file) => path.relative(result.out, file) };
+  for (const section of SECTIONS) await section(page);
+  return report.write(path.join(result.out, 'index.html'));
 }
