@@ -6,7 +6,6 @@ import type { DataSet } from 'dicom-parser';
 import type { GrayImage } from '../image.js';
 import type { DecodedSamples } from './codecs/index.js';
 import { dicomString } from './meta.js';
-import { boxShrinkRow } from '../transforms/resize.js';
 
 /** Stored pixel values as the file holds them (masked to Bits Stored, sign-extended when signed), row-major. */
 export interface StoredPixels {
@@ -319,7 +318,6 @@ function halveBytes(data: Uint8Array, width: number, table: Float32Array, out: F
   }
 }
 
-/** The box shrink of the table's values, mapped fy source rows at a time (never the whole image). */
 function boxShrinkBytes(
   data: Uint8Array,
   width: number,
@@ -330,19 +328,27 @@ function boxShrinkBytes(
   outWidth: number,
 ): void {
   const outHeight = out.length / outWidth;
-  const rows = new Float32Array(fy * width);
+  const scale = 1 / (fx * fy);
   const row = new Float32Array(outWidth);
   for (let y = 0; y < outHeight; y++) {
-    const start = y * fy * width;
-    applyTableBytes(data.subarray(start, start + rows.length), 0, table, rows);
-    boxShrinkRow(rows, 0, width, fx, fy, row, out, y * outWidth);
+    row.fill(0);
+    for (let dy = 0; dy < fy; dy++) {
+      let i = (y * fy + dy) * width;
+      for (let x = 0; x < outWidth; x++) {
+        let acc = 0;
+        for (let dx = 0; dx < fx; dx++) acc += table[data[i++]];
+        row[x] += acc;
+      }
+    }
+    const o = y * outWidth;
+    for (let x = 0; x < outWidth; x++) out[o + x] = row[x] * scale;
   }
 }
 
 /**
- * renderGray followed by an area shrink by whole factors (fx, fy), for plain 8-bit samples, that
- * never holds the full-size float image: fy rows at a time go through the table and into
- * resize.ts's box shrink row, so the result is the same to the bit as renderGray then resizePlane
+ * renderGray followed by an area shrink by whole factors (fx, fy), for plain 8-bit samples, in one
+ * pass that never holds the full-size float image: the table is read per source pixel and summed
+ * into its block in the order resizePlane's box shrink sums, so the result is the same to the bit
  * (the model-input contract relies on that: training and inference must see the same pixels).
  */
 export function renderGrayShrunk(stored: StoredBytes, params: DisplayParams, fx: number, fy: number): GrayImage {

@@ -138,39 +138,22 @@ function boxShrink(
   const outWidth = width / fx;
   const outHeight = height / fy;
   if (fx === 2 && fy === 2) return halve(src, width, outWidth, outHeight, out);
-  const row = new Float32Array(outWidth);
-  for (let y = 0; y < outHeight; y++) boxShrinkRow(src, y * fy * width, width, fx, fy, row, out, y * outWidth);
-  return out;
-}
-
-/**
- * One output row of the box shrink: the means of the fx x fy blocks of the fy source rows from
- * `start`, written into out from `o`. Sums each block row by row (a row of fx, then the next row), the
- * order every whole-factor area shrink must keep to give the same pixels to the bit. `row` is scratch,
- * outWidth long.
- */
-export function boxShrinkRow(
-  src: Float32Array,
-  start: number,
-  width: number,
-  fx: number,
-  fy: number,
-  row: Float32Array,
-  out: Float32Array,
-  o: number,
-): void {
-  const outWidth = row.length;
   const scale = 1 / (fx * fy);
-  row.fill(0);
-  for (let dy = 0; dy < fy; dy++) {
-    let i = start + dy * width;
-    for (let x = 0; x < outWidth; x++) {
-      let acc = 0;
-      for (let dx = 0; dx < fx; dx++) acc += src[i++];
-      row[x] += acc;
+  const row = new Float32Array(outWidth);
+  for (let y = 0; y < outHeight; y++) {
+    row.fill(0);
+    for (let dy = 0; dy < fy; dy++) {
+      let i = (y * fy + dy) * width;
+      for (let x = 0; x < outWidth; x++) {
+        let acc = 0;
+        for (let dx = 0; dx < fx; dx++) acc += src[i++];
+        row[x] += acc;
+      }
     }
+    const o = y * outWidth;
+    for (let x = 0; x < outWidth; x++) out[o + x] = row[x] * scale;
   }
-  for (let x = 0; x < outWidth; x++) out[o + x] = row[x] * scale;
+  return out;
 }
 
 /** The 2x2 case (1024 -> 512, a common input size): one pass over two source rows, no row accumulator. */
