@@ -191,19 +191,11 @@ function worklistSql(status: WorklistStatus, paged: boolean): string {
     LIMIT @limit`;
 }
 
-/**
- * What monitoring selects of an instance, its result and its review. The input gate's status and OOD
- * score are read from the results table's `status` and `ood_score` columns when the schema has them;
- * without them every result counts as assessed, with no OOD score.
- */
-function monitoringSelect(resultColumns: ReadonlySet<string>): string {
-  const assessed = resultColumns.has('status') ? "COALESCE(r.status, 'assessed') <> 'not-assessed'" : '1';
-  const ood = resultColumns.has('ood_score') ? 'r.ood_score' : 'NULL';
-  return `SELECT i.received_at, i.state, i.station_name, i.manufacturer, r.finished_at,
+/** What monitoring selects of an instance, its result (with the input gate's status and OOD score) and its review. */
+const MONITORING_SELECT = `SELECT i.received_at, i.state, i.station_name, i.manufacturer, r.finished_at,
       COALESCE(r.probability_uncalibrated, r.probability) AS probability, r.decision,
-      CASE WHEN r.uid IS NULL THEN 1 ELSE (${assessed}) END AS assessed, ${ood} AS ood_score, v.verdict
+      CASE WHEN r.uid IS NULL THEN 1 ELSE (r.status <> 'not-assessed') END AS assessed, r.ood_score, v.verdict
     FROM instances i LEFT JOIN results r ON r.uid = i.uid LEFT JOIN reviews v ON v.uid = i.uid`;
-}
 
 function monitoringRowFrom(r: Row): MonitoringRow {
   return {
@@ -228,7 +220,6 @@ export interface SqliteStoreOptions {
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly statements: Map<string, Database.Statement> = new Map();
-  private readonly monitoringSql: string;
 
   constructor(
     readonly file: string,
@@ -239,8 +230,6 @@ export class SqliteStore implements Store {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     migrate(this.db, file);
-    const resultColumns = this.db.pragma('table_info(results)') as { name: string }[];
-    this.monitoringSql = monitoringSelect(new Set(resultColumns.map((c) => c.name)));
   }
 
   private prepare(sql: string): Database.Statement {
@@ -398,12 +387,12 @@ export class SqliteStore implements Store {
   }
 
   async monitoringRows(from: number, to: number): Promise<MonitoringRow[]> {
-    const sql = `${this.monitoringSql} WHERE i.received_at >= ? AND i.received_at < ? ORDER BY i.received_at, i.uid`;
+    const sql = `${MONITORING_SELECT} WHERE i.received_at >= ? AND i.received_at < ? ORDER BY i.received_at, i.uid`;
     return (this.prepare(sql).all(from, to) as Row[]).map(monitoringRowFrom);
   }
 
   async recentResults(limit: number): Promise<MonitoringRow[]> {
-    const sql = `${this.monitoringSql} WHERE r.uid IS NOT NULL ORDER BY r.finished_at DESC, i.uid DESC LIMIT ?`;
+    const sql = `${MONITORING_SELECT} WHERE r.uid IS NOT NULL ORDER BY r.finished_at DESC, i.uid DESC LIMIT ?`;
     return (this.prepare(sql).all(limit) as Row[]).map(monitoringRowFrom);
   }
 
