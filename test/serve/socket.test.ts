@@ -49,7 +49,7 @@ test('the SIIM sample over STOW-RS on a socket: every instance gets its result; 
     for (const item of items) {
       const p = item.result!.probability;
       assert.ok(p === null || (p >= 0 && p <= 1));
-      const overlay = await fetch(`${server.url}${item.result.overlayUrl}`, { headers: auth(admin) });
+      const overlay = await fetch(`${server.url}${item.result!.overlayUrl}`, { headers: auth(admin) });
       assert.equal(overlay.headers.get('content-type'), 'image/png');
       await overlay.arrayBuffer();
     }
