@@ -54,7 +54,7 @@ async function film(index: number, pixels: Uint8Array, at: { station: string; ma
       patientAge: '50',
       patientSex: 'M',
       viewPosition: 'PA',
-      pixelSpacing: 1.4,
+      pixelSpacing: 0.8,
     },
     pixels,
     SIZE,
