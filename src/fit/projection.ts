@@ -4,9 +4,9 @@
 // images: the user's folder, or the full SIIM-ACR training set. Model time only: the loader decodes in
 // worker threads beside the model, and after the first epoch reads its cache.
 import * as torch from '../torch/index.js';
-import { AdamW, clipGradNorm } from '../torch/optim/index.js';
+import { AdamW } from '../torch/optim/index.js';
 import { createModel } from '../models/registry.js';
-import { bceWithLogitsLoss, softDiceLoss } from '../train/losses/index.js';
+import { syntheticBatch, syntheticTrainStep } from '../train/synthetic-step.js';
 import type { SegmentationLogits, TrainableModel } from '../train/trainable-model.js';
 import type { FitPlan } from '../report/fit-summary.js';
 import type { StageRecipe } from '../report/demo-summary.js';
@@ -42,38 +42,13 @@ function timeModel(
   const model = createModel(recipe.model, recipe.settings?.modelOptions ?? {}) as TrainableModel;
   model.to(device);
   const optimizer = new AdamW(model.parameters(), { lr: 1e-3, weightDecay: 1e-4 });
-  const images = torch.scope(() => torch.randn([batch, 1, size, size]).to(device)).keep();
-  const masks = torch
-    .scope(() =>
-      torch
-        .gt(torch.rand([batch, 1, size, size]), 0.8)
-        .float()
-        .to(device),
-    )
-    .keep();
-  const labels = torch
-    .scope(() => torch.tensor(Float32Array.from({ length: batch }, (_, i) => i % 2)).to(device))
-    .keep();
+  const synthetic = syntheticBatch(batch, size, device);
   try {
-    const train = () =>
-      torch.scope(() => {
-        const out = torch.toFloat32(torch.withPrecision(precision, device, () => model.forward(images)));
-        const loss =
-          out instanceof torch.Tensor
-            ? bceWithLogitsLoss(out, labels)
-            : bceWithLogitsLoss((out as SegmentationLogits).mask, masks).add(
-                softDiceLoss((out as SegmentationLogits).mask, masks),
-              );
-        optimizer.zeroGrad();
-        loss.backward();
-        clipGradNorm(model.parameters(), 5);
-        optimizer.step();
-        loss.item();
-      });
+    const train = () => syntheticTrainStep(model, optimizer, synthetic, precision, device);
     const infer = () =>
       torch.scope(() =>
         torch.noGrad(() => {
-          const out = torch.withPrecision(precision, device, () => model.forward(images));
+          const out = torch.withPrecision(precision, device, () => model.forward(synthetic.images));
           (out instanceof torch.Tensor ? out : (out as SegmentationLogits).mask).sum().item();
         }),
       );
@@ -89,9 +64,7 @@ function timeModel(
     const inferSecondsPerImage = timed(infer);
     return { model: recipe.model, batch, trainSecondsPerImage, inferSecondsPerImage };
   } finally {
-    images.dispose();
-    masks.dispose();
-    labels.dispose();
+    synthetic.dispose();
     model.dispose();
   }
 }
