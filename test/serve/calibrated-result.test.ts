@@ -10,34 +10,23 @@ import { MIGRATIONS } from '../../src/serve/store/migrations.js';
 import { SqliteStore } from '../../src/serve/store/sqlite-store.js';
 import type { ResultRecord } from '../../src/serve/store/store.js';
 import { instanceMeta } from './instance-meta.js';
+import { resultRecord } from './result-record.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'pneumo-calibrated-result-'));
 test.after(() => rmSync(root, { recursive: true, force: true }));
 
 const meta = (uid: string) => instanceMeta(uid, { pixelSpacing: null });
 
-const result = (uid: string): ResultRecord => ({
-  uid,
-  status: 'assessed',
-  gate: { reasons: [], oodScore: null, threshold: null, notes: [], enabled: true },
-  probability: 2 / 3,
-  probabilityUncalibrated: 0.8,
-  calibrated: true,
-  size: null,
-  decision: true,
-  segmented: true,
-  thresholds: { classifier: 0.5, pixel: 0.5, minArea: 0 },
-  rle: '1 2',
-  areaPixels: 2,
-  areaCm2: null,
-  bbox: null,
-  maskFile: null,
-  overlayFile: 'o.png',
-  bundleId: 'b',
-  bundleVersion: '1',
-  timingsMs: {},
-  finishedAt: 10,
-});
+const result = (uid: string): ResultRecord =>
+  resultRecord(uid, {
+    probability: 2 / 3,
+    probabilityUncalibrated: 0.8,
+    calibrated: true,
+    decision: true,
+    segmented: true,
+    rle: '1 2',
+    areaPixels: 2,
+  });
 
 test('calibrated and uncalibrated probabilities round-trip; older results read as uncalibrated', async () => {
   const file = path.join(root, 'old.sqlite');

@@ -11,34 +11,24 @@ import { MIGRATIONS } from '../../src/serve/store/migrations.js';
 import { SqliteStore } from '../../src/serve/store/sqlite-store.js';
 import type { ResultRecord } from '../../src/serve/store/store.js';
 import { instanceMeta } from './instance-meta.js';
+import { resultRecord } from './result-record.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'pneumo-gate-result-'));
 test.after(() => rmSync(root, { recursive: true, force: true }));
 
-const result = (uid: string, refused: boolean): ResultRecord => ({
-  uid,
-  status: refused ? 'not-assessed' : 'assessed',
-  gate: refused
-    ? { reasons: ['lateral-view:LL', 'out-of-distribution'], oodScore: 31.5, threshold: 9.25, notes: [], enabled: true }
-    : { reasons: [], oodScore: 4.5, threshold: 9.25, notes: ['no patient age'], enabled: true },
-  probability: 0.2,
-  probabilityUncalibrated: 0.2,
-  calibrated: false,
-  size: null,
-  decision: false,
-  segmented: false,
-  thresholds: { classifier: 0.5, pixel: 0.5, minArea: 0 },
-  rle: '-1',
-  areaPixels: 0,
-  areaCm2: null,
-  bbox: null,
-  maskFile: null,
-  overlayFile: 'o.png',
-  bundleId: 'b',
-  bundleVersion: '1',
-  timingsMs: {},
-  finishedAt: 10,
-});
+const result = (uid: string, refused: boolean): ResultRecord =>
+  resultRecord(uid, {
+    status: refused ? 'not-assessed' : 'assessed',
+    gate: refused
+      ? {
+          reasons: ['lateral-view:LL', 'out-of-distribution'],
+          oodScore: 31.5,
+          threshold: 9.25,
+          notes: [],
+          enabled: true,
+        }
+      : { reasons: [], oodScore: 4.5, threshold: 9.25, notes: ['no patient age'], enabled: true },
+  });
 
 const query = (status: 'unreviewed' | 'not-assessed' | 'all') => ({
   status,

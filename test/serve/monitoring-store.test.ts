@@ -11,32 +11,20 @@ import { MIGRATIONS } from '../../src/serve/store/migrations.js';
 import { SqliteStore } from '../../src/serve/store/sqlite-store.js';
 import type { ResultRecord } from '../../src/serve/store/store.js';
 import { instanceMeta } from './instance-meta.js';
+import { resultRecord } from './result-record.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'pneumo-monitoring-store-'));
 test.after(() => rmSync(root, { recursive: true, force: true }));
 
-const result = (uid: string, finishedAt: number, probability: number): ResultRecord => ({
-  uid,
-  probability: probability / 2,
-  probabilityUncalibrated: probability,
-  calibrated: true,
-  size: null,
-  decision: probability > 0.5,
-  status: 'assessed',
-  gate: { reasons: [], oodScore: null, threshold: null, notes: [], enabled: true },
-  segmented: true,
-  thresholds: { classifier: 0.5, pixel: 0.5, minArea: 0 },
-  rle: '-1',
-  areaPixels: 0,
-  areaCm2: null,
-  bbox: null,
-  maskFile: null,
-  overlayFile: 'o.png',
-  bundleId: 'b',
-  bundleVersion: '1',
-  timingsMs: {},
-  finishedAt,
-});
+const result = (uid: string, finishedAt: number, probability: number): ResultRecord =>
+  resultRecord(uid, {
+    probability: probability / 2,
+    probabilityUncalibrated: probability,
+    calibrated: true,
+    decision: probability > 0.5,
+    segmented: true,
+    finishedAt,
+  });
 
 async function addDone(
   store: SqliteStore,

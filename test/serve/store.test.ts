@@ -16,6 +16,7 @@ import {
   sessionCookie,
   verifySession,
 } from '../../src/serve/auth/login-links.js';
+import { resultRecord } from './result-record.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'pneumo-store-'));
 test.after(() => rmSync(root, { recursive: true, force: true }));
@@ -64,20 +65,11 @@ function result(uid: string, probability: number, large: boolean | null): Result
     apexToCupola: { column: 1, top: 0, bottom: 1, mm: 1 },
     interpleural: null,
   };
-  return {
-    uid,
-    status: 'assessed',
-    gate: { reasons: [], oodScore: null, threshold: null, notes: [], enabled: true },
+  return resultRecord(uid, {
     probability,
     probabilityUncalibrated: probability,
-    calibrated: false,
     decision: probability >= 0.5,
     segmented: true,
-    thresholds: { classifier: 0.5, pixel: 0.5, minArea: 0 },
-    rle: '-1',
-    areaPixels: 0,
-    areaCm2: null,
-    bbox: null,
     size:
       large === null
         ? null
@@ -90,13 +82,9 @@ function result(uid: string, probability: number, large: boolean | null): Result
             largeBts: false,
             large,
           },
-    maskFile: null,
-    overlayFile: 'o.png',
-    bundleId: 'b',
     bundleVersion: 'v',
-    timingsMs: {},
     finishedAt: 1,
-  };
+  });
 }
 
 test('worklist: a large pneumothorax (ACCP or BTS) comes before every other positive, below the overdue', async () => {
