@@ -4,17 +4,15 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as torch from '../../src/torch/index.js';
-import { createEncoder } from '../../src/models/encoders.js';
 import { encodeRle } from '../../src/data/rle.js';
 import { syntheticDicom } from '../data/dicom/synthetic.js';
 import { tinyImages } from '../train/tiny-data.js';
 import { runPython } from '../../bench/support/python.js';
-import { startWeightsServer, type WeightsServer } from '../models/weights-server.js';
+import { serveTestEncoderCatalog, type WeightsServer } from '../models/weights-server.js';
 import { PNEUMO_BIN } from './run-pneumo.js';
 
 let dir = '';
@@ -24,20 +22,10 @@ let sha256 = '';
 before(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'pneumo-weights-cli-'));
   runPython('test/torch/golden/checkpoint_reference.py', 'reader', dir);
-  const encoder = createEncoder('resnet18-w16', { inChannels: 3, withClassifier: true });
-  torch.saveSafetensors(path.join(dir, 'w16.safetensors'), encoder.stateDict());
-  encoder.dispose();
-  const body = readFileSync(path.join(dir, 'w16.safetensors'));
-  sha256 = createHash('sha256').update(body).digest('hex');
-  server = await startWeightsServer();
-  const name = `w16-${sha256.slice(0, 8)}.safetensors`;
-  server.files.set(name, { body });
-  const catalog = path.join(dir, 'catalog.json');
-  writeFileSync(
-    catalog,
-    JSON.stringify([{ name: 'test-w16', url: server.url(name), sha256, encoders: ['resnet18-w16'], inChannels: 3 }]),
-  );
-  env = { ...process.env, PNEUMO_WEIGHTS_CATALOG: catalog, PNEUMO_THREADS: '2' };
+  const served = await serveTestEncoderCatalog(dir);
+  server = served.server;
+  sha256 = served.sha256;
+  env = { ...process.env, PNEUMO_WEIGHTS_CATALOG: served.catalog, PNEUMO_THREADS: '2' };
 });
 after(async () => {
   await server.close();

@@ -4,13 +4,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import * as torch from '../../src/torch/index.js';
-import { createEncoder } from '../../src/models/encoders.js';
-import { startWeightsServer, type WeightsServer } from '../models/weights-server.js';
+import { serveTestEncoderCatalog, type WeightsServer } from '../models/weights-server.js';
 import { PNEUMO_BIN } from '../cli/run-pneumo.js';
 import { writeKaggleSet } from './fit-data.js';
 
@@ -18,23 +15,14 @@ let dir = '';
 let server: WeightsServer;
 let env: NodeJS.ProcessEnv;
 let sha256 = '';
+let weightsFile = '';
 before(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'pneumo-fit-pretrained-'));
-  const encoder = createEncoder('resnet18-w16', { inChannels: 3, withClassifier: true });
-  torch.saveSafetensors(path.join(dir, 'w16.safetensors'), encoder.stateDict());
-  encoder.dispose();
-  const body = readFileSync(path.join(dir, 'w16.safetensors'));
-  sha256 = createHash('sha256').update(body).digest('hex');
-  server = await startWeightsServer();
-  server.files.set('w16.safetensors', { body });
-  const catalog = path.join(dir, 'catalog.json');
-  writeFileSync(
-    catalog,
-    JSON.stringify([
-      { name: 'test-w16', url: server.url('w16.safetensors'), sha256, encoders: ['resnet18-w16'], inChannels: 3 },
-    ]),
-  );
-  env = { ...process.env, PNEUMO_WEIGHTS_CATALOG: catalog, PNEUMO_CACHE: path.join(dir, 'cache') };
+  const served = await serveTestEncoderCatalog(dir);
+  server = served.server;
+  sha256 = served.sha256;
+  weightsFile = served.file;
+  env = { ...process.env, PNEUMO_WEIGHTS_CATALOG: served.catalog, PNEUMO_CACHE: path.join(dir, 'cache') };
 });
 after(async () => {
   await server.close();
@@ -57,7 +45,7 @@ test('fit --pretrained NAME downloads the encoder once and the segmenter starts 
   const run = await pneumo(['fit', '--data', data.dir, '--out', out, '--pretrained', 'test-w16', ...tiny, ...sets]);
   assert.equal(run.status, 0, run.stderr);
   assert.match(run.stderr, /pretrained test-w16: downloaded/);
-  assert.equal(server.requests.filter((r) => r.path.endsWith('w16.safetensors')).length, 1);
+  assert.equal(server.requests.filter((r) => r.path.endsWith(weightsFile)).length, 1);
   const segmenter = JSON.parse(readFileSync(path.join(out, 'runs', 'segmenter', 'run.json'), 'utf8')) as {
     provenance: { pretrained: string; pretrainedWeights: { name: string; sha256: string } };
   };
@@ -83,5 +71,5 @@ test('fit --pretrained NAME downloads the encoder once and the segmenter starts 
     ...sets,
   ]);
   assert.equal(again.status, 0, again.stderr);
-  assert.equal(server.requests.filter((r) => r.path.endsWith('w16.safetensors')).length, 1);
+  assert.equal(server.requests.filter((r) => r.path.endsWith(weightsFile)).length, 1);
 });

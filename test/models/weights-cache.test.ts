@@ -4,16 +4,13 @@
 // mirror serves the same names. Also the catalog's own rules (torch.hub's hash prefixes, `imagenet`).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import * as torch from '../../src/torch/index.js';
-import { createEncoder } from '../../src/models/encoders.js';
 import { findWeights, WEIGHTS_CATALOG, type WeightsEntry } from '../../src/models/weights-catalog.js';
 import { cacheState, ensureWeights, resolvePretrained, weightsPath } from '../../src/models/weights-cache.js';
 import { DownloadError } from '../../src/models/weights-download.js';
-import { startWeightsServer, type WeightsServer } from './weights-server.js';
+import { startWeightsServer, testEncoderWeights, type WeightsServer } from './weights-server.js';
 
 let dir = '';
 let server: WeightsServer;
@@ -21,12 +18,7 @@ let body: Buffer;
 let sha256 = '';
 before(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'pneumo-weights-cache-'));
-  const encoder = createEncoder('resnet18-w16', { inChannels: 3, withClassifier: true });
-  const file = path.join(dir, 'source.safetensors');
-  torch.saveSafetensors(file, encoder.stateDict());
-  encoder.dispose();
-  body = readFileSync(file);
-  sha256 = createHash('sha256').update(body).digest('hex');
+  ({ body, sha256 } = testEncoderWeights(dir));
   server = await startWeightsServer();
 });
 after(async () => {

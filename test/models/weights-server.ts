@@ -1,7 +1,12 @@
 // A loopback HTTP server that serves weights files as a model host does: full responses, byte ranges
 // (206 with Content-Range), and, on request, a connection cut after some bytes or a corrupted body.
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import * as torch from '../../src/torch/index.js';
+import { createEncoder } from '../../src/models/encoders.js';
 
 export interface ServedFile {
   body: Buffer;
@@ -69,4 +74,34 @@ export async function startWeightsServer(): Promise<WeightsServer> {
         server.close(() => resolve());
       }),
   };
+}
+
+/** A resnet18-w16 encoder's weights as a safetensors file (DIR/w16.safetensors): its bytes and SHA-256. */
+export function testEncoderWeights(dir: string): { body: Buffer; sha256: string } {
+  const encoder = createEncoder('resnet18-w16', { inChannels: 3, withClassifier: true });
+  const file = path.join(dir, 'w16.safetensors');
+  torch.saveSafetensors(file, encoder.stateDict());
+  encoder.dispose();
+  const body = readFileSync(file);
+  return { body, sha256: createHash('sha256').update(body).digest('hex') };
+}
+
+/**
+ * Those weights on a fresh server as the catalog entry `test-w16`, under a name checked by the first 8
+ * hex digits of its SHA-256 as torchvision's are; the catalog is written to DIR/catalog.json (for
+ * PNEUMO_WEIGHTS_CATALOG).
+ */
+export async function serveTestEncoderCatalog(
+  dir: string,
+): Promise<{ server: WeightsServer; catalog: string; file: string; sha256: string }> {
+  const { body, sha256 } = testEncoderWeights(dir);
+  const server = await startWeightsServer();
+  const file = `w16-${sha256.slice(0, 8)}.safetensors`;
+  server.files.set(file, { body });
+  const catalog = path.join(dir, 'catalog.json');
+  writeFileSync(
+    catalog,
+    JSON.stringify([{ name: 'test-w16', url: server.url(file), sha256, encoders: ['resnet18-w16'], inChannels: 3 }]),
+  );
+  return { server, catalog, file, sha256 };
 }
