@@ -1,40 +1,24 @@
 // The entry point `pneumo bench NAME` starts in a process of its own (src/ never imports bench/):
-// runs bench/NAME.ts and prints its one JSON line, also into --out FILE when given.
+// runs bench/NAME.ts with the command's options (one JSON argument, src/cli/bench.ts) and prints its
+// one JSON line, also into the options' `out` file when given.
 import { writeFileSync } from 'node:fs';
 
-const [name, ...rest] = process.argv.slice(2);
-const quick = rest.includes('--quick');
-const outAt = rest.indexOf('--out');
-const out = outAt >= 0 ? rest[outAt + 1] : undefined;
-const precisionAt = rest.indexOf('--precision');
-const precision = precisionAt >= 0 ? rest[precisionAt + 1] : undefined;
-const valueOf = (flag: string) => (rest.indexOf(flag) >= 0 ? rest[rest.indexOf(flag) + 1] : undefined);
-const epochs = valueOf('--epochs');
-const data = valueOf('--data');
-const demo = valueOf('--demo');
-const seeds = valueOf('--seeds')?.split(',').map(Number);
+/** What src/cli/bench.ts passes; each benchmark reads the fields it knows. */
+export interface BenchOptions {
+  quick: boolean;
+  precision?: string;
+  epochs?: string;
+  data?: string;
+  demo?: string;
+  seeds?: number[];
+}
+
+const [name, json] = process.argv.slice(2);
+const { out, ...options } = JSON.parse(json ?? '{"quick":false}') as BenchOptions & { out?: string };
 
 try {
-  const mod = (await import(`./${name}.js`)) as {
-    run(o: {
-      quick: boolean;
-      precision?: string;
-      epochs?: string;
-      data?: string;
-      demo?: string;
-      seeds?: number[];
-    }): Promise<object>;
-  };
-  const line = JSON.stringify(
-    await mod.run({
-      quick,
-      ...(precision ? { precision } : {}),
-      ...(epochs ? { epochs } : {}),
-      ...(data ? { data } : {}),
-      ...(demo ? { demo } : {}),
-      ...(seeds ? { seeds } : {}),
-    }),
-  );
+  const mod = (await import(`./${name}.js`)) as { run(o: BenchOptions): Promise<object> };
+  const line = JSON.stringify(await mod.run(options));
   process.stdout.write(line + '\n');
   if (out) writeFileSync(out, line + '\n');
 } catch (err) {
