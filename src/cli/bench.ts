@@ -80,10 +80,10 @@ export function benchCommand(): Command {
     .option('--quick', 'fewer repetitions (for smoke tests)')
     .option('--out <file>', 'also write the JSON to this file')
     .addOption(
-      new Option('--precision <p>', 'train: the TypeScript side in fp32 or bf16 (PyTorch stays fp32)').choices([
-        'fp32',
-        'bf16',
-      ]),
+      new Option(
+        '--precision <p>',
+        'train: the TypeScript side in fp32, bf16 or fp16 (fp16 on CUDA; PyTorch stays fp32)',
+      ).choices(['fp32', 'bf16', 'fp16']),
     )
     .option('--epochs <n>', 'fit: epochs of each training stage (the preset has 30 and 24)')
     .option('--data <dir>', 'fit: the dataset (default: the demo training set, synthesised)')
