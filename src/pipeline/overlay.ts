@@ -103,22 +103,28 @@ export function bandHeight(width: number, banner: Banner): number {
   return bandLayout(width, banner).height;
 }
 
+// DejaVu Sans glyphs average a little under these widths (em) in capitals and lower case; a text is
+// set smaller until its estimated width fits the band, since the SVG renderer here ignores textLength
+// and a longer text is cut off at the picture's edge.
+const EM_BOLD = 0.72;
+const EM_REGULAR = 0.62;
+
+function fittedSize(text: string, size: number, em: number, available: number): number {
+  return Math.max(1, Math.min(size, Math.floor(available / Math.max(1, text.length * em))));
+}
+
 /** An SVG of the title band: `width` by bandHeight(), black, holding the title and its lines. */
 export function bannerSvg(width: number, banner: Banner): string {
   const { titleSize, lineSize, margin, height } = bandLayout(width, banner);
+  const available = width - 2 * margin;
   let y = margin + titleSize;
   const texts = [
-    `<text x="${margin}" y="${y}" font-family="DejaVu Sans" font-weight="bold" font-size="${titleSize}" fill="${banner.accent}">${escapeXml(banner.title)}</text>`,
+    `<text x="${margin}" y="${y}" font-family="DejaVu Sans" font-weight="bold" font-size="${fittedSize(banner.title, titleSize, EM_BOLD, available)}" fill="${banner.accent}">${escapeXml(banner.title)}</text>`,
   ];
-  const available = width - 2 * margin;
   for (const line of banner.lines) {
     y += Math.round(lineSize * 1.35);
-    // A line longer than the band is wide is squeezed to fit rather than cut off (DejaVu Sans glyphs
-    // average a little under 0.6 em).
-    const squeeze =
-      line.length * lineSize * 0.58 > available ? ` textLength="${available}" lengthAdjust="spacingAndGlyphs"` : '';
     texts.push(
-      `<text x="${margin}" y="${y}" font-family="DejaVu Sans" font-size="${lineSize}" fill="#f2f2f2"${squeeze}>${escapeXml(line)}</text>`,
+      `<text x="${margin}" y="${y}" font-family="DejaVu Sans" font-size="${fittedSize(line, lineSize, EM_REGULAR, available)}" fill="#f2f2f2">${escapeXml(line)}</text>`,
     );
   }
   return (
